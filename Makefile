@@ -1,0 +1,76 @@
+# Kỷ Cương. `make run` serves the demo city; `make test` runs every check CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# Tests run with production settings over plain HTTP and a throw-away key.
+TEST_ENV := env DEBUG=false HTTPS=false ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SECRET_KEY=test-$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')
+PYTEST_ARGS ?=
+
+.PHONY: help run test lint format messages clean
+
+help:
+	@echo "make run    set up, load the demo city and serve it on http://127.0.0.1:8000"
+	@echo "make test   set up and run the linters, the migration check and the test suite"
+	@echo "make format format the code with ruff"
+	@echo "make messages  refresh and compile the Vietnamese and English catalogues"
+
+# The virtual environment, from a Python 3.12 or newer: on PATH first, then pyenv's.
+$(VENV)/.installed: requirements.txt
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo "Removing $(VENV): it was made with a Python older than 3.12."; rm -rf $(VENV); fi
+	@if [ ! -x $(PY) ]; then \
+		python=""; \
+		for candidate in python3.14 python3.13 python3.12 python3 \
+			$$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+			if "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+				python=$$(command -v "$$candidate"); break; fi; \
+		done; \
+		if [ -z "$$python" ]; then \
+			echo "Kỷ Cương needs Python 3.12 or newer (Django 6 does not run on older ones)." >&2; \
+			echo "Install python3.12 or python3.13 (e.g. 'pyenv install 3.13', or your system's package) and run make again." >&2; \
+			exit 1; \
+		fi; \
+		echo "Creating $(VENV) with $$python ($$("$$python" --version))"; \
+		"$$python" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+# A local .env for the demo: a fresh secret key, plain HTTP on this machine only.
+.env: | $(VENV)/.installed
+	@sed -e "s|^SECRET_KEY=.*|SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')|" \
+		-e "s|^ALLOWED_HOSTS=.*|ALLOWED_HOSTS=127.0.0.1,localhost|" \
+		-e "s|^HTTPS=.*|HTTPS=false|" .env.example > .env
+	@chmod 600 .env
+	@echo "Wrote .env with a new secret key."
+
+run: $(VENV)/.installed .env
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) seed_demo --if-empty
+	@echo "Serving Kỷ Cương on http://127.0.0.1:8000 (Ctrl+C to stop)."
+	$(VENV)/bin/gunicorn portal.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+messages: $(VENV)/.installed
+	$(TEST_ENV) $(MANAGE) makemessages --locale vi --locale en --no-obsolete --no-location \
+		--ignore '$(VENV)/*' --ignore 'var/*' --ignore 'tests/*'
+	$(TEST_ENV) $(MANAGE) compilemessages --ignore '$(VENV)/*'
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .ruff_cache

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from personnel import views
+
+app_name = "personnel"
+
+urlpatterns = [
+    path("units/", views.units, name="units"),
+    path("my-unit/", views.my_unit, name="my_unit"),
+]

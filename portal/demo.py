@@ -1,0 +1,100 @@
+"""The demo city: a few units of an invented city administration and one account per role.
+
+Passwords are generated on first creation and kept only in the accounts file (mode 600),
+so no password in the repository or the docs can ever open a real deployment.
+"""
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from personnel.models import Role, Unit, UnitKind, User
+
+DEMO_UNITS = [
+    # code, name, kind, parent code
+    ("UBND", "UBND thành phố", UnitKind.OTHER, None),
+    ("PNV", "Phòng Nội vụ", UnitKind.DEPARTMENT, "UBND"),
+    ("VP", "Văn phòng HĐND và UBND thành phố", UnitKind.DEPARTMENT, "UBND"),
+    ("PTCKH", "Phòng Tài chính - Kế hoạch", UnitKind.DEPARTMENT, "UBND"),
+    ("PTNMT", "Phòng Tài nguyên và Môi trường", UnitKind.DEPARTMENT, "UBND"),
+    ("TTVH", "Trung tâm Văn hóa, Thể thao và Truyền thông", UnitKind.PUBLIC_UNIT, "UBND"),
+    ("P-CHILANG", "Phường Chi Lăng", UnitKind.WARD, "UBND"),
+    ("P-HVT", "Phường Hoàng Văn Thụ", UnitKind.WARD, "UBND"),
+    ("P-VINHTRAI", "Phường Vĩnh Trại", UnitKind.WARD, "UBND"),
+    ("X-MAIPHA", "Xã Mai Pha", UnitKind.COMMUNE, "UBND"),
+]
+
+# Invented people: the demo names no real official.
+DEMO_ACCOUNTS = [
+    # username, first name, last name, role (None: administrator), unit code
+    ("thanhtra", "Khôi", "Trần Minh", Role.INSPECTOR, "PNV"),
+    ("noivu", "Lan", "Phạm Thị", Role.REVIEWER, "PNV"),
+    ("hoidong", "Huy", "Vũ Quang", Role.COUNCIL, "VP"),
+    ("truongdonvi", "Mai", "Đặng Thị", Role.UNIT_HEAD, "P-CHILANG"),
+    ("quantri", "Bình", "Ngô Thanh", None, None),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+
+
+def read_accounts_file(path: Path) -> dict[str, DemoAccount]:
+    accounts = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3:
+                role, username, password = parts
+                accounts[username] = DemoAccount(username, password, role)
+    return accounts
+
+
+def write_accounts_file(path: Path, accounts: list[DemoAccount]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "".join(f"{a.role}\t{a.username}\t{a.password}\n" for a in accounts)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+@transaction.atomic
+def seed_demo(*, accounts_file: Path) -> list[DemoAccount]:
+    units = {}
+    for code, name, kind, parent_code in DEMO_UNITS:
+        units[code], _created = Unit.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "kind": kind, "parent": units.get(parent_code)},
+        )
+
+    known = read_accounts_file(accounts_file)
+    accounts = []
+    for username, first_name, last_name, role, unit_code in DEMO_ACCOUNTS:
+        user, created = User.objects.update_or_create(
+            username=username,
+            defaults={
+                "first_name": first_name,
+                "last_name": last_name,
+                "unit": units.get(unit_code),
+                "is_superuser": role is None,
+                "is_staff": role is None,
+            },
+        )
+        password = known[username].password if username in known and not created else None
+        if password is None or not user.check_password(password):
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        if role is not None:
+            user.groups.set([Group.objects.get(name=role)])
+        accounts.append(DemoAccount(username, password, role or "administrator"))
+
+    write_accounts_file(accounts_file, accounts)
+    return accounts

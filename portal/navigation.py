@@ -1,0 +1,64 @@
+"""The main menu: each entry is shown to whoever its view lets in, nobody else."""
+
+from dataclasses import dataclass
+from functools import cache
+
+from django.urls import resolve, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    url_name: str
+    label: Promise
+    description: Promise
+
+
+MENU = (
+    MenuEntry(
+        "inspections:rounds",
+        _("Inspection rounds"),
+        _("Surprise and planned rounds, visits and minutes."),
+    ),
+    MenuEntry(
+        "inspections:review_queue",
+        _("Minutes to review"),
+        _("Confirm or dismiss submitted violation minutes."),
+    ),
+    MenuEntry(
+        "emulation:periods",
+        _("Emulation periods"),
+        _("Nomination lists with the rule's verdict for each person."),
+    ),
+    MenuEntry(
+        "personnel:units",
+        _("Units"),
+        _("Agencies, units, wards and communes of the city."),
+    ),
+    MenuEntry(
+        "personnel:my_unit",
+        _("My unit"),
+        _("Your unit's staff, minutes and nominations."),
+    ),
+)
+
+
+@cache
+def allowed_roles(url_name: str) -> frozenset[str]:
+    return resolve(reverse(url_name)).func.allowed_roles
+
+
+def menu_for(user, *, current_url_name: str | None = None) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    return [
+        {
+            "url": reverse(entry.url_name),
+            "label": entry.label,
+            "description": entry.description,
+            "current": entry.url_name == current_url_name,
+        }
+        for entry in MENU
+        if user.has_role(*allowed_roles(entry.url_name))
+    ]

@@ -1,0 +1,106 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+from personnel.models import Role, Unit, UnitKind, User
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    # Production settings use whitenoise's manifest, which exists only after collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    on_postgresql = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does)"
+    )
+    for item in items:
+        if "postgresql" in item.keywords and not on_postgresql:
+            item.add_marker(skip)
+
+
+def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh Python with Django set up under the given environment.
+
+    For what must be seen from outside: settings that refuse to load, a database that
+    does not answer. Variables not given are removed, so the machine's own do not leak in.
+    """
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "SECRET_", "DEBUG", "HTTPS", "ALLOWED_"))
+    }
+    clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", **env})
+    script = "import django\ndjango.setup()\n" + code
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def make_user(username: str, *, role: str | None = None, unit: Unit | None = None, **extra):
+    user = User.objects.create_user(
+        username=username, password="a-long-test-passphrase", unit=unit, **extra
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def unit_a(db):
+    return Unit.objects.create(code="P-A", name="Phường Đông Kinh", kind=UnitKind.WARD)
+
+
+@pytest.fixture
+def unit_b(db):
+    return Unit.objects.create(code="X-B", name="Xã Hoàng Đồng", kind=UnitKind.COMMUNE)
+
+
+@pytest.fixture
+def inspector(db):
+    return make_user("inspector", role=Role.INSPECTOR, first_name="Khôi", last_name="Trần")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("reviewer", role=Role.REVIEWER)
+
+
+@pytest.fixture
+def council_member(db):
+    return make_user("council", role=Role.COUNCIL)
+
+
+@pytest.fixture
+def unit_head(unit_a):
+    return make_user("unit_head", role=Role.UNIT_HEAD, unit=unit_a)
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but holding no role."""
+    return make_user("outsider")
+
+
+@pytest.fixture
+def administrator(db):
+    return make_user("administrator", is_superuser=True, is_staff=True)

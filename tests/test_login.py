@@ -1,0 +1,130 @@
+"""Sign in, sign out, password change, session expiry and the login throttle."""
+
+from axes.models import AccessAttempt
+from django.urls import reverse
+
+PASSWORD = "a-long-test-passphrase"
+
+
+def sign_in(client, username, password=PASSWORD, address="203.0.113.7"):
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_it_signs_in_and_lands_on_the_workspace(client, reviewer):
+    response = sign_in(client, "reviewer")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("inspections:review_queue")).status_code == 200
+
+
+def test_it_says_what_is_wrong_with_a_bad_password(client, reviewer):
+    response = sign_in(client, "reviewer", "not-the-password")
+
+    assert response.status_code == 200
+    assert "mật khẩu chính xác" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_locks_the_account_from_that_address_after_five_wrong_passwords(client, reviewer):
+    for _attempt in range(4):
+        assert sign_in(client, "reviewer", "wrong-password").status_code == 200
+
+    fifth = sign_in(client, "reviewer", "wrong-password")
+    with_right_password = sign_in(client, "reviewer")
+
+    assert fifth.status_code == 429
+    assert with_right_password.status_code == 429
+    html = with_right_password.content.decode()
+    assert "Tài khoản này đã bị tạm khóa đăng nhập từ địa chỉ của bạn sau 5 lần nhập sai" in html
+    assert "15 phút" in html
+    assert "_auth_user_id" not in client.session
+    assert AccessAttempt.objects.get(username="reviewer").ip_address == "203.0.113.7"
+
+
+def test_it_keeps_the_account_open_from_other_addresses(client, reviewer):
+    # Colleagues behind one office address must not be locked out by one person's typos,
+    # nor the owner by someone guessing from elsewhere.
+    for _attempt in range(5):
+        sign_in(client, "reviewer", "wrong-password", address="198.51.100.1")
+
+    response = sign_in(client, "reviewer", address="203.0.113.7")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(reviewer.pk)
+
+
+def test_it_shows_the_lockout_in_english_when_chosen(client, reviewer, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for _attempt in range(5):
+        sign_in(client, "reviewer", "wrong-password")
+
+    html = sign_in(client, "reviewer").content.decode()
+
+    assert "This account has been blocked from your address after 5 wrong passwords" in html
+
+
+def test_it_signs_out_with_a_post_only(client, reviewer):
+    client.force_login(reviewer)
+
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_ends_the_session_after_thirty_idle_minutes(client, reviewer):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("home"))
+
+    # Saved on every request, so the 30 minutes count from the last one.
+    assert response.cookies["sessionid"]["max-age"] == 30 * 60
+
+
+def test_it_refuses_an_expired_session(client, reviewer):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client.force_login(reviewer)
+    Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
+
+    response = client.get(reverse("inspections:review_queue"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_changes_the_password_and_refuses_a_short_one(client, reviewer):
+    client.force_login(reviewer)
+    url = reverse("password_change")
+
+    short = client.post(
+        url, {"old_password": PASSWORD, "new_password1": "ngan", "new_password2": "ngan"}
+    )
+    changed = client.post(
+        url,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "mat-khau-moi-rat-dai-2026",
+            "new_password2": "mat-khau-moi-rat-dai-2026",
+        },
+    )
+
+    assert short.status_code == 200
+    assert "Mật khẩu quá ngắn: cần có ít nhất 12 ký tự." in short.content.decode()
+    assert changed.status_code == 302
+    reviewer.refresh_from_db()
+    assert reviewer.check_password("mat-khau-moi-rat-dai-2026")
+    assert reviewer.password.startswith("argon2")
+
+
+def test_it_shows_who_is_signed_in_on_every_page(client, inspector):
+    sign_in(client, "inspector")
+
+    html = client.get(reverse("inspections:rounds")).content.decode()
+
+    assert '<span class="user-bar__name">Khôi Trần</span>' in html

@@ -1,0 +1,68 @@
+"""Settings come from the environment only and stop start-up on a bad value."""
+
+import pytest
+
+from tests.conftest import run_django
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k" * 30 + "-production-like-secret-key-for-the-check-only",
+    "ALLOWED_HOSTS": "kycuong.example.gov.vn",
+    "HTTPS": "true",
+}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG must be true or false, got 'maybe'."),
+        ("SECRET_KEY", "", "SECRET_KEY is required when DEBUG is off"),
+        ("SECRET_KEY", "short", "SECRET_KEY must be at least 50 characters long"),
+        ("ALLOWED_HOSTS", "", "ALLOWED_HOSTS is required when DEBUG is off"),
+        ("DATABASE_URL", "mysql://root@localhost/kc", "DATABASE_URL must start with postgres://"),
+        ("DATABASE_URL", "postgres://u@h:port/kc", "DATABASE_URL is not a valid database URL"),
+        ("SESSION_IDLE_MINUTES", "half an hour", "SESSION_IDLE_MINUTES must be a whole number"),
+        ("ADMIN_URL", "admin/", "ADMIN_URL must not be the guessable default 'admin/'."),
+        ("ADMIN_URL", "/quan-tri", "ADMIN_URL must be a path like 'quan-tri-he-thong/'"),
+        ("CSRF_TRUSTED_ORIGINS", "kycuong.gov.vn", "CSRF_TRUSTED_ORIGINS entries look like"),
+        ("HTTPS", "có", "HTTPS must be true or false, got 'có'."),
+    ],
+)
+def test_it_stops_start_up_naming_the_bad_variable(variable, value, message):
+    result = run_django("", **{**PRODUCTION, variable: value})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_it_starts_without_secret_key_in_debug():
+    result = run_django(
+        "from django.conf import settings; print(settings.DEBUG, len(settings.SECRET_KEY))",
+        DEBUG="true",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "50"]
+
+
+def test_it_runs_in_ho_chi_minh_time_with_vietnamese_first():
+    result = run_django(
+        "from django.conf import settings\n"
+        "print(settings.TIME_ZONE, settings.USE_TZ, settings.LANGUAGE_CODE,"
+        " [code for code, name in settings.LANGUAGES])",
+        **PRODUCTION,
+    )
+
+    assert result.stdout.strip() == "Asia/Ho_Chi_Minh True vi ['vi', 'en']"
+
+
+def test_it_passes_the_deployment_check_with_production_settings():
+    result = run_django(
+        "from django.core.management import call_command\n"
+        "call_command('check', '--deploy', '--fail-level', 'WARNING')\n",
+        **PRODUCTION,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
