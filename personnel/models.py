@@ -69,6 +69,10 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
+    def get_full_name(self):
+        # Vietnamese order: family and middle names (last_name) before the given name.
+        return f"{self.last_name} {self.first_name}".strip()
+
     @cached_property
     def roles(self) -> frozenset[str]:
         """The user's role names, read once per request."""

@@ -122,9 +122,9 @@ def test_it_changes_the_password_and_refuses_a_short_one(client, reviewer):
     assert reviewer.password.startswith("argon2")
 
 
-def test_it_shows_who_is_signed_in_on_every_page(client, inspector):
+def test_it_shows_the_signed_in_name_family_name_first(client, inspector):
     sign_in(client, "inspector")
 
     html = client.get(reverse("inspections:rounds")).content.decode()
 
-    assert '<span class="user-bar__name">Khôi Trần</span>' in html
+    assert '<span class="user-bar__name">Trần Khôi</span>' in html
