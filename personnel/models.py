@@ -27,6 +27,19 @@ class Unit(models.Model):
         blank=True,
         related_name="children",
     )
+    # The tree is effective-dated: since 1 July 2025 wards and communes were merged and the
+    # district level abolished. A merged unit keeps its rows (old records keep the unit they
+    # were made under), closes on valid_to and points to its successor.
+    valid_from = models.DateField(_("exists from"), null=True, blank=True)
+    valid_to = models.DateField(_("exists until"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+    )
 
     class Meta:
         verbose_name = _("unit")
@@ -36,10 +49,152 @@ class Unit(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(parent=models.F("pk")), name="unit_not_its_own_parent"
             ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="unit_valid_to_after_valid_from",
+            ),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def exists_on(self, day) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+
+class StaffCategory(models.TextChoices):
+    CAN_BO = "can_bo", _("Cadre (cán bộ)")
+    CONG_CHUC = "cong_chuc", _("Civil servant (công chức)")
+    VIEN_CHUC = "vien_chuc", _("Public employee (viên chức)")
+    NGUOI_LAO_DONG = "nguoi_lao_dong", _("Employee under contract (người lao động)")
+
+
+class Staff(models.Model):
+    """A cadre, civil servant, public employee or employee. Identity is the code, never the name."""
+
+    code = models.CharField(_("staff code"), max_length=32, unique=True)
+    full_name = models.CharField(_("full name"), max_length=255)
+    category = models.CharField(_("category"), max_length=16, choices=StaffCategory.choices)
+    position = models.CharField(_("position"), max_length=255, blank=True)
+    badge_number = models.CharField(
+        _("badge number"),
+        max_length=64,
+        blank=True,
+        help_text=_("The e-card number [unit code].[citizen ID].[type] is accepted."),
+    )
+    hired_on = models.DateField(_("recruited on"), null=True, blank=True)
+    is_active = models.BooleanField(_("still working"), default=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    # Folded name, initials and badge number: what on-site search matches (see search.py).
+    search_text = models.CharField(max_length=600, editable=False, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        from personnel.search import staff_search_text
+
+        self.search_text = staff_search_text(self.full_name, self.badge_number)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+
+class Posting(models.Model):
+    """A person's membership of a unit from one day to another, both days included.
+
+    starts_on empty: open back in time (the unit before any known transfer);
+    ends_on empty: still posted there.
+    """
+
+    staff = models.ForeignKey(
+        Staff, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="postings"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="postings"
+    )
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        ordering = ["staff", models.F("starts_on").asc(nulls_first=True)]
+        indexes = [
+            models.Index(fields=["staff", "starts_on"], name="posting_staff_start"),
+            models.Index(fields=["unit", "starts_on", "ends_on"], name="posting_unit_dates"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="posting_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.staff.code} @ {self.unit.code} {self.starts_on or '…'}–{self.ends_on or '…'}"
+
+    def covers(self, day) -> bool:
+        return (self.starts_on is None or self.starts_on <= day) and (
+            self.ends_on is None or day <= self.ends_on
+        )
+
+
+class RegulationKind(models.TextChoices):
+    WORKING_RULES = "working_rules", _("Internal rules and working regulations")
+    SPENDING_RULES = "spending_rules", _("Internal spending rules")
+    DEMOCRACY_RULES = "democracy_rules", _("Grassroots democracy, publicity and transparency rules")
+    CODE_OF_CONDUCT = "code_of_conduct", _("Code of conduct")
+
+
+class RegulationAction(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    AMENDED = "amended", _("Amended or supplemented")
+
+
+class Regulation(models.Model):
+    """One issue or amendment of a unit's internal regulation, with its document."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="regulations"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=RegulationKind.choices)
+    action = models.CharField(
+        _("action"),
+        max_length=16,
+        choices=RegulationAction.choices,
+        default=RegulationAction.ISSUED,
+    )
+    title = models.CharField(_("title"), max_length=500)
+    document_number = models.CharField(_("document number"), max_length=64, blank=True)
+    signed_on = models.DateField(_("issued or amended on"))
+    document = models.FileField(_("document"), upload_to="regulations/%Y/", blank=True)
+    recorded_by = models.ForeignKey(
+        "personnel.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("regulation")
+        verbose_name_plural = _("regulations")
+        ordering = ["unit", "-signed_on"]
+        indexes = [models.Index(fields=["signed_on", "unit"], name="regulation_signed_unit")]
+
+    def __str__(self):
+        return f"{self.unit.code}: {self.title} ({self.signed_on:%d/%m/%Y})"
 
 
 class Role(models.TextChoices):
