@@ -1,2 +1,77 @@
-# Rounds, visits, checklists, violation records and citizen reports arrive with the
-# inspections issue; the app exists now so that its pages and permissions have a home.
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from personnel.models import Staff, Unit
+
+
+class ViolationType(models.TextChoices):
+    ABSENT_WITHOUT_REASON = "absent_without_reason", _("Absent without reason")
+    LATE_OR_EARLY_LEAVE = "late_or_early_leave", _("Late arrival or early leave")
+    NO_BADGE = "no_badge", _("Not wearing the staff badge")
+    ALCOHOL_ON_DUTY = "alcohol_on_duty", _("Drinking alcohol on duty")
+    IMPROPER_CONDUCT = "improper_conduct", _("Improper or uncivil conduct")
+    TASK_NOT_COMPLETED = "task_not_completed", _("Assigned task not completed")
+    OTHER = "other", _("Other")
+
+
+class RecordStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted, awaiting review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+    OVERTURNED = "overturned", _("Overturned on appeal")
+
+
+class RecordSource(models.TextChoices):
+    INSPECTION = "inspection", _("Inspection")
+    CITIZEN_REPORT = "citizen_report", _("Citizen report")
+    LEGACY = "legacy", _("Imported from earlier records")
+
+
+class ViolationRecord(models.Model):
+    """Violation minutes (biên bản): a legal document, changed only by the review workflow."""
+
+    # Numbered on submission ("12/BB-KTCV"), so drafts leave no gaps; imported records keep
+    # the number they were given elsewhere.
+    number = models.CharField(_("record number"), max_length=64, unique=True, null=True, blank=True)
+    staff = models.ForeignKey(
+        Staff, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="records"
+    )
+    # The unit the person was posted to that day; kept even if the unit is later merged.
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="records"
+    )
+    occurred_at = models.DateTimeField(_("time of the violation"), default=timezone.now)
+    type = models.CharField(_("type of violation"), max_length=32, choices=ViolationType.choices)
+    description = models.TextField(_("what happened"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.DRAFT
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=RecordSource.choices, default=RecordSource.INSPECTION
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("violation record")
+        verbose_name_plural = _("violation records")
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(
+                fields=["staff", "status", "occurred_at"], name="record_staff_status_time"
+            ),
+            models.Index(fields=["status", "occurred_at"], name="record_status_time"),
+        ]
+
+    def __str__(self):
+        return self.number or _("Draft record #%(pk)s") % {"pk": self.pk}
