@@ -1,8 +1,21 @@
 import datetime
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
-from personnel.models import Posting, Staff, Unit
+from personnel.models import Posting, Regulation, Staff, Unit
+from personnel.search import fold
 
 
 def unit_list() -> QuerySet[Unit]:
@@ -50,3 +63,134 @@ def staff_posted_to(*, unit: Unit, day: datetime.date) -> QuerySet[Staff]:
     return Staff.objects.filter(
         Exists(Posting.objects.filter(postings_covering(day), staff=OuterRef("pk"), unit=unit))
     ).order_by("full_name", "code")
+
+
+def staff_search(*, query: str, current_unit: Unit | None = None, day: datetime.date) -> QuerySet:
+    """Staff matching every word of `query`, folded; people of `current_unit` first.
+
+    A word matches the folded name ('hung' finds Hùng and Hưng), the name's initials ('nvh')
+    or a part of the badge number. Where the typed words carry diacritics, exact spellings
+    come before the other foldings ('hùng' lists Hùng before Hưng).
+    """
+    people = staff_with_current_unit(day=day)
+    for word in fold(query).split():
+        people = people.filter(search_text__contains=word)
+    ordering = []
+    if current_unit is not None:
+        people = people.annotate(
+            in_current_unit=Exists(
+                Posting.objects.filter(
+                    postings_covering(day), staff=OuterRef("pk"), unit=current_unit
+                )
+            )
+        )
+        ordering.append(F("in_current_unit").desc())
+    typed = " ".join(query.split())
+    if typed and typed != fold(typed):
+        people = people.annotate(
+            spelled_exactly=Case(
+                When(full_name__icontains=typed, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        ordering.append(F("spelled_exactly").desc())
+    return people.order_by(*ordering, "full_name", "code")
+
+
+def staff_with_current_unit(*, day: datetime.date) -> QuerySet[Staff]:
+    """Staff annotated with the code and name of their unit on `day` (one query, no N+1)."""
+    posting_that_day = Posting.objects.filter(
+        postings_covering(day), staff=OuterRef("pk")
+    ).order_by(F("starts_on").desc(nulls_last=True))
+    return Staff.objects.annotate(
+        unit_code=Subquery(posting_that_day.values("unit__code")[:1]),
+        unit_name=Subquery(posting_that_day.values("unit__name")[:1]),
+    )
+
+
+def staff_list(
+    *,
+    day: datetime.date,
+    query: str = "",
+    unit: Unit | None = None,
+    category: str = "",
+    active: bool | None = None,
+) -> QuerySet[Staff]:
+    people = (
+        staff_search(query=query, current_unit=unit, day=day)
+        if query.strip()
+        else staff_with_current_unit(day=day).order_by("full_name", "code")
+    )
+    if unit is not None:
+        people = people.filter(
+            Exists(Posting.objects.filter(postings_covering(day), staff=OuterRef("pk"), unit=unit))
+        )
+    if category:
+        people = people.filter(category=category)
+    if active is not None:
+        people = people.filter(is_active=active)
+    return people
+
+
+def unit_tree(*, day: datetime.date) -> list[tuple[Unit, int]]:
+    """Units existing on `day` in tree order, each with its depth (one query)."""
+    units = list(
+        Unit.objects.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        ).order_by("name")
+    )
+    children: dict[int | None, list[Unit]] = {}
+    known = {unit.pk for unit in units}
+    for unit in units:
+        parent = unit.parent_id if unit.parent_id in known else None
+        children.setdefault(parent, []).append(unit)
+    ordered: list[tuple[Unit, int]] = []
+
+    def visit(parent_id, depth):
+        for unit in children.get(parent_id, []):
+            ordered.append((unit, depth))
+            visit(unit.pk, depth + 1)
+
+    visit(None, 0)
+    return ordered
+
+
+def regulation_coverage(*, start: datetime.date, end: datetime.date) -> dict:
+    """How many of the units existing in [start, end] issued or amended a regulation in it."""
+    units = Unit.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=end),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=start),
+    )
+    figures = units.aggregate(
+        total=Count("pk"),
+        covered=Count(
+            "pk",
+            filter=Q(
+                Exists(
+                    Regulation.objects.filter(
+                        unit=OuterRef("pk"), signed_on__gte=start, signed_on__lte=end
+                    )
+                )
+            ),
+        ),
+    )
+    total, covered = figures["total"], figures["covered"]
+    return {
+        "total": total,
+        "covered": covered,
+        "percent": round(100 * covered / total) if total else 0,
+    }
+
+
+def unit_regulations(*, unit: Unit) -> QuerySet[Regulation]:
+    return Regulation.objects.filter(unit=unit).order_by("-signed_on", "kind")
+
+
+def staff_postings(*, staff: Staff) -> QuerySet[Posting]:
+    return (
+        Posting.objects.filter(staff=staff)
+        .select_related("unit")
+        .order_by(F("starts_on").desc(nulls_last=True))
+    )

@@ -1,9 +1,11 @@
 import datetime
+import uuid
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from personnel.models import Posting, Staff, Unit
+from personnel.models import Posting, Regulation, Staff, Unit
+from portal.uploads import document_type
 
 
 class PersonnelError(Exception):
@@ -28,3 +30,33 @@ def staff_transfer(*, staff: Staff, unit: Unit, on: datetime.date) -> Posting:
         current.ends_on = on - datetime.timedelta(days=1)
         current.save(update_fields=["ends_on"])
     return Posting.objects.create(staff=staff, unit=unit, starts_on=on)
+
+
+def regulation_record(
+    *,
+    unit: Unit,
+    recorded_by,
+    kind: str,
+    action: str,
+    title: str,
+    signed_on: datetime.date,
+    document_number: str = "",
+    document=None,
+) -> Regulation:
+    """Add an issue or amendment of a unit's regulation to the register."""
+    regulation = Regulation(
+        unit=unit,
+        recorded_by=recorded_by,
+        kind=kind,
+        action=action,
+        title=title,
+        document_number=document_number,
+        signed_on=signed_on,
+    )
+    if document:
+        # Stored under a random name: the uploader's file name is never trusted.
+        kind_of_file = document_type(document)
+        document.name = f"{uuid.uuid4().hex}{kind_of_file.extension}"
+        regulation.document = document
+    regulation.save()
+    return regulation

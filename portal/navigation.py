@@ -32,9 +32,14 @@ MENU = (
         _("Nomination lists with the rule's verdict for each person."),
     ),
     MenuEntry(
+        "personnel:staff_list",
+        _("Staff"),
+        _("Find a person by name without diacritics, initials or badge number."),
+    ),
+    MenuEntry(
         "personnel:units",
         _("Units"),
-        _("Agencies, units, wards and communes of the city."),
+        _("Agencies, units, wards and communes of the city, with their regulations."),
     ),
     MenuEntry(
         "personnel:my_unit",

@@ -8,20 +8,22 @@ PAGES = [
     "inspections:review_queue",
     "emulation:periods",
     "personnel:units",
+    "personnel:staff_list",
     "personnel:my_unit",
 ]
 
 # Who may open which page; everyone else signed in gets 403.
 ALLOWED = {
-    "inspector": {"inspections:rounds"},
+    "inspector": {"inspections:rounds", "personnel:units", "personnel:staff_list"},
     "reviewer": {
         "inspections:rounds",
         "inspections:review_queue",
         "emulation:periods",
         "personnel:units",
+        "personnel:staff_list",
     },
     "council_member": {"emulation:periods"},
-    "unit_head": {"personnel:my_unit"},
+    "unit_head": {"personnel:my_unit", "personnel:staff_list"},
     "outsider": set(),
     "administrator": set(PAGES),
 }

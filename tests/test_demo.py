@@ -8,14 +8,15 @@ from django.urls import reverse
 from personnel.models import Unit, User
 
 MENU_BY_ACCOUNT = {
-    "thanhtra": {"Đợt kiểm tra"},
-    "noivu": {"Đợt kiểm tra", "Biên bản chờ duyệt", "Đợt thi đua", "Đơn vị"},
+    "thanhtra": {"Đợt kiểm tra", "Cán bộ", "Đơn vị"},
+    "noivu": {"Đợt kiểm tra", "Biên bản chờ duyệt", "Đợt thi đua", "Cán bộ", "Đơn vị"},
     "hoidong": {"Đợt thi đua"},
-    "truongdonvi": {"Đơn vị của tôi"},
+    "truongdonvi": {"Cán bộ", "Đơn vị của tôi"},
     "quantri": {
         "Đợt kiểm tra",
         "Biên bản chờ duyệt",
         "Đợt thi đua",
+        "Cán bộ",
         "Đơn vị",
         "Đơn vị của tôi",
         "Quản trị hệ thống",

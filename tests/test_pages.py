@@ -57,7 +57,7 @@ def test_it_shows_the_403_page_in_english_when_chosen(client, inspector, setting
     client.force_login(inspector)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-    response = client.get(reverse("personnel:units"))
+    response = client.get(reverse("inspections:review_queue"))
 
     assert response.status_code == 403
     assert "Access denied" in response.content.decode()
