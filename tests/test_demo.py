@@ -83,3 +83,22 @@ def test_it_does_not_reload_a_database_that_has_data(db, tmp_path, capsys):
     assert Unit.objects.get().name == "Ủy ban đã có"
     assert "the demo was not loaded again" in capsys.readouterr().out
     assert not User.objects.exists()
+
+
+def test_it_builds_the_citys_49_units_with_staff_and_regulations(db, tmp_path):
+    import datetime
+
+    from django.db.models import Count
+
+    from personnel.selectors import regulation_coverage
+
+    call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
+
+    root = Unit.objects.get(code="UBND-LS")
+    under_root = Unit.objects.filter(parent=root).annotate(people=Count("postings"))
+    assert under_root.count() == 49
+    assert min(unit.people for unit in under_root) >= 7
+    assert regulation_coverage(
+        start=datetime.date(2018, 1, 1), end=datetime.date(2019, 12, 31)
+    ) == {"total": 50, "covered": 50, "percent": 100}
+    assert User.objects.get(username="truongdonvi").unit.name == "Phường Chi Lăng"

@@ -1,4 +1,4 @@
-"""The demo city: a few units of an invented city administration and one account per role.
+"""The demo city: Lạng Sơn city's units with invented people, and one account per role.
 
 Passwords are generated on first creation and kept only in the accounts file (mode 600),
 so no password in the repository or the docs can ever open a real deployment.
@@ -12,26 +12,13 @@ from pathlib import Path
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from personnel.models import Role, Unit, UnitKind, User
-
-DEMO_UNITS = [
-    # code, name, kind, parent code
-    ("UBND", "UBND thành phố", UnitKind.OTHER, None),
-    ("PNV", "Phòng Nội vụ", UnitKind.DEPARTMENT, "UBND"),
-    ("VP", "Văn phòng HĐND và UBND thành phố", UnitKind.DEPARTMENT, "UBND"),
-    ("PTCKH", "Phòng Tài chính - Kế hoạch", UnitKind.DEPARTMENT, "UBND"),
-    ("PTNMT", "Phòng Tài nguyên và Môi trường", UnitKind.DEPARTMENT, "UBND"),
-    ("TTVH", "Trung tâm Văn hóa, Thể thao và Truyền thông", UnitKind.PUBLIC_UNIT, "UBND"),
-    ("P-CHILANG", "Phường Chi Lăng", UnitKind.WARD, "UBND"),
-    ("P-HVT", "Phường Hoàng Văn Thụ", UnitKind.WARD, "UBND"),
-    ("P-VINHTRAI", "Phường Vĩnh Trại", UnitKind.WARD, "UBND"),
-    ("X-MAIPHA", "Xã Mai Pha", UnitKind.COMMUNE, "UBND"),
-]
+from personnel.models import Role, Unit, User
+from portal.demo.city import ROOT, build_city
 
 # Invented people: the demo names no real official.
 DEMO_ACCOUNTS = [
     # username, first name, last name, role (None: administrator), unit code
-    ("thanhtra", "Khôi", "Trần Minh", Role.INSPECTOR, "PNV"),
+    ("thanhtra", "Khôi", "Trần Minh", Role.INSPECTOR, "TTTP"),
     ("noivu", "Lan", "Phạm Thị", Role.REVIEWER, "PNV"),
     ("hoidong", "Huy", "Vũ Quang", Role.COUNCIL, "VP"),
     ("truongdonvi", "Mai", "Đặng Thị", Role.UNIT_HEAD, "P-CHILANG"),
@@ -67,12 +54,13 @@ def write_accounts_file(path: Path, accounts: list[DemoAccount]) -> None:
 
 @transaction.atomic
 def seed_demo(*, accounts_file: Path) -> list[DemoAccount]:
-    units = {}
-    for code, name, kind, parent_code in DEMO_UNITS:
-        units[code], _created = Unit.objects.update_or_create(
-            code=code,
-            defaults={"name": name, "kind": kind, "parent": units.get(parent_code)},
+    """Load the demo city once; a second run only refreshes the demo accounts."""
+    if Unit.objects.filter(code=ROOT[0]).exists():
+        units = Unit.objects.in_bulk(
+            [code for *_rest, code in DEMO_ACCOUNTS if code], field_name="code"
         )
+    else:
+        units = build_city()
 
     known = read_accounts_file(accounts_file)
     accounts = []
