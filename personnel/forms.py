@@ -1,5 +1,3 @@
-import datetime
-
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -9,13 +7,12 @@ from portal.uploads import DOCUMENT_NOT_ALLOWED, DOCUMENT_TOO_LARGE, document_ty
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """dd/mm/yyyy as typed in Vietnamese offices; a browser date picker would follow the
+    browser's own locale (often mm/dd/yyyy), so this stays a text box."""
 
-    def format_value(self, value):
-        # The browser's date picker speaks ISO; it shows the date in the user's own order.
-        if isinstance(value, datetime.date):
-            return value.isoformat()
-        return value
+    def __init__(self, attrs=None):
+        defaults = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"}
+        super().__init__(attrs={**defaults, **(attrs or {})}, format="%d/%m/%Y")
 
 
 class OnDateForm(forms.Form):

@@ -149,8 +149,11 @@ def test_it_shows_the_unit_staff_on_a_chosen_day(client, reviewer, namesakes, un
     client.force_login(reviewer)
     url = reverse("personnel:unit_detail", args=["P-A"])
 
-    before = client.get(url, {"on": "2023-12-31"}).context["staff"]
+    before_page = client.get(url, {"on": "31/12/2023"})
+    before = before_page.context["staff"]
     after = client.get(url, {"on": "2024-01-01"}).context["staff"]
+
+    assert 'value="31/12/2023"' in before_page.content.decode()
 
     assert [person.code for person in before] == ["S001", "S003"]
     assert [person.code for person in after] == ["S003"]
