@@ -61,7 +61,8 @@ def make_user(username: str, *, role: str | None = None, unit: Unit | None = Non
         username=username, password="a-long-test-passphrase", unit=unit, **extra
     )
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        # get_or_create: transactional tests flush the groups the migration created
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 

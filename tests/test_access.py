@@ -3,6 +3,9 @@
 import pytest
 from django.urls import reverse
 
+# The personas are looked up by name, so pytest-django cannot see these tests use the database.
+pytestmark = pytest.mark.django_db
+
 PAGES = [
     "inspections:rounds",
     "inspections:review_queue",

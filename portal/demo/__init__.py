@@ -81,7 +81,9 @@ def seed_demo(*, accounts_file: Path) -> list[DemoAccount]:
             user.set_password(password)
             user.save(update_fields=["password"])
         if role is not None:
-            user.groups.set([Group.objects.get(name=role)])
+            # get_or_create: a test database flushed between tests has lost the migration's rows
+            group, _created = Group.objects.get_or_create(name=role)
+            user.groups.set([group])
         accounts.append(DemoAccount(username, password, role or "administrator"))
 
     write_accounts_file(accounts_file, accounts)
