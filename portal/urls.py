@@ -26,3 +26,5 @@ urlpatterns = [
     path("emulation/", include("emulation.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+
+handler500 = "portal.views.server_error"

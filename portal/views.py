@@ -1,9 +1,11 @@
 import logging
+import sys
 
 from django.conf import settings
-from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -42,3 +44,17 @@ def login_locked_out(request, original_response=None, credentials=None):
         {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
         status=429,
     )
+
+
+def server_error(request):
+    """The 500 page; the 503 page when the database cannot be reached.
+
+    Called by Django while it handles the exception, so sys.exc_info() tells which one.
+    Rendered without the request: nothing here may touch the database again.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        response = HttpResponseServerError(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render())

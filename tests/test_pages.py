@@ -113,3 +113,27 @@ def test_it_reports_503_when_the_database_does_not_answer():
     assert result.returncode == 0, result.stderr
     assert status == "503"
     assert json.loads(body) == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_it_shows_the_503_page_when_the_database_is_down():
+    # A real portal process whose PostgreSQL does not answer: the session and user lookups
+    # fail inside the middleware, before any view runs.
+    result = run_django(
+        "from django.test import Client\n"
+        "client = Client(raise_request_exception=False)\n"
+        "client.cookies['sessionid'] = 'x' * 32\n"
+        "response = client.get('/accounts/password/')\n"
+        "print(response.status_code, response['Retry-After'])\n"
+        "print(response.content.decode())\n",
+        DEBUG="false",
+        HTTPS="false",
+        SECRET_KEY="s" * 60,
+        ALLOWED_HOSTS="testserver",
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/kycuong",
+    )
+
+    first_line, page = result.stdout.split("\n", 1)
+    assert result.returncode == 0, result.stderr
+    assert first_line == "503 30"
+    assert "Tạm thời gián đoạn" in page
+    assert "Traceback" not in page
