@@ -215,6 +215,10 @@ AXES_LOCKOUT_CALLABLE = "portal.views.login_locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Citizen reports accepted from one address in an hour, counted in the database so that
+# every gunicorn worker sees the same count.
+CITIZEN_REPORTS_PER_HOUR = env_int("CITIZEN_REPORTS_PER_HOUR", 5, minimum=1)
+
 # Security headers
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
