@@ -25,7 +25,9 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 class CitizenReportForm(forms.Form):
     unit = forms.ModelChoiceField(
-        label=_("Agency, unit, ward or commune"), queryset=Unit.objects.none()
+        label=_("Agency, unit, ward or commune"),
+        queryset=Unit.objects.none(),
+        empty_label=_("Choose the unit"),
     )
     staff_hint = forms.CharField(
         label=_("Staff member's name or badge number"),
@@ -90,8 +92,13 @@ class ReportCloseForm(forms.Form):
 
 
 class ReportConfirmForm(forms.Form):
-    staff = forms.ModelChoiceField(label=_("Staff member"), queryset=None)
-    violation_type = forms.ChoiceField(label=_("Type of violation"), choices=ViolationType.choices)
+    staff = forms.ModelChoiceField(
+        label=_("Staff member"), queryset=None, empty_label=_("Choose the person")
+    )
+    violation_type = forms.ChoiceField(
+        label=_("Type of violation"),
+        choices=[("", _("Choose the type of violation")), *ViolationType.choices],
+    )
 
     def __init__(self, *args, report, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from inspections.models import CitizenReport, ReportStatus
@@ -29,6 +30,7 @@ from inspections.report_services import (
     DESCRIPTION_REQUIRED,
     OCCURRED_IN_FUTURE,
     TOO_MANY_REPORTS,
+    UNIT_NOT_CURRENT,
     ReportError,
     new_tracking_code,
     report_close,
@@ -45,7 +47,11 @@ access_log = logging.getLogger("inspections.citizen_reports.access")
 SENT_CODE_SESSION_KEY = "citizen_report_sent_code"
 REPORTS_PER_PAGE = 50
 
-FIELD_OF_ERROR = {OCCURRED_IN_FUTURE: "occurred_at", DESCRIPTION_REQUIRED: "description"}
+FIELD_OF_ERROR = {
+    OCCURRED_IN_FUTURE: "occurred_at",
+    DESCRIPTION_REQUIRED: "description",
+    UNIT_NOT_CURRENT: "unit",
+}
 
 
 def report_submit_view(request):
@@ -79,6 +85,8 @@ def report_submit_view(request):
     return render(request, "inspections/report_form.html", {"form": form}, status=status)
 
 
+# The tracking code is as good as a password to the report's status: keep it out of caches.
+@never_cache
 def report_sent_view(request):
     code = request.session.pop(SENT_CODE_SESSION_KEY, None)
     if code is None:
@@ -96,6 +104,7 @@ def report_lookup_view(request):
     return render(request, "inspections/report_lookup.html", {"form": form})
 
 
+@never_cache
 def report_track_view(request, code):
     report = report_by_tracking_code(code=code)
     if report is None:

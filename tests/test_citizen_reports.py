@@ -4,9 +4,10 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from inspections.models import (
     CitizenReport,
@@ -22,6 +23,8 @@ from inspections.report_services import (
     OCCURRED_IN_FUTURE,
     REASON_REQUIRED,
     STAFF_NOT_POSTED,
+    TOO_MANY_REPORTS,
+    UNIT_NOT_CURRENT,
     ReportError,
     report_close,
     report_confirm,
@@ -113,7 +116,7 @@ def test_it_takes_a_report_through_to_a_record_and_keeps_the_tracking_page_imper
     assert (report.contact_name, report.contact_phone) == ("Phạm Thị Lan", "0912 345 678")
     assert "Đã tiếp nhận" in client.get(track_url).content.decode()
 
-    reviewer_client = client_class_for(client)
+    reviewer_client = Client()  # a second browser: the citizen's and the reviewer's at once
     reviewer_client.force_login(reviewer)
     detail = reviewer_client.get(reverse("citizen_reports:detail", args=[report.pk]))
     assert "Phạm Thị Lan" in detail.content.decode()
@@ -159,11 +162,6 @@ def test_it_takes_a_report_through_to_a_record_and_keeps_the_tracking_page_imper
         DESCRIPTION,
     ]:
         assert personal not in tracking
-
-
-def client_class_for(client):
-    """A second browser beside `client`: the citizen and the reviewer at once."""
-    return client.__class__()
 
 
 def test_it_links_the_anonymous_home_page_to_the_form(client, db):
@@ -234,6 +232,8 @@ def test_it_refuses_the_sixth_report_in_an_hour_from_one_address(client, unit_a,
     refused = client.post(SUBMIT, form_data(unit_a))
 
     assert refused.status_code == 429
+    with translation.override("vi"):
+        assert str(TOO_MANY_REPORTS) in refused.content.decode()
     assert "Đã có quá nhiều phản ánh gửi từ kết nối của bạn trong một giờ qua" in (
         refused.content.decode()
     )
@@ -646,12 +646,88 @@ def test_it_shows_the_units_staff_to_choose_from(client, reviewer, unit_a, unit_
 
 
 @pytest.mark.postgresql
-def test_it_locks_the_report_row_while_confirming(reviewer, unit_a, hung):
-    report = make_report(unit_a, status=ReportStatus.VERIFYING)
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [
+        (ReportStatus.RECEIVED, "start"),
+        (ReportStatus.VERIFYING, "close"),
+        (ReportStatus.VERIFYING, "confirm"),
+    ],
+)
+def test_it_locks_the_report_row_in_every_transition(reviewer, unit_a, hung, status, action):
+    report = make_report(unit_a, status=status)
+    transitions = {
+        "start": lambda: report_start_verification(report=report, reviewer=reviewer),
+        "close": lambda: report_close(report=report, reviewer=reviewer, reason="Lý do"),
+        "confirm": lambda: report_confirm(
+            report=report, reviewer=reviewer, staff=hung, violation_type=ViolationType.OTHER
+        ),
+    }
 
     with CaptureQueriesContext(connection) as captured:
-        report_confirm(report=report, reviewer=reviewer, staff=hung, violation_type="other")
+        transitions[action]()
 
     locks = [q["sql"] for q in captured.captured_queries if "FOR UPDATE" in q["sql"]]
     assert len(locks) == 1
-    assert "inspections_citizenreport" in locks[0]
+    assert 'FROM "inspections_citizenreport"' in locks[0]
+
+
+@pytest.mark.postgresql
+def test_it_serialises_the_reports_of_one_address(unit_a):
+    with CaptureQueriesContext(connection) as captured:
+        make_report(unit_a)
+
+    sql = [q["sql"] for q in captured.captured_queries]
+    lock = next(i for i, q in enumerate(sql) if "pg_advisory_xact_lock" in q)
+    count = next(i for i, q in enumerate(sql) if "COUNT(*)" in q)
+    insert = next(i for i, q in enumerate(sql) if q.startswith("INSERT"))
+    assert lock < count < insert
+
+
+def test_the_service_refuses_a_unit_that_no_longer_exists(unit_a):
+    merged = Unit.objects.create(
+        code="P-OLD", name="Phường Cũ", kind=UnitKind.WARD, valid_to=datetime.date(2025, 6, 30)
+    )
+
+    with pytest.raises(ReportError) as refused:
+        make_report(merged)
+
+    assert refused.value.args[0] == UNIT_NOT_CURRENT
+    assert CitizenReport.objects.count() == 0
+
+
+def test_it_reads_the_time_as_local_time(client, unit_a):
+    client.post(SUBMIT, form_data(unit_a, occurred_at="2026-01-05T09:30"))
+
+    report = CitizenReport.objects.get()
+    assert report.occurred_at == datetime.datetime(2026, 1, 5, 2, 30, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize("page", ["submit", "lookup", "track"])
+def test_it_sends_the_security_headers_on_the_public_pages(client, unit_a, page):
+    report = make_report(unit_a)
+    args = [report.tracking_code] if page == "track" else []
+
+    response = client.get(reverse(f"citizen_reports:{page}", args=args))
+
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert response["Referrer-Policy"] == "same-origin"
+    if page == "track":
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_it_refuses_to_confirm_without_a_type_of_violation(client, reviewer, unit_a, hung):
+    report = make_report(unit_a, status=ReportStatus.VERIFYING)
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("citizen_reports:confirm", args=[report.pk]),
+        {"staff": hung.pk, "violation_type": ""},
+        follow=True,
+    )
+
+    report.refresh_from_db()
+    assert response.status_code == 200
+    assert report.status == ReportStatus.VERIFYING
+    assert ViolationRecord.objects.count() == 0
