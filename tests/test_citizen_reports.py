@@ -33,6 +33,7 @@ from inspections.report_services import (
 )
 from personnel.models import Posting, Staff, StaffCategory, Unit, UnitKind
 from personnel.services import staff_transfer
+from tests.conftest import make_user
 
 SUBMIT = reverse("citizen_reports:submit")
 CONTACT = {
@@ -731,3 +732,67 @@ def test_it_refuses_to_confirm_without_a_type_of_violation(client, reviewer, uni
     assert response.status_code == 200
     assert report.status == ReportStatus.VERIFYING
     assert ViolationRecord.objects.count() == 0
+
+
+# Threads need committed rows, hence a transactional test. Its closing flush is limited to
+# these apps so that the role groups (auth, made by a data migration) survive for later tests.
+CONCURRENT = pytest.mark.django_db(transaction=True, available_apps=["personnel", "inspections"])
+
+
+def run_at_once(*actions) -> list:
+    """Run each action in its own thread and database connection, all starting together."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(actions))
+    outcomes: list = [None] * len(actions)
+
+    def run(index, action):
+        barrier.wait()
+        try:
+            outcomes[index] = action()
+        except ReportError as error:
+            outcomes[index] = error.args[0]
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.postgresql
+@CONCURRENT
+def test_it_lets_only_one_of_two_reviewers_confirming_at_once_win(unit_a, hung):
+    first, second = make_user("first", role="reviewer"), make_user("second", role="reviewer")
+    report = make_report(unit_a, status=ReportStatus.VERIFYING)
+
+    outcomes = run_at_once(
+        *(
+            lambda who=who: report_confirm(
+                report=report, reviewer=who, staff=hung, violation_type=ViolationType.NO_BADGE
+            )
+            for who in (first, second)
+        )
+    )
+
+    assert sum(isinstance(outcome, ViolationRecord) for outcome in outcomes) == 1
+    assert NOT_BEING_VERIFIED in outcomes
+    assert ViolationRecord.objects.count() == 1
+    assert CitizenReport.objects.get().record == ViolationRecord.objects.get()
+
+
+@pytest.mark.postgresql
+@CONCURRENT
+def test_it_keeps_the_rate_limit_when_reports_arrive_at_once(unit_a, settings):
+    settings.CITIZEN_REPORTS_PER_HOUR = 1
+
+    outcomes = run_at_once(*(lambda: make_report(unit_a) for _ in range(3)))
+
+    assert sum(isinstance(outcome, CitizenReport) for outcome in outcomes) == 1
+    assert outcomes.count(TOO_MANY_REPORTS) == 2
+    assert CitizenReport.objects.count() == 1
