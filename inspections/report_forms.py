@@ -59,6 +59,10 @@ class CitizenReportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = current_units(day=timezone.localdate())
+        # A hint for the browser's picker; the service refuses a future time either way.
+        self.fields["occurred_at"].widget.attrs["max"] = timezone.localtime().strftime(
+            "%Y-%m-%dT%H:%M"
+        )
 
     def is_trap_filled(self) -> bool:
         return bool(self.data.get(HONEYPOT_FIELD, "").strip())
