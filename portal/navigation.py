@@ -27,6 +27,11 @@ MENU = (
         _("Confirm or dismiss submitted violation minutes."),
     ),
     MenuEntry(
+        "citizen_reports:list",
+        _("Citizen reports"),
+        _("Verify reports sent in by citizens and businesses."),
+    ),
+    MenuEntry(
         "emulation:periods",
         _("Emulation periods"),
         _("Nomination lists with the rule's verdict for each person."),

@@ -89,6 +89,8 @@ elif not DEBUG and len(SECRET_KEY) < 50:
 # HTTPS on by default: production must not depend on someone remembering it.
 HTTPS = env_bool("HTTPS", default=not DEBUG)
 TRUST_X_FORWARDED_PROTO = env_bool("TRUST_X_FORWARDED_PROTO", default=False)
+# Behind a reverse proxy: take the client's address from the proxy's X-Forwarded-For entry.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -211,9 +213,14 @@ SESSION_COOKIE_SAMESITE = "Lax"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "portal.network.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.views.login_locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Citizen reports accepted from one address in an hour, counted in the database so that
+# every gunicorn worker sees the same count.
+CITIZEN_REPORTS_PER_HOUR = env_int("CITIZEN_REPORTS_PER_HOUR", 5, minimum=1)
 
 # Security headers
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -128,3 +128,25 @@ def test_it_shows_the_signed_in_name_family_name_first(client, inspector):
     html = client.get(reverse("inspections:rounds")).content.decode()
 
     assert '<span class="user-bar__name">Trần Khôi</span>' in html
+
+
+def test_it_counts_failures_per_client_behind_a_trusted_proxy(client, reviewer, settings):
+    settings.TRUST_X_FORWARDED_FOR = True
+    for _attempt in range(5):
+        client.post(
+            reverse("login"),
+            {"username": "reviewer", "password": "wrong-password"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+
+    # Another client behind the same proxy, who even forges the first address, gets in.
+    response = client.post(
+        reverse("login"),
+        {"username": "reviewer", "password": PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.7, 198.51.100.20",
+    )
+
+    assert response.status_code == 302
+    assert AccessAttempt.objects.get(username="reviewer").ip_address == "203.0.113.7"
