@@ -7,25 +7,33 @@ below, before anything is written.
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from emulation.services import evaluate_person
-from inspections import audit
+from inspections import audit, evidence
 from inspections.models import (
+    ATTENDANCE_FAULTS,
     Appeal,
     AppealOutcome,
+    Attendance,
     AuditAction,
+    ChecklistAnswer,
+    ChecklistItem,
+    Evidence,
     FormSubmission,
+    InspectionRound,
     RecordNumberCounter,
     RecordSource,
     RecordStatus,
+    RollCallEntry,
     ViolationRecord,
     Visit,
 )
+from inspections.selectors import is_team_member
 from personnel.models import Role, Staff, Unit, User
-from personnel.selectors import unit_on
+from personnel.selectors import staff_posted_to, unit_on
 
 NOT_POSTED = _("This person was not posted to this unit on that day.")
 IN_FUTURE = _("The time of the violation cannot be in the future.")
@@ -48,15 +56,59 @@ CANNOT_CORRECT = _("Only a confirmed, dismissed or overturned record can be corr
 NOT_ON_TEAM = _("Only a member of the round's team can do this.")
 UNIT_NOT_PLANNED = _("This unit is not on the round's list.")
 VISIT_FINISHED = _("This visit is finished.")
+NOT_INSPECTORS = _("The lead and every member of the team must be inspectors.")
+BAD_DATES = _("The round cannot end before it starts.")
+NOT_IN_UNIT_TODAY = _("This person is not posted to the visited unit today.")
 ROLL_CALL_HAS_RECORD = _(
     "A record was already opened for this person at this visit; change it on the record."
 )
 
 
 class InspectionError(Exception):
-    def __init__(self, message):
+    """A refusal; `message` is one of the constants, `text` what to show the user."""
+
+    def __init__(self, message, **params):
         super().__init__(str(message))
         self.message = message
+        self.params = params
+
+    @property
+    def text(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+def _check_photos(photos) -> list[evidence.CheckedPhoto]:
+    try:
+        return [evidence.check_photo(upload) for upload in photos]
+    except evidence.PhotoError as error:
+        raise InspectionError(error.message, **error.params) from None
+
+
+def _attach(*, record: ViolationRecord, actor: User, photos: list[evidence.CheckedPhoto]):
+    stored = []
+    try:
+        for photo in photos:
+            original, small = evidence.store(photo)
+            stored += [original, small]
+            Evidence.objects.create(
+                record=record,
+                file=original,
+                thumbnail=small,
+                content_type=photo.kind.content_type,
+                size=len(photo.data),
+                sha256=photo.sha256,
+                uploaded_by=actor,
+                uploaded_at=timezone.now(),
+            )
+            audit.append(
+                record=record,
+                actor=actor,
+                action=AuditAction.EVIDENCE_ADDED,
+                changes={"evidence": (None, photo.sha256)},
+            )
+    except BaseException:
+        evidence.discard(*stored)  # the transaction rolls back; leave no orphan files
+        raise
 
 
 # Fields an author may change on a draft.
@@ -103,8 +155,52 @@ def record_create(
     corrects: ViolationRecord | None = None,
     source: str = RecordSource.INSPECTION,
     form_token: str = "",
+    photos=(),
 ) -> ViolationRecord:
     """A new draft. With a form token already used, the record it made, and nothing new."""
+    checked_photos = _check_photos(photos)
+    try:
+        return _record_create(
+            author=author,
+            staff=staff,
+            unit=unit,
+            occurred_at=occurred_at,
+            type=type,
+            description=description,
+            explanation=explanation,
+            witnesses=witnesses,
+            signature=signature,
+            visit=visit,
+            corrects=corrects,
+            source=source,
+            form_token=form_token,
+            photos=checked_photos,
+        )
+    except IntegrityError:
+        # The same form arrived twice at the same moment: the other request made the record.
+        submission = FormSubmission.objects.filter(token=form_token).first() if form_token else None
+        if submission is None:
+            raise
+        return submission.record
+
+
+def _record_create(
+    *,
+    author,
+    staff,
+    unit,
+    occurred_at,
+    type,
+    description,
+    explanation,
+    witnesses,
+    signature,
+    visit,
+    corrects,
+    source,
+    form_token,
+    photos,
+):
     with transaction.atomic():
         if form_token:
             used = FormSubmission.objects.filter(token=form_token).select_related("record")
@@ -115,6 +211,8 @@ def record_create(
             if not corrects.is_final:
                 raise InspectionError(CANNOT_CORRECT)
         _check_person_and_time(staff=staff, unit=unit, occurred_at=occurred_at, visit=visit)
+        if visit is not None and not is_team_member(user=author, inspection_round=visit.round):
+            raise InspectionError(NOT_ON_TEAM)
         record = ViolationRecord.objects.create(
             staff=staff,
             unit=unit,
@@ -140,8 +238,22 @@ def record_create(
                 for name in (*DRAFT_FIELDS, "unit", "visit", "corrects", "source")
             },
         )
+        _attach(record=record, actor=author, photos=photos)
         if form_token:
             FormSubmission.objects.create(token=form_token, record=record)
+    return record
+
+
+def evidence_add(*, record: ViolationRecord, actor: User, photos) -> ViolationRecord:
+    """Attach photos to a draft, by its author."""
+    checked_photos = _check_photos(photos)
+    with transaction.atomic():
+        record = _lock(record)
+        if record.status != RecordStatus.DRAFT:
+            raise InspectionError(NOT_A_DRAFT)
+        if record.author_id != actor.pk:
+            raise InspectionError(NOT_AUTHOR)
+        _attach(record=record, actor=actor, photos=checked_photos)
     return record
 
 
@@ -326,3 +438,128 @@ def appeal_decide(*, record: ViolationRecord, reviewer: User, outcome: str, reas
         if outcome == AppealOutcome.OVERTURNED:
             evaluate_person(staff=record.staff)
     return appeal
+
+
+def round_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    lead: User,
+    members: list[User],
+    units: list[Unit],
+) -> InspectionRound:
+    if ends_on < starts_on:
+        raise InspectionError(BAD_DATES)
+    if not all(user.has_role(Role.INSPECTOR) for user in (lead, *members)):
+        raise InspectionError(NOT_INSPECTORS)
+    with transaction.atomic():
+        inspection_round = InspectionRound.objects.create(
+            code=code, name=name, kind=kind, starts_on=starts_on, ends_on=ends_on, lead=lead
+        )
+        inspection_round.members.set(members)
+        inspection_round.units.set(units)
+    return inspection_round
+
+
+def visit_start(
+    *,
+    inspection_round: InspectionRound,
+    unit: Unit,
+    actor: User,
+    representative: str = "",
+    inspectors: list[User] | None = None,
+) -> Visit:
+    """The team arrives at a unit; from now on the unit's head can see the round."""
+    if not is_team_member(user=actor, inspection_round=inspection_round):
+        raise InspectionError(NOT_ON_TEAM)
+    if not inspection_round.units.filter(pk=unit.pk).exists():
+        raise InspectionError(UNIT_NOT_PLANNED)
+    with transaction.atomic():
+        visit = Visit.objects.create(
+            round=inspection_round,
+            unit=unit,
+            started_at=timezone.now(),
+            representative=representative.strip(),
+        )
+        visit.inspectors.set(inspectors or [actor])
+    return visit
+
+
+def _lock_open_visit(*, visit: Visit, actor: User) -> Visit:
+    visit = Visit.objects.select_for_update().select_related("round").get(pk=visit.pk)
+    if not is_team_member(user=actor, inspection_round=visit.round):
+        raise InspectionError(NOT_ON_TEAM)
+    if visit.finished_at is not None:
+        raise InspectionError(VISIT_FINISHED)
+    return visit
+
+
+def visit_finish(*, visit: Visit, actor: User, representative: str | None = None) -> Visit:
+    with transaction.atomic():
+        visit = _lock_open_visit(visit=visit, actor=actor)
+        visit.finished_at = timezone.now()
+        if representative is not None:
+            visit.representative = representative.strip()
+        visit.save(update_fields=["finished_at", "representative"])
+    return visit
+
+
+def checklist_save(
+    *, visit: Visit, actor: User, answers: list[tuple[ChecklistItem, str, str]]
+) -> list[ChecklistAnswer]:
+    """Record (or change) the result and note of each checklist item answered."""
+    with transaction.atomic():
+        visit = _lock_open_visit(visit=visit, actor=actor)
+        saved = []
+        for item, result, note in answers:
+            answer, _created = ChecklistAnswer.objects.update_or_create(
+                visit=visit,
+                item=item,
+                defaults={
+                    "result": result,
+                    "note": note.strip(),
+                    "answered_by": actor,
+                    "answered_at": timezone.now(),
+                },
+            )
+            saved.append(answer)
+    return saved
+
+
+def roll_call_mark(*, visit: Visit, actor: User, staff: Staff, attendance: str) -> RollCallEntry:
+    """One tap of the roll call; a fault opens a draft record already filled in."""
+    with transaction.atomic():
+        visit = _lock_open_visit(visit=visit, actor=actor)
+        now = timezone.now()
+        if (
+            not staff_posted_to(unit=visit.unit, day=timezone.localdate(now))
+            .filter(pk=staff.pk)
+            .exists()
+        ):
+            raise InspectionError(NOT_IN_UNIT_TODAY)
+        entry = RollCallEntry.objects.filter(visit=visit, staff=staff).first()
+        if entry is not None and entry.record_id is not None:
+            raise InspectionError(ROLL_CALL_HAS_RECORD)
+        if entry is None:
+            entry = RollCallEntry(visit=visit, staff=staff)
+        entry.attendance = attendance
+        entry.noted_by = actor
+        entry.noted_at = now
+        if attendance in ATTENDANCE_FAULTS:
+            entry.record = record_create(
+                author=actor,
+                staff=staff,
+                unit=visit.unit,
+                occurred_at=now,
+                type=ATTENDANCE_FAULTS[attendance],
+                description=str(
+                    _("Found at the roll call of the inspection visit: %(attendance)s.")
+                    % {"attendance": Attendance(attendance).label}
+                ),
+                visit=visit,
+            )
+        entry.save()
+    return entry

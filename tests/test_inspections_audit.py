@@ -152,9 +152,25 @@ def test_it_locks_the_record_row_while_reviewing(inspector, reviewer, person, un
     assert any('FROM "inspections_violationrecord"' in sql for sql in locks)
 
 
+@pytest.fixture(scope="module")
+def restore_migrated_rows(django_db_blocker):
+    """Put back the rows data migrations made (role groups, the checklist) once the module ends.
+
+    A transactional test ends with a flush that empties every table, and pytest-django runs
+    the tests that ask for the database only indirectly (through getfixturevalue) after it.
+    Module scope: this teardown comes after the test's own flush.
+    """
+    yield
+    with django_db_blocker.unblock():
+        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+
+
 @pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
-def test_it_lets_exactly_one_of_two_concurrent_reviewers_win(unit_a, monkeypatch):
+# Serialized: the database's migrated rows are kept at setup, for restore_migrated_rows.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_lets_exactly_one_of_two_concurrent_reviewers_win(
+    restore_migrated_rows, unit_a, monkeypatch
+):
     inspector = make_user("inspector", role=Role.INSPECTOR)
     reviewers = [make_user(f"reviewer{n}", role=Role.REVIEWER) for n in (1, 2)]
     person = Staff.objects.create(code="S001", full_name="Nguyễn Văn An", category="cong_chuc")
