@@ -34,7 +34,9 @@ SIGNATURE_CHOICES = [("", _("Not asked yet")), *SignatureStatus.choices]
 
 
 class RecordForm(forms.Form):
-    staff = forms.ModelChoiceField(queryset=None, label=_("Staff member"))
+    staff = forms.ModelChoiceField(
+        queryset=None, label=_("Staff member"), empty_label=_("Choose the person")
+    )
     occurred_at = forms.DateTimeField(
         label=_("Time of the violation"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -97,16 +99,23 @@ class DecideAppealForm(ReasonForm):
 
 
 class VisitStartForm(forms.Form):
-    unit = forms.ModelChoiceField(queryset=None, label=_("Unit"))
+    unit = forms.ModelChoiceField(queryset=None, label=_("Unit"), empty_label=_("Choose the unit"))
+    inspectors = forms.ModelMultipleChoiceField(
+        queryset=None,
+        label=_("Inspectors present"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     representative = forms.CharField(
         label=_("Unit representative"),
         required=False,
         help_text=_("Name and position of the unit's representative."),
     )
 
-    def __init__(self, *args, units, **kwargs):
+    def __init__(self, *args, units, team, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        self.fields["inspectors"].queryset = team
 
 
 class VisitFinishForm(forms.Form):
@@ -122,10 +131,16 @@ class ChecklistAnswerForm(forms.Form):
 
 class ReviewFilterForm(forms.Form):
     round = forms.ModelChoiceField(
-        queryset=InspectionRound.objects.order_by("-starts_on"), required=False, label=_("Round")
+        queryset=InspectionRound.objects.order_by("-starts_on"),
+        required=False,
+        label=_("Round"),
+        empty_label=_("All rounds"),
     )
     unit = forms.ModelChoiceField(
-        queryset=Unit.objects.order_by("name"), required=False, label=_("Unit")
+        queryset=Unit.objects.order_by("name"),
+        required=False,
+        label=_("Unit"),
+        empty_label=_("All units"),
     )
     type = forms.ChoiceField(
         choices=[("", _("All types")), *ViolationType.choices], required=False, label=_("Type")

@@ -53,6 +53,14 @@ def is_team_member(*, user: User, inspection_round: InspectionRound) -> bool:
     )
 
 
+def team_of(inspection_round: InspectionRound) -> QuerySet[User]:
+    return (
+        User.objects.filter(Q(pk=inspection_round.lead_id) | Q(rounds_joined=inspection_round))
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
 def sees_whole_round(*, user: User, inspection_round: InspectionRound) -> bool:
     """The team, reviewers and administrators see every planned unit and visit."""
     return sees_everything(user) or is_team_member(user=user, inspection_round=inspection_round)

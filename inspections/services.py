@@ -1,8 +1,9 @@
 """Writes of the inspections app: the violation record workflow, rounds, visits, evidence.
 
-Every function owns its transaction and locks the row it changes, so two people acting at
-once cannot both win. Every refusal raises InspectionError with one of the constant messages
-below, before anything is written.
+Every function owns its transaction; those that change a record, a visit or a number lock
+that row first (select_for_update), so two people acting at once cannot both win. Every
+refusal raises InspectionError with one of the constant messages below, before anything is
+written.
 """
 
 import datetime
@@ -477,6 +478,10 @@ def visit_start(
         raise InspectionError(NOT_ON_TEAM)
     if not inspection_round.units.filter(pk=unit.pk).exists():
         raise InspectionError(UNIT_NOT_PLANNED)
+    if not all(
+        is_team_member(user=user, inspection_round=inspection_round) for user in inspectors or []
+    ):
+        raise InspectionError(NOT_ON_TEAM)
     with transaction.atomic():
         visit = Visit.objects.create(
             round=inspection_round,

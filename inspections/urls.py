@@ -15,6 +15,7 @@ urlpatterns = [
     path("visits/<int:pk>/records/new/", views.record_new, name="record_new"),
     path("records/<int:pk>/", views.record_detail, name="record_detail"),
     path("records/<int:pk>/edit/", views.record_edit, name="record_edit"),
+    path("records/<int:pk>/correct/", views.record_correct, name="record_correct"),
     path("records/<int:pk>/photos/", views.record_photos, name="record_photos"),
     path("records/<int:pk>/submit/", views.record_submit, name="record_submit"),
     path("records/<int:pk>/confirm/", views.record_confirm, name="record_confirm"),

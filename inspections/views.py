@@ -94,7 +94,11 @@ def round_detail(request, pk):
         "whole": whole,
         "visits": selectors.visits_of(user=request.user, inspection_round=inspection_round),
         "units": inspection_round.units.order_by("name") if whole else [],
-        "start_form": VisitStartForm(units=inspection_round.units.order_by("name"))
+        "start_form": VisitStartForm(
+            units=inspection_round.units.order_by("name"),
+            team=selectors.team_of(inspection_round),
+            initial={"inspectors": [request.user.pk]},
+        )
         if on_team
         else None,
     }
@@ -107,7 +111,9 @@ def visit_start(request, pk):
     inspection_round = _get_round_for_user(request, pk)
     if not selectors.is_team_member(user=request.user, inspection_round=inspection_round):
         raise PermissionDenied
-    form = VisitStartForm(request.POST, units=inspection_round.units.all())
+    form = VisitStartForm(
+        request.POST, units=inspection_round.units.all(), team=selectors.team_of(inspection_round)
+    )
     if not form.is_valid():
         messages.error(request, _("Choose a unit of the round."))
         return redirect("inspections:round_detail", pk=pk)
@@ -117,6 +123,7 @@ def visit_start(request, pk):
             unit=form.cleaned_data["unit"],
             actor=request.user,
             representative=form.cleaned_data["representative"],
+            inspectors=list(form.cleaned_data["inspectors"]),
         )
     except InspectionError as error:
         _refused(request, error)
@@ -266,7 +273,7 @@ def record_new(request, pk):
 def record_detail(request, pk):
     record = _get_record_for_user(request, pk)
     user = request.user
-    appeal = getattr(record, "appeal", None) if hasattr(record, "appeal") else None
+    appeal = getattr(record, "appeal", None)  # the reverse one-to-one raises AttributeError
     is_author = record.author_id == user.pk
     is_reviewer = user.has_role(Role.REVIEWER)
     context = {
@@ -275,6 +282,7 @@ def record_detail(request, pk):
         "history": selectors.history_of(record),
         "photos": selectors.evidence_of(record),
         "can_edit": is_author and record.status == RecordStatus.DRAFT,
+        "can_correct": record.is_final and user.has_role(Role.INSPECTOR),
         "can_review": is_reviewer and record.status == RecordStatus.SUBMITTED and not is_author,
         "can_appeal": record.status == RecordStatus.CONFIRMED
         and appeal is None
@@ -311,6 +319,34 @@ def record_edit(request, pk):
             messages.success(request, _("The draft is saved."))
             return redirect("inspections:record_detail", pk=pk)
     return render(request, "inspections/record_form.html", {"form": form, "record": record})
+
+
+@role_required(Role.INSPECTOR)
+def record_correct(request, pk):
+    """A confirmed, dismissed or overturned record is corrected by a new, linked draft."""
+    original = _get_record_for_user(request, pk)
+    if not original.is_final:
+        raise Http404
+    people = staff_posted_to(unit=original.unit, day=timezone.localdate(original.occurred_at))
+    initial = {name: getattr(original, name) for name in services.DRAFT_FIELDS}
+    initial["occurred_at"] = timezone.localtime(original.occurred_at)
+    form = RecordForm(request.POST or None, staff_queryset=people, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction = services.record_create(
+                author=request.user,
+                unit=original.unit,
+                visit=original.visit,
+                corrects=original,
+                source=original.source,
+                **form.cleaned_data,
+            )
+        except InspectionError as error:
+            form.add_error(None, error.text)
+        else:
+            messages.success(request, _("The correction is saved as a draft."))
+            return redirect("inspections:record_detail", pk=correction.pk)
+    return render(request, "inspections/record_form.html", {"form": form, "correcting": original})
 
 
 def _record_action(request, pk, act, success):
@@ -402,6 +438,8 @@ def appeal_decide(request, pk):
 
 @role_required(*SEES_RECORDS)
 def evidence_file(request, pk, variant):
+    if variant not in ("original", "thumbnail"):
+        raise Http404
     photo = get_object_or_404(Evidence, pk=pk)
     _get_record_for_user(request, photo.record_id)
     if variant == "original":

@@ -208,3 +208,46 @@ def test_it_lets_exactly_one_of_two_concurrent_reviewers_win(
     assert AuditEntry.objects.filter(record=record).count() == 3
     assert verify()[0]
     assert ViolationRecord.objects.count() == 1
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_numbers_records_submitted_at_the_same_moment_one_after_the_other(
+    restore_migrated_rows, unit_a
+):
+    inspector = make_user("inspector", role=Role.INSPECTOR)
+    person = Staff.objects.create(code="S001", full_name="Nguyễn Văn An", category="cong_chuc")
+    Posting.objects.create(staff=person, unit=unit_a)
+    drafts = [
+        services.record_create(
+            author=inspector,
+            staff=person,
+            unit=unit_a,
+            type="no_badge",
+            description="Thẻ.",
+            occurred_at=timezone.now() - datetime.timedelta(minutes=n),
+        )
+        for n in (1, 2, 3, 4)
+    ]
+    start = threading.Barrier(len(drafts))
+    failures = []
+
+    def submit(record):
+        try:
+            start.wait(timeout=10)
+            services.record_submit(record=record, actor=inspector)
+        except Exception as error:  # any failure is reported by the assertion below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(record,)) for record in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert failures == []
+    numbers = sorted(ViolationRecord.objects.values_list("number_sequence", flat=True))
+    assert numbers == [1, 2, 3, 4]
+    assert verify()[0]

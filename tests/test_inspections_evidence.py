@@ -246,3 +246,35 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client, stored):
 def test_it_has_no_public_url_for_uploaded_files(client, stored):
     assert client.get(f"/media/{stored.file.name}").status_code == 404
     assert client.get(f"/{stored.file.name}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("10MB", "EVIDENCE_MAX_BYTES must be a whole number, got '10MB'."),
+        ("0", "EVIDENCE_MAX_BYTES must be at least 1024, got 0."),
+    ],
+)
+def test_it_stops_start_up_on_a_bad_size_limit(value, message):
+    from tests.conftest import run_django
+
+    result = run_django(
+        "",
+        DEBUG="true",
+        EVIDENCE_MAX_BYTES=value,
+    )
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_it_reads_the_size_limit_from_the_environment():
+    from tests.conftest import run_django
+
+    result = run_django(
+        "from django.conf import settings; print(settings.EVIDENCE_MAX_BYTES)",
+        DEBUG="true",
+        EVIDENCE_MAX_BYTES="5242880",
+    )
+
+    assert result.stdout.strip() == "5242880"

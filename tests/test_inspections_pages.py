@@ -129,16 +129,25 @@ def test_it_hides_a_round_from_an_inspector_outside_its_team(client, the_round, 
 
 
 def test_it_starts_a_visit_from_the_round_page(client, inspector, the_round, unit_b):
+    member = make_user("member", role=Role.INSPECTOR, first_name="Mai", last_name="Lê")
+    the_round.members.add(member)
     client.force_login(inspector)
+    page = html_of(client.get(reverse("inspections:round_detail", args=[the_round.pk])))
+    assert "Lê Mai" in page
 
     response = client.post(
         reverse("inspections:visit_start", args=[the_round.pk]),
-        {"unit": unit_b.pk, "representative": "Bà Lan, Chủ tịch UBND xã"},
+        {
+            "unit": unit_b.pk,
+            "representative": "Bà Lan, Chủ tịch UBND xã",
+            "inspectors": [inspector.pk, member.pk],
+        },
     )
 
     visit = Visit.objects.get()
     assert response["Location"] == reverse("inspections:visit_detail", args=[visit.pk])
     assert (visit.unit, visit.representative) == (unit_b, "Bà Lan, Chủ tịch UBND xã")
+    assert set(visit.inspectors.all()) == {inspector, member}
 
 
 # Checklist and roll call
@@ -426,6 +435,7 @@ CHANGES = [
     ("inspections:record_dismiss", "submitted", {"reason": "x"}, NO_REVIEWER),
     ("inspections:record_appeal", "confirmed", APPEAL, ["inspector", "council_member", "outsider"]),
     ("inspections:appeal_decide", "appealed", DECIDE, NO_REVIEWER),
+    ("inspections:record_correct", "confirmed", {"description": "x"}, NO_INSPECTOR),
 ]
 
 
@@ -574,3 +584,78 @@ def test_it_reads_the_rounds_list_in_a_constant_number_of_queries(
 
     assert response.status_code == 200
     assert len(response.context["rounds"]) == count
+
+
+def test_it_corrects_a_confirmed_record_with_a_new_linked_draft(
+    client, inspector, reviewer, submitted
+):
+    services.record_confirm(record=submitted, reviewer=reviewer)
+    before = ViolationRecord.objects.filter(pk=submitted.pk).values().get()
+    client.force_login(inspector)
+    data = {
+        "staff": submitted.staff_id,
+        "occurred_at": timezone.localtime(submitted.occurred_at).strftime("%Y-%m-%dT%H:%M"),
+        "type": "late_or_early_leave",
+        "description": "Đính chính: đến muộn, không phải không đeo thẻ.",
+    }
+
+    response = client.post(reverse("inspections:record_correct", args=[submitted.pk]), data)
+
+    correction = ViolationRecord.objects.get(corrects=submitted)
+    assert response["Location"] == reverse("inspections:record_detail", args=[correction.pk])
+    assert (correction.status, correction.type, correction.author) == (
+        "draft",
+        "late_or_early_leave",
+        inspector,
+    )
+    assert ViolationRecord.objects.filter(pk=submitted.pk).values().get() == before
+
+
+def test_it_offers_no_correction_of_a_record_still_under_review(client, inspector, submitted):
+    client.force_login(inspector)
+
+    response = client.get(reverse("inspections:record_correct", args=[submitted.pk]))
+
+    assert response.status_code == 404
+
+
+def test_it_serves_no_other_variant_of_a_photo(client, reviewer, submitted):
+    services_photo = Evidence.objects.create(
+        record=submitted, file="evidence/x.jpg", thumbnail="evidence/x.thumb.jpg",
+        content_type="image/jpeg", size=1, sha256="0" * 64, uploaded_by=submitted.author,
+        uploaded_at=timezone.now(),
+    )  # fmt: skip
+    client.force_login(reviewer)
+
+    response = client.get(reverse("inspections:evidence", args=[services_photo.pk, "file"]))
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:inspections_checklisttemplate_changelist",
+        "admin:inspections_checklisttemplate_add",
+        "admin:inspections_inspectionround_add",
+        "admin:inspections_violationrecord_changelist",
+        "admin:inspections_auditentry_changelist",
+    ],
+)
+def test_it_lets_administrators_edit_checklists_and_rounds(client, administrator, url_name):
+    client.force_login(administrator)
+
+    assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_it_lets_administrators_edit_the_default_checklist(client, administrator):
+    from inspections.models import ChecklistTemplate
+
+    template = ChecklistTemplate.objects.get()
+    client.force_login(administrator)
+
+    html = html_of(
+        client.get(reverse("admin:inspections_checklisttemplate_change", args=[template.pk]))
+    )
+
+    assert "Công tác tiếp công dân" in html

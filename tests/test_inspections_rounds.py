@@ -281,3 +281,15 @@ def test_it_refuses_a_roll_call_for_someone_not_posted_to_the_unit(visit, inspec
 
     assert error.value.message == services.NOT_IN_UNIT_TODAY
     assert (RollCallEntry.objects.count(), ViolationRecord.objects.count()) == (0, 0)
+
+
+def test_it_refuses_inspectors_present_who_are_not_on_the_team(surprise_round, unit_a, member):
+    stranger = make_user("stranger", role=Role.INSPECTOR)
+
+    with pytest.raises(InspectionError) as error:
+        services.visit_start(
+            inspection_round=surprise_round, unit=unit_a, actor=member, inspectors=[stranger]
+        )
+
+    assert error.value.message == services.NOT_ON_TEAM
+    assert Visit.objects.count() == 0
