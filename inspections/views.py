@@ -496,7 +496,7 @@ def record_pdf(request, pk):
         raise Http404
     response = HttpResponse(render_minutes(record), content_type="application/pdf")
     response["Content-Disposition"] = (
-        f'inline; filename="bien-ban-{record.number.replace("/", "-")}.pdf"'
+        f'inline; filename="bien-ban-{(record.number or str(record.pk)).replace("/", "-")}.pdf"'
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -58,6 +58,7 @@ def test_it_prints_the_minutes_in_the_decree_30_layout(client, reviewer, record)
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'inline; filename="bien-ban-1-BB-KTCV.pdf"'
     reader, text = pdf_text(response)
     flat = re.sub(r"\s+", " ", text)
     expected = [
