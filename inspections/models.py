@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,12 +31,20 @@ class RecordSource(models.TextChoices):
     LEGACY = "legacy", _("Imported from earlier records")
 
 
+class SignatureStatus(models.TextChoices):
+    SIGNED = "signed", _("Signed by the person")
+    REFUSED = "refused", _("The person refused to sign")
+
+
 class ViolationRecord(models.Model):
     """Violation minutes (biên bản): a legal document, changed only by the review workflow."""
 
     # Numbered on submission ("12/BB-KTCV"), so drafts leave no gaps; imported records keep
-    # the number they were given elsewhere.
-    number = models.CharField(_("record number"), max_length=64, unique=True, null=True, blank=True)
+    # the number they were given elsewhere. Unique within its year (see Meta); NULL, not "",
+    # while a draft, so that unnumbered drafts do not collide.
+    number = models.CharField(  # noqa: DJ001
+        _("record number"), max_length=64, null=True, blank=True
+    )
     staff = models.ForeignKey(
         Staff, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="records"
     )
@@ -61,11 +70,60 @@ class ViolationRecord(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    explanation = models.TextField(_("the person's explanation"), blank=True)
+    witnesses = models.TextField(_("witnesses"), blank=True)
+    signature = models.CharField(
+        _("signature"), max_length=16, choices=SignatureStatus.choices, blank=True
+    )
+    visit = models.ForeignKey(
+        "Visit",
+        verbose_name=_("visit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+    )
+    # A confirmed, dismissed or overturned record is never edited: a correction is a new record.
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects record"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
+    # The year the number belongs to: numbers restart at 1 each year ("1/BB-KTCV").
+    number_year = models.PositiveSmallIntegerField(_("year of the number"), null=True, blank=True)
+    number_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_reason = models.TextField(_("reason of the review decision"), blank=True)
 
     class Meta:
         verbose_name = _("violation record")
         verbose_name_plural = _("violation records")
         ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number_year", "number"], name="record_number_unique_in_year"
+            ),
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=Q(number_year__isnull=True),
+                name="record_number_unique_without_year",
+            ),
+            models.UniqueConstraint(
+                fields=["number_year", "number_sequence"], name="record_sequence_unique_in_year"
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["staff", "status", "occurred_at"], name="record_staff_status_time"
@@ -75,6 +133,332 @@ class ViolationRecord(models.Model):
 
     def __str__(self):
         return self.number or _("Draft record #%(pk)s") % {"pk": self.pk}
+
+    @property
+    def is_final(self) -> bool:
+        """Confirmed, dismissed and overturned records are never edited; they are corrected."""
+        return self.status in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset(
+    {RecordStatus.CONFIRMED, RecordStatus.DISMISSED, RecordStatus.OVERTURNED}
+)
+
+
+class RecordNumberCounter(models.Model):
+    """The last number given in a year; its row is locked while a number is assigned."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("record number counter")
+        verbose_name_plural = _("record number counters")
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+class AppealOutcome(models.TextChoices):
+    PENDING = "pending", _("Awaiting decision")
+    UPHELD = "upheld", _("Upheld: the record stands")
+    OVERTURNED = "overturned", _("Overturned: the record no longer counts")
+
+
+class Appeal(models.Model):
+    """An appeal against a confirmed record, and its decision: a row, never a deletion."""
+
+    record = models.OneToOneField(
+        ViolationRecord, verbose_name=_("record"), on_delete=models.PROTECT, related_name="appeal"
+    )
+    lodged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    lodged_at = models.DateTimeField(_("lodged at"))
+    reason = models.TextField(_("grounds of the appeal"))
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=AppealOutcome.choices, default=AppealOutcome.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason of the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+
+    def __str__(self):
+        return f"{self.record}: {self.get_outcome_display()}"
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Draft changed")
+    EVIDENCE_ADDED = "evidence_added", _("Photo added")
+    SUBMITTED = "submitted", _("Submitted")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+    APPEALED = "appealed", _("Appealed")
+    APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: upheld")
+    APPEAL_OVERTURNED = "appeal_overturned", _("Appeal decided: overturned")
+
+
+class AuditEntry(models.Model):
+    """One step in a record's life. Append-only: each entry's hash covers the previous one.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE (migration 0004); `verify_audit`
+    recomputes the chain everywhere.
+    """
+
+    record = models.ForeignKey(
+        ViolationRecord, on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    # {"field": [before, after]}, values as JSON (dates in ISO 8601, objects by primary key).
+    changes = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.action} {self.record_id}"
+
+
+class AuditChainHead(models.Model):
+    """The hash of the last audit entry; locked while an entry is appended (one row)."""
+
+    last_hash = models.CharField(max_length=64)
+    last_entry_id = models.BigIntegerField(null=True)
+
+    def __str__(self):
+        return self.last_hash
+
+
+class RoundKind(models.TextChoices):
+    SURPRISE = "surprise", _("Surprise")
+    PLANNED = "planned", _("Planned")
+
+
+class InspectionRound(models.Model):
+    """An inspection round (đợt kiểm tra): a team visiting a list of units."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=RoundKind.choices, default=RoundKind.SURPRISE
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team lead"),
+        on_delete=models.PROTECT,
+        related_name="rounds_led",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team members"),
+        related_name="rounds_joined",
+        blank=True,
+    )
+    units = models.ManyToManyField(
+        Unit, verbose_name=_("units to visit"), related_name="inspection_rounds", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection round")
+        verbose_name_plural = _("inspection rounds")
+        ordering = ["-starts_on", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="round_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.name}"
+
+
+class Visit(models.Model):
+    """A round's team at one unit."""
+
+    round = models.ForeignKey(
+        InspectionRound, verbose_name=_("round"), on_delete=models.PROTECT, related_name="visits"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="visits"
+    )
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    inspectors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("inspectors present"), related_name="visits"
+    )
+    representative = models.CharField(
+        _("unit representative"),
+        max_length=255,
+        blank=True,
+        help_text=_("Name and position of the unit's representative."),
+    )
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["unit", "started_at"], name="visit_unit_started")]
+
+    def __str__(self):
+        return f"{self.round.code} @ {self.unit.code}"
+
+
+class ChecklistTemplate(models.Model):
+    name = models.CharField(_("name"), max_length=255)
+    is_active = models.BooleanField(
+        _("in use"), default=True, help_text=_("New visits use the active template.")
+    )
+
+    class Meta:
+        verbose_name = _("checklist template")
+        verbose_name_plural = _("checklist templates")
+
+    def __str__(self):
+        return self.name
+
+
+class ChecklistItem(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.CharField(_("what is checked"), max_length=500)
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["template", "position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class ChecklistResult(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+class ChecklistAnswer(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="checklist_answers")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="answers")
+    result = models.CharField(_("result"), max_length=16, choices=ChecklistResult.choices)
+    note = models.TextField(_("note"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("checklist answer")
+        verbose_name_plural = _("checklist answers")
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "item"], name="checklist_answer_once")
+        ]
+
+    def __str__(self):
+        return f"{self.visit}: {self.item} = {self.result}"
+
+
+class Attendance(models.TextChoices):
+    PRESENT = "present", _("Present")
+    NO_BADGE = "no_badge", _("Present without badge")
+    LATE = "late", _("Late")
+    EXCUSED = "excused", _("Absent with leave or on business")
+    ABSENT = "absent", _("Absent without reason")
+
+
+# Roll call faults and the violation each one opens as a draft record.
+ATTENDANCE_FAULTS = {
+    Attendance.NO_BADGE: ViolationType.NO_BADGE,
+    Attendance.LATE: ViolationType.LATE_OR_EARLY_LEAVE,
+    Attendance.ABSENT: ViolationType.ABSENT_WITHOUT_REASON,
+}
+
+
+class RollCallEntry(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="roll_call")
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="roll_calls")
+    attendance = models.CharField(_("attendance"), max_length=16, choices=Attendance.choices)
+    record = models.OneToOneField(
+        ViolationRecord,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="roll_call_entry",
+    )
+    noted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    noted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("roll call entry")
+        verbose_name_plural = _("roll call entries")
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "staff"], name="roll_call_once_per_visit")
+        ]
+
+    def __str__(self):
+        return f"{self.visit}: {self.staff.code} {self.attendance}"
+
+
+class Evidence(models.Model):
+    """A photo attached to a record. Files have random names and are served only by a view."""
+
+    record = models.ForeignKey(ViolationRecord, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(max_length=255)
+    thumbnail = models.FileField(max_length=255)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    # Of the original bytes as received, so a copy can be proven identical later.
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("evidence photo")
+        verbose_name_plural = _("evidence photos")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return f"{self.record}: {self.sha256[:12]}"
+
+
+class FormSubmission(models.Model):
+    """A one-time form token and the record it created: a retried form lands on that record."""
+
+    token = models.CharField(max_length=64, unique=True)
+    record = models.ForeignKey(ViolationRecord, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self):
+        return self.token
 
 
 # --- Citizen reports (phản ánh) -----------------------------------------------------------

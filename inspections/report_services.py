@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from inspections.models import (
     CitizenReport,
     RecordSource,
-    RecordStatus,
     ReportStatus,
     ViolationRecord,
     ViolationType,
@@ -28,6 +27,7 @@ from inspections.report_selectors import (
     report_local_day,
     reports_sent_from,
 )
+from inspections.services import InspectionError, record_create
 from personnel.models import Staff, Unit, User
 from personnel.selectors import unit_on
 
@@ -154,21 +154,20 @@ def report_close(*, report: CitizenReport, reviewer: User, reason: str) -> Citiz
 def create_draft_record_for_report(
     *, report: CitizenReport, staff: Staff, unit: Unit, violation_type: str, author: User
 ) -> ViolationRecord:
-    """The draft violation record a confirmed report becomes.
-
-    The one place a record is made from a report: when merging, swap this body for the
-    record workflow's `record_create` service so that numbering and the audit trail apply.
-    """
-    return ViolationRecord.objects.create(
-        staff=staff,
-        unit=unit,
-        occurred_at=report.occurred_at,
-        type=violation_type,
-        description=report.description,
-        status=RecordStatus.DRAFT,
-        source=RecordSource.CITIZEN_REPORT,
-        author=author,
-    )
+    """The draft violation record a confirmed report becomes, made by the record workflow
+    (the same checks, and the audit trail from its first entry)."""
+    try:
+        return record_create(
+            author=author,
+            staff=staff,
+            unit=unit,
+            occurred_at=report.occurred_at,
+            type=violation_type,
+            description=report.description,
+            source=RecordSource.CITIZEN_REPORT,
+        )
+    except InspectionError as error:
+        raise ReportError(error.args[0]) from error
 
 
 @transaction.atomic

@@ -6,5 +6,28 @@ app_name = "inspections"
 
 urlpatterns = [
     path("rounds/", views.rounds, name="rounds"),
+    path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
+    path("rounds/<int:pk>/visits/start/", views.visit_start, name="visit_start"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/finish/", views.visit_finish, name="visit_finish"),
+    path("visits/<int:pk>/checklist/", views.checklist, name="checklist"),
+    path("visits/<int:pk>/roll-call/", views.roll_call, name="roll_call"),
+    path("visits/<int:pk>/records/new/", views.record_new, name="record_new"),
+    path("records/<int:pk>/", views.record_detail, name="record_detail"),
+    path("records/<int:pk>/edit/", views.record_edit, name="record_edit"),
+    path("records/<int:pk>/correct/", views.record_correct, name="record_correct"),
+    path("records/<int:pk>/photos/", views.record_photos, name="record_photos"),
+    path("records/<int:pk>/submit/", views.record_submit, name="record_submit"),
+    path("records/<int:pk>/confirm/", views.record_confirm, name="record_confirm"),
+    path("records/<int:pk>/dismiss/", views.record_dismiss, name="record_dismiss"),
+    path("records/<int:pk>/appeal/", views.record_appeal, name="record_appeal"),
+    path("records/<int:pk>/appeal/decide/", views.appeal_decide, name="appeal_decide"),
+    path("records/<int:pk>/minutes.pdf", views.record_pdf, name="record_pdf"),
+    path(
+        "evidence/<int:pk>/<str:variant>/",
+        views.evidence_file,
+        name="evidence",
+    ),
     path("review/", views.review_queue, name="review_queue"),
+    path("my-unit/records/", views.unit_records, name="unit_records"),
 ]

@@ -1,14 +1,502 @@
-from django.shortcuts import render
+"""Pages of inspectors, reviewers and unit heads. Each view: look the object up through a
+permission helper, validate the form, call one service, turn its refusal into a message."""
 
+import secrets
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from inspections import selectors, services
+from inspections.forms import (
+    ChecklistAnswerForm,
+    ConfirmForm,
+    DecideAppealForm,
+    NewRecordForm,
+    PhotoForm,
+    ReasonForm,
+    RecordForm,
+    ReviewFilterForm,
+    VisitFinishForm,
+    VisitStartForm,
+)
+from inspections.models import (
+    AppealOutcome,
+    Attendance,
+    Evidence,
+    RecordStatus,
+    ViolationRecord,
+    Visit,
+)
+from inspections.services import InspectionError
 from personnel.models import Role
+from personnel.selectors import staff_posted_to
 from portal.access import role_required
+
+PAGE_SIZE = 50
+SEES_RECORDS = (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD)
+
+
+# Object access: one helper per object, 404 when the user may not even know it exists.
+
+
+def _get_round_for_user(request, pk):
+    return get_object_or_404(selectors.rounds_for(request.user), pk=pk)
+
+
+def _get_visit_for_user(request, pk, *, write=False):
+    visit = get_object_or_404(Visit.objects.select_related("round", "unit"), pk=pk)
+    inspection_round = _get_round_for_user(request, visit.round_id)
+    if (
+        not selectors.visits_of(user=request.user, inspection_round=inspection_round)
+        .filter(pk=visit.pk)
+        .exists()
+    ):
+        raise Http404
+    if write and not selectors.is_team_member(user=request.user, inspection_round=inspection_round):
+        raise PermissionDenied
+    return visit
+
+
+def _get_record_for_user(request, pk):
+    records = selectors.records_for(request.user).select_related(
+        "staff", "unit", "author", "reviewed_by", "visit__round", "corrects"
+    )
+    return get_object_or_404(records, pk=pk)
+
+
+def _refused(request, error: InspectionError):
+    messages.error(request, error.text)
+
+
+# Inspector: rounds, visits, checklist, roll call, records
 
 
 @role_required(Role.INSPECTOR, Role.REVIEWER)
 def rounds(request):
-    return render(request, "inspections/rounds.html")
+    visible = selectors.rounds_for(request.user)
+    return render(request, "inspections/rounds.html", {"rounds": visible})
+
+
+@role_required(*SEES_RECORDS)
+def round_detail(request, pk):
+    inspection_round = _get_round_for_user(request, pk)
+    whole = selectors.sees_whole_round(user=request.user, inspection_round=inspection_round)
+    on_team = selectors.is_team_member(user=request.user, inspection_round=inspection_round)
+    context = {
+        "round": inspection_round,
+        "whole": whole,
+        "visits": selectors.visits_of(user=request.user, inspection_round=inspection_round),
+        "units": inspection_round.units.order_by("name") if whole else [],
+        "start_form": VisitStartForm(
+            units=inspection_round.units.order_by("name"),
+            team=selectors.team_of(inspection_round),
+            initial={"inspectors": [request.user.pk]},
+        )
+        if on_team
+        else None,
+    }
+    return render(request, "inspections/round_detail.html", context)
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def visit_start(request, pk):
+    inspection_round = _get_round_for_user(request, pk)
+    if not selectors.is_team_member(user=request.user, inspection_round=inspection_round):
+        raise PermissionDenied
+    form = VisitStartForm(
+        request.POST, units=inspection_round.units.all(), team=selectors.team_of(inspection_round)
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose a unit of the round."))
+        return redirect("inspections:round_detail", pk=pk)
+    try:
+        visit = services.visit_start(
+            inspection_round=inspection_round,
+            unit=form.cleaned_data["unit"],
+            actor=request.user,
+            representative=form.cleaned_data["representative"],
+            inspectors=list(form.cleaned_data["inspectors"]),
+        )
+    except InspectionError as error:
+        _refused(request, error)
+        return redirect("inspections:round_detail", pk=pk)
+    return redirect("inspections:visit_detail", pk=visit.pk)
+
+
+@role_required(*SEES_RECORDS)
+def visit_detail(request, pk):
+    visit = _get_visit_for_user(request, pk)
+    on_team = selectors.is_team_member(user=request.user, inspection_round=visit.round)
+    records = selectors.record_list(selectors.records_for(request.user).filter(visit=visit))
+    context = {
+        "visit": visit,
+        "on_team": on_team,
+        "records": records,
+        "answers": visit.checklist_answers.select_related("item").order_by("item__position"),
+        "finish_form": VisitFinishForm(initial={"representative": visit.representative}),
+    }
+    return render(request, "inspections/visit_detail.html", context)
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def visit_finish(request, pk):
+    visit = _get_visit_for_user(request, pk, write=True)
+    form = VisitFinishForm(request.POST)
+    form.is_valid()
+    try:
+        services.visit_finish(
+            visit=visit,
+            actor=request.user,
+            representative=form.cleaned_data.get("representative") or visit.representative,
+        )
+    except InspectionError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("The visit is finished."))
+    return redirect("inspections:visit_detail", pk=pk)
+
+
+@role_required(Role.INSPECTOR)
+def checklist(request, pk):
+    visit = _get_visit_for_user(request, pk, write=True)
+    items = selectors.active_checklist_items()
+    answered = {answer.item_id: answer for answer in visit.checklist_answers.all()}
+    forms_by_item = [
+        (
+            item,
+            ChecklistAnswerForm(
+                request.POST if request.method == "POST" else None,
+                prefix=f"item{item.pk}",
+                initial={"result": answered[item.pk].result, "note": answered[item.pk].note}
+                if item.pk in answered
+                else None,
+            ),
+        )
+        for item in items
+    ]
+    if request.method == "POST":
+        answers = [
+            (item, form.cleaned_data["result"], form.cleaned_data["note"])
+            for item, form in forms_by_item
+            if form.is_valid()
+        ]
+        try:
+            services.checklist_save(visit=visit, actor=request.user, answers=answers)
+        except InspectionError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("Checklist saved."))
+            return redirect("inspections:visit_detail", pk=pk)
+    return render(
+        request, "inspections/checklist.html", {"visit": visit, "forms_by_item": forms_by_item}
+    )
+
+
+@role_required(Role.INSPECTOR)
+def roll_call(request, pk):
+    visit = _get_visit_for_user(request, pk, write=True)
+    if request.method == "POST":
+        people = staff_posted_to(unit=visit.unit, day=timezone.localdate())
+        person = people.filter(pk=request.POST.get("staff") or 0).first()
+        attendance = request.POST.get("attendance", "")
+        if person is None or attendance not in Attendance.values:
+            messages.error(request, _("Choose a person of the unit and their attendance."))
+            return redirect("inspections:roll_call", pk=pk)
+        try:
+            entry = services.roll_call_mark(
+                visit=visit, actor=request.user, staff=person, attendance=attendance
+            )
+        except InspectionError as error:
+            _refused(request, error)
+        else:
+            if entry.record_id:
+                messages.warning(
+                    request,
+                    _("%(name)s: a draft record was opened.") % {"name": person.full_name},
+                )
+        return redirect(f"{request.path}#staff-{person.pk}")
+    entries = {entry.staff_id: entry for entry in visit.roll_call.all()}
+    people = [
+        (person, entries.get(person.pk))
+        for person in staff_posted_to(unit=visit.unit, day=timezone.localdate())
+    ]
+    return render(
+        request,
+        "inspections/roll_call.html",
+        {"visit": visit, "people": people, "attendance_choices": Attendance.choices},
+    )
+
+
+@role_required(Role.INSPECTOR)
+def record_new(request, pk):
+    visit = _get_visit_for_user(request, pk, write=True)
+    people = staff_posted_to(unit=visit.unit, day=timezone.localdate())
+    if request.method == "POST":
+        form = NewRecordForm(request.POST, request.FILES, staff_queryset=people)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record = services.record_create(
+                    author=request.user,
+                    staff=data["staff"],
+                    unit=visit.unit,
+                    visit=visit,
+                    occurred_at=data["occurred_at"],
+                    type=data["type"],
+                    description=data["description"],
+                    explanation=data["explanation"],
+                    witnesses=data["witnesses"],
+                    signature=data["signature"],
+                    photos=data["photos"],
+                    form_token=data["token"],
+                )
+            except InspectionError as error:
+                form.add_error(None, error.text)
+            else:
+                messages.success(request, _("The record is saved as a draft."))
+                return redirect("inspections:record_detail", pk=record.pk)
+    else:
+        form = NewRecordForm(staff_queryset=people, initial={"token": secrets.token_urlsafe(32)})
+    return render(request, "inspections/record_form.html", {"form": form, "visit": visit})
+
+
+@role_required(*SEES_RECORDS)
+def record_detail(request, pk):
+    record = _get_record_for_user(request, pk)
+    user = request.user
+    appeal = getattr(record, "appeal", None)  # the reverse one-to-one raises AttributeError
+    is_author = record.author_id == user.pk
+    is_reviewer = user.has_role(Role.REVIEWER)
+    context = {
+        "record": record,
+        "appeal": appeal,
+        "history": selectors.history_of(record),
+        "photos": selectors.evidence_of(record),
+        "can_edit": is_author and record.status == RecordStatus.DRAFT,
+        "can_correct": record.is_final and user.has_role(Role.INSPECTOR),
+        "can_review": is_reviewer and record.status == RecordStatus.SUBMITTED and not is_author,
+        "can_appeal": record.status == RecordStatus.CONFIRMED
+        and appeal is None
+        and (is_reviewer or user.has_role(Role.UNIT_HEAD)),
+        "can_decide": is_reviewer
+        and appeal is not None
+        and appeal.outcome == AppealOutcome.PENDING
+        and user.pk not in (record.author_id, record.reviewed_by_id),
+        "photo_form": PhotoForm(),
+        "confirm_form": ConfirmForm(),
+        "dismiss_form": ReasonForm(),
+        "appeal_form": ReasonForm(),
+        "decide_form": DecideAppealForm(),
+    }
+    return render(request, "inspections/record_detail.html", context)
+
+
+@role_required(Role.INSPECTOR)
+def record_edit(request, pk):
+    record = _get_record_for_user(request, pk)
+    if record.author_id != request.user.pk:
+        raise PermissionDenied
+    day = timezone.localdate(record.occurred_at)
+    people = staff_posted_to(unit=record.unit, day=day)
+    initial = {name: getattr(record, name) for name in services.DRAFT_FIELDS}
+    initial["occurred_at"] = timezone.localtime(record.occurred_at)
+    form = RecordForm(request.POST or None, staff_queryset=people, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_update(record=record, actor=request.user, **form.cleaned_data)
+        except InspectionError as error:
+            form.add_error(None, error.text)
+        else:
+            messages.success(request, _("The draft is saved."))
+            return redirect("inspections:record_detail", pk=pk)
+    return render(request, "inspections/record_form.html", {"form": form, "record": record})
+
+
+@role_required(Role.INSPECTOR)
+def record_correct(request, pk):
+    """A confirmed, dismissed or overturned record is corrected by a new, linked draft."""
+    original = _get_record_for_user(request, pk)
+    if not original.is_final:
+        raise Http404
+    people = staff_posted_to(unit=original.unit, day=timezone.localdate(original.occurred_at))
+    initial = {name: getattr(original, name) for name in services.DRAFT_FIELDS}
+    initial["occurred_at"] = timezone.localtime(original.occurred_at)
+    form = RecordForm(request.POST or None, staff_queryset=people, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction = services.record_create(
+                author=request.user,
+                unit=original.unit,
+                visit=original.visit,
+                corrects=original,
+                source=original.source,
+                **form.cleaned_data,
+            )
+        except InspectionError as error:
+            form.add_error(None, error.text)
+        else:
+            messages.success(request, _("The correction is saved as a draft."))
+            return redirect("inspections:record_detail", pk=correction.pk)
+    return render(request, "inspections/record_form.html", {"form": form, "correcting": original})
+
+
+def _record_action(request, pk, act, success):
+    record = _get_record_for_user(request, pk)
+    try:
+        act(record)
+    except InspectionError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, success)
+    return redirect("inspections:record_detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def record_photos(request, pk):
+    form = PhotoForm(request.POST, request.FILES)
+    form.is_valid()
+    photos = form.cleaned_data.get("photos") or []
+    return _record_action(
+        request,
+        pk,
+        lambda record: services.evidence_add(record=record, actor=request.user, photos=photos),
+        _("Photos added."),
+    )
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def record_submit(request, pk):
+    return _record_action(
+        request,
+        pk,
+        lambda record: services.record_submit(record=record, actor=request.user),
+        _("The record is submitted for review."),
+    )
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def record_confirm(request, pk):
+    note = request.POST.get("note", "")
+    return _record_action(
+        request,
+        pk,
+        lambda record: services.record_confirm(record=record, reviewer=request.user, note=note),
+        _("The record is confirmed."),
+    )
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def record_dismiss(request, pk):
+    reason = request.POST.get("reason", "")
+    return _record_action(
+        request,
+        pk,
+        lambda record: services.record_dismiss(record=record, reviewer=request.user, reason=reason),
+        _("The record is dismissed."),
+    )
+
+
+@require_POST
+@role_required(Role.REVIEWER, Role.UNIT_HEAD)
+def record_appeal(request, pk):
+    reason = request.POST.get("reason", "")
+    return _record_action(
+        request,
+        pk,
+        lambda record: services.record_appeal(record=record, actor=request.user, reason=reason),
+        _("The appeal is lodged."),
+    )
+
+
+@require_POST
+@role_required(Role.REVIEWER)
+def appeal_decide(request, pk):
+    outcome = request.POST.get("outcome", "")
+    reason = request.POST.get("reason", "")
+    return _record_action(
+        request,
+        pk,
+        lambda record: services.appeal_decide(
+            record=record, reviewer=request.user, outcome=outcome, reason=reason
+        ),
+        _("The appeal is decided."),
+    )
+
+
+@role_required(*SEES_RECORDS)
+def evidence_file(request, pk, variant):
+    if variant not in ("original", "thumbnail"):
+        raise Http404
+    photo = get_object_or_404(Evidence, pk=pk)
+    _get_record_for_user(request, photo.record_id)
+    if variant == "original":
+        name, content_type = photo.file.name, photo.content_type
+    else:
+        name, content_type = photo.thumbnail.name, "image/jpeg"
+    response = FileResponse(default_storage.open(name), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Reviewer and unit head lists
+
+
+def _paginated_records(request, records):
+    return Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @role_required(Role.REVIEWER)
 def review_queue(request):
-    return render(request, "inspections/review_queue.html")
+    form = ReviewFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "round_id": data["round"].pk if data["round"] else None,
+            "unit_id": data["unit"].pk if data["unit"] else None,
+            "type": data["type"],
+            "day_from": data["day_from"],
+            "day_to": data["day_to"],
+        }
+    page = _paginated_records(request, selectors.review_queue(**filters))
+    return render(request, "inspections/review_queue.html", {"form": form, "page": page})
+
+
+@role_required(Role.UNIT_HEAD)
+def unit_records(request):
+    # The unit comes from the account, never from the URL.
+    records = selectors.record_list(
+        ViolationRecord.objects.filter(unit_id=request.user.unit_id).exclude(
+            status=RecordStatus.DRAFT
+        )
+    )
+    page = _paginated_records(request, records)
+    return render(request, "inspections/unit_records.html", {"page": page})
+
+
+@role_required(*SEES_RECORDS)
+def record_pdf(request, pk):
+    from inspections.minutes import render_minutes
+
+    record = _get_record_for_user(request, pk)
+    if record.status == RecordStatus.DRAFT:
+        raise Http404
+    response = HttpResponse(render_minutes(record), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="bien-ban-{(record.number or str(record.pk)).replace("/", "-")}.pdf"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

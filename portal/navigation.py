@@ -51,6 +51,11 @@ MENU = (
         _("My unit"),
         _("Your unit's staff, minutes and nominations."),
     ),
+    MenuEntry(
+        "inspections:unit_records",
+        _("My unit's minutes"),
+        _("Violation minutes of your unit, once submitted."),
+    ),
 )
 
 

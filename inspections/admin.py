@@ -1,0 +1,67 @@
+from django.contrib import admin
+
+from inspections.models import (
+    AuditEntry,
+    ChecklistItem,
+    ChecklistTemplate,
+    InspectionRound,
+    ViolationRecord,
+)
+from personnel.models import Role
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = ChecklistItem
+    extra = 1
+    fields = ["position", "text"]
+
+
+@admin.register(ChecklistTemplate)
+class ChecklistTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active"]
+    inlines = [ChecklistItemInline]
+
+
+@admin.register(InspectionRound)
+class InspectionRoundAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "starts_on", "ends_on", "lead"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name"]
+    filter_horizontal = ["members", "units"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "lead":
+            kwargs["queryset"] = db_field.related_model.objects.filter(groups__name=Role.INSPECTOR)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "members":
+            kwargs["queryset"] = db_field.related_model.objects.filter(groups__name=Role.INSPECTOR)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records change only through the review workflow; the admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ViolationRecord)
+class ViolationRecordAdmin(ReadOnlyAdmin):
+    list_display = ["number", "staff", "unit", "occurred_at", "type", "status"]
+    list_filter = ["status", "type", "source"]
+    list_select_related = ["staff", "unit"]
+    search_fields = ["number", "staff__code", "staff__full_name"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "record", "action", "actor", "at"]
+    list_select_related = ["record", "actor"]

@@ -1,0 +1,153 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inspections.models import (
+    AppealOutcome,
+    ChecklistResult,
+    InspectionRound,
+    SignatureStatus,
+    ViolationType,
+)
+from personnel.models import Unit
+
+
+class PhotoInput(forms.FileInput):
+    """Opens the phone's back camera; the server checks the content, never the name."""
+
+    allow_multiple_selected = True
+
+    def __init__(self):
+        super().__init__(attrs={"accept": "image/*", "capture": "environment"})
+
+
+class PhotosField(forms.FileField):
+    def __init__(self, **kwargs):
+        super().__init__(widget=PhotoInput(), required=False, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(PhotosField, self).clean(file, initial) for file in files if file]
+
+
+SIGNATURE_CHOICES = [("", _("Not asked yet")), *SignatureStatus.choices]
+
+
+class RecordForm(forms.Form):
+    staff = forms.ModelChoiceField(
+        queryset=None, label=_("Staff member"), empty_label=_("Choose the person")
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("Time of the violation"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    type = forms.ChoiceField(label=_("Type of violation"), choices=ViolationType.choices)
+    description = forms.CharField(
+        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    explanation = forms.CharField(
+        label=_("The person's explanation"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    witnesses = forms.CharField(
+        label=_("Witnesses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Names and positions, one per line."),
+    )
+    signature = forms.ChoiceField(
+        label=_("Signature"), choices=SIGNATURE_CHOICES, required=False, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, staff_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff_queryset
+        if not self.is_bound and "occurred_at" not in self.initial:
+            self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class NewRecordForm(RecordForm):
+    photos = PhotosField(label=_("Photos"))
+    # One-time token: a form sent twice (double tap, network retry) makes one record.
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+class PhotoForm(forms.Form):
+    photos = PhotosField(label=_("Photos"))
+
+
+class ConfirmForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReasonForm(forms.Form):
+    # Required by the service, which gives the message; the form does not repeat the rule.
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DecideAppealForm(ReasonForm):
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[c for c in AppealOutcome.choices if c[0] != AppealOutcome.PENDING],
+        widget=forms.RadioSelect,
+    )
+
+
+class VisitStartForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=None, label=_("Unit"), empty_label=_("Choose the unit"))
+    inspectors = forms.ModelMultipleChoiceField(
+        queryset=None,
+        label=_("Inspectors present"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    representative = forms.CharField(
+        label=_("Unit representative"),
+        required=False,
+        help_text=_("Name and position of the unit's representative."),
+    )
+
+    def __init__(self, *args, units, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["inspectors"].queryset = team
+
+
+class VisitFinishForm(forms.Form):
+    representative = forms.CharField(label=_("Unit representative"), required=False)
+
+
+class ChecklistAnswerForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Result"), choices=ChecklistResult.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class ReviewFilterForm(forms.Form):
+    round = forms.ModelChoiceField(
+        queryset=InspectionRound.objects.order_by("-starts_on"),
+        required=False,
+        label=_("Round"),
+        empty_label=_("All rounds"),
+    )
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.order_by("name"),
+        required=False,
+        label=_("Unit"),
+        empty_label=_("All units"),
+    )
+    type = forms.ChoiceField(
+        choices=[("", _("All types")), *ViolationType.choices], required=False, label=_("Type")
+    )
+    day_from = forms.DateField(
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    day_to = forms.DateField(
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,0 +1,570 @@
+"""Writes of the inspections app: the violation record workflow, rounds, visits, evidence.
+
+Every function owns its transaction; those that change a record, a visit or a number lock
+that row first (select_for_update), so two people acting at once cannot both win. Every
+refusal raises InspectionError with one of the constant messages below, before anything is
+written.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from emulation.services import evaluate_person
+from inspections import audit, evidence
+from inspections.models import (
+    ATTENDANCE_FAULTS,
+    Appeal,
+    AppealOutcome,
+    Attendance,
+    AuditAction,
+    ChecklistAnswer,
+    ChecklistItem,
+    Evidence,
+    FormSubmission,
+    InspectionRound,
+    RecordNumberCounter,
+    RecordSource,
+    RecordStatus,
+    RollCallEntry,
+    ViolationRecord,
+    Visit,
+)
+from inspections.selectors import is_team_member
+from personnel.models import Role, Staff, Unit, User
+from personnel.selectors import staff_posted_to, unit_on
+
+NOT_POSTED = _("This person was not posted to this unit on that day.")
+IN_FUTURE = _("The time of the violation cannot be in the future.")
+UNIT_NOT_VISITED = _("The record's unit must be the unit of the visit.")
+NOT_A_DRAFT = _("Only a draft record can be changed.")
+NOT_AUTHOR = _("Only the author of the record can do this.")
+DESCRIPTION_REQUIRED = _("Describe what happened before submitting.")
+NOT_SUBMITTED = _("Only a submitted record can be confirmed or dismissed.")
+NOT_REVIEWER = _("Only an Interior Affairs reviewer can do this.")
+OWN_RECORD = _("You cannot review a record you wrote.")
+REASON_REQUIRED = _("Give a reason.")
+NOT_CONFIRMED = _("Only a confirmed record can be appealed.")
+ALREADY_APPEALED = _("This record has already been appealed.")
+NO_PENDING_APPEAL = _("This record has no appeal awaiting a decision.")
+APPEAL_CONFLICT = _(
+    "The appeal must be decided by a reviewer who neither wrote nor confirmed the record."
+)
+BAD_OUTCOME = _("Choose upheld or overturned.")
+CANNOT_CORRECT = _("Only a confirmed, dismissed or overturned record can be corrected.")
+NOT_ON_TEAM = _("Only a member of the round's team can do this.")
+UNIT_NOT_PLANNED = _("This unit is not on the round's list.")
+VISIT_FINISHED = _("This visit is finished.")
+NOT_INSPECTORS = _("The lead and every member of the team must be inspectors.")
+BAD_DATES = _("The round cannot end before it starts.")
+NOT_IN_UNIT_TODAY = _("This person is not posted to the visited unit today.")
+ROLL_CALL_HAS_RECORD = _(
+    "A record was already opened for this person at this visit; change it on the record."
+)
+
+
+class InspectionError(Exception):
+    """A refusal; `message` is one of the constants, `text` what to show the user."""
+
+    def __init__(self, message, **params):
+        super().__init__(str(message))
+        self.message = message
+        self.params = params
+
+    @property
+    def text(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+def _check_photos(photos) -> list[evidence.CheckedPhoto]:
+    try:
+        return [evidence.check_photo(upload) for upload in photos]
+    except evidence.PhotoError as error:
+        raise InspectionError(error.message, **error.params) from None
+
+
+def _attach(*, record: ViolationRecord, actor: User, photos: list[evidence.CheckedPhoto]):
+    stored = []
+    try:
+        for photo in photos:
+            original, small = evidence.store(photo)
+            stored += [original, small]
+            Evidence.objects.create(
+                record=record,
+                file=original,
+                thumbnail=small,
+                content_type=photo.kind.content_type,
+                size=len(photo.data),
+                sha256=photo.sha256,
+                uploaded_by=actor,
+                uploaded_at=timezone.now(),
+            )
+            audit.append(
+                record=record,
+                actor=actor,
+                action=AuditAction.EVIDENCE_ADDED,
+                changes={"evidence": (None, photo.sha256)},
+            )
+    except BaseException:
+        evidence.discard(*stored)  # the transaction rolls back; leave no orphan files
+        raise
+
+
+# Fields an author may change on a draft.
+DRAFT_FIELDS = (
+    "staff",
+    "occurred_at",
+    "type",
+    "description",
+    "explanation",
+    "witnesses",
+    "signature",
+)
+
+
+def _check_person_and_time(
+    *, staff: Staff, unit: Unit, occurred_at: datetime.datetime, visit: Visit | None
+) -> None:
+    if occurred_at > timezone.now():
+        raise InspectionError(IN_FUTURE)
+    if visit is not None and visit.unit_id != unit.pk:
+        raise InspectionError(UNIT_NOT_VISITED)
+    # Which day a violation belongs to is always its local date (EXCHANGE.md).
+    posted_unit = unit_on(staff=staff, day=timezone.localdate(occurred_at))
+    if posted_unit is None or posted_unit.pk != unit.pk:
+        raise InspectionError(NOT_POSTED)
+
+
+def _lock(record: ViolationRecord) -> ViolationRecord:
+    return ViolationRecord.objects.select_for_update().get(pk=record.pk)
+
+
+def record_create(
+    *,
+    author: User,
+    staff: Staff,
+    unit: Unit,
+    occurred_at: datetime.datetime,
+    type: str,
+    description: str = "",
+    explanation: str = "",
+    witnesses: str = "",
+    signature: str = "",
+    visit: Visit | None = None,
+    corrects: ViolationRecord | None = None,
+    source: str = RecordSource.INSPECTION,
+    form_token: str = "",
+    photos=(),
+) -> ViolationRecord:
+    """A new draft. With a form token already used, the record it made, and nothing new."""
+    checked_photos = _check_photos(photos)
+    try:
+        return _record_create(
+            author=author,
+            staff=staff,
+            unit=unit,
+            occurred_at=occurred_at,
+            type=type,
+            description=description,
+            explanation=explanation,
+            witnesses=witnesses,
+            signature=signature,
+            visit=visit,
+            corrects=corrects,
+            source=source,
+            form_token=form_token,
+            photos=checked_photos,
+        )
+    except IntegrityError:
+        # The same form arrived twice at the same moment: the other request made the record.
+        submission = FormSubmission.objects.filter(token=form_token).first() if form_token else None
+        if submission is None:
+            raise
+        return submission.record
+
+
+def _record_create(
+    *,
+    author,
+    staff,
+    unit,
+    occurred_at,
+    type,
+    description,
+    explanation,
+    witnesses,
+    signature,
+    visit,
+    corrects,
+    source,
+    form_token,
+    photos,
+):
+    with transaction.atomic():
+        if form_token:
+            used = FormSubmission.objects.filter(token=form_token).select_related("record")
+            if (submission := used.first()) is not None:
+                return submission.record
+        if corrects is not None:
+            corrects = _lock(corrects)
+            if not corrects.is_final:
+                raise InspectionError(CANNOT_CORRECT)
+        _check_person_and_time(staff=staff, unit=unit, occurred_at=occurred_at, visit=visit)
+        if visit is not None and not is_team_member(user=author, inspection_round=visit.round):
+            raise InspectionError(NOT_ON_TEAM)
+        record = ViolationRecord.objects.create(
+            staff=staff,
+            unit=unit,
+            occurred_at=occurred_at,
+            type=type,
+            description=description.strip(),
+            explanation=explanation.strip(),
+            witnesses=witnesses.strip(),
+            signature=signature,
+            visit=visit,
+            corrects=corrects,
+            source=source,
+            author=author,
+            status=RecordStatus.DRAFT,
+        )
+        audit.append(
+            record=record,
+            actor=author,
+            action=AuditAction.CREATED,
+            to_status=RecordStatus.DRAFT,
+            changes={
+                name: (None, getattr(record, name))
+                for name in (*DRAFT_FIELDS, "unit", "visit", "corrects", "source")
+            },
+        )
+        _attach(record=record, actor=author, photos=photos)
+        if form_token:
+            FormSubmission.objects.create(token=form_token, record=record)
+    return record
+
+
+def evidence_add(*, record: ViolationRecord, actor: User, photos) -> ViolationRecord:
+    """Attach photos to a draft, by its author."""
+    checked_photos = _check_photos(photos)
+    with transaction.atomic():
+        record = _lock(record)
+        if record.status != RecordStatus.DRAFT:
+            raise InspectionError(NOT_A_DRAFT)
+        if record.author_id != actor.pk:
+            raise InspectionError(NOT_AUTHOR)
+        _attach(record=record, actor=actor, photos=checked_photos)
+    return record
+
+
+def record_update(*, record: ViolationRecord, actor: User, **fields) -> ViolationRecord:
+    unknown = set(fields) - set(DRAFT_FIELDS)
+    if unknown:
+        raise TypeError(f"record_update cannot change {sorted(unknown)}")
+    with transaction.atomic():
+        record = _lock(record)
+        if record.status != RecordStatus.DRAFT:
+            raise InspectionError(NOT_A_DRAFT)
+        if record.author_id != actor.pk:
+            raise InspectionError(NOT_AUTHOR)
+        for text_field in ("description", "explanation", "witnesses"):
+            if text_field in fields:
+                fields[text_field] = fields[text_field].strip()
+        changes = {
+            name: (getattr(record, name), value)
+            for name, value in fields.items()
+            if getattr(record, name) != value
+        }
+        if not changes:
+            return record
+        _check_person_and_time(
+            staff=fields.get("staff", record.staff),
+            unit=record.unit,
+            occurred_at=fields.get("occurred_at", record.occurred_at),
+            visit=record.visit,
+        )
+        for name, (_old, new) in changes.items():
+            setattr(record, name, new)
+        record.save(update_fields=list(changes))
+        audit.append(record=record, actor=actor, action=AuditAction.UPDATED, changes=changes)
+    return record
+
+
+def _next_number(year: int) -> tuple[int, str]:
+    RecordNumberCounter.objects.get_or_create(year=year)
+    counter = RecordNumberCounter.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number, f"{counter.last_number}/BB-KTCV"
+
+
+def record_submit(*, record: ViolationRecord, actor: User) -> ViolationRecord:
+    """Draft → submitted, by its author; the record gets the next number of the year."""
+    with transaction.atomic():
+        record = _lock(record)
+        if record.status != RecordStatus.DRAFT:
+            raise InspectionError(NOT_A_DRAFT)
+        if record.author_id != actor.pk:
+            raise InspectionError(NOT_AUTHOR)
+        if not record.description:
+            raise InspectionError(DESCRIPTION_REQUIRED)
+        now = timezone.now()
+        # Numbered in the (local) year the minutes are issued, as official documents are.
+        year = timezone.localdate(now).year
+        sequence, number = _next_number(year)
+        record.number, record.number_year, record.number_sequence = number, year, sequence
+        record.status = RecordStatus.SUBMITTED
+        record.submitted_at = now
+        record.save(
+            update_fields=["number", "number_year", "number_sequence", "status", "submitted_at"]
+        )
+        audit.append(
+            record=record,
+            actor=actor,
+            action=AuditAction.SUBMITTED,
+            from_status=RecordStatus.DRAFT,
+            to_status=RecordStatus.SUBMITTED,
+            changes={"number": (None, number)},
+        )
+    return record
+
+
+def _review(
+    *, record: ViolationRecord, reviewer: User, to_status: str, reason: str, action: str
+) -> ViolationRecord:
+    with transaction.atomic():
+        record = _lock(record)
+        if record.status != RecordStatus.SUBMITTED:
+            raise InspectionError(NOT_SUBMITTED)
+        if not reviewer.has_role(Role.REVIEWER):
+            raise InspectionError(NOT_REVIEWER)
+        if record.author_id == reviewer.pk:
+            raise InspectionError(OWN_RECORD)
+        record.status = to_status
+        record.reviewed_by = reviewer
+        record.reviewed_at = timezone.now()
+        record.review_reason = reason
+        record.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+        audit.append(
+            record=record,
+            actor=reviewer,
+            action=action,
+            from_status=RecordStatus.SUBMITTED,
+            to_status=to_status,
+            reason=reason,
+        )
+        evaluate_person(staff=record.staff)
+    return record
+
+
+def record_confirm(*, record: ViolationRecord, reviewer: User, note: str = "") -> ViolationRecord:
+    return _review(
+        record=record,
+        reviewer=reviewer,
+        to_status=RecordStatus.CONFIRMED,
+        reason=note.strip(),
+        action=AuditAction.CONFIRMED,
+    )
+
+
+def record_dismiss(*, record: ViolationRecord, reviewer: User, reason: str) -> ViolationRecord:
+    if not reason.strip():
+        raise InspectionError(REASON_REQUIRED)
+    return _review(
+        record=record,
+        reviewer=reviewer,
+        to_status=RecordStatus.DISMISSED,
+        reason=reason.strip(),
+        action=AuditAction.DISMISSED,
+    )
+
+
+def record_appeal(*, record: ViolationRecord, actor: User, reason: str) -> Appeal:
+    if not reason.strip():
+        raise InspectionError(REASON_REQUIRED)
+    with transaction.atomic():
+        record = _lock(record)
+        if record.status != RecordStatus.CONFIRMED:
+            raise InspectionError(NOT_CONFIRMED)
+        if Appeal.objects.filter(record=record).exists():
+            raise InspectionError(ALREADY_APPEALED)
+        appeal = Appeal.objects.create(
+            record=record, lodged_by=actor, lodged_at=timezone.now(), reason=reason.strip()
+        )
+        audit.append(
+            record=record,
+            actor=actor,
+            action=AuditAction.APPEALED,
+            from_status=record.status,
+            to_status=record.status,
+            reason=appeal.reason,
+        )
+    return appeal
+
+
+def appeal_decide(*, record: ViolationRecord, reviewer: User, outcome: str, reason: str) -> Appeal:
+    if outcome not in (AppealOutcome.UPHELD, AppealOutcome.OVERTURNED):
+        raise InspectionError(BAD_OUTCOME)
+    if not reason.strip():
+        raise InspectionError(REASON_REQUIRED)
+    with transaction.atomic():
+        record = _lock(record)
+        appeal = Appeal.objects.select_for_update().filter(record=record).first()
+        if appeal is None or appeal.outcome != AppealOutcome.PENDING:
+            raise InspectionError(NO_PENDING_APPEAL)
+        if not reviewer.has_role(Role.REVIEWER):
+            raise InspectionError(NOT_REVIEWER)
+        if reviewer.pk in (record.author_id, record.reviewed_by_id):
+            raise InspectionError(APPEAL_CONFLICT)
+        appeal.outcome = outcome
+        appeal.decided_by = reviewer
+        appeal.decided_at = timezone.now()
+        appeal.decision_reason = reason.strip()
+        appeal.save(update_fields=["outcome", "decided_by", "decided_at", "decision_reason"])
+        from_status = record.status
+        if outcome == AppealOutcome.OVERTURNED:
+            record.status = RecordStatus.OVERTURNED
+            record.save(update_fields=["status"])
+        audit.append(
+            record=record,
+            actor=reviewer,
+            action=AuditAction.APPEAL_OVERTURNED
+            if outcome == AppealOutcome.OVERTURNED
+            else AuditAction.APPEAL_UPHELD,
+            from_status=from_status,
+            to_status=record.status,
+            reason=appeal.decision_reason,
+        )
+        if outcome == AppealOutcome.OVERTURNED:
+            evaluate_person(staff=record.staff)
+    return appeal
+
+
+def round_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    lead: User,
+    members: list[User],
+    units: list[Unit],
+) -> InspectionRound:
+    if ends_on < starts_on:
+        raise InspectionError(BAD_DATES)
+    if not all(user.has_role(Role.INSPECTOR) for user in (lead, *members)):
+        raise InspectionError(NOT_INSPECTORS)
+    with transaction.atomic():
+        inspection_round = InspectionRound.objects.create(
+            code=code, name=name, kind=kind, starts_on=starts_on, ends_on=ends_on, lead=lead
+        )
+        inspection_round.members.set(members)
+        inspection_round.units.set(units)
+    return inspection_round
+
+
+def visit_start(
+    *,
+    inspection_round: InspectionRound,
+    unit: Unit,
+    actor: User,
+    representative: str = "",
+    inspectors: list[User] | None = None,
+) -> Visit:
+    """The team arrives at a unit; from now on the unit's head can see the round."""
+    if not is_team_member(user=actor, inspection_round=inspection_round):
+        raise InspectionError(NOT_ON_TEAM)
+    if not inspection_round.units.filter(pk=unit.pk).exists():
+        raise InspectionError(UNIT_NOT_PLANNED)
+    if not all(
+        is_team_member(user=user, inspection_round=inspection_round) for user in inspectors or []
+    ):
+        raise InspectionError(NOT_ON_TEAM)
+    with transaction.atomic():
+        visit = Visit.objects.create(
+            round=inspection_round,
+            unit=unit,
+            started_at=timezone.now(),
+            representative=representative.strip(),
+        )
+        visit.inspectors.set(inspectors or [actor])
+    return visit
+
+
+def _lock_open_visit(*, visit: Visit, actor: User) -> Visit:
+    visit = Visit.objects.select_for_update().select_related("round").get(pk=visit.pk)
+    if not is_team_member(user=actor, inspection_round=visit.round):
+        raise InspectionError(NOT_ON_TEAM)
+    if visit.finished_at is not None:
+        raise InspectionError(VISIT_FINISHED)
+    return visit
+
+
+def visit_finish(*, visit: Visit, actor: User, representative: str | None = None) -> Visit:
+    with transaction.atomic():
+        visit = _lock_open_visit(visit=visit, actor=actor)
+        visit.finished_at = timezone.now()
+        if representative is not None:
+            visit.representative = representative.strip()
+        visit.save(update_fields=["finished_at", "representative"])
+    return visit
+
+
+def checklist_save(
+    *, visit: Visit, actor: User, answers: list[tuple[ChecklistItem, str, str]]
+) -> list[ChecklistAnswer]:
+    """Record (or change) the result and note of each checklist item answered."""
+    with transaction.atomic():
+        visit = _lock_open_visit(visit=visit, actor=actor)
+        saved = []
+        for item, result, note in answers:
+            answer, _created = ChecklistAnswer.objects.update_or_create(
+                visit=visit,
+                item=item,
+                defaults={
+                    "result": result,
+                    "note": note.strip(),
+                    "answered_by": actor,
+                    "answered_at": timezone.now(),
+                },
+            )
+            saved.append(answer)
+    return saved
+
+
+def roll_call_mark(*, visit: Visit, actor: User, staff: Staff, attendance: str) -> RollCallEntry:
+    """One tap of the roll call; a fault opens a draft record already filled in."""
+    with transaction.atomic():
+        visit = _lock_open_visit(visit=visit, actor=actor)
+        now = timezone.now()
+        if (
+            not staff_posted_to(unit=visit.unit, day=timezone.localdate(now))
+            .filter(pk=staff.pk)
+            .exists()
+        ):
+            raise InspectionError(NOT_IN_UNIT_TODAY)
+        entry = RollCallEntry.objects.filter(visit=visit, staff=staff).first()
+        if entry is not None and entry.record_id is not None:
+            raise InspectionError(ROLL_CALL_HAS_RECORD)
+        if entry is None:
+            entry = RollCallEntry(visit=visit, staff=staff)
+        entry.attendance = attendance
+        entry.noted_by = actor
+        entry.noted_at = now
+        if attendance in ATTENDANCE_FAULTS:
+            entry.record = record_create(
+                author=actor,
+                staff=staff,
+                unit=visit.unit,
+                occurred_at=now,
+                type=ATTENDANCE_FAULTS[attendance],
+                description=str(
+                    _("Found at the roll call of the inspection visit: %(attendance)s.")
+                    % {"attendance": Attendance(attendance).label}
+                ),
+                visit=visit,
+            )
+        entry.save()
+    return entry
