@@ -32,6 +32,11 @@ MENU = (
         _("Nomination lists with the rule's verdict for each person."),
     ),
     MenuEntry(
+        "emulation:nominations",
+        _("Nominations"),
+        _("Your unit's nominations for emulation titles, with the rule's verdicts."),
+    ),
+    MenuEntry(
         "personnel:units",
         _("Units"),
         _("Agencies, units, wards and communes of the city."),
