@@ -59,6 +59,7 @@ PERIOD_HAS_PENDING = _(
     "The list cannot be approved while nominations await the review of a violation record: "
     "%(names)s."
 )
+PENDING_NAMES_SHOWN = 20
 REVOCATION_NOT_OPEN = _("This revocation case is already resolved.")
 REVOCATION_REASON_MISSING = _("Give the reason for closing the case.")
 REVOCATION_UNKNOWN_OUTCOME = _("Choose whether to revoke the title or close the case.")
@@ -108,15 +109,21 @@ def _insert_select(model: type[models.Model], fields: list[str], rows: QuerySet)
         )
 
 
-def _evaluate(*, nominations: QuerySet[Nomination], period: Period) -> None:
-    """Bring the verdicts and reasons of `nominations` (all of `period`) up to date.
+def _evaluate(*, period: Period, only: dict | None = None) -> None:
+    """Bring the verdicts and reasons of `period`'s nominations (those matching the lookups
+    `only`, e.g. {"staff": staff}) up to date.
 
-    Four statements: insert missing verdicts, update changed ones, delete reasons that no
-    longer decide, insert new deciding reasons.
+    Six statements: insert missing verdicts, update changed ones (one per status), delete
+    reasons that no longer decide, insert new deciding reasons.
     """
     start, end = period.window()
     now = timezone.now()
     computed = _status_of_nomination(start=start, end=end)
+    # The scope as plain join conditions (an IN (subquery) led SQLite to a quadratic plan).
+    scope = {"period": period, **(only or {})}
+    nominations = Nomination.objects.filter(**scope)
+    of_verdict = {f"nomination__{lookup}": value for lookup, value in scope.items()}
+    of_reason = {f"verdict__{lookup}": value for lookup, value in of_verdict.items()}
 
     _insert_select(
         Verdict,
@@ -126,14 +133,15 @@ def _evaluate(*, nominations: QuerySet[Nomination], period: Period) -> None:
         ),
     )
 
-    recomputed = Subquery(
-        Nomination.objects.filter(pk=OuterRef("nomination_id"))
-        .annotate(new_status=computed)
-        .values("new_status")[:1]
-    )
-    Verdict.objects.filter(nomination__in=nominations).filter(~Q(status=recomputed)).update(
-        status=recomputed, evaluated_at=now
-    )
+    # One UPDATE per status, each driven by an uncorrelated IN (…). The rule stays one CASE
+    # so that each EXISTS is a per-row probe of the (staff, status, occurred_at) index: as
+    # separate EXISTS / NOT EXISTS conditions the planner may pick anti-joins that go
+    # quadratic before the tables have statistics; a correlated SET subquery did too.
+    with_status = nominations.alias(new_status=computed)
+    for status in VerdictStatus.values:
+        Verdict.objects.filter(
+            nomination__in=with_status.filter(new_status=status).values("pk")
+        ).exclude(status=status).update(status=status, evaluated_at=now)
 
     in_window = Q(record__occurred_at__gte=start, record__occurred_at__lt=end)
     deciding = Q(
@@ -145,15 +153,13 @@ def _evaluate(*, nominations: QuerySet[Nomination], period: Period) -> None:
         record__status=RecordStatus.SUBMITTED,
         rule=ReasonRule.REVIEW_OPEN,
     )
-    VerdictReason.objects.filter(verdict__nomination__in=nominations).exclude(
-        in_window & deciding
-    ).delete()
+    VerdictReason.objects.filter(**of_reason).exclude(in_window & deciding).delete()
 
     # Every person's record beside each verdict: one join, named once through annotations so
     # that the filters below all speak of the same record.
     record = "nomination__staff__records"
     new_reasons = (
-        Verdict.objects.filter(nomination__in=nominations)
+        Verdict.objects.filter(**of_verdict)
         .annotate(
             record_pk=F(f"{record}__pk"),
             record_status=F(f"{record}__status"),
@@ -183,12 +189,13 @@ def _evaluate(*, nominations: QuerySet[Nomination], period: Period) -> None:
     _insert_select(VerdictReason, ["verdict", "record", "rule"], new_reasons)
 
 
-def _open_revocation_cases(*, nominations: QuerySet[Nomination], period: Period) -> None:
+def _open_revocation_cases(*, period: Period, only: dict | None = None) -> None:
     """One statement: for each nomination the frozen list found eligible that now has a
     confirmed record in the period, open a case naming its earliest such record, unless a case
     is already open or the title already revoked. A closed case does not hide a later record.
     """
     start, end = period.window()
+    nominations = Nomination.objects.filter(period=period, **(only or {}))
     earliest_new_record = Subquery(
         _records_in(status=RecordStatus.CONFIRMED, start=start, end=end)
         .filter(
@@ -225,21 +232,21 @@ def _open_revocation_cases(*, nominations: QuerySet[Nomination], period: Period)
     )
 
 
-def _evaluate_in(*, nominations: QuerySet[Nomination], period: Period) -> None:
+def _evaluate_in(*, period: Period, only: dict | None = None) -> None:
     if period.is_approved:
-        _open_revocation_cases(nominations=nominations, period=period)
+        _open_revocation_cases(period=period, only=only)
     else:
-        _evaluate(nominations=nominations, period=period)
+        _evaluate(period=period, only=only)
 
 
 @transaction.atomic
 def evaluate_period(*, period: Period) -> None:
     """Evaluate every nomination of `period` in a fixed number of statements.
 
-    Queries: lock the period row; then four statements (or one for an approved period).
+    Queries: lock the period row; then six statements (or one for an approved period).
     """
     period = Period.objects.select_for_update().get(pk=period.pk)
-    _evaluate_in(nominations=Nomination.objects.filter(period=period), period=period)
+    _evaluate_in(period=period)
 
 
 @transaction.atomic
@@ -254,9 +261,7 @@ def evaluate_person(*, staff: Staff) -> None:
         Exists(Nomination.objects.filter(period=OuterRef("pk"), staff=staff))
     )
     for period in periods:
-        _evaluate_in(
-            nominations=Nomination.objects.filter(period=period, staff=staff), period=period
-        )
+        _evaluate_in(period=period, only={"staff": staff})
 
 
 # --- Periods ---------------------------------------------------------------------------------
@@ -298,15 +303,19 @@ def period_approve(*, period: Period, user: User) -> Period:
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.status != PeriodStatus.COUNCIL_REVIEW:
         raise EmulationError(PERIOD_NOT_IN_REVIEW)
-    _evaluate(nominations=Nomination.objects.filter(period=period), period=period)
+    _evaluate(period=period)
     pending = (
         Nomination.objects.filter(period=period, verdict__status=VerdictStatus.PENDING)
         .order_by("staff__code", "title__code")
         .values_list("staff__full_name", "staff__code")
         .distinct()
     )
+    # Name the first few people; the list page filtered on "pending" shows them all.
+    pending = list(pending[: PENDING_NAMES_SHOWN + 1])
     if pending:
-        names = ", ".join(f"{full_name} ({code})" for full_name, code in pending)
+        names = ", ".join(f"{name} ({code})" for name, code in pending[:PENDING_NAMES_SHOWN])
+        if len(pending) > PENDING_NAMES_SHOWN:
+            names += ", …"
         raise EmulationError(PERIOD_HAS_PENDING % {"names": names})
     period.status = PeriodStatus.APPROVED
     period.approved_by = user
@@ -364,7 +373,7 @@ def nomination_create(
             )
     except IntegrityError:
         raise EmulationError(NOMINATION_DUPLICATE) from None
-    _evaluate(nominations=Nomination.objects.filter(pk=nomination.pk), period=period)
+    _evaluate(period=period, only={"pk": nomination.pk})
     return nomination
 
 

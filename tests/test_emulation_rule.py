@@ -285,15 +285,47 @@ def test_it_evaluates_a_period_in_a_fixed_number_of_queries(
 ):
     period = build_period_with(count, unit_a)
 
-    # 1 savepoint, 2 lock the period, 3 insert the missing verdicts, 4 update changed verdicts,
-    # 5 delete reasons that no longer decide, 6 insert new reasons, 7 release the savepoint.
-    with django_assert_num_queries(7):
+    # 1 savepoint, 2 lock the period, 3 insert the missing verdicts, 4-6 update the verdicts
+    # that became excluded, pending, eligible, 7 delete reasons that no longer decide,
+    # 8 insert new reasons, 9 release the savepoint.
+    with django_assert_num_queries(9):
         evaluate_period(period=period)
 
     assert Verdict.objects.filter(nomination__period=period).count() == count
     assert Verdict.objects.filter(status="excluded").count() == len(range(0, count, 3))
     assert Verdict.objects.filter(status="pending").count() == len(range(1, count, 3))
     assert VerdictReason.objects.count() == len(range(0, count, 3)) + len(range(1, count, 3))
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_it_checks_an_approved_period_in_a_fixed_number_of_queries(
+    unit_a, count, django_assert_num_queries
+):
+    period = build_period_with(count, unit_a)
+    Period.objects.filter(pk=period.pk).update(status=PeriodStatus.APPROVED)
+    verdicts = Verdict.objects.bulk_create(
+        Verdict(nomination=n, status="eligible", evaluated_at=local(2020, 1, 5, 8, 0))
+        for n in Nomination.objects.filter(period=period)
+    )
+
+    # 1 savepoint, 2 lock the period, 3 open the missing revocation cases, 4 release.
+    with django_assert_num_queries(4):
+        evaluate_period(period=period)
+
+    assert RevocationCase.objects.count() == len(range(0, count, 3))
+    assert Verdict.objects.filter(status="eligible").count() == len(verdicts)
+
+
+def test_it_names_at_most_twenty_pending_people(unit_a, council_member):
+    period = build_period_with(90, unit_a)
+    Verdict.objects.all().delete()
+    period_start_review(period=period, user=council_member)
+
+    with pytest.raises(EmulationError) as error:
+        period_approve(period=period, user=council_member)
+
+    assert str(error.value).count("Trần Thị Mai") == 20
+    assert str(error.value).endswith(", ….")
 
 
 # --- Periods, approval and the freeze ------------------------------------------------------
