@@ -259,6 +259,7 @@ def test_it_exports_the_official_tables(client, period_2019, reviewer):
     response = client.get(reverse("emulation:period_export", args=["2019"]))
 
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response["Content-Disposition"] == 'attachment; filename="danh-sach-2019.xlsx"'
     sheet = load_workbook(BytesIO(response.content)).active
     rows = [[cell for cell in row if cell is not None] for row in sheet.iter_rows(values_only=True)]
     rows = [row for row in rows if row]
@@ -346,3 +347,28 @@ def test_it_lets_only_unit_heads_nominate(client, request, period_2019, persona)
 
     assert response.status_code == 403
     assert Nomination.objects.count() == count
+
+
+def test_it_seeds_the_titles_and_lets_administrators_edit_them(client, administrator):
+    title = Title.objects.get(code="giay_khen")
+    client.force_login(administrator)
+
+    response = client.post(
+        reverse("admin:emulation_title_change", args=[title.pk]),
+        {
+            "code": "giay_khen",
+            "name": "Giấy khen của Chủ tịch UBND thành phố",
+            "kind": "individual",
+        },
+    )
+
+    assert response.status_code == 302
+    assert sorted(Title.objects.values_list("code", "kind")) == [
+        ("chien_si_thi_dua_co_so", "individual"),
+        ("giay_khen", "individual"),
+        ("lao_dong_tien_tien", "individual"),
+        ("tap_the_lao_dong_tien_tien", "collective"),
+        ("tap_the_lao_dong_xuat_sac", "collective"),
+    ]
+    title.refresh_from_db()
+    assert title.name == "Giấy khen của Chủ tịch UBND thành phố"

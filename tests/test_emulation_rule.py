@@ -469,6 +469,17 @@ def test_it_locks_the_period_row_while_approving(hung, year_2019, council_member
     assert queries[1]["sql"].endswith("FOR UPDATE")
 
 
+@pytest.mark.postgresql
+def test_it_locks_the_persons_periods_while_re_evaluating(hung, year_2019):
+    nominate(year_2019, hung)
+
+    with CaptureQueriesContext(connection) as queries:
+        evaluate_person(staff=hung)
+
+    assert 'FROM "emulation_period"' in queries[1]["sql"]
+    assert queries[1]["sql"].endswith("FOR UPDATE")
+
+
 # --- Nominations -------------------------------------------------------------------------------
 
 
