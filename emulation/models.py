@@ -1,2 +1,228 @@
-# Periods, titles, nominations and the eligibility verdicts arrive with the emulation
-# issue; the app exists now so that its pages and permissions have a home.
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from inspections.models import ViolationRecord
+from personnel.models import Staff, Unit
+
+# Which day a violation belongs to is always its local date (EXCHANGE.md).
+LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class PeriodStatus(models.TextChoices):
+    COLLECTING = "collecting", _("Collecting nominations")
+    COUNCIL_REVIEW = "council_review", _("Under council review")
+    APPROVED = "approved", _("Approved")
+
+
+class Period(models.Model):
+    """An emulation period: a calendar year, a school year or any span of whole local days."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.COLLECTING
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("emulation period")
+        verbose_name_plural = _("emulation periods")
+        ordering = ["-starts_on", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="period_ends_on_or_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == PeriodStatus.APPROVED
+
+    def window(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """The instants of local midnight starting the first day and ending the last day.
+
+        A record belongs to the period when start <= occurred_at < end: an exact test of its
+        local date that the database answers from the (staff, status, occurred_at) index.
+        """
+        start = datetime.datetime.combine(self.starts_on, datetime.time.min, tzinfo=LOCAL_ZONE)
+        end = datetime.datetime.combine(
+            self.ends_on + datetime.timedelta(days=1), datetime.time.min, tzinfo=LOCAL_ZONE
+        )
+        return start, end
+
+
+class TitleKind(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    COLLECTIVE = "collective", _("Collective")
+
+
+class Title(models.Model):
+    """An emulation title (danh hiệu thi đua) of the catalogue, kept by administrators."""
+
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=16, choices=TitleKind.choices)
+
+    class Meta:
+        verbose_name = _("emulation title")
+        verbose_name_plural = _("emulation titles")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Nomination(models.Model):
+    """A person proposed for a title in a period (đề nghị khen thưởng)."""
+
+    period = models.ForeignKey(
+        Period, verbose_name=_("period"), on_delete=models.PROTECT, related_name="nominations"
+    )
+    staff = models.ForeignKey(
+        Staff, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="nominations"
+    )
+    title = models.ForeignKey(
+        Title, verbose_name=_("title"), on_delete=models.PROTECT, related_name="nominations"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("nominating unit"),
+        on_delete=models.PROTECT,
+        related_name="nominations",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("nomination")
+        verbose_name_plural = _("nominations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "staff", "title"], name="nomination_once_per_title"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "period"], name="nomination_unit_period")]
+
+    def __str__(self):
+        return f"{self.staff} — {self.title} ({self.period.code})"
+
+
+class VerdictStatus(models.TextChoices):
+    ELIGIBLE = "eligible", _("Eligible")
+    EXCLUDED = "excluded", _("Excluded")
+    # Decree 98/2023/NĐ-CP art. 4: no award while a discipline review is open.
+    PENDING = "pending", _("Pending review")
+
+
+class Verdict(models.Model):
+    """The rule's verdict on one nomination; its reasons are rows of VerdictReason."""
+
+    nomination = models.OneToOneField(
+        Nomination, verbose_name=_("nomination"), on_delete=models.CASCADE, related_name="verdict"
+    )
+    status = models.CharField(_("verdict"), max_length=16, choices=VerdictStatus.choices)
+    # When the verdict last changed: running the rule again without news changes nothing.
+    evaluated_at = models.DateTimeField(_("evaluated at"))
+
+    class Meta:
+        verbose_name = _("verdict")
+        verbose_name_plural = _("verdicts")
+        indexes = [models.Index(fields=["status"], name="verdict_status")]
+
+    def __str__(self):
+        return f"{self.nomination_id}: {self.status}"
+
+
+class ReasonRule(models.TextChoices):
+    CONFIRMED_VIOLATION = "confirmed_violation_in_period", _("Confirmed violation in the period")
+    REVIEW_OPEN = "review_open", _("Violation record awaiting review")
+
+
+class VerdictReason(models.Model):
+    """One record that decides a verdict, and the rule that made it count."""
+
+    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="reasons")
+    record = models.ForeignKey(ViolationRecord, on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(_("rule"), max_length=64, choices=ReasonRule.choices)
+
+    class Meta:
+        verbose_name = _("verdict reason")
+        verbose_name_plural = _("verdict reasons")
+        constraints = [
+            models.UniqueConstraint(fields=["verdict", "record"], name="reason_once_per_record"),
+        ]
+
+    def __str__(self):
+        return f"{self.verdict_id}: {self.rule} {self.record_id}"
+
+
+class RevocationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    REVOKED = "revoked", _("Title revoked")
+    CLOSED = "closed", _("Closed without revocation")
+
+
+class RevocationCase(models.Model):
+    """A violation inside an approved period established after its approval.
+
+    Law on Emulation and Commendation 06/2022/QH15, chapter VII: the approved list is never
+    edited silently; the council revokes the title or closes the case with a reason.
+    """
+
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.PROTECT, related_name="revocation_cases"
+    )
+    record = models.ForeignKey(ViolationRecord, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(_("opened at"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=RevocationStatus.choices, default=RevocationStatus.OPEN
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("revocation case")
+        verbose_name_plural = _("revocation cases")
+        ordering = ["opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nomination", "record"], name="revocation_once_per_record"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.nomination_id}: {self.record_id} ({self.status})"

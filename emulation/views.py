@@ -1,9 +1,197 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from personnel.models import Role
+from emulation import selectors, services
+from emulation.exports import period_workbook
+from emulation.forms import NominationForm, RevocationResolveForm
+from emulation.models import (
+    LOCAL_ZONE,
+    Period,
+    PeriodStatus,
+    RevocationCase,
+    RevocationStatus,
+    Title,
+    TitleKind,
+    VerdictStatus,
+)
+from personnel.models import Role, Unit
+from personnel.selectors import staff_posted_to
 from portal.access import role_required
 
+READERS = (Role.COUNCIL, Role.REVIEWER)
 
-@role_required(Role.COUNCIL, Role.REVIEWER)
+
+def _get_period_for_user(request, code: str, *, write: bool = False) -> Period:
+    """The period, for the council (and administrators) to act on or reviewers to read."""
+    period = get_object_or_404(Period, code=code)
+    if write and not request.user.has_role(Role.COUNCIL):
+        raise PermissionDenied
+    return period
+
+
+def _get_case_for_user(request, pk: int) -> RevocationCase:
+    if not request.user.has_role(Role.COUNCIL):
+        raise PermissionDenied
+    return get_object_or_404(RevocationCase.objects.select_related("nomination__period"), pk=pk)
+
+
+@role_required(*READERS)
 def periods(request):
-    return render(request, "emulation/periods.html")
+    return render(request, "emulation/periods.html", {"periods": selectors.period_list()})
+
+
+def _choice(queryset, code: str):
+    return queryset.filter(code=code).first() if code else None
+
+
+@role_required(*READERS)
+def period_detail(request, code):
+    period = _get_period_for_user(request, code)
+    units = Unit.objects.filter(nominations__period=period).distinct().order_by("code")
+    titles = Title.objects.order_by("code")
+    unit = _choice(units, request.GET.get("unit", ""))
+    title = _choice(titles, request.GET.get("title", ""))
+    status = request.GET.get("status", "")
+    if status not in VerdictStatus.values:
+        status = ""
+    filtered = selectors.nomination_list(period=period, unit=unit, title=title)
+    counts = selectors.verdict_counts(nominations=filtered)
+    try:
+        after = int(request.GET["after"]) if request.GET.get("after") else None
+    except ValueError:
+        raise Http404 from None
+    page = selectors.nomination_page(
+        nominations=filtered.filter(verdict__status=status) if status else filtered, after=after
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "emulation/period.html",
+        {
+            "period": period,
+            "counts": counts,
+            "page": page,
+            "rows": [(row, selectors.deciding_records(row)) for row in page.rows],
+            "units": units,
+            "titles": titles,
+            "statuses": VerdictStatus.choices,
+            "selected": {"unit": unit, "title": title, "status": status},
+            "filter_query": query.urlencode(),
+            "cases": selectors.open_revocation_cases(period=period),
+            "can_act": request.user.has_role(Role.COUNCIL),
+            "resolve_form": RevocationResolveForm(),
+            "is_approved": period.status == PeriodStatus.APPROVED,
+        },
+    )
+
+
+@role_required(*READERS)
+def period_export(request, code):
+    period = _get_period_for_user(request, code)
+    response = HttpResponse(
+        period_workbook(period=period),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"danh-sach-{slugify(period.code) or period.pk}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_POST
+@role_required(Role.COUNCIL)
+def period_start_review(request, code):
+    period = _get_period_for_user(request, code, write=True)
+    try:
+        services.period_start_review(period=period, user=request.user)
+    except services.EmulationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The list went to the council for review."))
+    return redirect("emulation:period", code=period.code)
+
+
+@require_POST
+@role_required(Role.COUNCIL)
+def period_approve(request, code):
+    period = _get_period_for_user(request, code, write=True)
+    try:
+        services.period_approve(period=period, user=request.user)
+    except services.EmulationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The list is approved and frozen."))
+    return redirect("emulation:period", code=period.code)
+
+
+@require_POST
+@role_required(Role.COUNCIL)
+def revocation_resolve(request, pk):
+    case = _get_case_for_user(request, pk)
+    form = RevocationResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, services.REVOCATION_UNKNOWN_OUTCOME)
+    else:
+        try:
+            services.revocation_resolve(
+                case=case,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            )
+        except services.EmulationError as error:
+            messages.error(request, str(error))
+        else:
+            if form.cleaned_data["outcome"] == RevocationStatus.REVOKED:
+                messages.success(request, _("The title is revoked."))
+            else:
+                messages.success(request, _("The case is closed."))
+    return redirect("emulation:period", code=case.nomination.period.code)
+
+
+@role_required(Role.UNIT_HEAD)
+def nominations(request):
+    """A unit head's nominations and verdicts, and the form to nominate a person of the unit."""
+    unit = request.user.unit
+    today = timezone.localdate(timezone=LOCAL_ZONE)
+    form_options = {
+        "periods": Period.objects.exclude(status=PeriodStatus.APPROVED).order_by("-starts_on"),
+        "titles": Title.objects.filter(kind=TitleKind.INDIVIDUAL).order_by("code"),
+        "staff": staff_posted_to(unit=unit, day=today) if unit else [],
+    }
+    if request.method == "POST":
+        if unit is None:
+            raise PermissionDenied
+        form = NominationForm(request.POST, **form_options)
+        if form.is_valid():
+            try:
+                services.nomination_create(
+                    period_code=form.cleaned_data["period"],
+                    staff_code=form.cleaned_data["staff_code"],
+                    title_code=form.cleaned_data["title"],
+                    unit=unit,
+                    submitted_by=request.user,
+                )
+            except services.EmulationError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("The nomination is recorded."))
+                return redirect(reverse("emulation:nominations"))
+    else:
+        form = NominationForm(**form_options)
+    return render(
+        request,
+        "emulation/nominations.html",
+        {
+            "unit": unit,
+            "form": form,
+            "nominations": selectors.unit_nominations(unit=unit) if unit else [],
+        },
+    )

@@ -56,6 +56,11 @@ MENU = (
         _("My unit's minutes"),
         _("Violation minutes of your unit, once submitted."),
     ),
+    MenuEntry(
+        "emulation:nominations",
+        _("Nominations"),
+        _("Your unit's nominations for emulation titles, with the rule's verdicts."),
+    ),
 )
 
 

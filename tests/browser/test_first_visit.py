@@ -40,7 +40,13 @@ def test_it_shows_each_demo_account_its_own_menu_on_a_phone(phone, demo_accounts
     expected = {
         "thanhtra": ["Bàn làm việc", "Đợt kiểm tra", "Cán bộ", "Đơn vị"],
         "hoidong": ["Bàn làm việc", "Đợt thi đua"],
-        "truongdonvi": ["Bàn làm việc", "Cán bộ", "Đơn vị của tôi", "Biên bản của đơn vị"],
+        "truongdonvi": [
+            "Bàn làm việc",
+            "Cán bộ",
+            "Đơn vị của tôi",
+            "Biên bản của đơn vị",
+            "Đề nghị khen thưởng",
+        ],
     }
     for username, menu in expected.items():
         phone.context.clear_cookies()

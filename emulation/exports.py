@@ -1,0 +1,85 @@
+"""The council's list as an XLSX workbook: the official tables, always in Vietnamese.
+
+The document is an administrative record (Decree 30/2020/NĐ-CP), so its text does not follow
+the reader's interface language.
+"""
+
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from emulation.models import LOCAL_ZONE, Period, VerdictStatus
+from emulation.selectors import deciding_records, nomination_list
+
+COUNCIL = "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+ELIGIBLE_HEADING = "I. DANH SÁCH ĐỦ ĐIỀU KIỆN"
+NOT_ELIGIBLE_HEADING = "II. DANH SÁCH KHÔNG ĐỦ ĐIỀU KIỆN"
+COLUMNS = ["STT", "Mã cán bộ", "Họ và tên", "Đơn vị đề nghị", "Danh hiệu"]
+REASON_COLUMN = "Lý do (biên bản vi phạm)"
+STATUS_TEXT = {
+    VerdictStatus.EXCLUDED: "Có vi phạm đã được xác nhận trong kỳ",
+    VerdictStatus.PENDING: "Đang chờ xem xét biên bản vi phạm",
+}
+WIDTHS = [6, 14, 28, 30, 28, 60]
+
+
+def _reason_text(nomination) -> str:
+    records = ", ".join(
+        f"{record.number or ''} ({record.occurred_at.astimezone(LOCAL_ZONE):%d/%m/%Y})"
+        for record in deciding_records(nomination)
+    )
+    return f"{STATUS_TEXT[nomination.verdict.status]}: {records}"
+
+
+def period_workbook(*, period: Period) -> bytes:
+    eligible, not_eligible = [], []
+    for nomination in nomination_list(period=period):
+        verdict = getattr(nomination, "verdict", None)
+        if verdict is None or verdict.status == VerdictStatus.ELIGIBLE:
+            eligible.append(nomination)
+        else:
+            not_eligible.append(nomination)
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Danh sách"
+    bold = Font(name="Times New Roman", bold=True)
+    sheet.append([COUNCIL, None, None, NATION])
+    sheet.append([None, None, None, MOTTO])
+    sheet.append([])
+    sheet.append([f"DANH SÁCH XÉT THI ĐUA, KHEN THƯỞNG KỲ {period.name.upper()}"])
+    sheet.append([f"Từ ngày {period.starts_on:%d/%m/%Y} đến ngày {period.ends_on:%d/%m/%Y}"])
+    for row in (1, 2, 4):
+        for cell in sheet[row]:
+            cell.font = bold
+    sheet.cell(row=4, column=1).alignment = Alignment(horizontal="left")
+
+    def table(heading: str, rows: list, with_reason: bool) -> None:
+        sheet.append([])
+        sheet.append([heading])
+        sheet.cell(row=sheet.max_row, column=1).font = bold
+        sheet.append([*COLUMNS, REASON_COLUMN] if with_reason else COLUMNS)
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for number, nomination in enumerate(rows, start=1):
+            values = [
+                number,
+                nomination.staff.code,
+                nomination.staff.full_name,
+                nomination.unit.name,
+                nomination.title.name,
+            ]
+            sheet.append([*values, _reason_text(nomination)] if with_reason else values)
+
+    table(ELIGIBLE_HEADING, eligible, with_reason=False)
+    table(NOT_ELIGIBLE_HEADING, not_eligible, with_reason=True)
+    for index, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,153 @@
+"""Reads of the emulation lists: the council's pages, the exports and the commands."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from emulation.models import (
+    LOCAL_ZONE,
+    Nomination,
+    Period,
+    RevocationCase,
+    RevocationStatus,
+    Title,
+    VerdictReason,
+    VerdictStatus,
+)
+from personnel.models import Unit
+
+PAGE_SIZE = 50
+
+
+def period_list() -> QuerySet[Period]:
+    return Period.objects.order_by("-starts_on", "code")
+
+
+def period_by_code(*, code: str) -> Period | None:
+    return Period.objects.filter(code=code).first()
+
+
+def _reasons_prefetch() -> Prefetch:
+    return Prefetch(
+        "verdict__reasons",
+        queryset=VerdictReason.objects.select_related("record").order_by(
+            "record__occurred_at", "record__pk"
+        ),
+    )
+
+
+def nomination_list(
+    *,
+    period: Period,
+    unit: Unit | None = None,
+    title: Title | None = None,
+    status: str | None = None,
+) -> QuerySet[Nomination]:
+    """The period's nominations with their verdicts, by staff code then title code."""
+    nominations = Nomination.objects.filter(period=period)
+    if unit is not None:
+        nominations = nominations.filter(unit=unit)
+    if title is not None:
+        nominations = nominations.filter(title=title)
+    if status:
+        nominations = nominations.filter(verdict__status=status)
+    return (
+        nominations.select_related("staff", "title", "unit", "verdict")
+        .prefetch_related(_reasons_prefetch())
+        .order_by("staff__code", "title__code", "pk")
+    )
+
+
+def verdict_counts(*, nominations: QuerySet[Nomination]) -> dict[str, int]:
+    """Eligible, excluded and pending, in one aggregate query."""
+    return nominations.order_by().aggregate(
+        **{status: Count("pk", filter=Q(verdict__status=status)) for status in VerdictStatus.values}
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Nomination]
+    next_after: int | None
+    has_previous: bool
+
+
+def nomination_page(*, nominations: QuerySet[Nomination], after: int | None) -> Page:
+    """Keyset pagination on (staff code, title code, pk): every page costs the same.
+
+    `after` is the pk of the last row of the previous page (one query to read its key).
+    """
+    if after is not None:
+        key = (
+            nominations.filter(pk=after)
+            .values_list("staff__code", "title__code", "pk")
+            .order_by()
+            .first()
+        )
+        if key is not None:
+            staff_code, title_code, pk = key
+            nominations = nominations.filter(
+                Q(staff__code__gt=staff_code)
+                | Q(staff__code=staff_code, title__code__gt=title_code)
+                | Q(staff__code=staff_code, title__code=title_code, pk__gt=pk)
+            )
+    rows = list(nominations[: PAGE_SIZE + 1])
+    next_after = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
+    return Page(rows=rows[:PAGE_SIZE], next_after=next_after, has_previous=after is not None)
+
+
+def open_revocation_cases(*, period: Period) -> QuerySet[RevocationCase]:
+    return (
+        RevocationCase.objects.filter(nomination__period=period, status=RevocationStatus.OPEN)
+        .select_related("nomination__staff", "nomination__title", "nomination__unit", "record")
+        .order_by("opened_at", "pk")
+    )
+
+
+def deciding_records(nomination: Nomination) -> list:
+    """The records behind the verdict, oldest first (already prefetched)."""
+    verdict = getattr(nomination, "verdict", None)
+    if verdict is None:
+        return []
+    return [reason.record for reason in verdict.reasons.all()]
+
+
+def eligibility_report(*, period: Period) -> dict:
+    """The rule's verdict for every nomination, as EXCHANGE.md's `eligibility` documents it."""
+    nominations = []
+    for nomination in nomination_list(period=period):
+        verdict = getattr(nomination, "verdict", None)
+        nominations.append(
+            {
+                "staff_code": nomination.staff.code,
+                "full_name": nomination.staff.full_name,
+                "agency_code": nomination.unit.code,
+                "title": nomination.title.code,
+                "status": verdict.status if verdict else VerdictStatus.ELIGIBLE.value,
+                "reasons": [
+                    {
+                        "record_no": record.number or "",
+                        "type": record.type,
+                        "occurred_on": record.occurred_at.astimezone(LOCAL_ZONE).date().isoformat(),
+                        "status": record.status,
+                    }
+                    for record in deciding_records(nomination)
+                ],
+            }
+        )
+    return {
+        "period": period.code,
+        "start": period.starts_on.isoformat(),
+        "end": period.ends_on.isoformat(),
+        "nominations": nominations,
+    }
+
+
+def unit_nominations(*, unit: Unit) -> QuerySet[Nomination]:
+    """A unit head's view: the nominations their unit submitted, newest period first."""
+    return (
+        Nomination.objects.filter(unit=unit)
+        .select_related("staff", "title", "period", "verdict")
+        .prefetch_related(_reasons_prefetch())
+        .order_by("-period__starts_on", "staff__code", "title__code")
+    )

@@ -1,0 +1,374 @@
+"""The council's period pages, the unit head's nominations, the XLSX export and their guards."""
+
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from emulation.models import Nomination, Period, PeriodStatus, RevocationCase, Title, Verdict
+from emulation.services import (
+    STAFF_OUTSIDE_UNIT,
+    evaluate_period,
+    evaluate_person,
+    nomination_create,
+    period_approve,
+    period_start_review,
+)
+from inspections.models import RecordStatus
+from personnel.models import Staff, StaffCategory
+from tests.emulation_factories import local, make_period, make_record, make_staff
+
+
+@pytest.fixture
+def period_2019(unit_a, unit_b):
+    """Three people of unit A (one excluded, one pending) and one of unit B, eligible."""
+    period = make_period("2019")
+    people = {
+        "S001": make_staff("S001", unit=unit_a, full_name="Nguyễn Văn Hùng"),
+        "S002": make_staff("S002", unit=unit_a, full_name="Lê Thị Hoa"),
+        "S003": make_staff("S003", unit=unit_a, full_name="Phạm Minh Tuấn"),
+        "S004": make_staff("S004", unit=unit_b, full_name="Đỗ Thu Trang"),
+    }
+    make_record(people["S001"], local(2019, 3, 12, 8, 0), number="BB-01/2019")
+    make_record(people["S002"], local(2019, 4, 2, 8, 0), RecordStatus.SUBMITTED, number="BB-02")
+    for code, person in people.items():
+        nomination_create(
+            period_code="2019",
+            staff_code=code,
+            title_code="lao_dong_tien_tien",
+            unit=person.postings.first().unit,
+            submitted_by=None,
+        )
+    return period
+
+
+def test_it_lists_the_periods_to_the_council_and_reviewers(
+    client, period_2019, council_member, reviewer
+):
+    for user in (council_member, reviewer):
+        client.force_login(user)
+        html = client.get(reverse("emulation:periods")).content.decode()
+        assert reverse("emulation:period", args=["2019"]) in html
+        assert "Năm 2019" in html
+        assert "01/01/2019" in html
+
+
+def test_it_shows_counts_verdicts_and_deciding_records(client, period_2019, council_member):
+    client.force_login(council_member)
+
+    response = client.get(reverse("emulation:period", args=["2019"]))
+
+    html = response.content.decode()
+    assert response.context["counts"] == {"eligible": 2, "excluded": 1, "pending": 1}
+    assert [row.staff.code for row in response.context["page"].rows] == [
+        "S001",
+        "S002",
+        "S003",
+        "S004",
+    ]
+    assert "BB-01/2019 · 12/03/2019 · Không đeo thẻ" in html
+    assert "BB-02 · 02/04/2019" in html
+    assert reverse("emulation:period_start_review", args=["2019"]) in html
+
+
+@pytest.mark.parametrize(
+    ("query", "codes"),
+    [
+        ({"unit": "X-B"}, ["S004"]),
+        ({"status": "excluded"}, ["S001"]),
+        ({"status": "eligible", "unit": "P-A"}, ["S003"]),
+        ({"title": "chien_si_thi_dua_co_so"}, []),
+    ],
+)
+def test_it_filters_by_unit_title_and_verdict(client, period_2019, reviewer, query, codes):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("emulation:period", args=["2019"]), query)
+
+    assert [row.staff.code for row in response.context["page"].rows] == codes
+
+
+def test_it_shows_reviewers_no_action(client, period_2019, reviewer):
+    client.force_login(reviewer)
+
+    html = client.get(reverse("emulation:period", args=["2019"])).content.decode()
+
+    assert reverse("emulation:period_start_review", args=["2019"]) not in html
+    assert reverse("emulation:period_approve", args=["2019"]) not in html
+
+
+def build_large_period(count: int, unit) -> Period:
+    period = make_period(f"L{count}")
+    title = Title.objects.get(code="lao_dong_tien_tien")
+    people = Staff.objects.bulk_create(
+        Staff(code=f"L{i:05}", full_name="Trần Văn An", category=StaffCategory.CONG_CHUC)
+        for i in range(count)
+    )
+    Nomination.objects.bulk_create(
+        Nomination(period=period, staff=person, title=title, unit=unit) for person in people
+    )
+    for person in people[::2]:
+        make_record(person, local(2019, 5, 1, 8, 0), unit=unit)
+    evaluate_period(period=period)
+    return period
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_it_serves_first_and_last_pages_in_fixed_queries(
+    client, unit_a, council_member, count, django_assert_num_queries
+):
+    period = build_large_period(count, unit_a)
+    ordered = Nomination.objects.filter(period=period).order_by("staff__code")
+    last_but_one = ordered.values_list("pk", flat=True)[max(count - 51, 0)]
+    client.force_login(council_member)
+    url = reverse("emulation:period", args=[period.code])
+
+    # 1 session, 2 user, 3 roles, 4 period, 5 counts (one aggregate), 6 the page with staff,
+    # title, unit and verdict, 7 its reasons with their records, 8 open revocation cases,
+    # 9 units of the filter, 10 titles of the filter, 11-13 savepoint, session saved (it is
+    # saved on every request: the idle timeout), release.
+    with django_assert_num_queries(13):
+        first = client.get(url)
+    # The same plus reading the key of the row the page starts after.
+    with django_assert_num_queries(14):
+        last = client.get(url, {"after": last_but_one})
+
+    assert len(first.context["page"].rows) == min(count, 50)
+    assert first.context["counts"]["excluded"] == len(range(0, count, 2))
+    assert last.context["page"].next_after is None
+    assert last.context["page"].rows[-1].staff.code == f"L{count - 1:05}"
+
+
+def test_it_walks_all_pages_without_gaps(client, unit_a, council_member):
+    period = build_large_period(120, unit_a)
+    client.force_login(council_member)
+    url = reverse("emulation:period", args=[period.code])
+    seen, after = [], None
+    while True:
+        page = client.get(url, {"after": after} if after else {}).context["page"]
+        seen += [row.staff.code for row in page.rows]
+        if page.next_after is None:
+            break
+        after = page.next_after
+
+    assert seen == [f"L{i:05}" for i in range(120)]
+
+
+# --- Actions and their guards ------------------------------------------------------------------
+
+
+def test_it_lets_the_council_send_to_review_and_refuses_approval_naming_the_pending(
+    client, period_2019, council_member
+):
+    client.force_login(council_member)
+
+    client.post(reverse("emulation:period_start_review", args=["2019"]))
+    response = client.post(reverse("emulation:period_approve", args=["2019"]), follow=True)
+
+    period_2019.refresh_from_db()
+    assert period_2019.status == PeriodStatus.COUNCIL_REVIEW
+    assert "Lê Thị Hoa (S002)" in response.content.decode()
+
+
+def test_it_approves_and_freezes(client, period_2019, council_member):
+    record = make_record(
+        Staff.objects.get(code="S002"), local(2019, 4, 2, 8, 0), RecordStatus.DISMISSED
+    )
+    Staff.objects.get(code="S002").records.exclude(pk=record.pk).update(status="dismissed")
+    evaluate_person(staff=Staff.objects.get(code="S002"))
+    client.force_login(council_member)
+    client.post(reverse("emulation:period_start_review", args=["2019"]))
+
+    response = client.post(reverse("emulation:period_approve", args=["2019"]))
+
+    period_2019.refresh_from_db()
+    assert response.status_code == 302
+    assert period_2019.status == PeriodStatus.APPROVED
+    assert period_2019.approved_by == council_member
+
+
+@pytest.fixture
+def revocation_case(period_2019, council_member):
+    hoa = Staff.objects.get(code="S002")
+    hoa.records.update(status=RecordStatus.DISMISSED)
+    evaluate_person(staff=hoa)
+    period_start_review(period=period_2019, user=council_member)
+    period_approve(period=period_2019, user=council_member)
+    make_record(Staff.objects.get(code="S003"), local(2019, 12, 1, 8, 0), number="BB-LATE")
+    evaluate_person(staff=Staff.objects.get(code="S003"))
+    return RevocationCase.objects.get()
+
+
+def test_it_lists_open_cases_and_resolves_them(client, revocation_case, council_member):
+    client.force_login(council_member)
+    url = reverse("emulation:period", args=["2019"])
+
+    before = client.get(url).content.decode()
+    client.post(
+        reverse("emulation:revocation_resolve", args=[revocation_case.pk]),
+        {"outcome": "closed", "reason": "Đã xác minh lại"},
+    )
+    after = client.get(url).content.decode()
+
+    revocation_case.refresh_from_db()
+    assert "BB-LATE" in before
+    assert "BB-LATE" not in after
+    assert (revocation_case.status, revocation_case.reason) == ("closed", "Đã xác minh lại")
+
+
+@pytest.mark.parametrize("persona", ["reviewer", "unit_head", "inspector", "outsider"])
+@pytest.mark.parametrize("action", ["period_start_review", "period_approve"])
+def test_it_lets_only_the_council_move_a_period(client, request, period_2019, persona, action):
+    client.force_login(request.getfixturevalue(persona))
+    verdicts = list(Verdict.objects.order_by("pk").values())
+
+    response = client.post(reverse(f"emulation:{action}", args=["2019"]))
+
+    assert response.status_code == 403
+    period_2019.refresh_from_db()
+    assert period_2019.status == PeriodStatus.COLLECTING
+    assert list(Verdict.objects.order_by("pk").values()) == verdicts
+
+
+@pytest.mark.parametrize("persona", ["reviewer", "unit_head", "inspector", "outsider"])
+def test_it_lets_only_the_council_resolve_a_case(client, request, revocation_case, persona):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.post(
+        reverse("emulation:revocation_resolve", args=[revocation_case.pk]),
+        {"outcome": "revoked", "reason": ""},
+    )
+
+    assert response.status_code == 403
+    revocation_case.refresh_from_db()
+    assert revocation_case.status == "open"
+
+
+@pytest.mark.parametrize("persona", ["unit_head", "inspector", "outsider"])
+def test_it_keeps_the_lists_from_other_roles(client, request, period_2019, persona):
+    client.force_login(request.getfixturevalue(persona))
+
+    assert client.get(reverse("emulation:period", args=["2019"])).status_code == 403
+    assert client.get(reverse("emulation:period_export", args=["2019"])).status_code == 403
+
+
+def test_it_exports_the_official_tables(client, period_2019, reviewer):
+    client.force_login(reviewer)
+
+    response = client.get(reverse("emulation:period_export", args=["2019"]))
+
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response["Content-Disposition"] == 'attachment; filename="danh-sach-2019.xlsx"'
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = [[cell for cell in row if cell is not None] for row in sheet.iter_rows(values_only=True)]
+    rows = [row for row in rows if row]
+    assert rows[0] == ["HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
+    assert rows[1] == ["Độc lập - Tự do - Hạnh phúc"]
+    eligible_at = rows.index(["I. DANH SÁCH ĐỦ ĐIỀU KIỆN"])
+    not_eligible_at = rows.index(["II. DANH SÁCH KHÔNG ĐỦ ĐIỀU KIỆN"])
+    assert [row[1] for row in rows[eligible_at + 2 : not_eligible_at]] == ["S003", "S004"]
+    assert rows[not_eligible_at + 2 :] == [
+        [
+            1,
+            "S001",
+            "Nguyễn Văn Hùng",
+            "Phường Đông Kinh",
+            "Lao động tiên tiến",
+            "Có vi phạm đã được xác nhận trong kỳ: BB-01/2019 (12/03/2019)",
+        ],
+        [
+            2,
+            "S002",
+            "Lê Thị Hoa",
+            "Phường Đông Kinh",
+            "Lao động tiên tiến",
+            "Đang chờ xem xét biên bản vi phạm: BB-02 (02/04/2019)",
+        ],
+    ]
+
+
+# --- The unit head -------------------------------------------------------------------------
+
+
+def test_it_shows_the_unit_head_only_their_units_nominations(client, period_2019, unit_head):
+    client.force_login(unit_head)
+
+    response = client.get(reverse("emulation:nominations"))
+
+    html = response.content.decode()
+    assert [n.staff.code for n in response.context["nominations"]] == ["S001", "S002", "S003"]
+    assert "Đỗ Thu Trang" not in html
+    assert "BB-01/2019" in html
+    assert "Đề nghị khen thưởng" in client.get(reverse("home")).content.decode()
+
+
+def test_it_lets_the_unit_head_nominate_a_person_of_the_unit(client, period_2019, unit_head):
+    client.force_login(unit_head)
+
+    response = client.post(
+        reverse("emulation:nominations"),
+        {"period": "2019", "staff_code": "S001", "title": "chien_si_thi_dua_co_so"},
+    )
+
+    assert response.status_code == 302
+    nomination = Nomination.objects.get(title__code="chien_si_thi_dua_co_so")
+    assert (nomination.staff.code, nomination.unit, nomination.submitted_by) == (
+        "S001",
+        unit_head.unit,
+        unit_head,
+    )
+    assert nomination.verdict.status == "excluded"
+
+
+def test_it_refuses_the_unit_head_someone_outside_the_unit(client, period_2019, unit_head):
+    client.force_login(unit_head)
+    count = Nomination.objects.count()
+
+    response = client.post(
+        reverse("emulation:nominations"),
+        {"period": "2019", "staff_code": "S004", "title": "chien_si_thi_dua_co_so"},
+    )
+
+    assert response.status_code == 200
+    assert str(STAFF_OUTSIDE_UNIT) in response.content.decode()
+    assert Nomination.objects.count() == count
+
+
+@pytest.mark.parametrize("persona", ["reviewer", "council_member", "inspector", "outsider"])
+def test_it_lets_only_unit_heads_nominate(client, request, period_2019, persona):
+    client.force_login(request.getfixturevalue(persona))
+    count = Nomination.objects.count()
+
+    response = client.post(
+        reverse("emulation:nominations"),
+        {"period": "2019", "staff_code": "S001", "title": "chien_si_thi_dua_co_so"},
+    )
+
+    assert response.status_code == 403
+    assert Nomination.objects.count() == count
+
+
+def test_it_seeds_the_titles_and_lets_administrators_edit_them(client, administrator):
+    title = Title.objects.get(code="giay_khen")
+    client.force_login(administrator)
+
+    response = client.post(
+        reverse("admin:emulation_title_change", args=[title.pk]),
+        {
+            "code": "giay_khen",
+            "name": "Giấy khen của Chủ tịch UBND thành phố",
+            "kind": "individual",
+        },
+    )
+
+    assert response.status_code == 302
+    assert sorted(Title.objects.values_list("code", "kind")) == [
+        ("chien_si_thi_dua_co_so", "individual"),
+        ("giay_khen", "individual"),
+        ("lao_dong_tien_tien", "individual"),
+        ("tap_the_lao_dong_tien_tien", "collective"),
+        ("tap_the_lao_dong_xuat_sac", "collective"),
+    ]
+    title.refresh_from_db()
+    assert title.name == "Giấy khen của Chủ tịch UBND thành phố"
