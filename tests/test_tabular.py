@@ -1,0 +1,153 @@
+"""The spreadsheet reader shared by every import: files, headers, dates and date-times."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.utils import translation
+from openpyxl import Workbook
+
+from portal.tabular import (
+    DUPLICATE_HEADER,
+    MISSING_HEADER,
+    NO_SUCH_DAY,
+    NOT_A_DATE,
+    NOT_A_DATETIME,
+    NOT_UTF8,
+    UNKNOWN_HEADER,
+    UNSUPPORTED_FILE,
+    CellError,
+    Column,
+    Problem,
+    TableError,
+    parse_date,
+    parse_datetime,
+    read_table,
+    text,
+)
+
+HANOI = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+COLUMNS = [
+    Column("code", "Mã", required=True, parser=text(max_length=8)),
+    Column("on", "Ngày", parser=parse_date),
+]
+
+
+def write(tmp_path, name: str, content: bytes):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def test_it_reads_vietnamese_headers_with_any_case_and_spacing(tmp_path):
+    path = write(tmp_path, "a.csv", "\ufeff  mã ,NGÀY\r\nA1,05/03/2019\r\n\r\nA2,\r\n".encode())
+
+    table = read_table(path, columns=COLUMNS)
+
+    assert [(row.number, row.values) for row in table.rows] == [
+        (2, {"code": "A1", "on": datetime.date(2019, 3, 5)}),
+        (4, {"code": "A2", "on": None}),
+    ]
+    assert table.headers == {"code": "mã", "on": "NGÀY"}
+
+
+def test_it_reads_the_first_sheet_of_a_workbook_with_real_dates(tmp_path):
+    workbook = Workbook()
+    workbook.active.append(["code", "on"])
+    workbook.active.append([1001, datetime.datetime(2019, 3, 5)])
+    workbook.create_sheet("other").append(["nothing", "here"])
+    workbook.save(tmp_path / "a.xlsx")
+
+    table = read_table(tmp_path / "a.xlsx", columns=COLUMNS)
+
+    assert table.rows[0].values == {"code": "1001", "on": datetime.date(2019, 3, 5)}
+
+
+@pytest.mark.parametrize(
+    ("content", "problems"),
+    [
+        (b"code,on,email\n", [Problem(1, "email", UNKNOWN_HEADER, {"expected": "code, on"})]),
+        ("code,Mã\n".encode(), [Problem(1, "Mã", DUPLICATE_HEADER, {"other": "code"})]),
+        (b"on\n", [Problem(1, None, MISSING_HEADER, {"key": "code", "header": "Mã"})]),
+        (b"code\n\xff\xfe\n", [Problem(None, None, NOT_UTF8)]),
+    ],
+)
+def test_it_refuses_bad_headers_and_encodings(tmp_path, content, problems):
+    with pytest.raises(TableError) as error:
+        read_table(write(tmp_path, "a.csv", content), columns=COLUMNS)
+
+    assert error.value.problems == problems
+
+
+@pytest.mark.parametrize("name", ["a.xls", "a.txt", "a"])
+def test_it_refuses_a_file_neither_csv_nor_xlsx(tmp_path, name):
+    with pytest.raises(TableError) as error:
+        read_table(write(tmp_path, name, b"code\nA\n"), columns=COLUMNS)
+
+    assert error.value.problems == [Problem(None, None, UNSUPPORTED_FILE)]
+
+
+def test_it_names_row_column_and_problem_in_vietnamese(tmp_path):
+    table = read_table(write(tmp_path, "a.csv", b"code,on\nA,2019-02-30\n"), columns=COLUMNS)
+
+    with translation.override("vi"):
+        assert [str(problem) for problem in table.problems] == [
+            "Dòng 2, cột “on”: “2019-02-30” là ngày không có thật."
+        ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2019-03-05", datetime.date(2019, 3, 5)),
+        ("5/3/2019", datetime.date(2019, 3, 5)),
+        (datetime.datetime(2019, 3, 5, 0, 0), datetime.date(2019, 3, 5)),
+    ],
+)
+def test_it_parses_dates(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2019-02-30", NO_SUCH_DAY), ("31/04/2019", NO_SUCH_DAY), ("03-05-2019", NOT_A_DATE)],
+)
+def test_it_refuses_dates_that_do_not_exist_or_are_not_dates(value, message):
+    with pytest.raises(CellError) as error:
+        parse_date(value)
+
+    assert error.value.message == message
+    assert error.value.params == {"value": value}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2019-03-12T08:30:00+07:00", datetime.datetime(2019, 3, 12, 8, 30, tzinfo=HANOI)),
+        ("2019-03-12T01:30:00Z", datetime.datetime(2019, 3, 12, 8, 30, tzinfo=HANOI)),
+        ("2019-03-12T08:30", datetime.datetime(2019, 3, 12, 8, 30, tzinfo=HANOI)),
+        ("2019-03-12", datetime.datetime(2019, 3, 12, 0, 0, tzinfo=HANOI)),
+        ("12/03/2019", datetime.datetime(2019, 3, 12, 0, 0, tzinfo=HANOI)),
+        (
+            datetime.datetime(2019, 3, 12, 8, 30),
+            datetime.datetime(2019, 3, 12, 8, 30, tzinfo=HANOI),
+        ),
+    ],
+)
+def test_it_parses_date_times_as_local_unless_an_offset_says_otherwise(value, expected):
+    assert parse_datetime(value) == expected
+
+
+def test_it_keeps_the_local_day_of_an_instant_late_in_utc():
+    # 20:00 UTC on 31 Dec is already 1 Jan in Hà Nội: the record belongs to the new year.
+    moment = parse_datetime("2019-12-31T20:00:00Z")
+
+    assert moment.astimezone(HANOI).date() == datetime.date(2020, 1, 1)
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2019-02-30T08:00", "12/03/2019 08:30"])
+def test_it_refuses_what_is_not_a_date_time(value):
+    with pytest.raises(CellError) as error:
+        parse_datetime(value)
+
+    assert error.value.message in {NOT_A_DATETIME, NO_SUCH_DAY}
