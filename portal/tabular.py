@@ -22,7 +22,9 @@ from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 UNSUPPORTED_FILE = _("The file must be a CSV (.csv) or Excel (.xlsx) file.")
@@ -327,3 +329,20 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
         yield from sheet.iter_rows(values_only=True)
     finally:
         workbook.close()
+
+
+def template_workbook(columns: Sequence[Column]) -> bytes:
+    """An empty XLSX with the Vietnamese headers, required ones in bold: the download template."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(16, len(column.header) + 4)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.header)
+        cell.font = Font(bold=column.required)
+        header.append(cell)
+    sheet.append(header)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
