@@ -15,6 +15,7 @@ from portal.tabular import (
     NOT_A_DATETIME,
     NOT_UTF8,
     UNKNOWN_HEADER,
+    UNREADABLE_XLSX,
     UNSUPPORTED_FILE,
     CellError,
     Column,
@@ -25,6 +26,7 @@ from portal.tabular import (
     read_table,
     text,
 )
+from tests.excel_files import write_excel_style
 
 HANOI = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 COLUMNS = [
@@ -151,3 +153,38 @@ def test_it_refuses_what_is_not_a_date_time(value):
         parse_datetime(value)
 
     assert error.value.message in {NOT_A_DATETIME, NO_SUCH_DAY}
+
+
+def test_it_numbers_rows_and_columns_as_the_sheet_does_when_cells_are_left_out(tmp_path):
+    workbook = Workbook()
+    workbook.active.append(["code", None, "on"])  # an empty column between
+    workbook.active.append(["A1", None, "2019-03-05"])
+    workbook.active.append([None, None, None])  # not written to the file at all
+    workbook.active.append([True, None, 3.5])
+    workbook.save(tmp_path / "gaps.xlsx")
+
+    table = read_table(tmp_path / "gaps.xlsx", columns=[COLUMNS[0], Column("on", "Ngày")])
+
+    assert [(row.number, row.values) for row in table.rows] == [
+        (2, {"code": "A1", "on": "2019-03-05"}),
+        (4, {"code": "True", "on": "3.5"}),
+    ]
+
+
+def test_it_reads_shared_strings_and_date_serials_as_excel_writes_them(tmp_path):
+    rows = [["Mã", "Ngày"], ["S01", datetime.date(2019, 3, 5)], [], [1002, 43529]]
+    write_excel_style(tmp_path / "excel.xlsx", rows)
+
+    table = read_table(tmp_path / "excel.xlsx", columns=COLUMNS)
+
+    assert [(row.number, row.values, row.problems) for row in table.rows] == [
+        (2, {"code": "S01", "on": datetime.date(2019, 3, 5)}, []),
+        (4, {"code": "1002", "on": None}, [Problem(4, "Ngày", NOT_A_DATE, {"value": "43529"})]),
+    ]
+
+
+def test_it_refuses_a_workbook_it_cannot_read(tmp_path):
+    with pytest.raises(TableError) as error:
+        read_table(write(tmp_path, "a.xlsx", b"code\nA\n"), columns=COLUMNS)
+
+    assert error.value.problems == [Problem(None, None, UNREADABLE_XLSX)]
