@@ -23,12 +23,15 @@ from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.xml.constants import SHARED_STRINGS
 from openpyxl.xml.functions import iterparse
 
 UNSUPPORTED_FILE = _("The file must be a CSV (.csv) or Excel (.xlsx) file.")
@@ -333,19 +336,44 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
 
 
 _SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _VALUE, _INLINE, _TEXT = (f"{_SHEET_NS}{tag}" for tag in ("row", "v", "is", "t"))
+_ROW, _VALUE, _INLINE, _TEXT, _STRING, _RUN = (
+    f"{_SHEET_NS}{tag}" for tag in ("row", "v", "is", "t", "si", "r")
+)
+
+
+class _WorkbookReader(ExcelReader):
+    def read_strings(self):
+        """The shared strings as plain text: runs joined, phonetic hints (rPh) left out."""
+        part = self.package.find(SHARED_STRINGS)
+        if part is None:
+            return
+        strings = []
+        with self.archive.open(part.PartName[1:]) as source:
+            for _event, element in iterparse(source):
+                if element.tag == _STRING:
+                    parts = [
+                        (child.text if child.tag == _TEXT else child.findtext(_TEXT)) or ""
+                        for child in element
+                        if child.tag in (_TEXT, _RUN)
+                    ]
+                    strings.append("".join(parts).replace("x005F_", ""))  # as openpyxl does
+                    element.clear()
+        self.shared_strings = strings
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
     """The values of the first sheet's rows, an empty tuple for each row the sheet skips.
 
-    openpyxl reads the workbook (sheets, shared strings, which styles are dates); the cells
-    are read here: on 100,000 rows this takes half the time of openpyxl's own cell reader,
-    which builds a dictionary per cell (bench/import_staff.py).
+    openpyxl reads the workbook (which sheet is first, which styles are dates); the shared
+    strings and the cells are read here, in half the time openpyxl's readers take on
+    100,000 rows: they build objects per string and per cell (bench/import_staff.py).
+    openpyxl is pinned: the attributes used here are its internals.
     """
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError):
+        reader = _WorkbookReader(path, read_only=True, data_only=True)
+        reader.read()
+        workbook = reader.wb
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, ParseError):
         raise TableError([Problem(None, None, UNREADABLE_XLSX)]) from None
     try:
         sheet = workbook.worksheets[0]

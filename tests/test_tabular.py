@@ -1,6 +1,7 @@
 """The spreadsheet reader shared by every import: files, headers, dates and date-times."""
 
 import datetime
+import zipfile
 import zoneinfo
 
 import pytest
@@ -188,3 +189,24 @@ def test_it_refuses_a_workbook_it_cannot_read(tmp_path):
         read_table(write(tmp_path, "a.xlsx", b"code\nA\n"), columns=COLUMNS)
 
     assert error.value.problems == [Problem(None, None, UNREADABLE_XLSX)]
+
+
+def test_it_joins_the_runs_of_a_formatted_text_and_leaves_out_phonetic_hints(tmp_path):
+    write_excel_style(tmp_path / "plain.xlsx", [["Mã"], ["S01"]])
+    rich = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<si><t>Mã</t></si>"
+        "<si><r><rPr><b/></rPr><t>S</t></r><r><t>0_x005F_1</t></r><rPh><t>hint</t></rPh></si>"
+        "</sst>"
+    )
+    with (
+        zipfile.ZipFile(tmp_path / "plain.xlsx") as plain,
+        zipfile.ZipFile(tmp_path / "rich.xlsx", "w") as archive,
+    ):
+        for name in plain.namelist():
+            part = rich if name == "xl/sharedStrings.xml" else plain.read(name)
+            archive.writestr(name, part)
+
+    table = read_table(tmp_path / "rich.xlsx", columns=COLUMNS)
+
+    assert table.rows[0].values == {"code": "S0_1"}
