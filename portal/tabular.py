@@ -37,6 +37,7 @@ from openpyxl.xml.functions import iterparse
 UNSUPPORTED_FILE = _("The file must be a CSV (.csv) or Excel (.xlsx) file.")
 UNREADABLE_XLSX = _("The file could not be read as an Excel (.xlsx) workbook.")
 NOT_UTF8 = _("The file is not UTF-8 text: in Excel, save it as “CSV UTF-8”.")
+UNREADABLE_CSV = _("The file could not be read as CSV text.")
 NO_HEADER = _("The file is empty: its first row must hold the column headers.")
 UNKNOWN_HEADER = _("Unknown column; the columns of this file are: %(expected)s.")
 DUPLICATE_HEADER = _("This column appears twice (also as “%(other)s”).")
@@ -110,7 +111,8 @@ def text(*, max_length: int) -> Parser:
             elif isinstance(value, datetime.date):
                 value = value.isoformat()
             value = str(value)
-        value = " ".join(value.split())
+        # One way of writing each letter (macOS writes Vietnamese decomposed), single spaces.
+        value = " ".join(unicodedata.normalize("NFC", value).split())
         if len(value) > max_length:
             raise CellError(TOO_LONG, limit=max_length)
         return value
@@ -331,6 +333,8 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
             yield from csv.reader(stream)
         except UnicodeDecodeError:
             raise TableError([Problem(None, None, NOT_UTF8)]) from None
+        except csv.Error:  # e.g. a field longer than csv allows: not a table
+            raise TableError([Problem(None, None, UNREADABLE_CSV)]) from None
         finally:
             stream.detach()
 

@@ -1,6 +1,7 @@
 """The spreadsheet reader shared by every import: files, headers, dates and date-times."""
 
 import datetime
+import unicodedata
 import zipfile
 import zoneinfo
 
@@ -16,6 +17,7 @@ from portal.tabular import (
     NOT_A_DATETIME,
     NOT_UTF8,
     UNKNOWN_HEADER,
+    UNREADABLE_CSV,
     UNREADABLE_XLSX,
     UNSUPPORTED_FILE,
     CellError,
@@ -54,6 +56,12 @@ def test_it_reads_vietnamese_headers_with_any_case_and_spacing(tmp_path):
     assert table.headers == {"code": "mã", "on": "NGÀY"}
 
 
+def test_it_writes_each_letter_one_way_whatever_the_file_did():
+    decomposed = unicodedata.normalize("NFD", "  Nguyễn   Văn Đức ")
+
+    assert text(max_length=20)(decomposed) == "Nguyễn Văn Đức"
+
+
 def test_it_reads_the_first_sheet_of_a_workbook_with_real_dates(tmp_path):
     workbook = Workbook()
     workbook.active.append(["code", "on"])
@@ -73,6 +81,7 @@ def test_it_reads_the_first_sheet_of_a_workbook_with_real_dates(tmp_path):
         ("code,Mã\n".encode(), [Problem(1, "Mã", DUPLICATE_HEADER, {"other": "code"})]),
         (b"on\n", [Problem(1, None, MISSING_HEADER, {"key": "code", "header": "Mã"})]),
         (b"code\n\xff\xfe\n", [Problem(None, None, NOT_UTF8)]),
+        (b'code\n"' + b"x" * 200_000 + b'"\n', [Problem(None, None, UNREADABLE_CSV)]),
     ],
 )
 def test_it_refuses_bad_headers_and_encodings(tmp_path, content, problems):
