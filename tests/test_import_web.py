@@ -221,3 +221,17 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client, db, method, url_n
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_previews_a_transfer(client, reviewer, unit_a, unit_b):
+    client.force_login(reviewer)
+    upload(client, STAFF, kind="staff", name="staff.csv")
+    client.post(reverse("personnel:import_confirm"), {"file": client.session[SESSION_KEY]["file"]})
+    moved = "staff_code,full_name,agency_code,category,posted_on\n"
+    moved += "S001,Nguyễn Văn Hùng,X-B,cong_chuc,15/01/2024\n"
+    upload(client, moved, kind="staff", name="moved.csv")
+
+    html = client.get(reverse("personnel:import_preview")).content.decode()
+
+    assert "Đơn vị: P-A → X-B (15/01/2024)" in html
+    assert Posting.objects.get().unit == unit_a  # not before the confirmation

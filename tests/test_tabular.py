@@ -20,6 +20,7 @@ from portal.tabular import (
     UNREADABLE_CSV,
     UNREADABLE_XLSX,
     UNSUPPORTED_FILE,
+    VALUES_WITHOUT_HEADER,
     CellError,
     Column,
     Problem,
@@ -219,3 +220,14 @@ def test_it_joins_the_runs_of_a_formatted_text_and_leaves_out_phonetic_hints(tmp
     table = read_table(tmp_path / "rich.xlsx", columns=COLUMNS)
 
     assert table.rows[0].values == {"code": "S0_1"}
+
+
+def test_it_refuses_values_in_a_column_without_header(tmp_path):
+    path = write(tmp_path, "a.csv", b"code,,on\nA,stray,\nB,,,beyond\n")
+
+    table = read_table(path, columns=COLUMNS)
+
+    assert table.problems == [
+        Problem(2, "B", VALUES_WITHOUT_HEADER),
+        Problem(3, "D", VALUES_WITHOUT_HEADER),
+    ]
