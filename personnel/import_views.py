@@ -6,6 +6,7 @@ uploader's session knows, so the confirmation checks and imports the very file p
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,7 @@ ROWS_SHOWN = 200
 class ImportKind:
     label: Promise
     columns: tuple[Column, ...]
-    service: object
+    service: Callable[..., ImportResult]
     template_name: str
 
 

@@ -1,8 +1,6 @@
 """import_staff: staff upserted by code, transfers kept in the postings, all or nothing."""
 
 import datetime
-import subprocess
-import sys
 
 import pytest
 from django.db import connection
@@ -22,7 +20,7 @@ from portal.tabular import (
     UNSUPPORTED_FILE,
     Problem,
 )
-from tests.conftest import PROJECT_DIR
+from tests.conftest import run_django
 
 DAY = datetime.date
 TODAY = DAY(2024, 5, 20)
@@ -287,30 +285,14 @@ def test_it_serializes_imports_with_an_advisory_lock(units, tmp_path):
 
 
 def test_the_command_exits_non_zero_and_prints_the_problems(tmp_path):
-    env_file = tmp_path / "db.sqlite3"
     bad = write_csv(tmp_path, [HEADER, "S9,Lê Văn An,P-ZZ,cong_chuc,,,2019-02-30,"])
     script = (
-        "import django, sys\ndjango.setup()\n"
         "from django.core.management import call_command, execute_from_command_line\n"
         "call_command('migrate', verbosity=0)\n"
         f"execute_from_command_line(['manage.py', 'import_staff', {str(bad)!r}])\n"
     )
-    environment = {
-        "PATH": "/usr/bin:/bin",
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{env_file}",
-    }
 
-    finished = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    finished = run_django(script, DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'db'}")
 
     assert finished.returncode == 1
     assert finished.stdout == ""

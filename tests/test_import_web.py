@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -115,6 +116,16 @@ def test_it_refuses_a_file_just_over_the_limit(client, reviewer, settings, media
     response = upload(client, "x" * 1025)  # within the multipart allowance, over the limit
 
     assert response.status_code == 413
+    assert stored_uploads(media_root) == []
+
+
+def test_it_still_checks_the_csrf_token_of_an_upload(reviewer, media_root):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reviewer)
+
+    response = upload(client, AGENCIES)
+
+    assert response.status_code == 403
     assert stored_uploads(media_root) == []
 
 
