@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from personnel import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("my-unit/", views.my_unit, name="my_unit"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/<str:code>/", views.staff_detail, name="staff_detail"),
+    path("import/", include("personnel.import_urls")),
 ]

@@ -47,6 +47,11 @@ MENU = (
         _("Agencies, units, wards and communes of the city, with their regulations."),
     ),
     MenuEntry(
+        "personnel:import",
+        _("Import data"),
+        _("Units and staff from CSV or Excel spreadsheets, previewed before they are written."),
+    ),
+    MenuEntry(
         "personnel:my_unit",
         _("My unit"),
         _("Your unit's staff, minutes and nominations."),

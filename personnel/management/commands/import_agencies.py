@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from personnel.imports import agencies_import
+from personnel.management.reporting import run_import
+
+
+class Command(BaseCommand):
+    help = "Upsert units from an agencies file (CSV or XLSX, see EXCHANGE.md); all or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+
+    def handle(self, *args, file, **options):
+        run_import(self, agencies_import, file)

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from personnel.imports import staff_import
+from personnel.management.reporting import run_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Upsert staff from a staff file (CSV or XLSX, see EXCHANGE.md), recording transfers; "
+        "all or nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+
+    def handle(self, *args, file, **options):
+        run_import(self, staff_import, file)

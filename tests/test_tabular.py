@@ -1,0 +1,233 @@
+"""The spreadsheet reader shared by every import: files, headers, dates and date-times."""
+
+import datetime
+import unicodedata
+import zipfile
+import zoneinfo
+
+import pytest
+from django.utils import translation
+from openpyxl import Workbook
+
+from portal.tabular import (
+    DUPLICATE_HEADER,
+    MISSING_HEADER,
+    NO_SUCH_DAY,
+    NOT_A_DATE,
+    NOT_A_DATETIME,
+    NOT_UTF8,
+    UNKNOWN_HEADER,
+    UNREADABLE_CSV,
+    UNREADABLE_XLSX,
+    UNSUPPORTED_FILE,
+    VALUES_WITHOUT_HEADER,
+    CellError,
+    Column,
+    Problem,
+    TableError,
+    parse_date,
+    parse_datetime,
+    read_table,
+    text,
+)
+from tests.excel_files import write_excel_style
+
+HANOI = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+COLUMNS = [
+    Column("code", "Mã", required=True, parser=text(max_length=8)),
+    Column("on", "Ngày", parser=parse_date),
+]
+
+
+def write(tmp_path, name: str, content: bytes):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def test_it_reads_vietnamese_headers_with_any_case_and_spacing(tmp_path):
+    path = write(tmp_path, "a.csv", "\ufeff  mã ,NGÀY\r\nA1,05/03/2019\r\n\r\nA2,\r\n".encode())
+
+    table = read_table(path, columns=COLUMNS)
+
+    assert [(row.number, row.values) for row in table.rows] == [
+        (2, {"code": "A1", "on": datetime.date(2019, 3, 5)}),
+        (4, {"code": "A2", "on": None}),
+    ]
+    assert table.headers == {"code": "mã", "on": "NGÀY"}
+
+
+def test_it_writes_each_letter_one_way_whatever_the_file_did():
+    decomposed = unicodedata.normalize("NFD", "  Nguyễn   Văn Đức ")
+
+    assert text(max_length=20)(decomposed) == "Nguyễn Văn Đức"
+
+
+def test_it_reads_the_first_sheet_of_a_workbook_with_real_dates(tmp_path):
+    workbook = Workbook()
+    workbook.active.append(["code", "on"])
+    workbook.active.append([1001, datetime.datetime(2019, 3, 5)])
+    workbook.create_sheet("other").append(["nothing", "here"])
+    workbook.save(tmp_path / "a.xlsx")
+
+    table = read_table(tmp_path / "a.xlsx", columns=COLUMNS)
+
+    assert table.rows[0].values == {"code": "1001", "on": datetime.date(2019, 3, 5)}
+
+
+@pytest.mark.parametrize(
+    ("content", "problems"),
+    [
+        (b"code,on,email\n", [Problem(1, "email", UNKNOWN_HEADER, {"expected": "code, on"})]),
+        ("code,Mã\n".encode(), [Problem(1, "Mã", DUPLICATE_HEADER, {"other": "code"})]),
+        (b"on\n", [Problem(1, None, MISSING_HEADER, {"key": "code", "header": "Mã"})]),
+        (b"code\n\xff\xfe\n", [Problem(None, None, NOT_UTF8)]),
+        (b'code\n"' + b"x" * 200_000 + b'"\n', [Problem(None, None, UNREADABLE_CSV)]),
+    ],
+)
+def test_it_refuses_bad_headers_and_encodings(tmp_path, content, problems):
+    with pytest.raises(TableError) as error:
+        read_table(write(tmp_path, "a.csv", content), columns=COLUMNS)
+
+    assert error.value.problems == problems
+
+
+@pytest.mark.parametrize("name", ["a.xls", "a.txt", "a"])
+def test_it_refuses_a_file_neither_csv_nor_xlsx(tmp_path, name):
+    with pytest.raises(TableError) as error:
+        read_table(write(tmp_path, name, b"code\nA\n"), columns=COLUMNS)
+
+    assert error.value.problems == [Problem(None, None, UNSUPPORTED_FILE)]
+
+
+def test_it_names_row_column_and_problem_in_vietnamese(tmp_path):
+    table = read_table(write(tmp_path, "a.csv", b"code,on\nA,2019-02-30\n"), columns=COLUMNS)
+
+    with translation.override("vi"):
+        assert [str(problem) for problem in table.problems] == [
+            "Dòng 2, cột “on”: “2019-02-30” là ngày không có thật."
+        ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2019-03-05", datetime.date(2019, 3, 5)),
+        ("5/3/2019", datetime.date(2019, 3, 5)),
+        (datetime.datetime(2019, 3, 5, 0, 0), datetime.date(2019, 3, 5)),
+    ],
+)
+def test_it_parses_dates(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2019-02-30", NO_SUCH_DAY), ("31/04/2019", NO_SUCH_DAY), ("03-05-2019", NOT_A_DATE)],
+)
+def test_it_refuses_dates_that_do_not_exist_or_are_not_dates(value, message):
+    with pytest.raises(CellError) as error:
+        parse_date(value)
+
+    assert error.value.message == message
+    assert error.value.params == {"value": value}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2019-03-12T08:30:00+07:00", datetime.datetime(2019, 3, 12, 8, 30, tzinfo=HANOI)),
+        ("2019-03-12T01:30:00Z", datetime.datetime(2019, 3, 12, 8, 30, tzinfo=HANOI)),
+        ("2019-03-12T08:30", datetime.datetime(2019, 3, 12, 8, 30, tzinfo=HANOI)),
+        ("2019-03-12", datetime.datetime(2019, 3, 12, 0, 0, tzinfo=HANOI)),
+        ("12/03/2019", datetime.datetime(2019, 3, 12, 0, 0, tzinfo=HANOI)),
+        (
+            datetime.datetime(2019, 3, 12, 8, 30),
+            datetime.datetime(2019, 3, 12, 8, 30, tzinfo=HANOI),
+        ),
+    ],
+)
+def test_it_parses_date_times_as_local_unless_an_offset_says_otherwise(value, expected):
+    assert parse_datetime(value) == expected
+
+
+def test_it_keeps_the_local_day_of_an_instant_late_in_utc():
+    # 20:00 UTC on 31 Dec is already 1 Jan in Hà Nội: the record belongs to the new year.
+    moment = parse_datetime("2019-12-31T20:00:00Z")
+
+    assert moment.astimezone(HANOI).date() == datetime.date(2020, 1, 1)
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2019-02-30T08:00", "12/03/2019 08:30"])
+def test_it_refuses_what_is_not_a_date_time(value):
+    with pytest.raises(CellError) as error:
+        parse_datetime(value)
+
+    assert error.value.message in {NOT_A_DATETIME, NO_SUCH_DAY}
+
+
+def test_it_numbers_rows_and_columns_as_the_sheet_does_when_cells_are_left_out(tmp_path):
+    workbook = Workbook()
+    workbook.active.append(["code", None, "on"])  # an empty column between
+    workbook.active.append(["A1", None, "2019-03-05"])
+    workbook.active.append([None, None, None])  # not written to the file at all
+    workbook.active.append([True, None, 3.5])
+    workbook.save(tmp_path / "gaps.xlsx")
+
+    table = read_table(tmp_path / "gaps.xlsx", columns=[COLUMNS[0], Column("on", "Ngày")])
+
+    assert [(row.number, row.values) for row in table.rows] == [
+        (2, {"code": "A1", "on": "2019-03-05"}),
+        (4, {"code": "True", "on": "3.5"}),
+    ]
+
+
+def test_it_reads_shared_strings_and_date_serials_as_excel_writes_them(tmp_path):
+    rows = [["Mã", "Ngày"], ["S01", datetime.date(2019, 3, 5)], [], [1002, 43529]]
+    write_excel_style(tmp_path / "excel.xlsx", rows)
+
+    table = read_table(tmp_path / "excel.xlsx", columns=COLUMNS)
+
+    assert [(row.number, row.values, row.problems) for row in table.rows] == [
+        (2, {"code": "S01", "on": datetime.date(2019, 3, 5)}, []),
+        (4, {"code": "1002", "on": None}, [Problem(4, "Ngày", NOT_A_DATE, {"value": "43529"})]),
+    ]
+
+
+def test_it_refuses_a_workbook_it_cannot_read(tmp_path):
+    with pytest.raises(TableError) as error:
+        read_table(write(tmp_path, "a.xlsx", b"code\nA\n"), columns=COLUMNS)
+
+    assert error.value.problems == [Problem(None, None, UNREADABLE_XLSX)]
+
+
+def test_it_joins_the_runs_of_a_formatted_text_and_leaves_out_phonetic_hints(tmp_path):
+    write_excel_style(tmp_path / "plain.xlsx", [["Mã"], ["S01"]])
+    rich = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<si><t>Mã</t></si>"
+        "<si><r><rPr><b/></rPr><t>S</t></r><r><t>0_x005F_1</t></r><rPh><t>hint</t></rPh></si>"
+        "</sst>"
+    )
+    with (
+        zipfile.ZipFile(tmp_path / "plain.xlsx") as plain,
+        zipfile.ZipFile(tmp_path / "rich.xlsx", "w") as archive,
+    ):
+        for name in plain.namelist():
+            part = rich if name == "xl/sharedStrings.xml" else plain.read(name)
+            archive.writestr(name, part)
+
+    table = read_table(tmp_path / "rich.xlsx", columns=COLUMNS)
+
+    assert table.rows[0].values == {"code": "S0_1"}
+
+
+def test_it_refuses_values_in_a_column_without_header(tmp_path):
+    path = write(tmp_path, "a.csv", b"code,,on\nA,stray,\nB,,,beyond\n")
+
+    table = read_table(path, columns=COLUMNS)
+
+    assert table.problems == [
+        Problem(2, "B", VALUES_WITHOUT_HEADER),
+        Problem(3, "D", VALUES_WITHOUT_HEADER),
+    ]
