@@ -102,3 +102,45 @@ def test_it_builds_the_citys_49_units_with_staff_and_regulations(db, tmp_path):
         start=datetime.date(2018, 1, 1), end=datetime.date(2019, 12, 31)
     ) == {"total": 50, "covered": 50, "percent": 100}
     assert User.objects.get(username="truongdonvi").unit.name == "Phường Chi Lăng"
+
+
+def test_it_reproduces_the_articles_figures(db, tmp_path):
+    import json
+    from io import StringIO
+
+    from django.db.models import Count
+
+    from inspections.models import CitizenReport, InspectionRound, RecordStatus, ViolationRecord
+    from inspections.models import Visit as InspectionVisit
+
+    call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
+
+    visits_2019 = InspectionVisit.objects.filter(started_at__year=2019)
+    per_unit = [row["visits"] for row in visits_2019.values("unit").annotate(visits=Count("id"))]
+    confirmed = ViolationRecord.objects.filter(status=RecordStatus.CONFIRMED)
+    assert InspectionRound.objects.filter(starts_on__year=2019, kind="surprise").count() == 6
+    assert len(per_unit) == 49
+    assert sum(1 for visits in per_unit if visits in (2, 3)) == 26  # more than half of 49
+    assert max(per_unit) == 3
+    assert confirmed.filter(occurred_at__year=2019).count() == 20
+    assert (
+        InspectionVisit.objects.filter(
+            started_at__date__gte="2020-01-01", started_at__date__lte="2020-03-30"
+        )
+        .values("unit")
+        .distinct()
+        .count()
+        == 13
+    )
+    assert not ViolationRecord.objects.filter(occurred_at__year=2020).exists()
+    # Something waits in the reviewer's queues.
+    assert ViolationRecord.objects.filter(status=RecordStatus.SUBMITTED).count() == 2
+    assert CitizenReport.objects.count() == 3
+
+    out = StringIO()
+    call_command("eligibility", period="2019", format="json", stdout=out)
+    verdicts = json.loads(out.getvalue())["nominations"]
+    excluded = [entry for entry in verdicts if entry["status"] == "excluded"]
+    assert len(verdicts) > 700
+    assert len({entry["staff_code"] for entry in excluded}) == len(excluded) == 3
+    assert all(reason["status"] == "confirmed" for entry in excluded for reason in entry["reasons"])

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from personnel.models import Role, Unit, User
 from portal.demo.city import ROOT, build_city
+from portal.demo.history import build_history
 
 # Invented people: the demo names no real official.
 DEMO_ACCOUNTS = [
@@ -55,15 +56,16 @@ def write_accounts_file(path: Path, accounts: list[DemoAccount]) -> None:
 @transaction.atomic
 def seed_demo(*, accounts_file: Path) -> list[DemoAccount]:
     """Load the demo city once; a second run only refreshes the demo accounts."""
-    if Unit.objects.filter(code=ROOT[0]).exists():
+    first_load = not Unit.objects.filter(code=ROOT[0]).exists()
+    if first_load:
+        units = build_city()
+    else:
         units = Unit.objects.in_bulk(
             [code for *_rest, code in DEMO_ACCOUNTS if code], field_name="code"
         )
-    else:
-        units = build_city()
 
     known = read_accounts_file(accounts_file)
-    accounts = []
+    accounts, users = [], {}
     for username, first_name, last_name, role, unit_code in DEMO_ACCOUNTS:
         user, created = User.objects.update_or_create(
             username=username,
@@ -85,6 +87,9 @@ def seed_demo(*, accounts_file: Path) -> list[DemoAccount]:
             group, _created = Group.objects.get_or_create(name=role)
             user.groups.set([group])
         accounts.append(DemoAccount(username, password, role or "administrator"))
+        users[username] = user
 
+    if first_load:
+        build_history(accounts=users)
     write_accounts_file(accounts_file, accounts)
     return accounts
