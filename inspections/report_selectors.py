@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from inspections.models import CitizenReport
+from inspections.models import CitizenReport, ReportStatus
 from personnel.models import Staff, Unit
 from personnel.selectors import staff_posted_to
 
@@ -77,3 +77,10 @@ def staff_choices_for_report(*, report: CitizenReport) -> QuerySet[Staff]:
     return Staff.objects.filter(Q(pk__in=posted.values("pk")) | Q(pk=named.pk)).order_by(
         "full_name", "code"
     )
+
+
+def reports_awaiting_count() -> int:
+    """Reports a reviewer still has to act on: received or being verified."""
+    return CitizenReport.objects.filter(
+        status__in=[ReportStatus.RECEIVED, ReportStatus.VERIFYING]
+    ).count()

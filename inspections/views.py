@@ -34,6 +34,7 @@ from inspections.models import (
     ViolationRecord,
     Visit,
 )
+from inspections.report_selectors import reports_awaiting_count
 from inspections.services import InspectionError
 from personnel.models import Role
 from personnel.selectors import staff_posted_to
@@ -472,7 +473,9 @@ def review_queue(request):
             "day_to": data["day_to"],
         }
     page = _paginated_records(request, selectors.review_queue(**filters))
-    return render(request, "inspections/review_queue.html", {"form": form, "page": page})
+    # Citizen reports wait in their own list; the queue says how many, so nothing is missed.
+    context = {"form": form, "page": page, "reports_awaiting": reports_awaiting_count()}
+    return render(request, "inspections/review_queue.html", context)
 
 
 @role_required(Role.UNIT_HEAD)

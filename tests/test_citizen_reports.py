@@ -796,3 +796,21 @@ def test_it_keeps_the_rate_limit_when_reports_arrive_at_once(unit_a, settings):
     assert sum(isinstance(outcome, CitizenReport) for outcome in outcomes) == 1
     assert outcomes.count(TOO_MANY_REPORTS) == 2
     assert CitizenReport.objects.count() == 1
+
+
+def test_it_tells_the_review_queue_how_many_reports_wait(client, reviewer, unit_a):
+    from inspections.report_services import report_submit
+
+    for address in ("192.0.2.1", "192.0.2.2"):
+        report_submit(
+            unit=unit_a,
+            staff_hint="",
+            occurred_at=timezone.now() - timezone.timedelta(hours=1),
+            description="Cán bộ đi muộn.",
+            sender_address=address,
+        )
+    client.force_login(reviewer)
+
+    html = client.get(reverse("inspections:review_queue")).content.decode()
+
+    assert "Có 2 phản ánh của người dân đang chờ xác minh." in html

@@ -514,8 +514,9 @@ def test_it_keeps_a_draft_from_other_inspectors(url_name, client, draft, the_rou
 # Every signed-in page: session, user, roles; then the session saved again (savepoint, update,
 # release: SESSION_SAVE_EVERY_REQUEST).
 EVERY_PAGE = 6
-# count, filter choices (rounds, units), the page of records, their photos
-QUEUE_QUERIES = EVERY_PAGE + 5
+# count, filter choices (rounds, units), the page of records, their photos, and how many
+# citizen reports wait
+QUEUE_QUERIES = EVERY_PAGE + 6
 # count, the page of records, their photos
 UNIT_QUERIES = EVERY_PAGE + 3
 # the rounds with their leads
