@@ -13,6 +13,10 @@ PAGES = [
     "personnel:units",
     "personnel:staff_list",
     "personnel:my_unit",
+    "personnel:import",
+    "inspections:unit_records",
+    "citizen_reports:list",
+    "emulation:nominations",
 ]
 
 # Who may open which page; everyone else signed in gets 403.
@@ -24,9 +28,16 @@ ALLOWED = {
         "emulation:periods",
         "personnel:units",
         "personnel:staff_list",
+        "personnel:import",
+        "citizen_reports:list",
     },
     "council_member": {"emulation:periods"},
-    "unit_head": {"personnel:my_unit", "personnel:staff_list"},
+    "unit_head": {
+        "personnel:my_unit",
+        "personnel:staff_list",
+        "inspections:unit_records",
+        "emulation:nominations",
+    },
     "outsider": set(),
     "administrator": set(PAGES),
 }
