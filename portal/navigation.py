@@ -37,6 +37,11 @@ MENU = (
         _("Nomination lists with the rule's verdict for each person."),
     ),
     MenuEntry(
+        "reports:dashboard",
+        _("Dashboard"),
+        _("The year's discipline figures beside last year's, charts and a draft report."),
+    ),
+    MenuEntry(
         "personnel:staff_list",
         _("Staff"),
         _("Find a person by name without diacritics, initials or badge number."),

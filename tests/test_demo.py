@@ -144,3 +144,51 @@ def test_it_reproduces_the_articles_figures(db, tmp_path):
     assert len(verdicts) > 700
     assert len({entry["staff_code"] for entry in excluded}) == len(excluded) == 3
     assert all(reason["status"] == "confirmed" for entry in excluded for reason in entry["reasons"])
+
+
+def test_it_gives_the_articles_yearly_figures_in_the_discipline_report(db, tmp_path):
+    import json
+    from io import StringIO
+
+    call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
+
+    def report(year):
+        out = StringIO()
+        call_command("discipline_report", year=year, format="json", stdout=out)
+        return json.loads(out.getvalue())
+
+    figures_2019, figures_2020 = report(2019), report(2020)
+
+    assert {key: figures_2019[key] for key in EXCHANGE_KEYS} == {
+        "year": 2019,
+        "rounds": 6,
+        "units_inspected": 49,
+        "units_inspected_more_than_once": 26,
+        "max_inspections_per_unit": 3,
+        "violation_records": 20,
+        "violations_by_type": {
+            "absent_without_reason": 3,
+            "late_or_early_leave": 6,
+            "no_badge": 7,
+            "alcohol_on_duty": 1,
+            "improper_conduct": 2,
+            "task_not_completed": 1,
+            "other": 0,
+        },
+        "nominees_excluded": 3,
+    }
+    assert figures_2020["units_inspected"] == 13
+    assert figures_2020["violation_records"] == 0
+    assert figures_2020["nominees_excluded"] == 0
+
+
+EXCHANGE_KEYS = [
+    "year",
+    "rounds",
+    "units_inspected",
+    "units_inspected_more_than_once",
+    "max_inspections_per_unit",
+    "violation_records",
+    "violations_by_type",
+    "nominees_excluded",
+]

@@ -1,0 +1,44 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+
+from emulation.selectors import period_by_code
+from emulation.services import evaluate_period
+from portal.report_tables import report_tables
+from portal.report_text import draft_text
+from portal.reports import MAX_YEAR, MIN_YEAR, discipline_report
+
+
+class Command(BaseCommand):
+    help = "Print the year's discipline figures (EXCHANGE.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", required=True, type=int, help="the calendar year, YYYY")
+        parser.add_argument("--format", choices=["json", "text"], default="json")
+
+    def handle(self, *args, year, format, **options):
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise CommandError(f"The year must lie between {MIN_YEAR} and {MAX_YEAR}.")
+        # As `eligibility` does: records imported outside the workflow are taken into account
+        # before the excluded nominees are counted (an approved list stays as approved).
+        period = period_by_code(code=str(year))
+        if period is not None:
+            evaluate_period(period=period)
+        report = discipline_report(year=year)
+        if format == "json":
+            self.stdout.write(json.dumps(report.current.as_exchange(), ensure_ascii=False))
+            return
+        # The text report is for Interior Affairs: always in Vietnamese.
+        with translation.override("vi"):
+            self.stdout.write(self._text(report))
+
+    def _text(self, report) -> str:
+        lines = []
+        for table in report_tables(report).values():
+            lines += [table.title.upper(), " | ".join(table.headers)]
+            lines += [" | ".join(str(value) for value in row) for row in table.rows] or ["—"]
+            lines.append("")
+        title = translation.gettext("Draft of the report")
+        lines += [title.upper(), draft_text(report.current)]
+        return "\n".join(lines)
