@@ -9,8 +9,10 @@ class PortalAdminSite(admin.AdminSite):
     index_title = _("Users, roles and catalogues")
 
     def has_permission(self, request):
-        # Only administrators (superusers); staff status alone is not enough.
-        return request.user.is_active and request.user.is_superuser
+        # Only administrators (superusers) who entered their two-factor code; staff status
+        # alone is not enough.
+        user = request.user
+        return user.is_active and user.is_superuser and user.is_verified()
 
 
 class PortalAdminConfig(AdminConfig):

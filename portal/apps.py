@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from portal.twofactor.steps import remember_step_at_login
+
+        # Which second step (none, code, enrolment) a sign-in needs is decided once, at login.
+        user_logged_in.connect(remember_step_at_login, dispatch_uid="twofactor-step")

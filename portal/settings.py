@@ -8,6 +8,7 @@ import re
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -72,6 +73,28 @@ def env_database(name: str, default: str) -> dict:
     return config
 
 
+def env_cache(name: str, default: str) -> dict:
+    url = env.str(name, default="").strip() or default
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in {"locmemcache", "redis", "rediss"}:
+        raise ImproperlyConfigured(
+            f"{name} must start with redis://, rediss:// or locmemcache://, got {url!r}."
+        )
+    if scheme == "locmemcache":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a bad port: {url!r}.") from None
+    if not parts.hostname or not re.fullmatch(r"(/\d{1,2})?/?", parts.path):
+        raise ImproperlyConfigured(
+            f"{name} looks like redis://HOST:6379/0 (database number optional), got {url!r}."
+        )
+    # Django's own Redis backend (needs only the redis package), whatever environ prefers.
+    return environ.Env.cache_url_config(url, backend="django.core.cache.backends.redis.RedisCache")
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -122,6 +145,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "portal",
     "personnel",
     "inspections",
@@ -137,6 +162,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.twofactor.middleware.SecondStepMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires.
@@ -176,6 +203,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
+# Sessions stay in the database; the cache is per process unless CACHE_URL names a Redis
+# server that every gunicorn server shares.
+CACHES = {"default": env_cache("CACHE_URL", default="locmemcache://")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Accounts
@@ -200,6 +231,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Two-factor sign-in (TOTP): wrong codes wait 1, 2, 4, 8 … seconds (django-otp's throttle).
+OTP_TOTP_ISSUER = "Kỷ Cương"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Sessions end after this many minutes without a request.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)

@@ -5,10 +5,30 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from personnel.models import Role, Unit, UnitKind, User
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class SignedInClient(Client):
+    """force_login stands for a whole sign-in: the two-factor code too, for users with a device."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
 
 
 @pytest.fixture(autouse=True)
@@ -104,4 +124,7 @@ def outsider(db):
 
 @pytest.fixture
 def administrator(db):
-    return make_user("administrator", is_superuser=True, is_staff=True)
+    # Administrators must use two-factor sign-in, so the persona has its phone set up.
+    user = make_user("administrator", is_superuser=True, is_staff=True)
+    TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
+    return user

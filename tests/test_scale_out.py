@@ -1,0 +1,294 @@
+"""Several servers share one PostgreSQL and one Redis: CACHE_URL, and a sign-in used on both."""
+
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack, closing
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psycopg
+import pytest
+from django.conf import settings
+
+from tests.conftest import PROJECT_DIR, run_django
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k" * 30 + "-production-like-secret-key-for-the-check-only",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "HTTPS": "false",
+}
+REDIS_DATABASE = 7  # kept apart from the default database 0
+REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DATABASE}"
+PASSWORD = "a-long-test-passphrase"
+START_SECONDS = 60
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("memcache://127.0.0.1:11211", "CACHE_URL must start with redis://, rediss:// or"),
+        ("127.0.0.1:6379", "CACHE_URL must start with redis://, rediss:// or"),
+        ("redis://127.0.0.1:port/0", "CACHE_URL has a bad port"),
+        ("redis:///0", "CACHE_URL looks like redis://HOST:6379/0"),
+        ("redis://127.0.0.1:6379/cache", "CACHE_URL looks like redis://HOST:6379/0"),
+    ],
+)
+def test_it_stops_start_up_on_a_bad_cache_url(value, message):
+    result = run_django("", **PRODUCTION, CACHE_URL=value)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", "django.core.cache.backends.locmem.LocMemCache None"),
+        ("locmemcache://", "django.core.cache.backends.locmem.LocMemCache None"),
+        (
+            "redis://127.0.0.1:6379/3",
+            "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/3",
+        ),
+        (
+            "rediss://:secret@cache.example.gov.vn:6380",
+            "django.core.cache.backends.redis.RedisCache rediss://:secret@cache.example.gov.vn:6380",
+        ),
+    ],
+)
+def test_it_reads_the_cache_from_cache_url(value, expected):
+    result = run_django(
+        "from django.conf import settings\n"
+        "cache = settings.CACHES['default']\n"
+        "print(cache['BACKEND'], cache.get('LOCATION'))",
+        **PRODUCTION,
+        CACHE_URL=value,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def redis_must_answer():
+    try:
+        with closing(socket.create_connection(("127.0.0.1", 6379), timeout=2)) as connection:
+            connection.sendall(b"PING\r\n")
+            answer = connection.recv(64)
+    except OSError as error:
+        pytest.fail(f"Redis must run on 127.0.0.1:6379 for this test (.ci/run starts it): {error}")
+    assert answer.startswith(b"+PONG"), answer
+
+
+@pytest.mark.postgresql
+def test_it_shares_the_cache_between_processes_through_redis():
+    redis_must_answer()
+    key = f"kc-test-{secrets.token_hex(4)}"
+
+    written = run_django(
+        f"from django.core.cache import cache\ncache.set({key!r}, 'Kỷ Cương', 60)",
+        **PRODUCTION,
+        CACHE_URL=REDIS_URL,
+    )
+    read = run_django(
+        f"from django.core.cache import cache\nprint(cache.get({key!r}))\ncache.delete({key!r})",
+        **PRODUCTION,
+        CACHE_URL=REDIS_URL,
+    )
+
+    assert written.returncode == 0, written.stderr
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.strip() == "Kỷ Cương"
+
+
+@pytest.fixture
+def scratch_database_url():
+    """A new, empty PostgreSQL database beside the test database, dropped afterwards."""
+    database = settings.DATABASES["default"]
+    name = f"kc_two_servers_{os.getpid()}_{secrets.token_hex(3)}"
+    server = {
+        "host": database["HOST"] or "127.0.0.1",
+        "port": database["PORT"] or 5432,
+        "user": database["USER"],
+        "password": database["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    password = f":{server['password']}" if server["password"] else ""
+    try:
+        yield f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{name}"
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def manage(*arguments: str, env: dict) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def start_gunicorn(stack: ExitStack, port: int, env: dict, log: Path) -> str:
+    output = stack.enter_context(log.open("w"))
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "30",
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def stop():
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=5)
+
+    stack.callback(stop)
+    return f"http://127.0.0.1:{port}"
+
+
+def wait_until_up(base_url: str, log: Path) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"{base_url} did not answer in {START_SECONDS} s:\n{log.read_text()[-3000:]}")
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Browser:
+    """One cookie jar for every server, as behind a load balancer."""
+
+    def __init__(self):
+        self.cookies = CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirects
+        )
+
+    def request(self, url: str, data: dict | None = None) -> tuple[int, str, str]:
+        body = urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(url, data=body, timeout=20) as response:
+                return (
+                    response.status,
+                    response.headers.get("Location", ""),
+                    response.read().decode(),
+                )
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Location", ""), error.read().decode()
+
+    def form_token(self, url: str) -> str:
+        status, _location, html = self.request(url)
+        assert status == 200, (url, status)
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.postgresql
+def test_it_signs_in_on_one_server_and_changes_the_password_on_another(
+    scratch_database_url, tmp_path
+):
+    redis_must_answer()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "SECRET_", "DEBUG", "HTTPS", "ALLOWED_"))
+    }
+    env.update(
+        {
+            **PRODUCTION,
+            # Every server must hold the same key, or the others refuse its sessions.
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "DATABASE_URL": scratch_database_url,
+            "CACHE_URL": REDIS_URL,
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+        }
+    )
+    manage("migrate", "--noinput", env=env)
+    manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
+    made = run_django(
+        "from tests.conftest import make_user\nfrom personnel.models import Role\n"
+        "make_user('reviewer', role=Role.REVIEWER)",
+        **{key: env[key] for key in (*PRODUCTION, "SECRET_KEY", "DATABASE_URL", "CACHE_URL")},
+    )
+    assert made.returncode == 0, made.stderr
+
+    with ExitStack() as stack:
+        logs = [tmp_path / "first.log", tmp_path / "second.log"]
+        first, second = (start_gunicorn(stack, free_port(), env, log) for log in logs)
+        for base_url, log in zip((first, second), logs, strict=True):
+            wait_until_up(base_url, log)
+        browser = Browser()
+
+        token = browser.form_token(f"{first}/accounts/login/")
+        signed_in = browser.request(
+            f"{first}/accounts/login/",
+            {"username": "reviewer", "password": PASSWORD, "csrfmiddlewaretoken": token},
+        )
+        queue_on_second = browser.request(f"{second}/inspections/review/")
+        token = browser.form_token(f"{second}/accounts/password/")
+        changed = browser.request(
+            f"{second}/accounts/password/",
+            {
+                "old_password": PASSWORD,
+                "new_password1": "mat-khau-moi-rat-dai-2026",
+                "new_password2": "mat-khau-moi-rat-dai-2026",
+                "csrfmiddlewaretoken": token,
+            },
+        )
+        still_in_on_first = browser.request(f"{first}/inspections/review/")
+
+    assert signed_in[:2] == (302, "/")
+    assert queue_on_second[0] == 200
+    assert changed[:2] == (302, "/accounts/password/done/")
+    # The password change keeps this session signed in, on every server.
+    assert still_in_on_first[0] == 200
+    checked = run_django(
+        "from personnel.models import User\n"
+        "print(User.objects.get(username='reviewer').check_password('mat-khau-moi-rat-dai-2026'))",
+        **{key: env[key] for key in (*PRODUCTION, "SECRET_KEY", "DATABASE_URL")},
+    )
+    assert checked.stdout.strip() == "True", checked.stderr
