@@ -188,6 +188,7 @@ def test_it_prints_a_readable_vietnamese_text(year):
     call_command("discipline_report", "--year", "2019", "--format", "text", stdout=out)
 
     text = out.getvalue()
+    assert text.startswith("SỐ LIỆU KỶ LUẬT, KỶ CƯƠNG NĂM 2019\n")
     assert "SỐ LIỆU CỦA NĂM" in text
     assert "Đợt kiểm tra đã bắt đầu | 3 | 1" in text
     assert "Không đeo thẻ công chức, viên chức | 2 | 1" in text

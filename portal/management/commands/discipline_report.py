@@ -34,7 +34,10 @@ class Command(BaseCommand):
             self.stdout.write(self._text(report))
 
     def _text(self, report) -> str:
-        lines = []
+        heading = translation.gettext("Discipline figures of %(year)s") % {
+            "year": report.current.year
+        }
+        lines = [heading.upper(), ""]
         for table in report_tables(report).values():
             lines += [table.title.upper(), " | ".join(table.headers)]
             lines += [" | ".join(str(value) for value in row) for row in table.rows] or ["—"]
