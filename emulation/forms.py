@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from emulation.models import RevocationStatus
+from personnel.models import Unit
 
 
 class NominationForm(forms.Form):
@@ -30,4 +31,39 @@ class RevocationResolveForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class NominationUploadForm(forms.Form):
+    """A unit head's list as a spreadsheet: the columns of EXCHANGE.md's nominations file."""
+
+    period = forms.CharField(label=_("Period"), widget=forms.Select)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8) or Excel (.xlsx), first row the headers: Mã cán bộ (staff_code), "
+            "Danh hiệu (title), optionally Đơn vị đề nghị (agency_code)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def __init__(self, *args, periods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].widget.choices = [(p.code, str(p)) for p in periods]
+
+
+class PeriodUploadForm(forms.Form):
+    """A reviewer's upload of any unit's list, on the period's page."""
+
+    unit = forms.ModelChoiceField(
+        label=_("Nominating unit"),
+        queryset=Unit.objects.order_by("code"),
+        required=False,
+        empty_label=_("As the file says, else each person's unit"),
+        help_text=_("With a unit, every person must be posted to it today."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=NominationUploadForm.base_fields["file"].help_text,
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )

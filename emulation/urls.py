@@ -1,6 +1,6 @@
 from django.urls import path
 
-from emulation import views
+from emulation import import_views, views
 
 app_name = "emulation"
 
@@ -11,5 +11,18 @@ urlpatterns = [
     path("periods/<str:code>/review/", views.period_start_review, name="period_start_review"),
     path("periods/<str:code>/approve/", views.period_approve, name="period_approve"),
     path("revocations/<int:pk>/resolve/", views.revocation_resolve, name="revocation_resolve"),
+    path("periods/<str:code>/upload/", import_views.period_upload, name="period_upload"),
     path("nominations/", views.nominations, name="nominations"),
+    path("nominations/upload/", import_views.upload, name="nomination_upload"),
+    path(
+        "nominations/upload/preview/",
+        import_views.preview,
+        name="nomination_import_preview",
+    ),
+    path(
+        "nominations/upload/confirm/",
+        import_views.confirm,
+        name="nomination_import_confirm",
+    ),
+    path("nominations/upload/cancel/", import_views.cancel, name="nomination_import_cancel"),
 ]

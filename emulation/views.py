@@ -10,7 +10,12 @@ from django.views.decorators.http import require_POST
 
 from emulation import selectors, services
 from emulation.exports import period_workbook
-from emulation.forms import NominationForm, RevocationResolveForm
+from emulation.forms import (
+    NominationForm,
+    NominationUploadForm,
+    PeriodUploadForm,
+    RevocationResolveForm,
+)
 from emulation.models import (
     LOCAL_ZONE,
     Period,
@@ -26,6 +31,8 @@ from personnel.selectors import staff_posted_to
 from portal.access import role_required
 
 READERS = (Role.COUNCIL, Role.REVIEWER)
+# Where the unit head's uploaded list waits for its confirmation (emulation/import_views.py).
+UPLOAD_SESSION_KEY = "nomination_import"
 
 
 def _get_period_for_user(request, code: str, *, write: bool = False) -> Period:
@@ -87,6 +94,10 @@ def period_detail(request, code):
             "filter_query": query.urlencode(),
             "cases": selectors.open_revocation_cases(period=period),
             "can_act": request.user.has_role(Role.COUNCIL),
+            # Reviewers and administrators may upload any unit's list while it is open.
+            "upload_form": PeriodUploadForm()
+            if request.user.has_role(Role.REVIEWER) and not period.is_approved
+            else None,
             "resolve_form": RevocationResolveForm(),
             "is_approved": period.status == PeriodStatus.APPROVED,
         },
@@ -156,42 +167,67 @@ def revocation_resolve(request, pk):
     return redirect("emulation:period", code=case.nomination.period.code)
 
 
-@role_required(Role.UNIT_HEAD)
-def nominations(request):
-    """A unit head's nominations and verdicts, and the form to nominate a person of the unit."""
+def _open_periods():
+    return Period.objects.exclude(status=PeriodStatus.APPROVED).order_by("-starts_on")
+
+
+def upload_form(*args) -> NominationUploadForm:
+    return NominationUploadForm(*args, periods=_open_periods())
+
+
+def nominations_page(
+    request, *, form=None, upload=None, upload_refusal: str | None = None, status: int = 200
+):
+    """The unit head's page: their unit's nominations, the form and the spreadsheet upload."""
     unit = request.user.unit
     today = timezone.localdate(timezone=LOCAL_ZONE)
-    form_options = {
-        "periods": Period.objects.exclude(status=PeriodStatus.APPROVED).order_by("-starts_on"),
-        "titles": Title.objects.filter(kind=TitleKind.INDIVIDUAL).order_by("code"),
-        "staff": staff_posted_to(unit=unit, day=today) if unit else [],
-    }
-    if request.method == "POST":
-        if unit is None:
-            raise PermissionDenied
-        form = NominationForm(request.POST, **form_options)
-        if form.is_valid():
-            try:
-                services.nomination_create(
-                    period_code=form.cleaned_data["period"],
-                    staff_code=form.cleaned_data["staff_code"],
-                    title_code=form.cleaned_data["title"],
-                    unit=unit,
-                    submitted_by=request.user,
-                )
-            except services.EmulationError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, _("The nomination is recorded."))
-                return redirect(reverse("emulation:nominations"))
-    else:
-        form = NominationForm(**form_options)
+    if form is None:
+        form = NominationForm(**_form_options(unit, today))
     return render(
         request,
         "emulation/nominations.html",
         {
             "unit": unit,
             "form": form,
+            "upload_form": upload or upload_form(),
+            "upload_refusal": upload_refusal,
+            "pending_upload": request.session.get(UPLOAD_SESSION_KEY),
             "nominations": selectors.unit_nominations(unit=unit) if unit else [],
         },
+        status=status,
     )
+
+
+def _form_options(unit, today) -> dict:
+    return {
+        "periods": _open_periods(),
+        "titles": Title.objects.filter(kind=TitleKind.INDIVIDUAL).order_by("code"),
+        "staff": staff_posted_to(unit=unit, day=today) if unit else [],
+    }
+
+
+@role_required(Role.UNIT_HEAD)
+def nominations(request):
+    """A unit head's nominations and verdicts, and the form to nominate a person of the unit."""
+    unit = request.user.unit
+    if request.method != "POST":
+        return nominations_page(request)
+    if unit is None:
+        raise PermissionDenied
+    today = timezone.localdate(timezone=LOCAL_ZONE)
+    form = NominationForm(request.POST, **_form_options(unit, today))
+    if form.is_valid():
+        try:
+            services.nomination_create(
+                period_code=form.cleaned_data["period"],
+                staff_code=form.cleaned_data["staff_code"],
+                title_code=form.cleaned_data["title"],
+                unit=unit,
+                submitted_by=request.user,
+            )
+        except services.EmulationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The nomination is recorded."))
+            return redirect(reverse("emulation:nominations"))
+    return nominations_page(request, form=form)

@@ -9,7 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from inspections.models import AuditChainHead, AuditEntry, ViolationRecord
@@ -77,6 +77,73 @@ def append(
     head.last_entry_id = entry.pk
     head.save(update_fields=["last_hash", "last_entry_id"])
     return entry
+
+
+def append_many(entries: list[AuditEntry]) -> None:
+    """Append unsaved entries in their order, with one lock of the chain head and bulk inserts.
+
+    For imports: thousands of entries cost a few statements, not four each. Call inside the
+    caller's transaction. `changes` must already be JSON (see json_value).
+    """
+    if not entries:
+        return
+    head, _ = AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+    head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
+    at = timezone.now().replace(microsecond=0)
+    previous = head.last_hash
+    for entry in entries:
+        entry.at = at
+        entry.previous_hash = previous
+        entry.hash = previous = entry_hash(entry)
+    _insert_in_order(entries)
+    head.last_hash = previous
+    head.last_entry_id = AuditEntry.objects.get(hash=previous).pk
+    head.save(update_fields=["last_hash", "last_entry_id"])
+
+
+_ENTRY_FIELDS = (
+    "record",
+    "actor",
+    "at",
+    "action",
+    "from_status",
+    "to_status",
+    "reason",
+    "changes",
+    "previous_hash",
+    "hash",
+)
+
+
+def _insert_in_order(entries: list[AuditEntry]) -> None:
+    """Insert in the given order, so that ids ascend along the chain as verify_chain reads it.
+
+    COPY on PostgreSQL: bulk_create spent most of a 10,000-entry import in the ORM's work per
+    object (bench/import_violations.py).
+    """
+    if connection.vendor != "postgresql":
+        AuditEntry.objects.bulk_create(entries, batch_size=1000)
+        return
+    fields = [AuditEntry._meta.get_field(name) for name in _ENTRY_FIELDS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    statement = f"COPY {quote(AuditEntry._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for entry in entries:
+            copy.write_row(
+                (
+                    entry.record_id,
+                    entry.actor_id,
+                    entry.at,
+                    entry.action,
+                    entry.from_status,
+                    entry.to_status,
+                    entry.reason,
+                    json.dumps(entry.changes, ensure_ascii=False),
+                    entry.previous_hash,
+                    entry.hash,
+                )
+            )
 
 
 @dataclass(frozen=True)

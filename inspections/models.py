@@ -203,6 +203,8 @@ class AuditAction(models.TextChoices):
     APPEALED = "appealed", _("Appealed")
     APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: upheld")
     APPEAL_OVERTURNED = "appeal_overturned", _("Appeal decided: overturned")
+    # Created or changed by `import_violations` (EXCHANGE.md); the actor is empty (the system).
+    IMPORTED = "imported", _("Imported")
 
 
 class AuditEntry(models.Model):

@@ -1,0 +1,242 @@
+"""`import_nominations`: a period's nominations from a spreadsheet (EXCHANGE.md), and the unit
+head's upload of their unit's list.
+
+All or nothing, like personnel/imports.py: the whole file is checked first; only a file
+without a single problem is written, in one transaction, with bulk writes, and the period is
+then evaluated once (set-based). Nominations are upserted by (period, person, title): the same
+file again changes nothing; a different nominating unit updates it.
+
+The nominating unit, when the file gives none, is the person's unit on the period's last day,
+or today while the period is still running (min(today, last day)), falling back to their
+earliest known unit: for a past period that is the unit they earned it in.
+"""
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from emulation.models import LOCAL_ZONE, Nomination, Period, Title, TitleKind
+from emulation.services import (
+    PERIOD_APPROVED,
+    STAFF_OUTSIDE_UNIT,
+    TITLE_NOT_INDIVIDUAL,
+    UNKNOWN_PERIOD,
+    evaluate_period,
+)
+from inspections.imports import UNKNOWN_STAFF_CODE, _unit_on, _units_by_day
+from personnel.imports import (
+    BATCH_SIZE,
+    UNKNOWN_UNIT,
+    Action,
+    Change,
+    ImportResult,
+    RowPlan,
+    _label,
+    _serialize_imports,
+)
+from personnel.models import Posting, Staff, Unit, User
+from personnel.selectors import postings_covering
+from portal.tabular import Column, Problem, Table, TableError, read_table, text
+
+NOMINATION_COLUMNS = (
+    Column("staff_code", "Mã cán bộ", required=True, parser=text(max_length=32)),
+    Column("title", "Danh hiệu", required=True, parser=text(max_length=64)),
+    Column("agency_code", "Đơn vị đề nghị", parser=text(max_length=32)),
+)
+
+UNKNOWN_TITLE_CODE = _("Unknown title “%(code)s”; the titles are: %(titles)s.")
+NOMINATED_TWICE = _("This person is already nominated for this title on row %(row)s.")
+NO_KNOWN_UNIT = _("This person has no known unit: give the nominating unit.")
+NOT_YOUR_UNIT = _("You can only nominate for your own unit (%(code)s).")
+
+
+@dataclass(slots=True)
+class NominationPlan(RowPlan):
+    title: str = ""
+
+
+@dataclass(slots=True)
+class _NominationWrite:
+    staff_id: int
+    title_id: int
+    unit_id: int
+    pk: int | None = None  # None: a new nomination
+
+
+def nominations_import(
+    *,
+    path: str | Path,
+    period_code: str,
+    dry_run: bool = False,
+    unit: Unit | None = None,
+    submitted_by: User | None = None,
+    today: datetime.date | None = None,
+) -> ImportResult:
+    """Upsert the nominations of the period `period_code` from a nominations file.
+
+    With `unit` (a unit head's upload) every person must be posted to that unit today and
+    the nominating unit is that unit.
+    """
+    today = today or timezone.localdate(timezone=LOCAL_ZONE)
+    try:
+        table = read_table(path, columns=NOMINATION_COLUMNS)
+    except TableError as error:
+        return ImportResult(plans=[], problems=error.problems)
+    with transaction.atomic():
+        if not dry_run:
+            _serialize_imports()
+        period = Period.objects.filter(code=period_code.strip()).first()
+        if period is None:
+            return ImportResult(plans=[], problems=[Problem(None, None, UNKNOWN_PERIOD)])
+        if not dry_run:
+            period = Period.objects.select_for_update().get(pk=period.pk)
+        if period.is_approved:
+            return ImportResult(plans=[], problems=[Problem(None, None, PERIOD_APPROVED)])
+        result, writes = _plan_nominations(table, period=period, unit=unit, today=today)
+        if result.problems or dry_run:
+            return result
+        _write_nominations(writes, period=period, submitted_by=submitted_by)
+        evaluate_period(period=period)
+    result.written = True
+    return result
+
+
+def _plan_nominations(
+    table: Table, *, period: Period, unit: Unit | None, today: datetime.date
+) -> tuple[ImportResult, list[_NominationWrite]]:
+    problems = list(table.problems)
+    header = table.headers.get
+    codes = {row.values["staff_code"] for row in table.rows if row.values["staff_code"]}
+    people = {
+        code: (pk, name)
+        for code, pk, name in Staff.objects.filter(code__in=codes).values_list(
+            "code", "pk", "full_name"
+        )
+    }
+    titles = {
+        code: (pk, kind) for code, pk, kind in Title.objects.values_list("code", "pk", "kind")
+    }
+    individual = ", ".join(
+        sorted(code for code, (_pk, kind) in titles.items() if kind == TitleKind.INDIVIDUAL)
+    )
+    units = dict(Unit.objects.values_list("code", "pk"))
+    unit_codes = {pk: code for code, pk in units.items()}
+    staff_ids = [pk for pk, _name in people.values()]
+    if unit is None:
+        postings = _units_by_day(
+            list(
+                Posting.objects.filter(staff_id__in=staff_ids).values_list(
+                    "staff_id", "unit_id", "starts_on", "ends_on"
+                )
+            )
+        )
+        day = min(today, period.ends_on)
+    else:
+        in_unit = set(
+            Posting.objects.filter(postings_covering(today), unit=unit, staff_id__in=staff_ids)
+            .values_list("staff_id", flat=True)
+            .distinct()
+        )
+    stored = {
+        (staff_id, title_id): (pk, unit_id)
+        for pk, staff_id, title_id, unit_id in Nomination.objects.filter(
+            period=period, staff_id__in=staff_ids
+        ).values_list("pk", "staff_id", "title_id", "unit_id")
+    }
+
+    first_row: dict[tuple[str, str], int] = {}
+    plans, writes = [], []
+    for row in table.rows:
+        values = row.values
+        staff_code, title_code = values["staff_code"], values["title"]
+        person = people.get(staff_code) if staff_code else None
+        if staff_code and person is None:
+            params = {"code": staff_code}
+            problems.append(Problem(row.number, header("staff_code"), UNKNOWN_STAFF_CODE, params))
+        title = titles.get(title_code) if title_code else None
+        if title_code and title is None:
+            params = {"code": title_code, "titles": individual}
+            problems.append(Problem(row.number, header("title"), UNKNOWN_TITLE_CODE, params))
+        elif title is not None and title[1] != TitleKind.INDIVIDUAL:
+            problems.append(Problem(row.number, header("title"), TITLE_NOT_INDIVIDUAL))
+        if staff_code and title_code:
+            key = (staff_code, title_code)
+            if key in first_row:
+                params = {"row": first_row[key]}
+                problems.append(Problem(row.number, header("staff_code"), NOMINATED_TWICE, params))
+                continue
+            first_row[key] = row.number
+        unit_code = values.get("agency_code")
+        unit_id = units.get(unit_code) if unit_code else None
+        if unit_code and unit_id is None:
+            params = {"code": unit_code}
+            problems.append(Problem(row.number, header("agency_code"), UNKNOWN_UNIT, params))
+            continue
+        if row.problems or person is None or title is None or title[1] != TitleKind.INDIVIDUAL:
+            continue
+        staff_id, name = person
+        if unit is not None:
+            if unit_id is not None and unit_id != unit.pk:
+                params = {"code": unit.code}
+                problems.append(Problem(row.number, header("agency_code"), NOT_YOUR_UNIT, params))
+                continue
+            if staff_id not in in_unit:
+                problems.append(Problem(row.number, header("staff_code"), STAFF_OUTSIDE_UNIT))
+                continue
+            unit_id = unit.pk
+        elif unit_id is None:
+            unit_id = _unit_on(postings.get(staff_id, []), day)
+            if unit_id is None:
+                column = header("agency_code", "agency_code")
+                problems.append(Problem(row.number, column, NO_KNOWN_UNIT))
+                continue
+        old = stored.get((staff_id, title[0]))
+        if old is None:
+            plans.append(
+                NominationPlan(row.number, staff_code, name, Action.CREATED, title=title_code)
+            )
+            writes.append(_NominationWrite(staff_id, title[0], unit_id))
+        elif old[1] == unit_id:
+            plans.append(
+                NominationPlan(row.number, staff_code, name, Action.UNCHANGED, title=title_code)
+            )
+        else:
+            change = Change(
+                _label(Nomination, "unit"), unit_codes.get(old[1], "—"), unit_codes[unit_id]
+            )
+            plans.append(
+                NominationPlan(
+                    row.number, staff_code, name, Action.UPDATED, [change], title=title_code
+                )
+            )
+            writes.append(_NominationWrite(staff_id, title[0], unit_id, pk=old[0]))
+    problems.sort(key=lambda problem: problem.row or 0)
+    return ImportResult(plans=plans, problems=problems), writes
+
+
+def _write_nominations(
+    writes: list[_NominationWrite], *, period: Period, submitted_by: User | None
+) -> None:
+    Nomination.objects.bulk_create(
+        [
+            Nomination(
+                period=period,
+                staff_id=write.staff_id,
+                title_id=write.title_id,
+                unit_id=write.unit_id,
+                submitted_by=submitted_by,
+            )
+            for write in writes
+            if write.pk is None
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    Nomination.objects.bulk_update(
+        [Nomination(pk=write.pk, unit_id=write.unit_id) for write in writes if write.pk],
+        ["unit"],
+        batch_size=BATCH_SIZE,
+    )

@@ -1,0 +1,20 @@
+import functools
+
+from django.core.management.base import BaseCommand
+
+from emulation.imports import nominations_import
+from personnel.management.reporting import run_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Upsert the nominations of a period from a nominations file (CSV or XLSX, see "
+        "EXCHANGE.md), then evaluate the period; all or nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--period", required=True, help="the period's code")
+        parser.add_argument("file")
+
+    def handle(self, *args, period, file, **options):
+        run_import(self, functools.partial(nominations_import, period_code=period), file)
