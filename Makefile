@@ -8,14 +8,16 @@ MANAGE := $(PY) manage.py
 # Tests run with production settings over plain HTTP and a throw-away key.
 TEST_ENV := env DEBUG=false HTTPS=false ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SECRET_KEY=test-$$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')
 PYTEST_ARGS ?=
+SCALE ?= city
 
-.PHONY: help run test lint format messages clean
+.PHONY: help run test lint format messages clean bench
 
 help:
 	@echo "make run    set up, load the demo city and serve it on http://127.0.0.1:8000"
 	@echo "make test   set up and run the linters, the migration check and the test suite"
 	@echo "make format format the code with ruff"
 	@echo "make messages  refresh and compile the Vietnamese and English catalogues"
+	@echo "make bench [SCALE=city|province|national]  the benchmark suite on a scratch PostgreSQL database"
 
 # The virtual environment, from a Python 3.12 or newer: on PATH first, then pyenv's.
 $(VENV)/.installed: requirements.txt
@@ -71,6 +73,10 @@ messages: $(VENV)/.installed
 	$(TEST_ENV) $(MANAGE) makemessages --locale vi --locale en --no-obsolete --no-location \
 		--ignore '$(VENV)/*' --ignore 'var/*' --ignore 'tests/*'
 	$(TEST_ENV) $(MANAGE) compilemessages --ignore '$(VENV)/*'
+
+# Not a test: a scratch database next to DATABASE_URL's, filled, measured and dropped.
+bench: $(VENV)/.installed
+	$(TEST_ENV) $(PY) bench/run.py --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache
