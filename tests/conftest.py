@@ -128,3 +128,37 @@ def administrator(db):
     user = make_user("administrator", is_superuser=True, is_staff=True)
     TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
     return user
+
+
+def restore_seeded_rows() -> None:
+    """Put back the rows that data migrations create (role groups, the default checklist, the
+    title catalogue), after a transactional test's flush emptied every table."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in (
+        ("personnel.migrations.0002_role_groups", "create_role_groups"),
+        ("inspections.migrations.0004_default_checklist", "seed"),
+        ("emulation.migrations.0002_seed_titles", "seed_titles"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, and before it is dropped, no session left connected to it.
+
+    Threads of the concurrency tests and of the live server may leave a PostgreSQL session
+    behind, and DROP DATABASE then fails at the very end of an otherwise green run.
+    """
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )

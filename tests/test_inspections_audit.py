@@ -16,7 +16,7 @@ from inspections import audit, services
 from inspections.models import AuditEntry, RecordStatus, ViolationRecord
 from inspections.services import InspectionError
 from personnel.models import Posting, Role, Staff
-from tests.conftest import make_user
+from tests.conftest import make_user, restore_seeded_rows
 
 
 @pytest.fixture(autouse=True)
@@ -162,7 +162,7 @@ def restore_migrated_rows(django_db_blocker):
     """
     yield
     with django_db_blocker.unblock():
-        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+        restore_seeded_rows()
 
 
 @pytest.mark.postgresql
