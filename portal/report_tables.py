@@ -52,6 +52,7 @@ def _summary(report: Report) -> Table:
         (_("Units inspected more than once"), "units_inspected_more_than_once"),
         (_("Most inspections of one unit"), "max_inspections_per_unit"),
         (_("Confirmed violation records"), "violation_records"),
+        (_("Units inspected without a confirmed violation"), "units_without_violation_count"),
         (_("People with more than one confirmed record"), "people_with_more_than_one_record"),
         (_("Citizen reports received"), "citizen_reports_received"),
         (_("Citizen reports confirmed"), "citizen_reports_confirmed"),
@@ -63,14 +64,6 @@ def _summary(report: Report) -> Table:
         (_("Units that issued or amended regulations (%)"), "regulation_percent"),
     ]
     rows = [[label, getattr(this, name), getattr(last, name)] for label, name in figures]
-    rows.insert(
-        10,
-        [
-            _("Units inspected without a confirmed violation"),
-            len(this.units_without_violation),
-            len(last.units_without_violation),
-        ],
-    )
     return Table(
         "summary", str(TABLES["summary"]), [_("Figure"), str(this.year), str(last.year)], rows
     )

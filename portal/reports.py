@@ -78,6 +78,10 @@ class YearFigures:
     regulation_units_covered: int = 0
     regulation_percent: int = 0
 
+    @property
+    def units_without_violation_count(self) -> int:
+        return len(self.units_without_violation)
+
     def as_exchange(self) -> dict:
         """EXCHANGE.md's `discipline_report --format json`; its keys first, extra keys after."""
         return {
