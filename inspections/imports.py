@@ -13,6 +13,7 @@ an imported day are brought up to date once, set-based.
 
 import bisect
 import datetime
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +114,13 @@ def violations_import(
     return result
 
 
+def batched(values: Iterable) -> Iterator[list]:
+    """`values` in lists of BATCH_SIZE: a statement takes at most 65,535 parameters."""
+    values = list(values)
+    for start in range(0, len(values), BATCH_SIZE):
+        yield values[start : start + BATCH_SIZE]
+
+
 def _units_by_day(postings: list[tuple]) -> dict[int, list[tuple]]:
     """Per person, their postings (starts_on, ends_on, unit_id) by start, open start first."""
     by_staff: dict[int, list[tuple]] = {}
@@ -142,22 +150,28 @@ def _plan_violations(
     problems = list(table.problems)
     rows = _unique_rows(table, "record_no", problems)
     codes = {row.values["staff_code"] for row in rows if row.values["staff_code"]}
-    staff = dict(Staff.objects.filter(code__in=codes).values_list("code", "pk"))
-    staff_names = dict(Staff.objects.filter(code__in=codes).values_list("code", "full_name"))
+    staff, staff_names = {}, {}
+    for batch in batched(codes):
+        for code, pk, full_name in Staff.objects.filter(code__in=batch).values_list(
+            "code", "pk", "full_name"
+        ):
+            staff[code], staff_names[code] = pk, full_name
     postings = _units_by_day(
-        list(
-            Posting.objects.filter(staff_id__in=staff.values()).values_list(
+        [
+            posting
+            for batch in batched(staff.values())
+            for posting in Posting.objects.filter(staff_id__in=batch).values_list(
                 "staff_id", "unit_id", "starts_on", "ends_on"
             )
-        )
+        ]
     )
     units = dict(Unit.objects.values_list("code", "pk"))
     unit_codes = {pk: code for code, pk in units.items()}
-    numbers = [row.values["record_no"] for row in rows]
     stored = {
         record["number"]: record
+        for batch in batched(row.values["record_no"] for row in rows)
         for record in ViolationRecord.objects.filter(
-            number_year__isnull=True, number__in=numbers
+            number_year__isnull=True, number__in=batch
         ).values("pk", "number", *(f"{name}_id" for name in ("staff", "unit")), *_ROW_FIELDS[2:])
     }
     staff_codes = {pk: code for code, pk in staff.items()}
@@ -275,12 +289,11 @@ def _write_violations(writes: list[_RecordWrite]) -> None:
         ],
     )
     ids = {}
-    numbers = [write.number for write in created]
-    for start in range(0, len(numbers), BATCH_SIZE):
+    for batch in batched(write.number for write in created):
         ids.update(
-            ViolationRecord.objects.filter(
-                number_year__isnull=True, number__in=numbers[start : start + BATCH_SIZE]
-            ).values_list("number", "pk")
+            ViolationRecord.objects.filter(number_year__isnull=True, number__in=batch).values_list(
+                "number", "pk"
+            )
         )
     for write in created:
         write.pk = ids[write.number]
