@@ -197,6 +197,8 @@ def build_history(*, accounts: dict[str, User]) -> None:
         )
         violators.append(person)
         plan.append((visit, person))
+    # Written in the order they happened, so the year's minutes are numbered by date.
+    plan.sort(key=lambda item: item[0].started_at)
     for (visit, person), violation_type in zip(plan, types, strict=True):
         _write_minutes(
             visit=visit,
