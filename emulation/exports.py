@@ -5,7 +5,10 @@ the reader's interface language.
 """
 
 from io import BytesIO
+from pathlib import Path
 
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -35,14 +38,21 @@ def _reason_text(nomination) -> str:
     return f"{STATUS_TEXT[nomination.verdict.status]}: {records}"
 
 
-def period_workbook(*, period: Period) -> bytes:
+def official_tables(*, period: Period) -> tuple[list, list]:
+    """The list split as the council signs it: eligible, and not eligible (with the reason)."""
     eligible, not_eligible = [], []
     for nomination in nomination_list(period=period):
         verdict = getattr(nomination, "verdict", None)
         if verdict is None or verdict.status == VerdictStatus.ELIGIBLE:
             eligible.append(nomination)
         else:
+            nomination.reason_text = _reason_text(nomination)
             not_eligible.append(nomination)
+    return eligible, not_eligible
+
+
+def period_workbook(*, period: Period) -> bytes:
+    eligible, not_eligible = official_tables(period=period)
 
     workbook = Workbook()
     sheet = workbook.active
@@ -73,7 +83,7 @@ def period_workbook(*, period: Period) -> bytes:
                 nomination.unit.name,
                 nomination.title.name,
             ]
-            sheet.append([*values, _reason_text(nomination)] if with_reason else values)
+            sheet.append([*values, nomination.reason_text] if with_reason else values)
 
     table(ELIGIBLE_HEADING, eligible, with_reason=False)
     table(NOT_ELIGIBLE_HEADING, not_eligible, with_reason=True)
@@ -83,3 +93,30 @@ def period_workbook(*, period: Period) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+PDF_STYLESHEET = Path(__file__).with_name("period_pdf.css")
+
+
+def period_pdf(*, period: Period) -> bytes:
+    """The same two official tables as a PDF (A4 landscape, Liberation Serif)."""
+    # Imported here: WeasyPrint loads pango on import, which only this export needs.
+    from weasyprint import CSS, HTML
+
+    eligible, not_eligible = official_tables(period=period)
+    with translation.override("vi"), timezone.override(LOCAL_ZONE):
+        html = render_to_string(
+            "emulation/period_pdf.html",
+            {
+                "period": period,
+                "eligible": eligible,
+                "not_eligible": not_eligible,
+                "council": COUNCIL,
+                "nation": NATION,
+                "motto": MOTTO,
+                "eligible_heading": ELIGIBLE_HEADING,
+                "not_eligible_heading": NOT_ELIGIBLE_HEADING,
+                "today": timezone.localdate(),
+            },
+        )
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_STYLESHEET))])

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from emulation import selectors, services
-from emulation.exports import period_workbook
+from emulation.exports import period_pdf, period_workbook
 from emulation.forms import (
     NominationForm,
     NominationUploadForm,
@@ -112,6 +112,15 @@ def period_export(request, code):
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     filename = f"danh-sach-{slugify(period.code) or period.pk}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@role_required(*READERS)
+def period_export_pdf(request, code):
+    period = _get_period_for_user(request, code)
+    response = HttpResponse(period_pdf(period=period), content_type="application/pdf")
+    filename = f"danh-sach-{slugify(period.code) or period.pk}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

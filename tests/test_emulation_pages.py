@@ -251,6 +251,30 @@ def test_it_keeps_the_lists_from_other_roles(client, request, period_2019, perso
 
     assert client.get(reverse("emulation:period", args=["2019"])).status_code == 403
     assert client.get(reverse("emulation:period_export", args=["2019"])).status_code == 403
+    assert client.get(reverse("emulation:period_export_pdf", args=["2019"])).status_code == 403
+
+
+def test_it_exports_the_official_tables_as_pdf(client, period_2019, council_member):
+    from pypdf import PdfReader
+
+    client.force_login(council_member)
+
+    response = client.get(reverse("emulation:period_export_pdf", args=["2019"]))
+
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="danh-sach-2019.pdf"'
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(BytesIO(response.content)).pages
+    )
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Độc lập - Tự do - Hạnh phúc" in text
+    eligible_part, not_eligible_part = text.split("II. DANH SÁCH KHÔNG ĐỦ ĐIỀU KIỆN")
+    assert "I. DANH SÁCH ĐỦ ĐIỀU KIỆN" in eligible_part
+    assert "S003" in eligible_part and "S004" in eligible_part
+    assert "S001" not in eligible_part
+    assert "Nguyễn Văn Hùng" in not_eligible_part
+    assert "BB-01/2019 (12/03/2019)" in not_eligible_part
+    assert "Đang chờ xem xét biên bản vi phạm: BB-02 (02/04/2019)" in not_eligible_part
 
 
 def test_it_exports_the_official_tables(client, period_2019, reviewer):
