@@ -28,8 +28,8 @@ from personnel.import_views import (
     NO_PENDING_IMPORT,
     ROWS_SHOWN,
     STALE_SECONDS,
-    _SizeLimit,
-    _uploads_dir,
+    UploadSizeLimit,
+    uploads_dir,
 )
 from personnel.imports import Action, ImportResult
 from personnel.models import Role, Unit
@@ -59,7 +59,7 @@ def _pending(request) -> tuple[dict, Path] | None:
         pending.get("for_any_unit") or pending.get("unit") != _get_unit_for_user(request).pk
     ):
         return None
-    path = _uploads_dir() / pending["file"]
+    path = uploads_dir() / pending["file"]
     return (pending, path) if path.is_file() else None
 
 
@@ -74,14 +74,14 @@ def _back(request):
 def _forget_pending(request) -> None:
     pending = request.session.pop(SESSION_KEY, None)
     if pending:
-        (_uploads_dir() / pending["file"]).unlink(missing_ok=True)
+        (uploads_dir() / pending["file"]).unlink(missing_ok=True)
 
 
 def _store_upload(
     request, *, unit: Unit | None, period_code: str, upload, for_any_unit: bool = False
 ) -> None:
     _forget_pending(request)
-    folder = _uploads_dir()
+    folder = uploads_dir()
     folder.mkdir(parents=True, exist_ok=True)
     now = time.time()
     for old in folder.iterdir():
@@ -115,13 +115,13 @@ def upload(request):
     # Refused on the announced size, before a byte of the body is read.
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit + MULTIPART_SLACK:
         return _refused(request, too_large, status=413)
-    size_limit = _SizeLimit(request, limit + MULTIPART_SLACK)
+    size_limit = UploadSizeLimit(request, limit + MULTIPART_SLACK)
     request.upload_handlers.insert(0, size_limit)
     return _receive_upload(request, size_limit, too_large)
 
 
 @csrf_protect
-def _receive_upload(request, size_limit: _SizeLimit, too_large: str):
+def _receive_upload(request, size_limit: UploadSizeLimit, too_large: str):
     unit = _get_unit_for_user(request)
     form = upload_form(request.POST, request.FILES)
     if size_limit.exceeded or (
@@ -224,13 +224,13 @@ def period_upload(request, code):
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit + MULTIPART_SLACK:
         messages.error(request, FILE_TOO_LARGE % {"limit": filesizeformat(limit)})
         return redirect("emulation:period", code=period.code)
-    size_limit = _SizeLimit(request, limit + MULTIPART_SLACK)
+    size_limit = UploadSizeLimit(request, limit + MULTIPART_SLACK)
     request.upload_handlers.insert(0, size_limit)
     return _receive_period_upload(request, period, size_limit)
 
 
 @csrf_protect
-def _receive_period_upload(request, period: Period, size_limit: _SizeLimit):
+def _receive_period_upload(request, period: Period, size_limit: UploadSizeLimit):
     form = PeriodUploadForm(request.POST, request.FILES)
     if size_limit.exceeded or (
         "file" in request.FILES and request.FILES["file"].size > settings.IMPORT_MAX_BYTES

@@ -35,8 +35,8 @@ from personnel.imports import (
     Change,
     ImportResult,
     RowPlan,
-    _label,
-    _serialize_imports,
+    field_label,
+    serialize_imports,
 )
 from personnel.models import Posting, Staff, Unit, User
 from personnel.selectors import postings_covering
@@ -88,7 +88,7 @@ def nominations_import(
         return ImportResult(plans=[], problems=error.problems)
     with transaction.atomic():
         if not dry_run:
-            _serialize_imports()
+            serialize_imports()
         period = Period.objects.filter(code=period_code.strip()).first()
         if period is None:
             return ImportResult(plans=[], problems=[Problem(None, None, UNKNOWN_PERIOD)])
@@ -206,7 +206,7 @@ def _plan_nominations(
             )
         else:
             change = Change(
-                _label(Nomination, "unit"), unit_codes.get(old[1], "—"), unit_codes[unit_id]
+                field_label(Nomination, "unit"), unit_codes.get(old[1], "—"), unit_codes[unit_id]
             )
             plans.append(
                 NominationPlan(

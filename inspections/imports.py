@@ -41,10 +41,10 @@ from personnel.imports import (
     Action,
     ImportResult,
     RowPlan,
-    _diff,
-    _insert,
-    _serialize_imports,
-    _unique_rows,
+    bulk_insert,
+    diff_fields,
+    serialize_imports,
+    unique_rows,
 )
 from personnel.models import Posting, Staff, Unit
 from portal.tabular import (
@@ -105,7 +105,7 @@ def violations_import(
         return ImportResult(plans=[], problems=error.problems)
     with transaction.atomic():
         if not dry_run:
-            _serialize_imports()
+            serialize_imports()
         result, writes = _plan_violations(table, now=now)
         if result.problems or dry_run:
             return result
@@ -148,7 +148,7 @@ def _plan_violations(
     table: Table, *, now: datetime.datetime
 ) -> tuple[ImportResult, list[_RecordWrite]]:
     problems = list(table.problems)
-    rows = _unique_rows(table, "record_no", problems)
+    rows = unique_rows(table, "record_no", problems)
     codes = {row.values["staff_code"] for row in rows if row.values["staff_code"]}
     staff, staff_names = {}, {}
     for batch in batched(codes):
@@ -240,7 +240,7 @@ def _plan_violations(
             problems.append(Problem(row.number, header("record_no"), RECORD_FINAL, params))
             continue
         shown = {"staff": staff_codes, "unit": unit_codes}
-        changes = _diff(
+        changes = diff_fields(
             ViolationRecord,
             [
                 (
@@ -274,7 +274,7 @@ def _display(field: str, value, shown: dict) -> str:
 def _write_violations(writes: list[_RecordWrite]) -> None:
     now = timezone.now()
     created = [write for write in writes if write.pk is None]
-    _insert(
+    bulk_insert(
         ViolationRecord,
         [*_INSERTED_FIELDS, "created_at", "submitted_at"],
         [

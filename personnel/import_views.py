@@ -71,7 +71,7 @@ class UploadForm(forms.Form):
     )
 
 
-class _SizeLimit(FileUploadHandler):
+class UploadSizeLimit(FileUploadHandler):
     """Stops reading a request body that turns out larger than the limit (no Content-Length)."""
 
     def __init__(self, request, limit: int):
@@ -91,7 +91,7 @@ class _SizeLimit(FileUploadHandler):
         return None
 
 
-def _uploads_dir() -> Path:
+def uploads_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "imports"
 
 
@@ -99,7 +99,7 @@ def _pending(request) -> tuple[dict, Path] | None:
     pending = request.session.get(SESSION_KEY)
     if not pending or pending.get("kind") not in KINDS:
         return None
-    path = _uploads_dir() / pending["file"]
+    path = uploads_dir() / pending["file"]
     return (pending, path) if path.is_file() else None
 
 
@@ -111,7 +111,7 @@ def _forget_pending(request) -> None:
 
 def _store_upload(request, *, kind: str, upload) -> None:
     _forget_pending(request)
-    folder = _uploads_dir()
+    folder = uploads_dir()
     folder.mkdir(parents=True, exist_ok=True)
     now = time.time()
     for old in folder.iterdir():
@@ -151,13 +151,13 @@ def start(request):
     # Refused on the announced size, before a byte of the body is read.
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit + MULTIPART_SLACK:
         return _too_large_page(request)
-    size_limit = _SizeLimit(request, limit + MULTIPART_SLACK)
+    size_limit = UploadSizeLimit(request, limit + MULTIPART_SLACK)
     request.upload_handlers.insert(0, size_limit)
     return _receive_upload(request, size_limit)
 
 
 @csrf_protect
-def _receive_upload(request, size_limit: _SizeLimit):
+def _receive_upload(request, size_limit: UploadSizeLimit):
     form = UploadForm(request.POST, request.FILES)
     if size_limit.exceeded or (
         "file" in request.FILES and request.FILES["file"].size > settings.IMPORT_MAX_BYTES

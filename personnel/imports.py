@@ -100,7 +100,7 @@ class ImportResult:
         return self.count(Action.UNCHANGED)
 
 
-def _serialize_imports() -> None:
+def serialize_imports() -> None:
     """Two imports at once would each plan against a state the other is changing."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -108,7 +108,7 @@ def _serialize_imports() -> None:
     # SQLite: the portal opens its transactions IMMEDIATE, which takes the write lock.
 
 
-def _unique_rows(table: Table, key: str, problems: list[Problem]) -> list[Row]:
+def unique_rows(table: Table, key: str, problems: list[Problem]) -> list[Row]:
     """The rows with a code, each code once; a code seen before is a problem of its row."""
     first_row: dict[str, int] = {}
     rows = []
@@ -125,7 +125,7 @@ def _unique_rows(table: Table, key: str, problems: list[Problem]) -> list[Row]:
     return rows
 
 
-def _label(model, field_name: str) -> Promise:
+def field_label(model, field_name: str) -> Promise:
     return model._meta.get_field(field_name).verbose_name
 
 
@@ -137,9 +137,9 @@ def _shown(value) -> str:
     return str(value)
 
 
-def _diff(model, pairs: Iterable[tuple[str, object, object]]) -> list[Change]:
+def diff_fields(model, pairs: Iterable[tuple[str, object, object]]) -> list[Change]:
     return [
-        Change(_label(model, name), _shown(old), _shown(new))
+        Change(field_label(model, name), _shown(old), _shown(new))
         for name, old, new in pairs
         if old != new
     ]
@@ -156,7 +156,7 @@ def agencies_import(*, path: str | Path, dry_run: bool = False) -> ImportResult:
         return ImportResult(plans=[], problems=error.problems)
     with transaction.atomic():
         if not dry_run:
-            _serialize_imports()
+            serialize_imports()
         result, writes = _plan_agencies(table)
         if result.problems or dry_run:
             return result
@@ -167,7 +167,7 @@ def agencies_import(*, path: str | Path, dry_run: bool = False) -> ImportResult:
 
 def _plan_agencies(table: Table) -> tuple[ImportResult, dict]:
     problems = list(table.problems)
-    rows = _unique_rows(table, "code", problems)
+    rows = unique_rows(table, "code", problems)
     stored = {
         unit["code"]: unit
         for unit in Unit.objects.values("pk", "code", "name", "kind", "parent__code")
@@ -204,7 +204,7 @@ def _plan_agencies(table: Table) -> tuple[ImportResult, dict]:
             plans.append(RowPlan(row.number, code, values["name"], Action.CREATED))
             to_create.append((code, values["name"], values["kind"], new_parent))
             continue
-        changes = _diff(
+        changes = diff_fields(
             Unit,
             [
                 ("name", unit["name"], values["name"]),
@@ -289,7 +289,7 @@ def staff_import(
         return ImportResult(plans=[], problems=error.problems)
     with transaction.atomic():
         if not dry_run:
-            _serialize_imports()
+            serialize_imports()
         result, writes = _plan_staff(table, today=today)
         if result.problems or dry_run:
             return result
@@ -307,7 +307,7 @@ _OPTIONAL_STAFF_FIELDS = (("position", ""), ("badge_number", ""), ("hired_on", N
 
 def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportResult, list[_StaffWrite]]:
     problems = list(table.problems)
-    rows = _unique_rows(table, "staff_code", problems)
+    rows = unique_rows(table, "staff_code", problems)
     units = dict(Unit.objects.values_list("code", "pk"))
     unit_codes = {pk: code for code, pk in units.items()}
     stored = {
@@ -353,7 +353,7 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportResult, li
             writes.append(_StaffWrite(code, fields, unit_id=unit_id, starts_on=starts_on))
             continue
 
-        changes = _diff(Staff, [(name, old[name], value) for name, value in new.items()])
+        changes = diff_fields(Staff, [(name, old[name], value) for name, value in new.items()])
         write = _StaffWrite(code, None, pk=old["pk"])
         if changes:
             fields = {name: old[name] for name in _FILE_STAFF_FIELDS} | new
@@ -375,7 +375,7 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportResult, li
                 write.close_posting_id = current[0]
             old_unit = unit_codes.get(current[1]) if current else None
             new_unit = f"{unit_code} ({_shown(write.starts_on)})"
-            changes.append(Change(_label(Posting, "unit"), _shown(old_unit), new_unit))
+            changes.append(Change(field_label(Posting, "unit"), _shown(old_unit), new_unit))
         action = Action.UPDATED if changes else Action.UNCHANGED
         plans.append(RowPlan(row.number, code, new["full_name"], action, changes))
         if changes:
@@ -392,7 +392,7 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
         for write in writes
         if write.pk is not None and write.fields is not None
     ]
-    _insert(
+    bulk_insert(
         Staff,
         ["code", *_FILE_STAFF_FIELDS, "search_text", "created_at", "updated_at", "is_active"],
         [
@@ -422,14 +422,14 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
         ["ends_on"],
         batch_size=BATCH_SIZE,
     )
-    _insert(
+    bulk_insert(
         Posting,
         ["staff", "unit", "starts_on"],
         [(move.pk, move.unit_id, move.starts_on) for move in moves],
     )
 
 
-def _insert(model, field_names: list[str], rows: list[tuple]) -> None:
+def bulk_insert(model, field_names: list[str], rows: list[tuple]) -> None:
     """Insert many rows: COPY on PostgreSQL, bulk_create elsewhere.
 
     Measured on 100,000 staff (bench/import_staff.py): the ORM's work per object, not the
