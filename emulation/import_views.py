@@ -5,8 +5,6 @@ the file is kept under MEDIA_ROOT/imports/ with a random name only the uploader'
 knows, so the confirmation imports the very file previewed, for the unit it was previewed for.
 """
 
-import secrets
-import time
 from pathlib import Path
 
 from django.conf import settings
@@ -22,18 +20,17 @@ from emulation.forms import PeriodUploadForm
 from emulation.imports import nominations_import
 from emulation.models import Period
 from emulation.views import UPLOAD_SESSION_KEY, nominations_page, upload_form
-from personnel.import_views import (
-    FILE_TOO_LARGE,
-    MULTIPART_SLACK,
-    NO_PENDING_IMPORT,
-    ROWS_SHOWN,
-    STALE_SECONDS,
-    UploadSizeLimit,
-    uploads_dir,
-)
+from personnel.import_views import FILE_TOO_LARGE, NO_PENDING_IMPORT, ROWS_SHOWN
 from personnel.imports import Action, ImportResult
 from personnel.models import Role, Unit
 from portal.access import role_required
+from portal.uploads import (
+    MULTIPART_SLACK,
+    UploadSizeLimit,
+    discard_upload,
+    store_upload,
+    stored_upload,
+)
 
 SESSION_KEY = UPLOAD_SESSION_KEY
 
@@ -59,8 +56,8 @@ def _pending(request) -> tuple[dict, Path] | None:
         pending.get("for_any_unit") or pending.get("unit") != _get_unit_for_user(request).pk
     ):
         return None
-    path = uploads_dir() / pending["file"]
-    return (pending, path) if path.is_file() else None
+    path = stored_upload(pending["file"])
+    return (pending, path) if path else None
 
 
 def _back(request):
@@ -72,28 +69,16 @@ def _back(request):
 
 
 def _forget_pending(request) -> None:
-    pending = request.session.pop(SESSION_KEY, None)
-    if pending:
-        (uploads_dir() / pending["file"]).unlink(missing_ok=True)
+    if pending := request.session.pop(SESSION_KEY, None):
+        discard_upload(pending["file"])
 
 
 def _store_upload(
     request, *, unit: Unit | None, period_code: str, upload, for_any_unit: bool = False
 ) -> None:
     _forget_pending(request)
-    folder = uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in folder.iterdir():
-        if old.is_file() and now - old.stat().st_mtime > STALE_SECONDS:
-            old.unlink(missing_ok=True)
-    suffix = Path(upload.name).suffix.lower()
-    name = secrets.token_urlsafe(24) + (suffix if suffix.isascii() and len(suffix) <= 8 else "")
-    with (folder / name).open("wb") as stored:
-        for chunk in upload.chunks():
-            stored.write(chunk)
     request.session[SESSION_KEY] = {
-        "file": name,
+        "file": store_upload(upload),
         "name": upload.name,
         "period": period_code,
         "unit": unit.pk if unit else None,

@@ -4,8 +4,6 @@ The uploaded file is kept under MEDIA_ROOT/imports/ with a random name that only
 uploader's session knows, so the confirmation checks and imports the very file previewed.
 """
 
-import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +11,6 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -34,14 +31,17 @@ from personnel.imports import (
 from personnel.models import Role
 from portal.access import role_required
 from portal.tabular import SUFFIXES, Column, template_workbook
+from portal.uploads import (
+    MULTIPART_SLACK,
+    UploadSizeLimit,
+    discard_upload,
+    store_upload,
+    stored_upload,
+)
 
 FILE_TOO_LARGE = _("The file is larger than %(limit)s: split it, or ask for a higher limit.")
 NO_PENDING_IMPORT = _("There is no file waiting to be imported: upload it again.")
 SESSION_KEY = "personnel_import"
-# Multipart framing around the file: boundaries, field names, the CSRF token.
-MULTIPART_SLACK = 16 * 1024
-# Uploads left behind by an abandoned preview are removed after a day.
-STALE_SECONDS = 24 * 3600
 ROWS_SHOWN = 200
 
 
@@ -71,59 +71,22 @@ class UploadForm(forms.Form):
     )
 
 
-class UploadSizeLimit(FileUploadHandler):
-    """Stops reading a request body that turns out larger than the limit (no Content-Length)."""
-
-    def __init__(self, request, limit: int):
-        super().__init__(request)
-        self.limit = limit
-        self.received = 0
-        self.exceeded = False
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > self.limit:
-            self.exceeded = True
-            raise StopUpload(connection_reset=True)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
-
-
-def uploads_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
 def _pending(request) -> tuple[dict, Path] | None:
     pending = request.session.get(SESSION_KEY)
     if not pending or pending.get("kind") not in KINDS:
         return None
-    path = uploads_dir() / pending["file"]
-    return (pending, path) if path.is_file() else None
+    path = stored_upload(pending["file"])
+    return (pending, path) if path else None
 
 
 def _forget_pending(request) -> None:
-    if found := _pending(request):
-        found[1].unlink(missing_ok=True)
-    request.session.pop(SESSION_KEY, None)
+    if pending := request.session.pop(SESSION_KEY, None):
+        discard_upload(pending["file"])
 
 
 def _store_upload(request, *, kind: str, upload) -> None:
     _forget_pending(request)
-    folder = uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in folder.iterdir():
-        if old.is_file() and now - old.stat().st_mtime > STALE_SECONDS:
-            old.unlink(missing_ok=True)
-    suffix = Path(upload.name).suffix.lower()
-    # An unexpected extension is kept as such: the preview then says what files are accepted.
-    name = secrets.token_urlsafe(24) + (suffix if suffix.isascii() and len(suffix) <= 8 else "")
-    with (folder / name).open("wb") as stored:
-        for chunk in upload.chunks():
-            stored.write(chunk)
-    request.session[SESSION_KEY] = {"kind": kind, "file": name, "name": upload.name}
+    request.session[SESSION_KEY] = {"kind": kind, "file": store_upload(upload), "name": upload.name}
 
 
 def _too_large_page(request):
