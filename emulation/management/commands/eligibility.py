@@ -4,7 +4,6 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from emulation.selectors import eligibility_report, period_by_code
-from emulation.services import evaluate_period
 
 CSV_COLUMNS = ["staff_code", "full_name", "agency_code", "title", "status", "record_nos"]
 
@@ -20,9 +19,8 @@ class Command(BaseCommand):
         found = period_by_code(code=period)
         if found is None:
             raise CommandError(f"There is no emulation period with the code {period!r}.")
-        # Records imported outside the workflow are taken into account; an approved list
-        # stays as approved (this may only open revocation cases).
-        evaluate_period(period=found)
+        # Prints the stored verdicts: every path that changes a record or a nomination (the
+        # workflow, the imports, the forms) has already re-evaluated what it affects.
         report = eligibility_report(period=found)
         if format == "json":
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=1))

@@ -3,8 +3,6 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from emulation.selectors import period_by_code
-from emulation.services import evaluate_period
 from portal.report_tables import report_tables
 from portal.report_text import draft_text
 from portal.reports import MAX_YEAR, MIN_YEAR, discipline_report
@@ -20,11 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, year, format, **options):
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise CommandError(f"The year must lie between {MIN_YEAR} and {MAX_YEAR}.")
-        # As `eligibility` does: records imported outside the workflow are taken into account
-        # before the excluded nominees are counted (an approved list stays as approved).
-        period = period_by_code(code=str(year))
-        if period is not None:
-            evaluate_period(period=period)
+        # A report only reads: every path that changes a record (the workflow, the imports)
+        # has already re-evaluated the verdicts it affects.
         report = discipline_report(year=year)
         if format == "json":
             self.stdout.write(json.dumps(report.current.as_exchange(), ensure_ascii=False))
