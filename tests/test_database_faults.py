@@ -199,7 +199,8 @@ def test_it_loses_nothing_when_the_database_goes_away_while_a_record_is_saved(po
 
 
 @pytest.mark.postgresql
-def test_it_loses_nothing_when_the_database_goes_away_during_an_import(portal, tmp_path):
+def test_it_loses_nothing_when_the_database_goes_away_during_an_import(portal):
+    portal.relay.restore()  # whatever the test before left
     browser = Browser(portal.base_url)
     browser.sign_in("reviewer", PASSWORD)
     status, _location, html = browser.request(reverse("personnel:import"))
