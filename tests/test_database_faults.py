@@ -246,3 +246,19 @@ def test_it_loses_nothing_when_the_database_goes_away_during_an_import(portal):
     assert after["personnel_staff"] == before["personnel_staff"] + STAFF_ROWS
     assert after["personnel_posting"] == before["personnel_posting"] + STAFF_ROWS
     assert portal.log.read_text().count("Booting worker") == 1
+
+
+@pytest.mark.postgresql
+def test_it_serves_the_first_request_after_the_database_came_back_while_idle(portal):
+    portal.relay.restore()
+    browser = Browser(portal.base_url)
+    browser.sign_in("inspector", PASSWORD)
+    page = reverse("inspections:record_new", args=[portal.visit_pk])
+    assert browser.request(page)[0] == 200  # the worker now keeps its connection open
+
+    # The database restarts between two requests: the kept connection is dead, unnoticed.
+    portal.relay.cut()
+    portal.relay.restore()
+
+    # CONN_HEALTH_CHECKS: the dead connection is found before use and replaced, no 503.
+    assert browser.request(page)[0] == 200
