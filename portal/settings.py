@@ -196,6 +196,8 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+# A kept connection that died between requests (database restarted) is replaced, not used:
+# without this the first request after a restart fails (tests/test_database_faults.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Gunicorn runs several workers: wait for the write lock instead of failing at once.
