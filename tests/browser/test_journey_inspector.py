@@ -1,4 +1,4 @@
-"""Journey 1, on a 360×740 phone: the inspector's visit, from today's round to a submitted
+"""Journey 1, on a 360 by 740 phone: the inspector's visit, from today's round to a submitted
 record with its photo, sent twice by a flaky mobile network and still made once. Run in
 Vietnamese and once in English."""
 
@@ -93,7 +93,7 @@ def test_it_takes_the_inspector_from_the_round_to_one_submitted_record(phone, la
     answers = phone.locator("main ul.plain-list li").all_inner_texts()
     assert len(answers) == 6
     assert sum(label(language, ChecklistResult.PASSED) in answer for answer in answers) == 5
-    assert [answer for answer in answers if "Chưa niêm yết" in answer][0].startswith(
+    assert next(answer for answer in answers if "Chưa niêm yết" in answer).startswith(
         label(language, ChecklistResult.FAILED)
     )
 
@@ -176,7 +176,7 @@ def test_it_takes_the_inspector_from_the_round_to_one_submitted_record(phone, la
     rows = phone.locator("ul.tap-list .record-row").all_inner_texts()
     assert len(rows) == 2  # Hằng's record and Hùng's draft from the roll call
     assert sum("Nguyễn Thị Hằng" in row for row in rows) == 1
-    assert [row for row in rows if "Nguyễn Thị Hằng" in row][0].startswith(
+    assert next(row for row in rows if "Nguyễn Thị Hằng" in row).startswith(
         "1/BB-KTCV · Nguyễn Thị Hằng"
     )
     assert ViolationRecord.objects.filter(staff=hang).count() == 1
