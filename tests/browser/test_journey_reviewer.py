@@ -41,7 +41,7 @@ def summary_figures(page) -> dict[str, list[str]]:
         """() => Object.fromEntries([...document.querySelector('table.report-table')
                  .querySelectorAll('tbody tr')]
                  .map(row => [row.querySelector('th').innerText.trim(),
-                              [...row.querySelectorAll('td')].map(cell => cell.innerText.trim())]))"""
+                              [...row.querySelectorAll('td')].map(c => c.innerText.trim())]))"""
     )
 
 
@@ -101,7 +101,7 @@ def test_it_takes_the_reviewer_through_the_queue_a_citizen_report_and_the_figure
     check_page(desktop, language)
 
     desktop.fill("#id_note", "Đã đối chiếu ảnh và lời giải trình.")
-    desktop.click("main button:text-is('%s')" % t(language, "Confirm"))
+    desktop.click(f"main button:text-is('{t(language, 'Confirm')}')")
     assert messages_of(desktop) == [t(language, "The record is confirmed.")]
     assert desktop.locator(".status").first.inner_text() == label(language, RecordStatus.CONFIRMED)
     reviewed = desktop.locator("dl.facts").inner_text()
