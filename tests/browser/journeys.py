@@ -193,11 +193,22 @@ def log_in(page, username: str, language: str):
 
 
 def heading(page) -> str:
+    page.wait_for_load_state("domcontentloaded")
     return page.locator("main h1").inner_text().strip()
 
 
 def messages_of(page) -> list[str]:
+    page.wait_for_load_state("domcontentloaded")
     return [text.strip() for text in page.locator(".messages .message").all_inner_texts()]
+
+
+def loaded_width(image) -> int:
+    """The natural width of an <img> once it has loaded (0 if it could not be)."""
+    return image.evaluate(
+        """img => img.complete ? img.naturalWidth : new Promise(done => {
+               img.addEventListener('load', () => done(img.naturalWidth));
+               img.addEventListener('error', () => done(0)); })"""
+    )
 
 
 # --- Strings left in the other language ------------------------------------------------------
@@ -237,6 +248,7 @@ def visible_text(page) -> str:
     """What the user can read (innerText skips hidden elements), plus the labels a screen
     reader announces (aria-label, alt, placeholder, title); without the words marked as
     another language on purpose (lang="vi" on a spreadsheet's headers, the language switch)."""
+    page.wait_for_load_state()
     return page.evaluate(
         """() => {
             const own = document.documentElement.lang;
@@ -283,6 +295,7 @@ def axe_findings(page) -> list[str]:
     The script goes in through the DevTools protocol (page.evaluate), which the page's CSP
     does not govern; add_script_tag would write an inline <script>, which the CSP refuses.
     """
+    page.wait_for_load_state()
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(_axe_source())
     found = page.evaluate(

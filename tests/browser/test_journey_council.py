@@ -34,6 +34,7 @@ LIST = "main table:has(caption)"
 
 
 def list_rows(page) -> list[list[str]]:
+    page.wait_for_load_state("domcontentloaded")
     return page.evaluate(
         f"""() => [...document.querySelectorAll('{LIST} tbody tr')]
                   .map(row => [...row.cells].map(cell => cell.innerText.trim()))"""
@@ -41,6 +42,7 @@ def list_rows(page) -> list[list[str]]:
 
 
 def counts(page) -> list[str]:
+    page.wait_for_load_state("domcontentloaded")
     return [text.strip() for text in page.locator(".verdict-counts strong").all_inner_texts()]
 
 

@@ -20,6 +20,7 @@ from tests.browser.journeys import (
     check_page,
     heading,
     label,
+    loaded_width,
     log_in,
     messages_of,
     photo_bytes,
@@ -81,6 +82,7 @@ def test_it_takes_the_inspector_from_the_round_to_one_submitted_record(phone, la
 
     # The unit checklist: six items, one failed with a note.
     phone.click("nav.big-actions >> text=" + t(language, "Unit checklist"))
+    assert heading(phone) == t(language, "Unit checklist")
     items = phone.locator("fieldset.check-item")
     assert items.count() == 6
     check_page(phone, language, width=PHONE["width"])
@@ -99,6 +101,7 @@ def test_it_takes_the_inspector_from_the_round_to_one_submitted_record(phone, la
 
     # The roll call: one tap per person; Hùng is late, which opens a draft at once.
     phone.click("nav.big-actions >> text=" + t(language, "Roll call"))
+    assert heading(phone) == t(language, "Roll call")
     people = phone.locator("li.roll-call__person")
     assert people.count() == 3
     check_page(phone, language, width=PHONE["width"])
@@ -161,7 +164,7 @@ def test_it_takes_the_inspector_from_the_round_to_one_submitted_record(phone, la
     assert "Nguyễn Thị Hằng (DK-001)" in phone.locator("dl.facts").inner_text()
     thumbnail = phone.locator("ul.photo-grid img")
     assert thumbnail.count() == 1
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert loaded_width(thumbnail) > 0
     check_page(phone, language, width=PHONE["width"])
     record = ViolationRecord.objects.get(staff=hang)
     assert Evidence.objects.filter(record=record).count() == 1

@@ -22,6 +22,7 @@ from tests.browser.journeys import (
     check_page,
     heading,
     label,
+    loaded_width,
     log_in,
     messages_of,
     submitted_record,
@@ -37,6 +38,7 @@ pytestmark = [
 
 def summary_figures(page) -> dict[str, list[str]]:
     """The dashboard's first table, as {figure: [this year, last year]}."""
+    page.wait_for_load_state("domcontentloaded")
     return page.evaluate(
         """() => Object.fromEntries([...document.querySelector('table.report-table')
                  .querySelectorAll('tbody tr')]
@@ -93,7 +95,7 @@ def test_it_takes_the_reviewer_through_the_queue_a_citizen_report_and_the_figure
     rows.first.click()
     assert heading(desktop) == f"{t(language, 'Violation record')} 1/BB-KTCV"
     thumbnail = desktop.locator("ul.photo-grid img")
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert loaded_width(thumbnail) > 0
     original = desktop.request.get(desktop.locator("ul.photo-grid a").get_attribute("href"))
     assert original.status == 200
     assert original.headers["content-type"] == "image/png"

@@ -51,8 +51,8 @@ def test_it_writes_a_record_with_the_keyboard_alone_and_shows_where_the_focus_is
 
     tab_to(phone, lambda focused: focused["id"] == "id_q")
     phone.keyboard.type("nguyen thi hang")
-    phone.keyboard.press("Enter")
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.keyboard.press("Enter")
     assert phone.locator("#id_staff option:checked").inner_text() == str(
         city.people["Nguyễn Thị Hằng"]
     )
@@ -71,8 +71,8 @@ def test_it_writes_a_record_with_the_keyboard_alone_and_shows_where_the_focus_is
         phone,
         lambda focused: focused["tag"] == "BUTTON" and focused["text"] == t("vi", "Save as draft"),
     )
-    phone.keyboard.press("Enter")
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.keyboard.press("Enter")
 
     assert heading(phone) == t("vi", "Violation record")
     record = ViolationRecord.objects.get()
