@@ -37,7 +37,7 @@ from inspections.models import (
 from inspections.report_selectors import reports_awaiting_count
 from inspections.services import InspectionError
 from personnel.models import Role
-from personnel.selectors import staff_posted_to
+from personnel.selectors import staff_posted_to, staff_search
 from portal.access import role_required
 
 PAGE_SIZE = 50
@@ -266,7 +266,18 @@ def record_new(request, pk):
                 messages.success(request, _("The record is saved as a draft."))
                 return redirect("inspections:record_detail", pk=record.pk)
     else:
-        form = NewRecordForm(staff_queryset=people, initial={"token": secrets.token_urlsafe(32)})
+        # On site the inspector types the name as it comes, without diacritics ("nguyen thi
+        # hang"); the list of the unit's people narrows to those the staff search finds.
+        query = request.GET.get("q", "").strip()
+        initial = {"token": secrets.token_urlsafe(32)}
+        if query:
+            found = staff_search(query=query, current_unit=visit.unit, day=timezone.localdate())
+            people = people.filter(pk__in=found.values("pk"))
+            if len(people) == 1:
+                initial["staff"] = people[0].pk
+        form = NewRecordForm(staff_queryset=people, initial=initial)
+        context = {"form": form, "visit": visit, "query": query, "found": len(people)}
+        return render(request, "inspections/record_form.html", context)
     return render(request, "inspections/record_form.html", {"form": form, "visit": visit})
 
 
