@@ -1,0 +1,43 @@
+"""Prepared files: asked for in a request, made by the task worker, kept in the media storage."""
+
+import logging
+import uuid
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from exports.models import Export, ExportKind, ExportStatus
+
+logger = logging.getLogger(__name__)
+
+
+def export_request(*, kind: ExportKind, subject: str, user) -> Export:
+    """Record the request and hand it to the task backend (run at once, or by the worker)."""
+    from exports.tasks import make_export
+
+    export = Export.objects.create(kind=kind, subject=subject, requested_by=user)
+    # Enqueued once the row is committed, so that a worker never looks for a missing row.
+    transaction.on_commit(lambda: make_export.enqueue(export_id=str(export.pk)))
+    return export
+
+
+def export_make(*, export_id: uuid.UUID | str) -> Export:
+    """Make the file of a pending export; a failure is recorded, never left pending."""
+    from exports.kinds import MAKERS
+
+    with transaction.atomic():
+        export = Export.objects.select_for_update().get(pk=export_id)
+        if export.status != ExportStatus.PENDING:  # made already (a task run twice)
+            return export
+        try:
+            filename, data = MAKERS[export.kind].build(export.subject)
+        except Exception:
+            logger.exception("Export %s (%s %s) failed", export.pk, export.kind, export.subject)
+            export.status = ExportStatus.FAILED
+        else:
+            export.file.save(filename, ContentFile(data), save=False)
+            export.status = ExportStatus.READY
+        export.finished_at = timezone.now()
+        export.save(update_fields=["file", "status", "finished_at"])
+    return export
