@@ -22,7 +22,7 @@ from exports.models import Export, ExportKind, ExportStatus
 from exports.services import export_make
 from inspections import services as inspections
 from personnel.models import Role
-from tests.conftest import PROJECT_DIR, make_user
+from tests.conftest import PROJECT_DIR, make_user, run_django
 from tests.emulation_factories import make_period, make_staff, nominate_directly
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -215,3 +215,34 @@ def test_it_is_made_by_the_database_worker(client, settings, period, council_mem
     assert (media_root / export.file.name).is_file()
     download = client.get(reverse("exports:download", args=[export.pk]))
     assert workbook_codes(b"".join(download.streaming_content)) == ["S001"]
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k" * 30 + "-production-like-secret-key-for-the-check-only",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "HTTPS": "false",
+}
+SHOW_TASKS = "from django.conf import settings\nprint(settings.TASKS['default']['BACKEND'])"
+
+
+@pytest.mark.parametrize(
+    ("value", "backend"),
+    [
+        ("", "django.tasks.backends.immediate.ImmediateBackend"),
+        ("immediate", "django.tasks.backends.immediate.ImmediateBackend"),
+        ("database", "django_tasks_db.DatabaseBackend"),
+    ],
+)
+def test_it_reads_the_task_backend_from_the_environment(value, backend):
+    result = run_django(SHOW_TASKS, **PRODUCTION, TASKS_BACKEND=value)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == backend
+
+
+def test_it_stops_start_up_on_an_unknown_task_backend():
+    result = run_django("", **PRODUCTION, TASKS_BACKEND="celery")
+
+    assert result.returncode != 0
+    assert "TASKS_BACKEND must be immediate or database" in result.stderr
