@@ -5,7 +5,6 @@ the file is kept in the media storage (imports/) with a random name only the upl
 knows, so the confirmation imports the very file previewed, for the unit it was previewed for.
 """
 
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied

@@ -369,7 +369,9 @@ TASKS = {
     "database": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}},
 }.get(TASKS_BACKEND)
 if TASKS is None:
-    raise ImproperlyConfigured(f"TASKS_BACKEND must be immediate or database, got {TASKS_BACKEND!r}.")
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be immediate or database, got {TASKS_BACKEND!r}."
+    )
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="").strip().upper() or "INFO"
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
