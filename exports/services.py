@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -41,3 +42,18 @@ def export_make(*, export_id: uuid.UUID | str) -> Export:
         export.finished_at = timezone.now()
         export.save(update_fields=["file", "status", "finished_at"])
     return export
+
+
+def exports_prune(*, older_than: timedelta) -> int:
+    """Delete prepared files asked for before `older_than` ago, rows and stored files; how many.
+
+    They hold personal data (Decree 13/2023): kept only as long as someone may still fetch them.
+    """
+    count = 0
+    stale = Export.objects.filter(requested_at__lt=timezone.now() - older_than)
+    for export in stale.iterator():
+        if export.file:
+            export.file.delete(save=False)
+        export.delete()
+        count += 1
+    return count

@@ -6,6 +6,7 @@ backend stores it for `manage.py db_worker`, which a PostgreSQL test runs for re
 """
 
 import datetime
+import io
 import os
 import subprocess
 import sys
@@ -246,3 +247,29 @@ def test_it_stops_start_up_on_an_unknown_task_backend():
 
     assert result.returncode != 0
     assert "TASKS_BACKEND must be immediate or database" in result.stderr
+
+
+def test_it_deletes_prepared_files_after_a_week(council_member, period, media_root):
+    from django.core.management import call_command
+
+    old = Export.objects.create(
+        kind=ExportKind.PERIOD_XLSX, subject="2019", requested_by=council_member
+    )
+    export_make(export_id=old.pk)
+    old.refresh_from_db()
+    Export.objects.filter(pk=old.pk).update(
+        requested_at=timezone.now() - datetime.timedelta(days=8)
+    )
+    recent = Export.objects.create(
+        kind=ExportKind.PERIOD_XLSX, subject="2019", requested_by=council_member
+    )
+    export_make(export_id=recent.pk)
+    output = io.StringIO()
+
+    call_command("prune_exports", "--days", "7", stdout=output)
+
+    assert output.getvalue().strip() == "Prepared files deleted: 1"
+    assert list(Export.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not (media_root / old.file.name).exists()
+    recent.refresh_from_db()
+    assert (media_root / recent.file.name).is_file()
