@@ -13,7 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import boto3
@@ -64,11 +65,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint(tmp_path_factory):
-    """A real S3 server on 127.0.0.1, for this module's tests."""
+@contextmanager
+def s3_server(log: Path) -> Iterator[str]:
+    """A real S3 server (moto's) on a free port of 127.0.0.1; its endpoint URL."""
     port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
     with log.open("w") as output:
         server = subprocess.Popen(
             [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
@@ -76,20 +76,27 @@ def s3_endpoint(tmp_path_factory):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):  # noqa: S310
-                break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                os.killpg(server.pid, signal.SIGKILL)
-                pytest.fail(f"moto_server did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-    yield url
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=10)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):  # noqa: S310
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(f"moto_server did not start:\n{log.read_text()}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(tmp_path_factory):
+    with s3_server(tmp_path_factory.mktemp("moto") / "moto.log") as url:
+        yield url
 
 
 @pytest.fixture
