@@ -24,17 +24,26 @@ def export_request(*, kind: ExportKind, subject: str, user) -> Export:
 
 
 def export_make(*, export_id: uuid.UUID | str) -> Export:
-    """Make the file of a pending export; a failure is recorded, never left pending."""
+    """Make the file of a pending export; a failure is recorded, never left pending.
+
+    The file is made outside any transaction (a large list takes minutes, and no lock may be
+    held that long); the outcome is then written under the row's lock, once.
+    """
     from exports.kinds import MAKERS
 
+    export = Export.objects.get(pk=export_id)
+    if export.status != ExportStatus.PENDING:  # made already (a task run twice)
+        return export
+    try:
+        filename, data = MAKERS[export.kind].build(export.subject)
+    except Exception:
+        logger.exception("Export %s (%s %s) failed", export.pk, export.kind, export.subject)
+        filename, data = None, None
     with transaction.atomic():
         export = Export.objects.select_for_update().get(pk=export_id)
-        if export.status != ExportStatus.PENDING:  # made already (a task run twice)
+        if export.status != ExportStatus.PENDING:
             return export
-        try:
-            filename, data = MAKERS[export.kind].build(export.subject)
-        except Exception:
-            logger.exception("Export %s (%s %s) failed", export.pk, export.kind, export.subject)
+        if data is None:
             export.status = ExportStatus.FAILED
         else:
             export.file.save(filename, ContentFile(data), save=False)

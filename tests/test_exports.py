@@ -273,3 +273,15 @@ def test_it_deletes_prepared_files_after_a_week(council_member, period, media_ro
     assert not (media_root / old.file.name).exists()
     recent.refresh_from_db()
     assert (media_root / recent.file.name).is_file()
+
+
+def test_it_makes_the_file_once_when_the_task_runs_twice(council_member, period, media_root):
+    export = Export.objects.create(
+        kind=ExportKind.PERIOD_XLSX, subject="2019", requested_by=council_member
+    )
+
+    first = export_make(export_id=export.pk)
+    second = export_make(export_id=export.pk)
+
+    assert second.file.name == first.file.name
+    assert len([path for path in (media_root / "exports").rglob("*") if path.is_file()]) == 1
