@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class ExportKind(models.TextChoices):
@@ -16,7 +15,7 @@ class ExportKind(models.TextChoices):
 class ExportStatus(models.TextChoices):
     PENDING = "pending", _("Being prepared")
     READY = "ready", _("Ready")
-    FAILED = "failed", pgettext_lazy("prepared file", "Failed")
+    FAILED = "failed", _("Could not be prepared")
 
 
 def export_file_name(export: "Export", filename: str) -> str:
