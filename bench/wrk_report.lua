@@ -38,9 +38,9 @@ function done(summary, latency, requests)
   io.write(string.format(
     'WRK_JSON {"requests": %d, "duration_us": %d, "non2xx": %d, "connect_errors": %d, '
       .. '"read_errors": %d, "write_errors": %d, "timeouts": %d, "p50_ms": %.1f, '
-      .. '"p90_ms": %.1f, "p99_ms": %.1f, "max_ms": %.1f, "mean_ms": %.1f}\n',
+      .. '"p90_ms": %.1f, "p95_ms": %.1f, "p99_ms": %.1f, "max_ms": %.1f, "mean_ms": %.1f}\n',
     summary.requests, summary.duration, bad, errors.connect, errors.read, errors.write,
     errors.timeout, latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000, latency.mean / 1000
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000, latency.mean / 1000
   ))
 end

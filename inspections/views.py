@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from exports.models import ExportKind
+from exports.services import export_request
 from inspections import selectors, services
 from inspections.forms import (
     ChecklistAnswerForm,
@@ -499,6 +501,17 @@ def unit_records(request):
     )
     page = _paginated_records(request, records)
     return render(request, "inspections/unit_records.html", {"page": page})
+
+
+@require_POST
+@role_required(*SEES_RECORDS)
+def record_pdf_request(request, pk):
+    """The minutes as PDF, prepared in the background and downloaded when ready."""
+    record = _get_record_for_user(request, pk)
+    if record.status == RecordStatus.DRAFT:
+        raise Http404
+    export = export_request(kind=ExportKind.MINUTES_PDF, subject=str(record.pk), user=request.user)
+    return redirect("exports:status", pk=export.pk)
 
 
 @role_required(*SEES_RECORDS)
