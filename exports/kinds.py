@@ -62,7 +62,7 @@ def _period_file(subject: str, extension: str) -> tuple[str, bytes]:
 
 MAKERS = {
     ExportKind.MINUTES_PDF: Maker(
-        PDF, (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD), _sees_record, _minutes
+        PDF, (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD, Role.COUNCIL), _sees_record, _minutes
     ),
     ExportKind.PERIOD_XLSX: Maker(
         XLSX,

@@ -44,6 +44,8 @@ from portal.access import role_required
 
 PAGE_SIZE = 50
 SEES_RECORDS = (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD)
+# The council opens the records its lists cite (inspections.selectors.records_for decides which).
+READS_RECORDS = (*SEES_RECORDS, Role.COUNCIL)
 
 
 # Object access: one helper per object, 404 when the user may not even know it exists.
@@ -283,7 +285,7 @@ def record_new(request, pk):
     return render(request, "inspections/record_form.html", {"form": form, "visit": visit})
 
 
-@role_required(*SEES_RECORDS)
+@role_required(*READS_RECORDS)
 def record_detail(request, pk):
     record = _get_record_for_user(request, pk)
     user = request.user
@@ -450,7 +452,7 @@ def appeal_decide(request, pk):
     )
 
 
-@role_required(*SEES_RECORDS)
+@role_required(*READS_RECORDS)
 def evidence_file(request, pk, variant):
     if variant not in ("original", "thumbnail"):
         raise Http404
@@ -504,7 +506,7 @@ def unit_records(request):
 
 
 @require_POST
-@role_required(*SEES_RECORDS)
+@role_required(*READS_RECORDS)
 def record_pdf_request(request, pk):
     """The minutes as PDF, prepared in the background and downloaded when ready."""
     record = _get_record_for_user(request, pk)
@@ -514,7 +516,7 @@ def record_pdf_request(request, pk):
     return redirect("exports:status", pk=export.pk)
 
 
-@role_required(*SEES_RECORDS)
+@role_required(*READS_RECORDS)
 def record_pdf(request, pk):
     from inspections.minutes import render_minutes
 
