@@ -1,0 +1,312 @@
+"""Every URL the portal serves, for every role: the expected answer, declared in one table.
+
+The URLs come from walking the resolver, so a new page that is not in the table fails the test
+until someone decides who may open it. The objects behind the URLs belong to unit B; the unit
+head of unit A looks at them from outside, the unit head of unit B from inside.
+"""
+
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from PIL import Image
+
+from emulation.models import Nomination, Period, RevocationCase, Title
+from inspections import services
+from inspections.report_services import report_submit
+from personnel.models import Posting, Role, Staff, StaffCategory
+from personnel.services import regulation_record
+from tests.conftest import SignedInClient, make_user
+
+# Columns of the table, in order.
+PERSONAS = (
+    "anonymous",
+    "outsider",  # signed in, no role
+    "inspector",  # lead of the round, author of the records
+    "other_inspector",  # an inspector of another team
+    "reviewer",
+    "council",
+    "head_a",  # unit head of unit A, looking at unit B's data
+    "head_b",  # unit head of unit B, looking at their own unit's data
+    "administrator",  # superuser, signed in with a code
+)
+
+# Answers: 200, 302 (a redirect elsewhere than the login page), login (302 to the login page
+# with ?next= the page asked for), 403 (the role may not), 404 (the object is not even admitted
+# to exist for this user), 405 (a GET on a view that takes only POST).
+# Columns: anonymous, outsider (signed in, no role), inspector (lead of the round, author of
+# the records), another team's inspector, reviewer, council member, unit head of A, unit head
+# of B, administrator.
+EXPECTED_TABLE = """
+# url name                          anon  none  insp  insp2 revw  cncl  headA headB admin
+# pages the public uses
+home                                200   200   200   200   200   200   200   200   200
+healthz                             200   200   200   200   200   200   200   200   200
+citizen_reports:submit              200   200   200   200   200   200   200   200   200
+citizen_reports:sent                302   302   302   302   302   302   302   302   302
+citizen_reports:lookup              200   200   200   200   200   200   200   200   200
+citizen_reports:track               200   200   200   200   200   200   200   200   200
+set_language                        302   302   302   302   302   302   302   302   302
+# signing in and out
+login                               200   302   302   302   302   302   302   302   302
+logout                              405   405   405   405   405   405   405   405   405
+password_change                     login 200   200   200   200   200   200   200   200
+password_change_done                login 200   200   200   200   200   200   200   200
+twofactor:login_code                login 302   302   302   302   302   302   302   302
+twofactor:enrol                     login 403   403   403   200   200   403   403   200
+# rounds and visits: the team, reviewers, administrators; a unit head once the visit started
+inspections:rounds                  login 403   200   200   200   403   403   403   200
+inspections:round_detail            login 403   200   404   200   403   404   200   200
+inspections:visit_start             405   405   405   405   405   405   405   405   405
+inspections:visit_detail            login 403   200   404   200   403   404   200   200
+inspections:visit_finish            405   405   405   405   405   405   405   405   405
+inspections:checklist               login 403   200   404   403   403   403   403   403
+inspections:roll_call               login 403   200   404   403   403   403   403   403
+inspections:record_new              login 403   200   404   403   403   403   403   403
+# violation records (a confirmed one; edit, photos and submit on a draft of the inspector's)
+inspections:record_detail           login 403   200   404   200   403   404   200   200
+inspections:record_edit             login 403   200   404   403   403   403   403   403
+inspections:record_correct          login 403   200   404   403   403   403   403   200
+inspections:record_photos           405   405   405   405   405   405   405   405   405
+inspections:record_submit           405   405   405   405   405   405   405   405   405
+inspections:record_confirm          405   405   405   405   405   405   405   405   405
+inspections:record_dismiss          405   405   405   405   405   405   405   405   405
+inspections:record_appeal           405   405   405   405   405   405   405   405   405
+inspections:appeal_decide           405   405   405   405   405   405   405   405   405
+inspections:record_pdf              login 403   200   404   200   403   404   200   200
+inspections:evidence                login 403   200   404   200   403   404   200   200
+inspections:review_queue            login 403   403   403   200   403   403   403   200
+inspections:unit_records            login 403   403   403   403   403   200   200   200
+# citizen reports, reviewers' side
+citizen_reports:list                login 403   403   403   200   403   403   403   200
+citizen_reports:detail              login 403   403   403   200   403   403   403   200
+citizen_reports:start_verification  login 403   403   403   405   403   403   403   405
+citizen_reports:close               login 403   403   403   405   403   403   403   405
+citizen_reports:confirm             login 403   403   403   405   403   403   403   405
+# units, staff, regulations: inspectors and reviewers all of them, a unit head their own
+personnel:units                     login 403   200   200   200   403   403   403   200
+personnel:unit_detail               login 403   200   200   200   403   403   200   200
+personnel:regulation_new            login 403   403   403   200   403   403   200   200
+personnel:regulation_document       login 403   200   200   200   403   404   200   200
+personnel:my_unit                   login 403   403   403   403   403   200   200   200
+personnel:staff_list                login 403   200   200   200   403   200   200   200
+personnel:staff_detail              login 403   200   200   200   403   404   200   200
+personnel:import                    login 403   403   403   200   403   403   403   200
+personnel:import_preview            login 403   403   403   302   403   403   403   302
+personnel:import_confirm            405   405   405   405   405   405   405   405   405
+personnel:import_cancel             405   405   405   405   405   405   405   405   405
+personnel:import_template           login 403   403   403   200   403   403   403   200
+# emulation periods: the council and reviewers; nominations: unit heads, their own unit
+emulation:periods                   login 403   403   403   200   200   403   403   200
+emulation:period                    login 403   403   403   200   200   403   403   200
+emulation:period_export             login 403   403   403   200   200   403   403   200
+emulation:period_export_pdf         login 403   403   403   200   200   403   403   200
+emulation:period_start_review       405   405   405   405   405   405   405   405   405
+emulation:period_approve            405   405   405   405   405   405   405   405   405
+emulation:revocation_resolve        405   405   405   405   405   405   405   405   405
+emulation:period_upload             login 403   403   403   405   403   403   403   405
+emulation:nominations               login 403   403   403   403   403   200   200   200
+emulation:nomination_upload         login 403   403   403   403   403   405   405   405
+emulation:nomination_import_preview login 403   403   403   302   403   302   302   302
+emulation:nomination_import_confirm 405   405   405   405   405   405   405   405   405
+emulation:nomination_import_cancel  405   405   405   405   405   405   405   405   405
+# the Interior Affairs dashboard
+reports:dashboard                   login 403   403   403   200   200   403   403   200
+reports:print                       login 403   403   403   200   200   403   403   200
+reports:export                      login 403   403   403   200   200   403   403   200
+# fmt: on
+"""
+LOGIN = "login"
+
+
+def _parse(table: str) -> dict[str, tuple]:
+    expected = {}
+    for line in table.strip().splitlines():
+        if line.startswith("#"):
+            continue
+        name, *cells = line.split()
+        assert len(cells) == len(PERSONAS), f"{name}: {len(cells)} answers for {len(PERSONAS)}"
+        expected[name] = tuple(cell if cell == LOGIN else int(cell) for cell in cells)
+    return expected
+
+
+EXPECTED = _parse(EXPECTED_TABLE)
+
+
+# The administration site is Django's own, admits superusers only (tests/test_access.py) and
+# has a page per model; static files are served by whitenoise, outside the resolver, and media
+# files by no URL at all (tests/test_inspections_evidence.py).
+EXCLUDED_NAMESPACES = {"admin"}
+
+
+def _walk(resolver: URLResolver, namespace: str = "", prefix: str = ""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in EXCLUDED_NAMESPACES:
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, inner, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            if entry.name is None:
+                yield f"<unnamed {prefix}{entry.pattern}>"
+            else:
+                yield f"{namespace}{entry.name}"
+
+
+def served_url_names() -> list[str]:
+    return sorted(set(_walk(get_resolver())))
+
+
+def test_it_declares_every_url_the_portal_serves():
+    served = set(served_url_names())
+
+    missing = sorted(served - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - served)
+
+    assert not missing, f"URL patterns missing from EXPECTED: {', '.join(missing)}"
+    assert not stale, f"EXPECTED names URL patterns the portal no longer serves: {stale}"
+    assert all(len(row) == len(PERSONAS) for row in EXPECTED.values())
+
+
+def _jpeg() -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 30)).save(out, format="JPEG")
+    return SimpleUploadedFile("anh.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+def _world(unit_a, unit_b, inspector, reviewer, council_member, unit_head, outsider, admin):
+    """The one data set-up: a round, a visit, records, evidence, a report… of unit B."""
+    other_inspector = make_user("other_inspector", role=Role.INSPECTOR)
+    head_b = make_user("head_b", role=Role.UNIT_HEAD, unit=unit_b)
+    person_b = Staff.objects.create(
+        code="B-0001", full_name="Lê Thị Bình", category=StaffCategory.CONG_CHUC
+    )
+    Posting.objects.create(staff=person_b, unit=unit_b)
+    today = timezone.localdate()
+    the_round = services.round_create(
+        code="DX-01", name="Kiểm tra đột xuất", kind="surprise", starts_on=today,
+        ends_on=today + datetime.timedelta(days=7), lead=inspector, members=[], units=[unit_b],
+    )  # fmt: skip
+    visit = services.visit_start(inspection_round=the_round, unit=unit_b, actor=inspector)
+    occurred_at = timezone.now() - datetime.timedelta(minutes=30)
+    record = services.record_create(
+        author=inspector, staff=person_b, unit=unit_b, visit=visit, type="no_badge",
+        occurred_at=occurred_at, description="Không đeo thẻ.", photos=[_jpeg()],
+    )  # fmt: skip
+    services.record_submit(record=record, actor=inspector)
+    services.record_confirm(record=record, reviewer=reviewer)
+    draft = services.record_create(
+        author=inspector, staff=person_b, unit=unit_b, visit=visit, type="no_badge",
+        occurred_at=occurred_at, description="Đi muộn.",
+    )  # fmt: skip
+    evidence = record.evidence.get()
+    regulation = regulation_record(
+        unit=unit_b, recorded_by=reviewer, kind="working_rules", action="issued",
+        title="Quy chế làm việc", signed_on=today,
+        document=SimpleUploadedFile("quy-che.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )  # fmt: skip
+    period = Period.objects.create(
+        code=str(today.year), name=f"Năm {today.year}",
+        starts_on=datetime.date(today.year, 1, 1), ends_on=datetime.date(today.year, 12, 31),
+    )  # fmt: skip
+    nomination = Nomination.objects.create(
+        period=period, staff=person_b, unit=unit_b, title=Title.objects.order_by("code").first()
+    )
+    case = RevocationCase.objects.create(
+        nomination=nomination, record=record, opened_at=timezone.now()
+    )
+    report = report_submit(
+        unit=unit_b, staff_hint="Bình", occurred_at=occurred_at, description="Vắng mặt.",
+        contact_name="Phạm Văn Dân", contact_phone="0912345678", sender_address="192.0.2.1",
+    )  # fmt: skip
+    users = {
+        "anonymous": None,
+        "outsider": outsider,
+        "inspector": inspector,
+        "other_inspector": other_inspector,
+        "reviewer": reviewer,
+        "council": council_member,
+        "head_a": unit_head,
+        "head_b": head_b,
+        "administrator": admin,
+    }
+    kwargs = {
+        "inspections:round_detail": {"pk": the_round.pk},
+        "inspections:visit_start": {"pk": the_round.pk},
+        "inspections:visit_detail": {"pk": visit.pk},
+        "inspections:visit_finish": {"pk": visit.pk},
+        "inspections:checklist": {"pk": visit.pk},
+        "inspections:roll_call": {"pk": visit.pk},
+        "inspections:record_new": {"pk": visit.pk},
+        "inspections:record_detail": {"pk": record.pk},
+        "inspections:record_edit": {"pk": draft.pk},
+        "inspections:record_correct": {"pk": record.pk},
+        "inspections:record_photos": {"pk": draft.pk},
+        "inspections:record_submit": {"pk": draft.pk},
+        "inspections:record_confirm": {"pk": record.pk},
+        "inspections:record_dismiss": {"pk": record.pk},
+        "inspections:record_appeal": {"pk": record.pk},
+        "inspections:appeal_decide": {"pk": record.pk},
+        "inspections:record_pdf": {"pk": record.pk},
+        "inspections:evidence": {"pk": evidence.pk, "variant": "original"},
+        "personnel:unit_detail": {"code": unit_b.code},
+        "personnel:regulation_new": {"code": unit_b.code},
+        "personnel:regulation_document": {"pk": regulation.pk},
+        "personnel:staff_detail": {"code": person_b.code},
+        "personnel:import_template": {"kind": "staff"},
+        "emulation:period": {"code": period.code},
+        "emulation:period_export": {"code": period.code},
+        "emulation:period_export_pdf": {"code": period.code},
+        "emulation:period_start_review": {"code": period.code},
+        "emulation:period_approve": {"code": period.code},
+        "emulation:period_upload": {"code": period.code},
+        "emulation:revocation_resolve": {"pk": case.pk},
+        "citizen_reports:track": {"code": report.tracking_code},
+        "citizen_reports:detail": {"pk": report.pk},
+        "citizen_reports:start_verification": {"pk": report.pk},
+        "citizen_reports:close": {"pk": report.pk},
+        "citizen_reports:confirm": {"pk": report.pk},
+        "reports:print": {"year": today.year},
+        "reports:export": {"year": today.year, "table": "summary", "fmt": "csv"},
+    }
+    return users, kwargs
+
+
+@pytest.fixture
+def world(
+    settings, tmp_path, unit_a, unit_b, inspector, reviewer, council_member, unit_head, outsider,
+    administrator,
+):  # fmt: skip
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return _world(
+        unit_a, unit_b, inspector, reviewer, council_member, unit_head, outsider, administrator
+    )
+
+
+def _answer(response, url: str):
+    response.close()  # a file served as a stream is closed here
+    if response.status_code == 302:
+        sent_to_login = response["Location"] == f"{reverse('login')}?next={url}"
+        return LOGIN if sent_to_login else 302
+    return response.status_code
+
+
+def test_it_answers_every_role_on_every_url_as_declared(world):
+    users, kwargs = world
+    failures = []
+    for name in served_url_names():
+        if name not in EXPECTED:
+            continue  # named by test_it_declares_every_url_the_portal_serves
+        url = reverse(name, kwargs=kwargs.get(name))
+        for persona, expected in zip(PERSONAS, EXPECTED[name], strict=True):
+            client = SignedInClient()
+            if users[persona] is not None:
+                client.force_login(users[persona])
+            got = _answer(client.get(url), url)
+            if got != expected:
+                failures.append(f"{name} ({url}) as {persona}: expected {expected}, got {got}")
+    assert not failures, "\n".join(failures)
