@@ -12,6 +12,7 @@ from personnel import selectors, services
 from personnel.forms import OnDateForm, RegulationForm, StaffFilterForm
 from personnel.models import Regulation, Role, Staff, Unit
 from portal.access import role_required
+from portal.services import personal_data_access_log
 from portal.uploads import document_type
 
 STAFF_PER_PAGE = 50
@@ -157,5 +158,6 @@ def staff_list(request):
 @role_required(Role.REVIEWER, Role.INSPECTOR, Role.UNIT_HEAD)
 def staff_detail(request, code):
     staff = _get_staff_for_user(request, code)
+    personal_data_access_log(request=request, staff_id=staff.pk)
     context = {"staff": staff, "postings": selectors.staff_postings(staff=staff)}
     return render(request, "personnel/staff_detail.html", context)
