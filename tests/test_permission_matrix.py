@@ -5,21 +5,12 @@ until someone decides who may open it. The objects behind the URLs belong to uni
 head of unit A looks at them from outside, the unit head of unit B from inside.
 """
 
-import datetime
-import io
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
-from PIL import Image
 
-from emulation.models import Nomination, Period, RevocationCase, Title
-from inspections import services
-from inspections.report_services import report_submit
-from personnel.models import Posting, Role, Staff, StaffCategory
-from personnel.services import regulation_record
-from tests.conftest import SignedInClient, make_user
+from tests.conftest import SignedInClient
+from tests.security_world import World, build_world
 
 # Columns of the table, in order.
 PERSONAS = (
@@ -125,7 +116,7 @@ LOGIN = "login"
 def _parse(table: str) -> dict[str, tuple]:
     expected = {}
     for line in table.strip().splitlines():
-        if line.startswith("#"):
+        if not line.strip() or line.startswith("#"):
             continue
         name, *cells = line.split()
         assert len(cells) == len(PERSONAS), f"{name}: {len(cells)} answers for {len(PERSONAS)}"
@@ -171,108 +162,47 @@ def test_it_declares_every_url_the_portal_serves():
     assert all(len(row) == len(PERSONAS) for row in EXPECTED.values())
 
 
-def _jpeg() -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (10, 120, 30)).save(out, format="JPEG")
-    return SimpleUploadedFile("anh.jpg", out.getvalue(), content_type="image/jpeg")
-
-
-def _world(unit_a, unit_b, inspector, reviewer, council_member, unit_head, outsider, admin):
-    """The one data set-up: a round, a visit, records, evidence, a report… of unit B."""
-    other_inspector = make_user("other_inspector", role=Role.INSPECTOR)
-    head_b = make_user("head_b", role=Role.UNIT_HEAD, unit=unit_b)
-    person_b = Staff.objects.create(
-        code="B-0001", full_name="Lê Thị Bình", category=StaffCategory.CONG_CHUC
-    )
-    Posting.objects.create(staff=person_b, unit=unit_b)
-    today = timezone.localdate()
-    the_round = services.round_create(
-        code="DX-01", name="Kiểm tra đột xuất", kind="surprise", starts_on=today,
-        ends_on=today + datetime.timedelta(days=7), lead=inspector, members=[], units=[unit_b],
-    )  # fmt: skip
-    visit = services.visit_start(inspection_round=the_round, unit=unit_b, actor=inspector)
-    occurred_at = timezone.now() - datetime.timedelta(minutes=30)
-    record = services.record_create(
-        author=inspector, staff=person_b, unit=unit_b, visit=visit, type="no_badge",
-        occurred_at=occurred_at, description="Không đeo thẻ.", photos=[_jpeg()],
-    )  # fmt: skip
-    services.record_submit(record=record, actor=inspector)
-    services.record_confirm(record=record, reviewer=reviewer)
-    draft = services.record_create(
-        author=inspector, staff=person_b, unit=unit_b, visit=visit, type="no_badge",
-        occurred_at=occurred_at, description="Đi muộn.",
-    )  # fmt: skip
-    evidence = record.evidence.get()
-    regulation = regulation_record(
-        unit=unit_b, recorded_by=reviewer, kind="working_rules", action="issued",
-        title="Quy chế làm việc", signed_on=today,
-        document=SimpleUploadedFile("quy-che.pdf", b"%PDF-1.4\n%%EOF\n"),
-    )  # fmt: skip
-    period = Period.objects.create(
-        code=str(today.year), name=f"Năm {today.year}",
-        starts_on=datetime.date(today.year, 1, 1), ends_on=datetime.date(today.year, 12, 31),
-    )  # fmt: skip
-    nomination = Nomination.objects.create(
-        period=period, staff=person_b, unit=unit_b, title=Title.objects.order_by("code").first()
-    )
-    case = RevocationCase.objects.create(
-        nomination=nomination, record=record, opened_at=timezone.now()
-    )
-    report = report_submit(
-        unit=unit_b, staff_hint="Bình", occurred_at=occurred_at, description="Vắng mặt.",
-        contact_name="Phạm Văn Dân", contact_phone="0912345678", sender_address="192.0.2.1",
-    )  # fmt: skip
-    users = {
-        "anonymous": None,
-        "outsider": outsider,
-        "inspector": inspector,
-        "other_inspector": other_inspector,
-        "reviewer": reviewer,
-        "council": council_member,
-        "head_a": unit_head,
-        "head_b": head_b,
-        "administrator": admin,
-    }
-    kwargs = {
-        "inspections:round_detail": {"pk": the_round.pk},
-        "inspections:visit_start": {"pk": the_round.pk},
-        "inspections:visit_detail": {"pk": visit.pk},
-        "inspections:visit_finish": {"pk": visit.pk},
-        "inspections:checklist": {"pk": visit.pk},
-        "inspections:roll_call": {"pk": visit.pk},
-        "inspections:record_new": {"pk": visit.pk},
-        "inspections:record_detail": {"pk": record.pk},
-        "inspections:record_edit": {"pk": draft.pk},
-        "inspections:record_correct": {"pk": record.pk},
-        "inspections:record_photos": {"pk": draft.pk},
-        "inspections:record_submit": {"pk": draft.pk},
-        "inspections:record_confirm": {"pk": record.pk},
-        "inspections:record_dismiss": {"pk": record.pk},
-        "inspections:record_appeal": {"pk": record.pk},
-        "inspections:appeal_decide": {"pk": record.pk},
-        "inspections:record_pdf": {"pk": record.pk},
-        "inspections:evidence": {"pk": evidence.pk, "variant": "original"},
-        "personnel:unit_detail": {"code": unit_b.code},
-        "personnel:regulation_new": {"code": unit_b.code},
-        "personnel:regulation_document": {"pk": regulation.pk},
-        "personnel:staff_detail": {"code": person_b.code},
+def url_kwargs(world: World) -> dict[str, dict]:
+    """What fills each URL's parameters: unit B's objects."""
+    return {
+        "inspections:round_detail": {"pk": world.the_round.pk},
+        "inspections:visit_start": {"pk": world.the_round.pk},
+        "inspections:visit_detail": {"pk": world.visit.pk},
+        "inspections:visit_finish": {"pk": world.visit.pk},
+        "inspections:checklist": {"pk": world.visit.pk},
+        "inspections:roll_call": {"pk": world.visit.pk},
+        "inspections:record_new": {"pk": world.visit.pk},
+        "inspections:record_detail": {"pk": world.record.pk},
+        "inspections:record_edit": {"pk": world.draft.pk},
+        "inspections:record_correct": {"pk": world.record.pk},
+        "inspections:record_photos": {"pk": world.draft.pk},
+        "inspections:record_submit": {"pk": world.draft.pk},
+        "inspections:record_confirm": {"pk": world.record.pk},
+        "inspections:record_dismiss": {"pk": world.record.pk},
+        "inspections:record_appeal": {"pk": world.record.pk},
+        "inspections:appeal_decide": {"pk": world.record.pk},
+        "inspections:record_pdf": {"pk": world.record.pk},
+        "inspections:evidence": {"pk": world.evidence.pk, "variant": "original"},
+        "personnel:unit_detail": {"code": world.visit.unit.code},
+        "personnel:regulation_new": {"code": world.visit.unit.code},
+        "personnel:regulation_document": {"pk": world.regulation.pk},
+        "personnel:staff_detail": {"code": world.person_b.code},
         "personnel:import_template": {"kind": "staff"},
-        "emulation:period": {"code": period.code},
-        "emulation:period_export": {"code": period.code},
-        "emulation:period_export_pdf": {"code": period.code},
-        "emulation:period_start_review": {"code": period.code},
-        "emulation:period_approve": {"code": period.code},
-        "emulation:period_upload": {"code": period.code},
-        "emulation:revocation_resolve": {"pk": case.pk},
-        "citizen_reports:track": {"code": report.tracking_code},
-        "citizen_reports:detail": {"pk": report.pk},
-        "citizen_reports:start_verification": {"pk": report.pk},
-        "citizen_reports:close": {"pk": report.pk},
-        "citizen_reports:confirm": {"pk": report.pk},
-        "reports:print": {"year": today.year},
-        "reports:export": {"year": today.year, "table": "summary", "fmt": "csv"},
+        "emulation:period": {"code": world.period.code},
+        "emulation:period_export": {"code": world.period.code},
+        "emulation:period_export_pdf": {"code": world.period.code},
+        "emulation:period_start_review": {"code": world.period.code},
+        "emulation:period_approve": {"code": world.period.code},
+        "emulation:period_upload": {"code": world.period.code},
+        "emulation:revocation_resolve": {"pk": world.case.pk},
+        "citizen_reports:track": {"code": world.report.tracking_code},
+        "citizen_reports:detail": {"pk": world.report.pk},
+        "citizen_reports:start_verification": {"pk": world.report.pk},
+        "citizen_reports:close": {"pk": world.report.pk},
+        "citizen_reports:confirm": {"pk": world.report.pk},
+        "reports:print": {"year": timezone.localdate().year},
+        "reports:export": {"year": timezone.localdate().year, "table": "summary", "fmt": "csv"},
     }
-    return users, kwargs
 
 
 @pytest.fixture
@@ -282,9 +212,11 @@ def world(
 ):  # fmt: skip
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
-    return _world(
-        unit_a, unit_b, inspector, reviewer, council_member, unit_head, outsider, administrator
-    )
+    return build_world(
+        unit_a=unit_a, unit_b=unit_b, inspector=inspector, reviewer=reviewer,
+        council_member=council_member, unit_head=unit_head, outsider=outsider,
+        administrator=administrator,
+    )  # fmt: skip
 
 
 def _answer(response, url: str):
@@ -296,17 +228,23 @@ def _answer(response, url: str):
 
 
 def test_it_answers_every_role_on_every_url_as_declared(world):
-    users, kwargs = world
+    kwargs = url_kwargs(world)
+    clients = {}
+    for persona, user in world.users.items():
+        clients[persona] = SignedInClient()
+        if user is not None:
+            clients[persona].force_login(user)
     failures = []
     for name in served_url_names():
         if name not in EXPECTED:
             continue  # named by test_it_declares_every_url_the_portal_serves
-        url = reverse(name, kwargs=kwargs.get(name))
+        try:
+            url = reverse(name, kwargs=kwargs.get(name))
+        except NoReverseMatch:
+            failures.append(f"{name}: give its parameters in url_kwargs()")
+            continue
         for persona, expected in zip(PERSONAS, EXPECTED[name], strict=True):
-            client = SignedInClient()
-            if users[persona] is not None:
-                client.force_login(users[persona])
-            got = _answer(client.get(url), url)
+            got = _answer(clients[persona].get(url), url)
             if got != expected:
                 failures.append(f"{name} ({url}) as {persona}: expected {expected}, got {got}")
     assert not failures, "\n".join(failures)
