@@ -248,3 +248,33 @@ def test_it_answers_every_role_on_every_url_as_declared(world):
             if got != expected:
                 failures.append(f"{name} ({url}) as {persona}: expected {expected}, got {got}")
     assert not failures, "\n".join(failures)
+
+
+# Uploads are exempt from the middleware's check so that an oversized body is refused before it
+# is read; the view checks the token itself right after (tests/test_import_web.py).
+CSRF_CHECKED_IN_THE_VIEW = {
+    "personnel:import",
+    "emulation:nomination_upload",
+    "emulation:period_upload",
+}
+
+
+def test_it_refuses_a_post_without_csrf_token_on_every_url(world):
+    kwargs = url_kwargs(world)
+    failures = []
+    for persona in ("anonymous", "head_b", "administrator"):
+        client = SignedInClient(enforce_csrf_checks=True)
+        if world.users[persona] is not None:
+            client.force_login(world.users[persona])
+        for name in EXPECTED:
+            url = reverse(name, kwargs=kwargs.get(name))
+            response = client.post(url, {"reason": "x"})
+            response.close()
+            answer = _answer(response, url)
+            if name in CSRF_CHECKED_IN_THE_VIEW:
+                # The role gate may refuse first: a 403 either way, or the login page.
+                if answer != (LOGIN if persona == "anonymous" else 403):
+                    failures.append(f"{name} as {persona}: {answer}")
+            elif answer != 403 or "Biểu mẫu đã hết hạn" not in response.content.decode():
+                failures.append(f"{name} as {persona}: {answer}, not the CSRF refusal")
+    assert not failures, "\n".join(failures)
