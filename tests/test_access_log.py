@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -59,7 +59,8 @@ def record(inspector, reviewer, person, unit_a):
 
 def _get(client, url, **extra):
     response = client.get(url, **extra)
-    response.close()
+    if response.streaming:
+        b"".join(response.streaming_content)  # the test client closes the file at the end
     return response
 
 
@@ -294,3 +295,24 @@ def test_it_exports_the_days_asked_for(logged, capsys):
 
     assert len(before) == 1  # the header alone
     assert len(today_by_reviewer) == 2
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE portal_personaldataaccess SET view = 'forged' WHERE id = %s",
+        "DELETE FROM portal_personaldataaccess WHERE id = %s",
+    ],
+)
+def test_it_refuses_updates_and_deletes_in_the_database(sql, logged):
+    before = list(logged.values())
+
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [logged[0].pk])
+
+    assert list(PersonalDataAccess.objects.order_by("pk").values()) == before
