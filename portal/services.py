@@ -1,5 +1,7 @@
 """Writes of the portal app."""
 
+import ipaddress
+
 from django.http import HttpRequest
 
 from portal.models import PersonalDataAccess
@@ -25,5 +27,14 @@ def personal_data_access_log(
         evidence_id=evidence_id,
         citizen_report_id=citizen_report_id,
         view=request.resolver_match.view_name if request.resolver_match else request.path[:100],
-        ip=client_ip(request) or None,
+        ip=_address(client_ip(request)),
     )
+
+
+def _address(text: str) -> str | None:
+    """The client's address if it is one: PostgreSQL's inet column refuses anything else, and a
+    page must not fail because a proxy sent something odd."""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None

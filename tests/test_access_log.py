@@ -167,6 +167,20 @@ def test_it_takes_the_address_from_the_proxy_when_told_to(client, reviewer, reco
     assert PersonalDataAccess.objects.get().ip == "198.51.100.4"
 
 
+def test_it_keeps_no_address_rather_than_fail_on_an_odd_one(client, reviewer, record, settings):
+    settings.TRUST_X_FORWARDED_FOR = True
+    client.force_login(reviewer)
+
+    response = _get(
+        client,
+        reverse("inspections:record_detail", args=[record.pk]),
+        HTTP_X_FORWARDED_FOR="unknown",
+    )
+
+    assert response.status_code == 200
+    assert PersonalDataAccess.objects.get().ip is None
+
+
 @pytest.mark.parametrize("persona", ["anonymous", "council_member", "other_head", "stranger"])
 @pytest.mark.parametrize("page", ["record_detail", "record_pdf", "evidence", "staff_detail"])
 def test_it_logs_nothing_when_the_view_is_refused(client, request, persona, page, record, unit_b):
