@@ -118,7 +118,7 @@ def test_it_restores_a_backup_into_an_empty_database_with_the_same_records_files
         assert len(files_under(tmp_path / "restored-media")) == 8
         audit = manage("verify_audit", env=target)
         assert audit.returncode == 0, audit.stdout + audit.stderr
-        assert "10 entries checked" in audit.stdout
+        assert audit.stdout == "Nhật ký nguyên vẹn: đã kiểm tra 10 mục.\n"
         # The database's guard of the audit trail came back with the schema.
         with (
             psycopg.connect(dbname=restored, **server_address()) as connection,
