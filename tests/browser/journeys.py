@@ -326,3 +326,14 @@ def check_page(page, language: str, *, width: int | None = None):
 def require_axe():
     if not AXE.exists():
         pytest.skip("needs axe-core in node_modules/ (`npm ci`; make test runs it)")
+
+
+def prepared_file_link(page, button_text: str):
+    """Ask for a file prepared in the background (a button that posts), wait on the "being
+    prepared" page until its download link shows, and return that link."""
+    page.click(f"main button:has-text('{button_text}')")
+    page.wait_for_url(re.compile(r"/exports/[0-9a-f-]+/$"))
+    link = page.locator("main a[href$='/download/']")
+    # The page looks again by itself every few seconds while the worker prepares the file.
+    link.wait_for(timeout=30_000)
+    return link

@@ -25,6 +25,7 @@ from tests.browser.journeys import (
     loaded_width,
     log_in,
     messages_of,
+    prepared_file_link,
     submitted_record,
     t,
     tn,
@@ -111,7 +112,7 @@ def test_it_takes_the_reviewer_through_the_queue_a_citizen_report_and_the_figure
     assert ViolationRecord.objects.get(pk=record.pk).status == RecordStatus.CONFIRMED
 
     # The minutes as PDF, with the record's number in its text.
-    pdf_link = desktop.locator("main a", has_text=t(language, "Minutes (PDF)"))
+    pdf_link = prepared_file_link(desktop, t(language, "Minutes (PDF)"))
     pdf = desktop.request.get(pdf_link.get_attribute("href"))
     assert pdf.status == 200
     assert pdf.headers["content-type"] == "application/pdf"
