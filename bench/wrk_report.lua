@@ -1,5 +1,6 @@
--- For bench/load.py: spread the requests over the signed-in sessions listed in the file
--- given after `--`, count the answers that are not 2xx, and print one JSON line at the end.
+-- For bench/load.py and bench/suite.py: spread the requests over the signed-in sessions listed
+-- in the file given after `--`, wait the think time given next (ms, default 0) between an
+-- answer and the next request, count the answers that are not 2xx, and print one JSON line.
 local threads = {}
 local thread_count = 0
 
@@ -16,6 +17,11 @@ function init(args)
   end
   counter = offset * 7919
   non2xx = 0
+  think_ms = tonumber(args[2] or "0")
+end
+
+function delay()
+  return think_ms
 end
 
 function request()
@@ -38,9 +44,9 @@ function done(summary, latency, requests)
   io.write(string.format(
     'WRK_JSON {"requests": %d, "duration_us": %d, "non2xx": %d, "connect_errors": %d, '
       .. '"read_errors": %d, "write_errors": %d, "timeouts": %d, "p50_ms": %.1f, '
-      .. '"p90_ms": %.1f, "p99_ms": %.1f, "max_ms": %.1f, "mean_ms": %.1f}\n',
+      .. '"p90_ms": %.1f, "p95_ms": %.1f, "p99_ms": %.1f, "max_ms": %.1f, "mean_ms": %.1f}\n',
     summary.requests, summary.duration, bad, errors.connect, errors.read, errors.write,
     errors.timeout, latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000, latency.mean / 1000
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000, latency.mean / 1000
   ))
 end
