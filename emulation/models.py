@@ -159,6 +159,32 @@ class Verdict(models.Model):
         return f"{self.nomination_id}: {self.status}"
 
 
+class VerdictTally(models.Model):
+    """How many of a period's nominations from one unit for one title are eligible, excluded
+    and pending. The rule service keeps it in step with the verdicts, so that the council's
+    list reads its counts from a few rows instead of counting the whole period on every page.
+    """
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    title = models.ForeignKey(Title, on_delete=models.CASCADE, related_name="+")
+    eligible = models.PositiveIntegerField(default=0)
+    excluded = models.PositiveIntegerField(default=0)
+    pending = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("verdict count")
+        verbose_name_plural = _("verdict counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "unit", "title"], name="verdict_tally_once_per_group"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period_id}/{self.unit_id}/{self.title_id}"
+
+
 class ReasonRule(models.TextChoices):
     CONFIRMED_VIOLATION = "confirmed_violation_in_period", _("Confirmed violation in the period")
     REVIEW_OPEN = "review_open", _("Violation record awaiting review")

@@ -3,7 +3,8 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from emulation.models import (
     LOCAL_ZONE,
@@ -14,6 +15,7 @@ from emulation.models import (
     Title,
     VerdictReason,
     VerdictStatus,
+    VerdictTally,
 )
 from personnel.models import Unit
 
@@ -59,11 +61,28 @@ def nomination_list(
     )
 
 
-def verdict_counts(*, nominations: QuerySet[Nomination]) -> dict[str, int]:
-    """Eligible, excluded and pending, in one aggregate query."""
-    return nominations.order_by().aggregate(
-        **{status: Count("pk", filter=Q(verdict__status=status)) for status in VerdictStatus.values}
+def verdict_counts(
+    *, period: Period, unit: Unit | None = None, title: Title | None = None
+) -> dict[str, int]:
+    """Eligible, excluded and pending among the period's nominations (from one unit, for one
+    title), in one query over the counts the rule service keeps: a few rows per unit, however
+    many nominations the period holds.
+    """
+    tallies = VerdictTally.objects.filter(period=period)
+    if unit is not None:
+        tallies = tallies.filter(unit=unit)
+    if title is not None:
+        tallies = tallies.filter(title=title)
+    return tallies.aggregate(
+        **{status: Coalesce(Sum(status), 0) for status in VerdictStatus.values}
     )
+
+
+def nominating_units(*, period: Period) -> QuerySet[Unit]:
+    """The units that nominated anyone in the period, by code (probes of the counts' rows)."""
+    return Unit.objects.filter(
+        Exists(VerdictTally.objects.filter(period=period, unit=OuterRef("pk")))
+    ).order_by("code")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ revocation case instead (Law 06/2022/QH15, chapter VII).
 import datetime
 
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +32,7 @@ from emulation.models import (
     Verdict,
     VerdictReason,
     VerdictStatus,
+    VerdictTally,
 )
 from inspections.models import RecordStatus, ViolationRecord
 from personnel.models import Staff, Unit, User
@@ -93,28 +94,46 @@ def _status_of_nomination(*, start: datetime.datetime, end: datetime.datetime) -
     )
 
 
-def _insert_select(model: type[models.Model], fields: list[str], rows: QuerySet) -> None:
+def _insert_select(
+    model: type[models.Model],
+    fields: list[str],
+    rows: QuerySet,
+    *,
+    replace_on: list[str] | None = None,
+) -> None:
     """INSERT INTO model (fields) SELECT …: one statement whatever the number of rows.
 
     `rows` is a values() queryset whose columns come in the order of `fields`; the ORM
-    compiles it (and adapts its parameters) for the database in use.
+    compiles it (and adapts its parameters) for the database in use. With `replace_on`, a row
+    that collides on those unique fields has its other fields overwritten (ON CONFLICT … DO
+    UPDATE, which PostgreSQL and SQLite both speak).
     """
     select_sql, params = rows.order_by().query.sql_with_params()
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {select_sql}",
-            params,
+
+    def column(name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(column(name) for name in fields)}) {select_sql}"
+    )
+    if replace_on:
+        updates = ", ".join(
+            f"{column(name)} = excluded.{column(name)}" for name in fields if name not in replace_on
         )
+        keys = ", ".join(column(name) for name in replace_on)
+        sql += f" ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _evaluate(*, period: Period, only: dict | None = None) -> None:
     """Bring the verdicts and reasons of `period`'s nominations (those matching the lookups
     `only`, e.g. {"staff": staff}) up to date.
 
-    Six statements: update changed verdicts (one per status), insert missing ones, delete
-    reasons that no longer decide, insert new deciding reasons.
+    Eight statements at most: update changed verdicts (one per status), insert missing ones,
+    delete reasons that no longer decide, insert new deciding reasons, recount the verdicts.
     """
     start, end = period.window()
     now = timezone.now()
@@ -189,6 +208,32 @@ def _evaluate(*, period: Period, only: dict | None = None) -> None:
         )
     )
     _insert_select(VerdictReason, ["verdict", "record", "rule"], new_reasons)
+    _recount(period=period, only=only)
+
+
+def _recount(*, period: Period, only: dict | None = None) -> None:
+    """Bring the council list's counts (VerdictTally) in step with the verdicts.
+
+    A whole-period evaluation counts the period afresh (it has just read all of it anyway);
+    an incremental one recounts only the units of the nominations it evaluated, through the
+    (unit, period) index: one or two statements either way.
+    """
+    nominations = Nomination.objects.filter(period=period)
+    if only:
+        nominations = nominations.filter(
+            unit__in=Nomination.objects.filter(period=period, **only).values("unit")
+        )
+    else:
+        VerdictTally.objects.filter(period=period).delete()
+    counts = nominations.values("period", "unit", "title").annotate(
+        **{status: Count("pk", filter=Q(verdict__status=status)) for status in VerdictStatus.values}
+    )
+    _insert_select(
+        VerdictTally,
+        ["period", "unit", "title", *VerdictStatus.values],
+        counts,
+        replace_on=["period", "unit", "title"],
+    )
 
 
 def _open_revocation_cases(*, period: Period, only: dict | None = None) -> None:
@@ -245,7 +290,7 @@ def _evaluate_in(*, period: Period, only: dict | None = None) -> None:
 def evaluate_period(*, period: Period) -> None:
     """Evaluate every nomination of `period` in a fixed number of statements.
 
-    Queries: lock the period row; then six statements (or one for an approved period).
+    Queries: lock the period row; then eight statements (or one for an approved period).
     """
     period = Period.objects.select_for_update().get(pk=period.pk)
     _evaluate_in(period=period)
@@ -256,8 +301,10 @@ def evaluate_period(*, period: Period) -> None:
 # decide, upsert the deciding ones, and name the approved periods (they keep their verdicts
 # and may open revocation cases). The statements of a WITH all see the table as it was before
 # it, so the verdicts are read back from the upsert's RETURNING beside those left unchanged.
-# Same rule as _status_of_nomination and _evaluate, which tests/test_emulation_property.py
-# checks against each other and a plain reference.
+# A second statement, sent with the first in one round trip (psycopg's client-side binding
+# cursor takes several), recounts the council list's counts of the person's units as _recount
+# does: it must see the verdicts the first one wrote. Same rule as _status_of_nomination,
+# _evaluate and _recount, which tests/test_emulation_property.py checks against a reference.
 PERSON_STATEMENT = """
 WITH periods AS (
     SELECT p.id, p.status,
@@ -319,7 +366,21 @@ WITH periods AS (
         WHERE emulation_verdictreason.rule <> EXCLUDED.rule
     RETURNING id
 )
-SELECT id FROM periods WHERE status = %(approved)s
+SELECT id FROM periods WHERE status = %(approved)s;
+
+INSERT INTO emulation_verdicttally (period_id, unit_id, title_id, eligible, excluded, pending)
+SELECT n.period_id, n.unit_id, n.title_id,
+       count(*) FILTER (WHERE v.status = %(eligible)s),
+       count(*) FILTER (WHERE v.status = %(excluded)s),
+       count(*) FILTER (WHERE v.status = %(pending)s)
+FROM emulation_nomination n LEFT JOIN emulation_verdict v ON v.nomination_id = n.id
+WHERE (n.period_id, n.unit_id) IN (
+    SELECT m.period_id, m.unit_id
+    FROM emulation_nomination m JOIN emulation_period p ON p.id = m.period_id
+    WHERE m.staff_id = %(staff)s AND p.status <> %(approved)s)
+GROUP BY n.period_id, n.unit_id, n.title_id
+ON CONFLICT (period_id, unit_id, title_id) DO UPDATE
+    SET eligible = EXCLUDED.eligible, excluded = EXCLUDED.excluded, pending = EXCLUDED.pending
 """
 
 
@@ -331,8 +392,8 @@ def evaluate_person(*, staff: Staff) -> None:
     record counts (confirmed, dismissed, overturned). Periods still open get fresh verdicts;
     approved ones keep theirs and may open revocation cases.
 
-    Queries on PostgreSQL: one statement (PERSON_STATEMENT), and one more per approved period
-    the person is nominated in. Elsewhere: lock the periods, then six per period.
+    Queries on PostgreSQL: one round trip (PERSON_STATEMENT), and one more per approved period
+    the person is nominated in. Elsewhere: lock the periods, then up to eight per period.
     """
     if connection.vendor != "postgresql":
         periods = Period.objects.select_for_update().filter(

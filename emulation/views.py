@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from emulation import selectors, services
@@ -26,11 +27,13 @@ from emulation.models import (
     TitleKind,
     VerdictStatus,
 )
-from personnel.models import Role, Unit
+from personnel.models import Role
 from personnel.selectors import staff_posted_to
 from portal.access import role_required
 
 READERS = (Role.COUNCIL, Role.REVIEWER)
+UNIT_CHOICES_SHOWN = 200
+UNIT_NOT_NOMINATING = gettext_lazy("No unit with this code nominated anyone in this period.")
 # Where the unit head's uploaded list waits for its confirmation (emulation/import_views.py).
 UPLOAD_SESSION_KEY = "nomination_import"
 
@@ -61,15 +64,21 @@ def _choice(queryset, code: str):
 @role_required(*READERS)
 def period_detail(request, code):
     period = _get_period_for_user(request, code)
-    units = Unit.objects.filter(nominations__period=period).distinct().order_by("code")
+    nominating_units = selectors.nominating_units(period=period)
+    # A national period has thousands of units: past a screenful the filter takes a typed code.
+    units = list(nominating_units[: UNIT_CHOICES_SHOWN + 1])
+    if len(units) > UNIT_CHOICES_SHOWN:
+        units = None
     titles = Title.objects.order_by("code")
-    unit = _choice(units, request.GET.get("unit", ""))
+    unit_code = request.GET.get("unit", "").strip()
+    unit = _choice(nominating_units, unit_code)
+    unit_error = UNIT_NOT_NOMINATING if unit_code and unit is None else ""
     title = _choice(titles, request.GET.get("title", ""))
     status = request.GET.get("status", "")
     if status not in VerdictStatus.values:
         status = ""
     filtered = selectors.nomination_list(period=period, unit=unit, title=title)
-    counts = selectors.verdict_counts(nominations=filtered)
+    counts = selectors.verdict_counts(period=period, unit=unit, title=title)
     try:
         after = int(request.GET["after"]) if request.GET.get("after") else None
     except ValueError:
@@ -88,6 +97,8 @@ def period_detail(request, code):
             "page": page,
             "rows": [(row, selectors.deciding_records(row)) for row in page.rows],
             "units": units,
+            "unit_code": unit_code,
+            "unit_error": unit_error,
             "titles": titles,
             "statuses": VerdictStatus.choices,
             "selected": {"unit": unit, "title": title, "status": status},

@@ -15,7 +15,8 @@ from emulation.services import (
     period_approve,
     period_start_review,
 )
-from inspections.models import RecordStatus
+from inspections.models import RecordStatus, ViolationRecord
+from inspections.services import record_confirm
 from personnel.models import Staff, StaffCategory
 from tests.emulation_factories import local, make_period, make_record, make_staff
 
@@ -87,6 +88,41 @@ def test_it_filters_by_unit_title_and_verdict(client, period_2019, reviewer, que
     response = client.get(reverse("emulation:period", args=["2019"]), query)
 
     assert [row.staff.code for row in response.context["page"].rows] == codes
+
+
+def test_it_keeps_the_counts_in_step_with_each_review(client, period_2019, reviewer):
+    pending = ViolationRecord.objects.get(number="BB-02")
+    record_confirm(record=pending, reviewer=reviewer)
+    client.force_login(reviewer)
+    url = reverse("emulation:period", args=["2019"])
+
+    everyone = client.get(url).context["counts"]
+    unit_b_only = client.get(url, {"unit": "X-B"}).context["counts"]
+    other_title = client.get(url, {"title": "chien_si_thi_dua_co_so"}).context["counts"]
+
+    assert everyone == {"eligible": 2, "excluded": 2, "pending": 0}
+    assert unit_b_only == {"eligible": 1, "excluded": 0, "pending": 0}
+    assert other_title == {"eligible": 0, "excluded": 0, "pending": 0}
+
+
+def test_it_takes_a_typed_unit_code_when_too_many_units_to_list(
+    client, period_2019, reviewer, monkeypatch
+):
+    monkeypatch.setattr("emulation.views.UNIT_CHOICES_SHOWN", 1)
+    client.force_login(reviewer)
+    url = reverse("emulation:period", args=["2019"])
+
+    typed = client.get(url, {"unit": " X-B "})
+    unknown = client.get(url, {"unit": "KHONG-CO"})
+
+    html = typed.content.decode()
+    assert '<select id="filter-unit"' not in html
+    assert 'name="unit" value="X-B"' in html
+    assert "Nhập mã đơn vị" in html
+    assert [row.staff.code for row in typed.context["page"].rows] == ["S004"]
+    assert typed.context["counts"] == {"eligible": 1, "excluded": 0, "pending": 0}
+    assert "Không có đơn vị nào có mã này đề nghị khen thưởng trong kỳ" in unknown.content.decode()
+    assert len(unknown.context["page"].rows) == 4
 
 
 def test_it_shows_reviewers_no_action(client, period_2019, reviewer):

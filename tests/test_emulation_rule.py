@@ -285,10 +285,10 @@ def test_it_evaluates_a_period_in_a_fixed_number_of_queries(
 ):
     period = build_period_with(count, unit_a)
 
-    # 1 savepoint, 2 lock the period, 3 insert the missing verdicts, 4-6 update the verdicts
-    # that became excluded, pending, eligible, 7 delete reasons that no longer decide,
-    # 8 insert new reasons, 9 release the savepoint.
-    with django_assert_num_queries(9):
+    # 1 savepoint, 2 lock the period, 3-5 update the verdicts that became excluded, pending,
+    # eligible, 6 insert the missing verdicts, 7 delete reasons that no longer decide,
+    # 8 insert new reasons, 9 delete the period's counts, 10 count them again, 11 release.
+    with django_assert_num_queries(11):
         evaluate_period(period=period)
 
     assert Verdict.objects.filter(nomination__period=period).count() == count
