@@ -936,7 +936,7 @@ def secrets_suffix() -> str:
     return f"{time.time_ns():x}"
 
 
-def _start_gunicorn(stack: ExitStack, workers: int) -> tuple[str, object]:
+def _start_gunicorn(stack: ExitStack, workers: int) -> tuple[str, object, int]:
     port = _free_port()
     log = stack.enter_context(tempfile.TemporaryFile("w+", prefix="kc-gunicorn-"))  # noqa: SIM115
     server = subprocess.Popen(  # noqa: S603
@@ -972,7 +972,7 @@ def _start_gunicorn(stack: ExitStack, workers: int) -> tuple[str, object]:
     while True:
         try:
             with urllib.request.urlopen(f"{base_url}/healthz", timeout=2):  # noqa: S310
-                return base_url, log
+                return base_url, log, server.pid
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
                 log.seek(0)
@@ -1011,6 +1011,17 @@ def _wrk(wrk: str, url: str, cookies: Path, *, seconds: int, think_ms: int) -> d
     return figures
 
 
+def _workers_cpu_seconds(master: int) -> float:
+    """The CPU time (user and system) the gunicorn workers have used so far: with the
+    requests served, the cost of a request whatever else the machine is doing. PostgreSQL's
+    own processes are not counted."""
+    ticks = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _http_result(name: str, page: dict, bare: dict) -> dict:
     result = _result(
         name, page["p95_ms"] / 1000, "bare_view_healthz", bare["p95_ms"] / 1000, page["errors"] == 0
@@ -1025,6 +1036,8 @@ def _http_result(name: str, page: dict, bare: dict) -> dict:
         baseline_p95_ms=bare["p95_ms"],
         baseline_requests_per_second=round(bare["rps"], 1),
         baseline_errors=bare["errors"],
+        cpu_ms_per_request=page["cpu_ms"],
+        baseline_cpu_ms_per_request=bare["cpu_ms"],
     )
     return result
 
@@ -1052,7 +1065,7 @@ def case_http(period: Period, *, seconds: int, think_ms: int, workers: int) -> l
     }
     results = []
     with ExitStack() as stack:
-        base_url, log = _start_gunicorn(stack, workers)
+        base_url, log, master = _start_gunicorn(stack, workers)
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kc-wrk-")))
         for name, (user, path) in pages.items():
             cookies = folder / f"{name}.txt"
@@ -1072,9 +1085,12 @@ def case_http(period: Period, *, seconds: int, think_ms: int, workers: int) -> l
             figures = {}
             for order, address in enumerate((path, "/healthz")):
                 _drain(base_url, workers)
+                cpu_before = _workers_cpu_seconds(master)
                 figures[order] = _wrk(
                     wrk, f"{base_url}{address}", cookies, seconds=seconds, think_ms=think_ms
                 )
+                cpu = _workers_cpu_seconds(master) - cpu_before
+                figures[order]["cpu_ms"] = round(1000 * cpu / max(figures[order]["requests"], 1), 1)
             results.append(_http_result(name, figures[0], figures[1]))
     return results
 
@@ -1128,8 +1144,10 @@ def _time(seconds: float) -> str:
 def _notes(result: dict) -> str:
     if "requests_per_second" in result:
         return (
-            f"p95; {result['requests_per_second']:,.0f} req/s, {result['errors']} errors "
-            f"(bare: {result['baseline_requests_per_second']:,.0f} req/s)"
+            f"p95; {result['requests_per_second']:,.0f} req/s, {result['errors']} errors, "
+            f"{result['cpu_ms_per_request']:,.1f} ms CPU a request "
+            f"(bare: {result['baseline_requests_per_second']:,.0f} req/s, "
+            f"{result['baseline_cpu_ms_per_request']:,.1f} ms CPU)"
         )
     if "command_peak_rss_bytes" in result:
         peak = result["command_peak_rss_bytes"] / 2**20

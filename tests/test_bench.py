@@ -38,6 +38,8 @@ EXTRA_KEYS = {
             "baseline_p95_ms",
             "baseline_requests_per_second",
             "baseline_errors",
+            "cpu_ms_per_request",
+            "baseline_cpu_ms_per_request",
         }
         for name in ("http_inspector", "http_council")
     },
@@ -72,6 +74,7 @@ def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(tmp_p
     assert by_name["export_csv"]["command_peak_rss_bytes"] > 0
     assert by_name["http_council"]["requests"] > 0
     assert by_name["http_inspector"]["errors"] == 0
+    assert by_name["http_inspector"]["cpu_ms_per_request"] > 0
 
 
 def test_it_names_a_scratch_database_next_to_the_configured_one():
