@@ -65,6 +65,7 @@ class Scale:
     staff: int
     repeats: int
     import_rows: int = 100_000
+    http_clients: int = 50
 
     # National: 1,700,000 nominations, 1,000,000 records over ten years, 100,000 of them
     # confirmed in the period, for 2,000,000 staff; smaller scales keep the same proportions.
@@ -82,7 +83,7 @@ class Scale:
 
 
 SCALES = {
-    "tiny": Scale("tiny", units=5, staff=50, repeats=1, import_rows=100),
+    "tiny": Scale("tiny", units=5, staff=50, repeats=1, import_rows=100, http_clients=4),
     "city": Scale("city", units=50, staff=3_000, repeats=7),
     "province": Scale("province", units=1_500, staff=50_000, repeats=5),
     "national": Scale("national", units=30_000, staff=2_000_000, repeats=3),
@@ -851,7 +852,6 @@ def case_import_staff(scale: Scale, repeats: int) -> dict:
 
 # --- http_inspector / http_council -------------------------------------------------------------
 
-HTTP_CLIENTS = 50
 WRK_SCRIPT = PROJECT_DIR / "bench" / "wrk_report.lua"
 
 
@@ -980,12 +980,12 @@ def _start_gunicorn(stack: ExitStack, workers: int) -> tuple[str, object, int]:
             time.sleep(0.3)
 
 
-def _wrk(wrk: str, url: str, cookies: Path, *, seconds: int, think_ms: int) -> dict:
+def _wrk(wrk: str, url: str, cookies: Path, *, clients: int, seconds: int, think_ms: int) -> dict:
     result = subprocess.run(  # noqa: S603
         [
             wrk,
             "-t2",
-            f"-c{HTTP_CLIENTS}",
+            f"-c{clients}",
             f"-d{seconds}s",
             "--timeout",
             "10s",
@@ -1042,21 +1042,17 @@ def _http_result(name: str, page: dict, bare: dict) -> dict:
     return result
 
 
-def case_http(period: Period, *, seconds: int, think_ms: int, workers: int) -> list[dict]:
-    """50 signed-in clients for `seconds` against gunicorn on 127.0.0.1, on the inspector's
-    new-record page and the council's list, each beside /healthz on the same server with the
-    same sessions (a view that reads the session and the user, and runs SELECT 1).
+def case_http(
+    period: Period, *, clients: int, seconds: int, think_ms: int, workers: int
+) -> list[dict]:
+    """`clients` signed-in clients (50; 4 at the tiny scale) for `seconds` against gunicorn on
+    127.0.0.1, on the inspector's new-record page and the council's list, each beside /healthz
+    on the same server with the same sessions (a view that reads the session and the user, and
+    runs SELECT 1).
 
     Each client waits `think_ms` between an answer and its next request (0: as fast as it can)."""
     wrk = need_wrk()
-    # In a child: the server's own settings (the manifest storage), whatever this process has.
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=PROJECT_DIR,
-        env=child_environment(),
-        check=True,
-        timeout=600,
-    )
+    _collect_static()
     inspector, visit = _inspector_visit()
     council = _user("bench-council", Role.COUNCIL)
     pages = {
@@ -1069,7 +1065,7 @@ def case_http(period: Period, *, seconds: int, think_ms: int, workers: int) -> l
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kc-wrk-")))
         for name, (user, path) in pages.items():
             cookies = folder / f"{name}.txt"
-            cookies.write_text("\n".join(_sessions(user, HTTP_CLIENTS)) + "\n")
+            cookies.write_text("\n".join(_sessions(user, clients)) + "\n")
             for address in (path, "/healthz"):  # each page answers, and warms up the workers
                 first_client = cookies.read_text().split()[0]
                 url = f"{base_url}{address}"
@@ -1087,7 +1083,12 @@ def case_http(period: Period, *, seconds: int, think_ms: int, workers: int) -> l
                 _drain(base_url, workers)
                 cpu_before = _workers_cpu_seconds(master)
                 figures[order] = _wrk(
-                    wrk, f"{base_url}{address}", cookies, seconds=seconds, think_ms=think_ms
+                    wrk,
+                    f"{base_url}{address}",
+                    cookies,
+                    clients=clients,
+                    seconds=seconds,
+                    think_ms=think_ms,
                 )
                 cpu = _workers_cpu_seconds(master) - cpu_before
                 figures[order]["cpu_ms"] = round(1000 * cpu / max(figures[order]["requests"], 1), 1)
@@ -1129,7 +1130,13 @@ def _measure(scale, period, http_seconds, think_ms, workers) -> list[dict]:
     run("import_staff_xlsx", lambda: case_import_staff(scale, min(scale.repeats, 3)))
     run(
         "http",
-        lambda: case_http(period, seconds=http_seconds, think_ms=think_ms, workers=workers),
+        lambda: case_http(
+            period,
+            clients=scale.http_clients,
+            seconds=http_seconds,
+            think_ms=think_ms,
+            workers=workers,
+        ),
     )
     return results
 
