@@ -654,10 +654,26 @@ def child_environment() -> dict[str, str]:
     }
 
 
+def _peak_rss(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM), in bytes; 0 once it has exited."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def command_peak_rss(period: Period) -> tuple[int, str]:
     """The peak resident memory (bytes) of a fresh `manage.py eligibility --format csv` that
-    prints the whole period, and the SHA-256 of what it printed. Not timed."""
-    digest = hashlib.sha256()
+    prints the whole period, and the SHA-256 of what it printed. Not timed.
+
+    Read from /proc while the command writes (VmHWM only grows, and the command is alive until
+    its last line is read), not from wait4's ru_maxrss: that one keeps the high-water mark of
+    the fork of this process from before the exec, i.e. the benchmark's own memory."""
+    digest, peak = hashlib.sha256(), 0
     process = subprocess.Popen(  # noqa: S603 - our own command, no outside input
         [sys.executable, "manage.py", "eligibility", "--period", period.code, "--format", "csv"],
         cwd=PROJECT_DIR,
@@ -666,12 +682,11 @@ def command_peak_rss(period: Period) -> tuple[int, str]:
     )
     while chunk := process.stdout.read(1 << 16):
         digest.update(chunk)
+        peak = max(peak, _peak_rss(process.pid))
     process.stdout.close()
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
+    if process.wait() != 0:
         raise RuntimeError(f"manage.py eligibility exited with {process.returncode}")
-    return usage.ru_maxrss * 1024, digest.hexdigest()  # ru_maxrss is in KiB on Linux
+    return peak, digest.hexdigest()
 
 
 def case_export_csv(period: Period, repeats: int) -> dict:
