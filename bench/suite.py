@@ -654,39 +654,46 @@ def child_environment() -> dict[str, str]:
     }
 
 
-def _peak_rss(pid: int) -> int:
-    """The process's peak resident memory so far (VmHWM), in bytes; 0 once it has exited."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
+# manage.py, then the process's own peak resident memory (VmHWM, which starts afresh at exec)
+# on stderr: wait4's ru_maxrss would keep the high-water mark of the fork of the benchmark
+# process from before the exec, i.e. the benchmark's own size.
+MEASURED_MANAGE = """
+import runpy, sys
+try:
+    runpy.run_path("manage.py", run_name="__main__")
+finally:
+    sys.stdout.flush()
+    with open("/proc/self/status") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    sys.stderr.write(f"PEAK_RSS_KIB {peak.split()[1]}\\n")
+"""
 
 
 def command_peak_rss(period: Period) -> tuple[int, str]:
     """The peak resident memory (bytes) of a fresh `manage.py eligibility --format csv` that
-    prints the whole period, and the SHA-256 of what it printed. Not timed.
-
-    Read from /proc while the command writes (VmHWM only grows, and the command is alive until
-    its last line is read), not from wait4's ru_maxrss: that one keeps the high-water mark of
-    the fork of this process from before the exec, i.e. the benchmark's own memory."""
-    digest, peak = hashlib.sha256(), 0
-    process = subprocess.Popen(  # noqa: S603 - our own command, no outside input
-        [sys.executable, "manage.py", "eligibility", "--period", period.code, "--format", "csv"],
-        cwd=PROJECT_DIR,
-        env=child_environment(),
-        stdout=subprocess.PIPE,
-    )
-    while chunk := process.stdout.read(1 << 16):
-        digest.update(chunk)
-        peak = max(peak, _peak_rss(process.pid))
-    process.stdout.close()
-    if process.wait() != 0:
-        raise RuntimeError(f"manage.py eligibility exited with {process.returncode}")
-    return peak, digest.hexdigest()
+    prints the whole period, and the SHA-256 of what it printed. Not timed."""
+    digest = hashlib.sha256()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(  # noqa: S603 - our own command, no outside input
+            [
+                sys.executable,
+                "-c",
+                MEASURED_MANAGE,
+                *("eligibility", "--period", period.code, "--format", "csv"),
+            ],
+            cwd=PROJECT_DIR,
+            env=child_environment(),
+            stdout=subprocess.PIPE,
+            stderr=errors,
+        )
+        while chunk := process.stdout.read(1 << 16):
+            digest.update(chunk)
+        process.stdout.close()
+        errors.seek(0)
+        report = errors.read().decode()
+        if process.wait() != 0 or "PEAK_RSS_KIB " not in report:
+            raise RuntimeError(f"manage.py eligibility failed:\n{report}")
+    return int(report.split("PEAK_RSS_KIB ")[1].split()[0]) * 1024, digest.hexdigest()
 
 
 def case_export_csv(period: Period, repeats: int) -> dict:
