@@ -10,7 +10,7 @@ TEST_ENV := env DEBUG=false HTTPS=false ALLOWED_HOSTS=testserver,localhost,127.0
 PYTEST_ARGS ?=
 SCALE ?= city
 
-.PHONY: help run test lint format messages clean bench
+.PHONY: help run test lint format messages clean bench screenshots
 
 help:
 	@echo "make run    set up, load the demo city and serve it on http://127.0.0.1:8000"
@@ -18,6 +18,7 @@ help:
 	@echo "make format format the code with ruff"
 	@echo "make messages  refresh and compile the Vietnamese and English catalogues"
 	@echo "make bench [SCALE=city|province|national]  the benchmark suite on a scratch PostgreSQL database"
+	@echo "make screenshots  the main screens, phone and desktop, into docs/screenshots/ (needs chromium)"
 
 # The virtual environment, from a Python 3.12 or newer: on PATH first, then pyenv's.
 $(VENV)/.installed: requirements.txt
@@ -65,7 +66,15 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+# axe-core for the browser tests' accessibility check, from package-lock.json (never committed).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm is missing: the browser tests that need axe-core will say so and be skipped."; \
+	fi
+
+test: lint node_modules/.installed
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -78,5 +87,9 @@ messages: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(TEST_ENV) $(PY) bench/run.py --scale $(SCALE)
 
+# Not a test: a scratch SQLite database with the demo city, served on a free port, photographed.
+screenshots: $(VENV)/.installed
+	$(PY) docs/screenshots.py
+
 clean:
-	rm -rf $(VENV) var/static .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules var/static .pytest_cache .ruff_cache

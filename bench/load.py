@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -106,6 +107,28 @@ def rss_mib(pid: int) -> float:
 
 def workers_rss(master: int) -> dict[int, float]:
     return {pid: rss_mib(pid) for pid in worker_pids(master)}
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+class RssSampler(threading.Thread):
+    """The workers' total resident memory every few seconds while wrk runs."""
+
+    def __init__(self, master: int, every: float = 5.0):
+        super().__init__(daemon=True)
+        self.master = master
+        self.every = every
+        self.samples: list[float] = []
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(self.every):
+            try:
+                self.samples.append(sum(workers_rss(self.master).values()))
+            except (FileNotFoundError, ProcessLookupError):  # a worker replaced meanwhile
+                continue
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -259,8 +282,14 @@ def main():
             f"{options.connections} connections, {options.duration} s per page",
             flush=True,
         )
-        print("| page | requests/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
+        print(
+            "| page | requests/s | p50 ms | p95 ms | p99 ms | max ms | non-2xx | errors "
+            "| workers' RSS after, MiB | load average after |"
+        )
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |", flush=True)
+        sampler = RssSampler(server.pid)
+        sampler.start()
+        load_before = load_average()
         for name, path in PAGES.items():
             figures = run_wrk(wrk, options, f"{base_url}{path}", cookie_file)
             errors = sum(
@@ -269,9 +298,19 @@ def main():
             )
             print(
                 f"| {name} `{path}` | {figures['rps']:.0f} | {figures['p50_ms']:.0f} "
-                f"| {figures['p90_ms']:.0f} | {figures['p99_ms']:.0f} | {figures['max_ms']:.0f} "
-                f"| {figures['non2xx']} | {errors} |",
+                f"| {figures['p95_ms']:.0f} | {figures['p99_ms']:.0f} | {figures['max_ms']:.0f} "
+                f"| {figures['non2xx']} | {errors} "
+                f"| {sum(workers_rss(server.pid).values()):.1f} | {load_average()} |",
                 flush=True,
+            )
+        sampler.stopped.set()
+        sampler.join()
+        print(f"\nLoad average (1, 5, 15 min) before the first run: {load_before}")
+        if sampler.samples:
+            print(
+                f"Workers' total RSS sampled every {sampler.every:.0f} s during the runs: "
+                f"min {min(sampler.samples):.1f}, max {max(sampler.samples):.1f} MiB "
+                f"({len(sampler.samples)} samples)"
             )
         rss_end = workers_rss(server.pid)
         print("\nWorker resident memory (MiB), before the first run and after the last:")

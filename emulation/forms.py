@@ -41,8 +41,10 @@ class NominationUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_(
-            "CSV (UTF-8) or Excel (.xlsx), first row the headers: Mã cán bộ (staff_code), "
-            "Danh hiệu (title), optionally Đơn vị đề nghị (agency_code)."
+            # The headers are the file's, in Vietnamese whatever the page's language.
+            'CSV (UTF-8) or Excel (.xlsx), first row the headers: <span lang="vi">Mã cán bộ'
+            '</span> (staff_code), <span lang="vi">Danh hiệu</span> (title), optionally '
+            '<span lang="vi">Đơn vị đề nghị</span> (agency_code).'
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )

@@ -1,11 +1,9 @@
 """A unit head's nomination list as a spreadsheet: upload, preview (nothing written), confirm.
 
 The same approach as personnel/import_views.py, whose size limit and upload folder it reuses:
-the file is kept under MEDIA_ROOT/imports/ with a random name only the uploader's session
+the file is kept in the media storage (imports/) with a random name only the uploader's session
 knows, so the confirmation imports the very file previewed, for the unit it was previewed for.
 """
-
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -28,8 +26,9 @@ from portal.uploads import (
     MULTIPART_SLACK,
     UploadSizeLimit,
     discard_upload,
+    local_upload,
     store_upload,
-    stored_upload,
+    upload_exists,
 )
 
 SESSION_KEY = UPLOAD_SESSION_KEY
@@ -47,7 +46,7 @@ def _is_reviewer(request) -> bool:
     return request.user.has_role(Role.REVIEWER)
 
 
-def _pending(request) -> tuple[dict, Path] | None:
+def _pending(request) -> dict | None:
     """The file waiting in the session, if this user may still act on it."""
     pending = request.session.get(SESSION_KEY)
     if not pending:
@@ -56,8 +55,7 @@ def _pending(request) -> tuple[dict, Path] | None:
         pending.get("for_any_unit") or pending.get("unit") != _get_unit_for_user(request).pk
     ):
         return None
-    path = stored_upload(pending["file"])
-    return (pending, path) if path else None
+    return pending if upload_exists(pending["file"]) else None
 
 
 def _back(request):
@@ -145,15 +143,16 @@ def _run(request, *, dry_run: bool):
     found = _pending(request)
     if found is None:
         return None, None
-    pending, path = found
+    pending = found
     unit = Unit.objects.filter(pk=pending["unit"]).first() if pending["unit"] else None
-    result = nominations_import(
-        path=path,
-        period_code=pending["period"],
-        unit=unit,
-        submitted_by=request.user,
-        dry_run=dry_run,
-    )
+    with local_upload(pending["file"]) as path:
+        result = nominations_import(
+            path=path,
+            period_code=pending["period"],
+            unit=unit,
+            submitted_by=request.user,
+            dry_run=dry_run,
+        )
     return pending, result
 
 
@@ -171,7 +170,7 @@ def preview(request):
 @role_required(Role.UNIT_HEAD, Role.REVIEWER)
 def confirm(request):
     found = _pending(request)
-    if found is None or request.POST.get("file") != found[0]["file"]:
+    if found is None or request.POST.get("file") != found["file"]:
         messages.warning(request, NO_PENDING_IMPORT)
         return _back(request)
     pending, result = _run(request, dry_run=False)

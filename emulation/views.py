@@ -27,6 +27,8 @@ from emulation.models import (
     TitleKind,
     VerdictStatus,
 )
+from exports.models import ExportKind
+from exports.services import export_request
 from personnel.models import Role
 from personnel.selectors import staff_posted_to
 from portal.access import role_required
@@ -146,6 +148,20 @@ def period_export_csv(request, code):
     filename = f"xet-thi-dua-{slugify(period.code) or period.pk}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_POST
+@role_required(*READERS)
+def period_export_request(request, code):
+    """The list as XLSX or PDF, prepared in the background (a large period takes minutes)."""
+    period = _get_period_for_user(request, code)
+    kind = {"xlsx": ExportKind.PERIOD_XLSX, "pdf": ExportKind.PERIOD_PDF}.get(
+        request.POST.get("format", "")
+    )
+    if kind is None:
+        raise Http404
+    export = export_request(kind=kind, subject=period.code, user=request.user)
+    return redirect("exports:status", pk=export.pk)
 
 
 @require_POST

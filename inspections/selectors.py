@@ -79,7 +79,8 @@ def active_checklist_items() -> list[ChecklistItem]:
 
 
 def records_for(user: User) -> QuerySet[ViolationRecord]:
-    """The records `user` may open: drafts only by their author."""
+    """The records `user` may open: drafts only by their author; the council only those its
+    lists cite."""
     records = ViolationRecord.objects.all()
     if user.is_superuser:
         return records
@@ -91,6 +92,14 @@ def records_for(user: User) -> QuerySet[ViolationRecord]:
         visible |= Q(visit__round__in=team_rounds) & ~Q(status=RecordStatus.DRAFT)
     if user.has_role(Role.UNIT_HEAD) and user.unit_id is not None:
         visible |= Q(unit_id=user.unit_id) & ~Q(status=RecordStatus.DRAFT)
+    if user.has_role(Role.COUNCIL):
+        # The council reads the minutes its lists cite (a verdict's reason, a revocation case),
+        # and no other record.
+        from emulation.models import RevocationCase, VerdictReason
+
+        visible |= Q(pk__in=VerdictReason.objects.values("record")) | Q(
+            pk__in=RevocationCase.objects.values("record")
+        )
     return records.filter(visible)
 
 

@@ -7,6 +7,7 @@ written.
 """
 
 import datetime
+from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -85,31 +86,49 @@ def _check_photos(photos) -> list[evidence.CheckedPhoto]:
         raise InspectionError(error.message, **error.params) from None
 
 
-def _attach(*, record: ViolationRecord, actor: User, photos: list[evidence.CheckedPhoto]):
-    stored = []
+@contextmanager
+def _atomic_with_files():
+    """A transaction that deletes the evidence files written in it unless it commits.
+
+    The files are written before the rows that name them; a failure anywhere up to and
+    including the COMMIT (a broken connection, a form sent twice at once) must not leave them
+    behind. Yields the list into which _attach records each file it writes.
+    """
+    stored: list[str] = []
     try:
-        for photo in photos:
-            original, small = evidence.store(photo)
-            stored += [original, small]
-            Evidence.objects.create(
-                record=record,
-                file=original,
-                thumbnail=small,
-                content_type=photo.kind.content_type,
-                size=len(photo.data),
-                sha256=photo.sha256,
-                uploaded_by=actor,
-                uploaded_at=timezone.now(),
-            )
-            audit.append(
-                record=record,
-                actor=actor,
-                action=AuditAction.EVIDENCE_ADDED,
-                changes={"evidence": (None, photo.sha256)},
-            )
+        with transaction.atomic():
+            yield stored
     except BaseException:
-        evidence.discard(*stored)  # the transaction rolls back; leave no orphan files
+        evidence.discard(*stored)
         raise
+
+
+def _attach(
+    *,
+    record: ViolationRecord,
+    actor: User,
+    photos: list[evidence.CheckedPhoto],
+    stored: list[str],
+):
+    for photo in photos:
+        original, small = evidence.store(photo)
+        stored += [original, small]
+        Evidence.objects.create(
+            record=record,
+            file=original,
+            thumbnail=small,
+            content_type=photo.kind.content_type,
+            size=len(photo.data),
+            sha256=photo.sha256,
+            uploaded_by=actor,
+            uploaded_at=timezone.now(),
+        )
+        audit.append(
+            record=record,
+            actor=actor,
+            action=AuditAction.EVIDENCE_ADDED,
+            changes={"evidence": (None, photo.sha256)},
+        )
 
 
 # Fields an author may change on a draft.
@@ -202,7 +221,7 @@ def _record_create(
     form_token,
     photos,
 ):
-    with transaction.atomic():
+    with _atomic_with_files() as stored:
         if form_token:
             used = FormSubmission.objects.filter(token=form_token).select_related("record")
             if (submission := used.first()) is not None:
@@ -239,7 +258,7 @@ def _record_create(
                 for name in (*DRAFT_FIELDS, "unit", "visit", "corrects", "source")
             },
         )
-        _attach(record=record, actor=author, photos=photos)
+        _attach(record=record, actor=author, photos=photos, stored=stored)
         if form_token:
             FormSubmission.objects.create(token=form_token, record=record)
     return record
@@ -248,13 +267,13 @@ def _record_create(
 def evidence_add(*, record: ViolationRecord, actor: User, photos) -> ViolationRecord:
     """Attach photos to a draft, by its author."""
     checked_photos = _check_photos(photos)
-    with transaction.atomic():
+    with _atomic_with_files() as stored:
         record = _lock(record)
         if record.status != RecordStatus.DRAFT:
             raise InspectionError(NOT_A_DRAFT)
         if record.author_id != actor.pk:
             raise InspectionError(NOT_AUTHOR)
-        _attach(record=record, actor=actor, photos=checked_photos)
+        _attach(record=record, actor=actor, photos=checked_photos, stored=stored)
     return record
 
 

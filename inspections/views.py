@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from exports.models import ExportKind
+from exports.services import export_request
 from inspections import selectors, services
 from inspections.forms import (
     ChecklistAnswerForm,
@@ -37,11 +39,13 @@ from inspections.models import (
 from inspections.report_selectors import reports_awaiting_count
 from inspections.services import InspectionError
 from personnel.models import Role
-from personnel.selectors import staff_posted_to
+from personnel.selectors import staff_posted_to, staff_search
 from portal.access import role_required
 
 PAGE_SIZE = 50
 SEES_RECORDS = (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD)
+# The council opens the records its lists cite (inspections.selectors.records_for decides which).
+READS_RECORDS = (*SEES_RECORDS, Role.COUNCIL)
 
 
 # Object access: one helper per object, 404 when the user may not even know it exists.
@@ -266,11 +270,22 @@ def record_new(request, pk):
                 messages.success(request, _("The record is saved as a draft."))
                 return redirect("inspections:record_detail", pk=record.pk)
     else:
-        form = NewRecordForm(staff_queryset=people, initial={"token": secrets.token_urlsafe(32)})
+        # On site the inspector types the name as it comes, without diacritics ("nguyen thi
+        # hang"); the list of the unit's people narrows to those the staff search finds.
+        query = request.GET.get("q", "").strip()
+        initial = {"token": secrets.token_urlsafe(32)}
+        if query:
+            found = staff_search(query=query, current_unit=visit.unit, day=timezone.localdate())
+            people = people.filter(pk__in=found.values("pk"))
+            if len(people) == 1:
+                initial["staff"] = people[0].pk
+        form = NewRecordForm(staff_queryset=people, initial=initial)
+        context = {"form": form, "visit": visit, "query": query, "found": len(people)}
+        return render(request, "inspections/record_form.html", context)
     return render(request, "inspections/record_form.html", {"form": form, "visit": visit})
 
 
-@role_required(*SEES_RECORDS)
+@role_required(*READS_RECORDS)
 def record_detail(request, pk):
     record = _get_record_for_user(request, pk)
     user = request.user
@@ -437,7 +452,7 @@ def appeal_decide(request, pk):
     )
 
 
-@role_required(*SEES_RECORDS)
+@role_required(*READS_RECORDS)
 def evidence_file(request, pk, variant):
     if variant not in ("original", "thumbnail"):
         raise Http404
@@ -490,7 +505,18 @@ def unit_records(request):
     return render(request, "inspections/unit_records.html", {"page": page})
 
 
-@role_required(*SEES_RECORDS)
+@require_POST
+@role_required(*READS_RECORDS)
+def record_pdf_request(request, pk):
+    """The minutes as PDF, prepared in the background and downloaded when ready."""
+    record = _get_record_for_user(request, pk)
+    if record.status == RecordStatus.DRAFT:
+        raise Http404
+    export = export_request(kind=ExportKind.MINUTES_PDF, subject=str(record.pk), user=request.user)
+    return redirect("exports:status", pk=export.pk)
+
+
+@role_required(*READS_RECORDS)
 def record_pdf(request, pk):
     from inspections.minutes import render_minutes
 

@@ -19,6 +19,44 @@ class OnDateForm(forms.Form):
     on = forms.DateField(label=_("On"), required=False, widget=DateInput)
 
 
+NO_UNIT_MATCHES = _("No unit has this code or a name containing it.")
+SEVERAL_UNITS_MATCH = _("Several units match: %(units)s. Type the unit's code.")
+UNITS_SHOWN = 5
+
+
+class UnitLookupField(forms.CharField):
+    """A unit typed by its code or part of its name. A province has thousands of units: the
+    page never lists them all, the server looks the one typed up (one query, two at most)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value) -> Unit | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        unit = Unit.objects.filter(code__iexact=text).first()
+        if unit is not None:
+            return unit
+        matches = list(
+            Unit.objects.filter(name__icontains=text).order_by("name")[: UNITS_SHOWN + 1]
+        )
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise forms.ValidationError(NO_UNIT_MATCHES, code="no_unit")
+        names = ", ".join(f"{unit.name} ({unit.code})" for unit in matches[:UNITS_SHOWN])
+        raise forms.ValidationError(
+            SEVERAL_UNITS_MATCH,
+            code="several_units",
+            params={"units": names + (", …" if len(matches) > UNITS_SHOWN else "")},
+        )
+
+
 ACTIVE_CHOICES = [("", _("Everyone")), ("yes", _("Still working")), ("no", _("Left"))]
 
 
@@ -29,12 +67,10 @@ class StaffFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    unit = forms.ModelChoiceField(
+    unit = UnitLookupField(
         label=_("Unit"),
-        queryset=Unit.objects.order_by("name"),
         required=False,
-        to_field_name="code",
-        empty_label=_("All units"),
+        help_text=_("Its code or part of its name; empty for all units."),
     )
     category = forms.ChoiceField(
         label=_("Category"),

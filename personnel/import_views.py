@@ -1,12 +1,11 @@
 """Imports from the web: upload, preview (nothing written), confirm.
 
-The uploaded file is kept under MEDIA_ROOT/imports/ with a random name that only the
+The uploaded file is kept in the media storage (imports/) with a random name that only the
 uploader's session knows, so the confirmation checks and imports the very file previewed.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
@@ -35,8 +34,9 @@ from portal.uploads import (
     MULTIPART_SLACK,
     UploadSizeLimit,
     discard_upload,
+    local_upload,
     store_upload,
-    stored_upload,
+    upload_exists,
 )
 
 FILE_TOO_LARGE = _("The file is larger than %(limit)s: split it, or ask for a higher limit.")
@@ -71,12 +71,11 @@ class UploadForm(forms.Form):
     )
 
 
-def _pending(request) -> tuple[dict, Path] | None:
+def _pending(request) -> dict | None:
     pending = request.session.get(SESSION_KEY)
     if not pending or pending.get("kind") not in KINDS:
         return None
-    path = stored_upload(pending["file"])
-    return (pending, path) if path else None
+    return pending if upload_exists(pending["file"]) else None
 
 
 def _forget_pending(request) -> None:
@@ -100,7 +99,7 @@ def _start_page(request, form, *, refusal: str | None = None, status: int = 200)
         "form": form,
         "refusal": refusal,
         "kinds": KINDS,
-        "pending": found[0] if found else None,
+        "pending": found,
     }
     return render(request, "personnel/import_start.html", context, status=status)
 
@@ -156,8 +155,9 @@ def preview(request):
     if found is None:
         messages.warning(request, NO_PENDING_IMPORT)
         return redirect("personnel:import")
-    pending, path = found
-    result = KINDS[pending["kind"]].service(path=path, dry_run=True)
+    pending = found
+    with local_upload(pending["file"]) as path:
+        result = KINDS[pending["kind"]].service(path=path, dry_run=True)
     return _result_page(request, pending, result)
 
 
@@ -165,11 +165,12 @@ def preview(request):
 @role_required(Role.REVIEWER)
 def confirm(request):
     found = _pending(request)
-    if found is None or request.POST.get("file") != found[0]["file"]:
+    if found is None or request.POST.get("file") != found["file"]:
         messages.warning(request, NO_PENDING_IMPORT)
         return redirect("personnel:import")
-    pending, path = found
-    result = KINDS[pending["kind"]].service(path=path)
+    pending = found
+    with local_upload(pending["file"]) as path:
+        result = KINDS[pending["kind"]].service(path=path)
     if not result.written:
         return _result_page(request, pending, result, status=400)
     _forget_pending(request)

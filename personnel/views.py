@@ -128,7 +128,7 @@ def staff_list(request):
     user = request.user
     own_unit_only = not user.has_role(Role.REVIEWER, Role.INSPECTOR)
     if own_unit_only:
-        form.fields["unit"].queryset = Unit.objects.filter(pk=user.unit_id)
+        del form.fields["unit"]  # always their own unit
     today = timezone.localdate()
     filters = form.cleaned_data if form.is_valid() else {}
     unit = user.unit if own_unit_only else filters.get("unit")

@@ -147,10 +147,12 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks_db",
     "portal",
     "personnel",
     "inspections",
     "emulation",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +198,8 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+# A kept connection that died between requests (database restarted) is replaced, not used:
+# without this the first request after a restart fails (tests/test_database_faults.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Gunicorn runs several workers: wait for the write lock instead of failing at once.
@@ -314,14 +318,62 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Spreadsheet imports: a larger upload is refused before it is read.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+
+def env_media_storage() -> dict:
+    """Uploaded and generated files: MEDIA_ROOT on this server, or an S3-compatible bucket
+    that every server shares (MEDIA_STORAGE=s3). Objects are private; the portal's views
+    stream them after checking who asks, never handing out the bucket's address."""
+    kind = env.str("MEDIA_STORAGE", default="").strip().lower() or "local"
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, got {kind!r}.")
+    bucket = env.str("S3_BUCKET", default="").strip()
+    if not bucket:
+        raise ImproperlyConfigured("S3_BUCKET is required when MEDIA_STORAGE is s3.")
+    endpoint = env.str("S3_ENDPOINT_URL", default="").strip()
+    if endpoint and not re.match(r"^https?://[^/\s]+/?$", endpoint):
+        raise ImproperlyConfigured(
+            f"S3_ENDPOINT_URL looks like https://s3.example.gov.vn, got {endpoint!r}."
+        )
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint or None,
+        "region_name": env.str("S3_REGION", default="").strip() or None,
+        # Empty: boto3 finds the keys itself (its environment variables, an instance role).
+        "access_key": env.str("S3_ACCESS_KEY_ID", default="").strip() or None,
+        "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="").strip() or None,
+        "location": env.str("S3_PREFIX", default="").strip().strip("/"),
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "addressing_style": "path" if endpoint else None,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": env_media_storage(),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Background work (the minutes and the council's list as PDF or XLSX): run at once in the
+# request (immediate, for one server and the tests) or stored in the database and run by
+# `manage.py db_worker` (database, for production: any server may enqueue, a worker runs it).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="").strip().lower() or "immediate"
+TASKS = {
+    "immediate": {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+    "database": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}},
+}.get(TASKS_BACKEND)
+if TASKS is None:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be immediate or database, got {TASKS_BACKEND!r}."
+    )
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="").strip().upper() or "INFO"
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -12,6 +12,7 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,24 @@ NOT_A_DATETIME = _(
 )
 
 SUFFIXES = (".csv", ".xlsx")
+
+# What a damaged, cut-short or hand-made workbook makes zipfile, zlib and openpyxl raise:
+# each means the file cannot be read, never a fault of the portal (tests/test_import_fuzz.py).
+BROKEN_WORKBOOK = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    InvalidFileException,
+    OSError,
+    ParseError,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    OverflowError,
+)
 
 
 class CellError(Exception):
@@ -98,6 +117,14 @@ class TableError(Exception):
         self.problems = problems
 
 
+SHOWN_LENGTH = 60
+
+
+def shown(value: str) -> str:
+    """A cell's value as a message quotes it: a huge cell is cut, not copied out in full."""
+    return value if len(value) <= SHOWN_LENGTH else value[: SHOWN_LENGTH - 1] + "…"
+
+
 # Parsers: each takes a non-empty cell value (text from CSV; text, number or date from XLSX)
 # and returns the Python value, or raises CellError.
 Parser = Callable[[Any], Any]
@@ -126,7 +153,9 @@ def choice(values: Sequence[str]) -> Parser:
     def parse(value: Any) -> str:
         key = str(value).strip().lower()
         if key not in allowed:
-            raise CellError(UNKNOWN_CHOICE, value=str(value).strip(), choices=", ".join(values))
+            raise CellError(
+                UNKNOWN_CHOICE, value=shown(str(value).strip()), choices=", ".join(values)
+            )
         return key
 
     return parse
@@ -147,7 +176,7 @@ def _date_from_text(value: str) -> datetime.date | None:
     try:
         return datetime.date(int(year), int(month), int(day))
     except ValueError:
-        raise CellError(NO_SUCH_DAY, value=value) from None
+        raise CellError(NO_SUCH_DAY, value=shown(value)) from None
 
 
 def parse_date(value: Any) -> datetime.date:
@@ -159,7 +188,7 @@ def parse_date(value: Any) -> datetime.date:
     written = str(value).strip()
     day = _date_from_text(written)
     if day is None:
-        raise CellError(NOT_A_DATE, value=written)
+        raise CellError(NOT_A_DATE, value=shown(written))
     return day
 
 
@@ -186,7 +215,7 @@ def parse_datetime(value: Any) -> datetime.datetime:
             try:
                 moment = datetime.datetime.fromisoformat(written)
             except ValueError:
-                raise CellError(NOT_A_DATETIME, value=written) from None
+                raise CellError(NOT_A_DATETIME, value=shown(written)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=local_zone())
     return moment
@@ -273,7 +302,7 @@ def _map_headers(
         written = " ".join(str(cell).split())
         key = names.get(normalize_header(written))
         if key is None:
-            problems.append(Problem(1, written, UNKNOWN_HEADER, {"expected": expected}))
+            problems.append(Problem(1, shown(written), UNKNOWN_HEADER, {"expected": expected}))
         elif key in positions:
             problems.append(Problem(1, written, DUPLICATE_HEADER, {"other": headers[key]}))
         else:
@@ -373,11 +402,22 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
     100,000 rows: they build objects per string and per cell (bench/import_staff.py).
     openpyxl is pinned: the attributes used here are its internals.
     """
+    # Opened here and handed over: zipfile then never closes the file itself, and a member
+    # openpyxl leaves open after a parse error cannot keep it open past this function.
     try:
-        reader = _WorkbookReader(path, read_only=True, data_only=True)
+        stream = path.open("rb")
+    except OSError:
+        raise TableError([Problem(None, None, UNREADABLE_XLSX)]) from None
+    with stream:
+        yield from _workbook_rows(stream)
+
+
+def _workbook_rows(stream) -> Iterator[tuple[Any, ...]]:
+    try:
+        reader = _WorkbookReader(stream, read_only=True, data_only=True)
         reader.read()
         workbook = reader.wb
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, ParseError):
+    except BROKEN_WORKBOOK:
         raise TableError([Problem(None, None, UNREADABLE_XLSX)]) from None
     try:
         sheet = workbook.worksheets[0]
@@ -404,7 +444,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
                     values.append(_xlsx_value(cell, shared, dates, epoch))
                 element.clear()
                 yield tuple(values)
-    except (ParseError, KeyError, ValueError, IndexError):
+    except BROKEN_WORKBOOK:
         raise TableError([Problem(None, None, UNREADABLE_XLSX)]) from None
     finally:
         workbook.close()

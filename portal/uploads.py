@@ -1,14 +1,20 @@
 """Checks for uploaded documents: the type by content, never by the file's name, and the size."""
 
 import secrets
-import time
+import shutil
+import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
-from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 DOCUMENT_NOT_ALLOWED = _("The document must be a PDF, DOCX or DOC file.")
@@ -77,35 +83,69 @@ class UploadSizeLimit(FileUploadHandler):
         return None
 
 
-def uploads_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+UPLOADS_FOLDER = "imports"
+
+
+def _storage_name(name: str) -> str:
+    # The name comes from the session, but is checked anyway: no folder, no dot-files.
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError("not an upload name")
+    return f"{UPLOADS_FOLDER}/{name}"
+
+
+def _remove_stale_uploads() -> None:
+    cutoff = timezone.now() - timedelta(seconds=STALE_SECONDS)
+    try:
+        _folders, names = default_storage.listdir(UPLOADS_FOLDER)
+    except FileNotFoundError:
+        return
+    for name in names:
+        try:
+            if default_storage.get_modified_time(f"{UPLOADS_FOLDER}/{name}") < cutoff:
+                default_storage.delete(f"{UPLOADS_FOLDER}/{name}")
+        except FileNotFoundError:  # removed meanwhile by another server
+            continue
 
 
 def store_upload(upload: UploadedFile) -> str:
     """Keep an uploaded spreadsheet under a random name until it is confirmed; the name.
 
-    Leftovers older than a day are removed on the way. The uploader's file name is never used;
-    only its extension is kept (an unexpected one as such: the preview then says what files are
-    accepted).
+    Kept in the media storage (MEDIA_ROOT or the S3 bucket), so the confirmation may reach
+    another server than the preview. Leftovers older than a day are removed on the way. The
+    uploader's file name is never used; only its extension is kept (an unexpected one as such:
+    the preview then says what files are accepted).
     """
-    folder = uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in folder.iterdir():
-        if old.is_file() and now - old.stat().st_mtime > STALE_SECONDS:
-            old.unlink(missing_ok=True)
+    _remove_stale_uploads()
     suffix = Path(upload.name).suffix.lower()
     name = secrets.token_urlsafe(24) + (suffix if suffix.isascii() and len(suffix) <= 8 else "")
-    with (folder / name).open("wb") as stored:
-        for chunk in upload.chunks():
-            stored.write(chunk)
+    upload.seek(0)
+    default_storage.save(_storage_name(name), File(upload, name=name))
     return name
 
 
-def stored_upload(name: str) -> Path | None:
-    path = uploads_dir() / name
-    return path if path.is_file() else None
+def upload_exists(name: str) -> bool:
+    try:
+        return default_storage.exists(_storage_name(name))
+    except ValueError:
+        return False
+
+
+@contextmanager
+def local_upload(name: str) -> Iterator[Path]:
+    """The stored upload as a file on this server for the readers (a temporary copy, removed
+    afterwards); FileNotFoundError when it is gone."""
+    with (
+        default_storage.open(_storage_name(name), "rb") as stored,
+        tempfile.TemporaryDirectory(prefix="kc-import-") as folder,
+    ):
+        path = Path(folder) / name
+        with path.open("wb") as copy:
+            shutil.copyfileobj(stored, copy)
+        yield path
 
 
 def discard_upload(name: str) -> None:
-    (uploads_dir() / name).unlink(missing_ok=True)
+    try:
+        default_storage.delete(_storage_name(name))
+    except ValueError:
+        return

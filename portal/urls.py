@@ -25,6 +25,7 @@ urlpatterns = [
     path("personnel/", include("personnel.urls")),
     path("inspections/", include("inspections.urls")),
     path("emulation/", include("emulation.urls")),
+    path("exports/", include("exports.urls")),
     path("phan-anh/", include("inspections.report_urls")),
     path("bao-cao/", include("portal.report_urls")),
     path(settings.ADMIN_URL, admin.site.urls),

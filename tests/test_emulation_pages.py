@@ -68,8 +68,12 @@ def test_it_shows_counts_verdicts_and_deciding_records(client, period_2019, coun
         "S003",
         "S004",
     ]
-    assert "BB-01/2019 · 12/03/2019 · Không đeo thẻ" in html
-    assert "BB-02 · 02/04/2019" in html
+    excluded_by = ViolationRecord.objects.get(number="BB-01/2019")
+    pending_on = ViolationRecord.objects.get(number="BB-02")
+    record_url = reverse("inspections:record_detail", args=[excluded_by.pk])
+    assert f'<a href="{record_url}">BB-01/2019</a> · 12/03/2019 · Không đeo thẻ' in html
+    pending_url = reverse("inspections:record_detail", args=[pending_on.pk])
+    assert f'<a href="{pending_url}">BB-02</a> · 02/04/2019' in html
     assert reverse("emulation:period_start_review", args=["2019"]) in html
 
 
@@ -123,6 +127,26 @@ def test_it_takes_a_typed_unit_code_when_too_many_units_to_list(
     assert typed.context["counts"] == {"eligible": 1, "excluded": 0, "pending": 0}
     assert "Không có đơn vị nào có mã này đề nghị khen thưởng trong kỳ" in unknown.content.decode()
     assert len(unknown.context["page"].rows) == 4
+
+
+def test_it_lets_the_council_open_the_records_its_list_cites_and_no_other(
+    client, period_2019, council_member, unit_a
+):
+    cited = ViolationRecord.objects.get(number="BB-01/2019")
+    not_nominated = make_staff("S009", unit=unit_a, full_name="Vũ Văn Nam")
+    uncited = make_record(not_nominated, local(2019, 6, 1, 8, 0), number="BB-09/2019")
+    client.force_login(council_member)
+
+    period_page = client.get(reverse("emulation:period", args=["2019"])).content.decode()
+    record_page = client.get(reverse("inspections:record_detail", args=[cited.pk]))
+    minutes = client.get(reverse("inspections:record_pdf", args=[cited.pk]))
+    other = client.get(reverse("inspections:record_detail", args=[uncited.pk]))
+
+    assert f'href="{reverse("inspections:record_detail", args=[cited.pk])}"' in period_page
+    assert record_page.status_code == 200
+    assert "BB-01/2019" in record_page.content.decode()
+    assert minutes["Content-Type"] == "application/pdf"
+    assert other.status_code == 404
 
 
 def test_it_shows_reviewers_no_action(client, period_2019, reviewer):

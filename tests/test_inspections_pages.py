@@ -213,6 +213,39 @@ def test_it_offers_a_camera_input_and_a_one_time_token(client, inspector, visit)
     assert re.search(r'name="token" value="[\w-]{40,}"', html)
 
 
+def test_it_narrows_the_record_form_to_the_person_typed_without_diacritics(
+    client, inspector, visit, person, unit_a, unit_b
+):
+    namesake = Staff.objects.create(
+        code="S002", full_name="Nguyễn Văn Ân", category="cong_chuc", badge_number="0101.777.CC"
+    )
+    Posting.objects.create(staff=namesake, unit=unit_a)
+    elsewhere = Staff.objects.create(code="S003", full_name="Nguyễn Văn An", category="cong_chuc")
+    Posting.objects.create(staff=elsewhere, unit=unit_b)
+    client.force_login(inspector)
+    url = reverse("inspections:record_new", args=[visit.pk])
+
+    everyone = client.get(url).context["form"].fields["staff"].queryset
+    found = client.get(url, {"q": "nguyen van an"})
+    exact = client.get(url, {"q": "Nguyễn Văn An"})
+
+    assert sorted(everyone.values_list("code", flat=True)) == ["S001", "S002"]
+    # Both people of the unit fold to "nguyen van an"; the one of another unit is not offered.
+    assert sorted(
+        found.context["form"].fields["staff"].queryset.values_list("code", flat=True)
+    ) == [
+        "S001",
+        "S002",
+    ]
+    assert "2 người của đơn vị khớp với “nguyen van an”." in html_of(found)
+    assert found.context["form"].initial.get("staff") is None
+    # Only one person left: already chosen.
+    only = client.get(url, {"q": "777"})  # a part of the badge number
+    assert list(only.context["form"].fields["staff"].queryset) == [namesake]
+    assert only.context["form"].initial["staff"] == namesake.pk
+    assert exact.status_code == 200
+
+
 def test_it_creates_one_record_from_a_form_sent_twice(client, inspector, visit, person):
     client.force_login(inspector)
     url = reverse("inspections:record_new", args=[visit.pk])

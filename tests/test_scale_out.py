@@ -15,11 +15,14 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
+import boto3
 import psycopg
 import pytest
 from django.conf import settings
 
 from tests.conftest import PROJECT_DIR, run_django
+from tests.test_media_storage import KEYS as S3_KEYS
+from tests.test_media_storage import s3_server
 
 PRODUCTION = {
     "DEBUG": "false",
@@ -209,8 +212,16 @@ class Browser:
             urllib.request.HTTPCookieProcessor(self.cookies), NoRedirects
         )
 
-    def request(self, url: str, data: dict | None = None) -> tuple[int, str, str]:
-        body = urlencode(data).encode() if data is not None else None
+    def request(
+        self, url: str, data: dict | None = None, *, files: dict | None = None
+    ) -> tuple[int, str, str]:
+        if files:
+            body, boundary = multipart(data or {}, files)
+            url = urllib.request.Request(  # noqa: S310 - our own servers on 127.0.0.1
+                url, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+            )
+        else:
+            body = urlencode(data).encode() if data is not None else None
         try:
             with self.opener.open(url, data=body, timeout=20) as response:
                 return (
@@ -292,3 +303,126 @@ def test_it_signs_in_on_one_server_and_changes_the_password_on_another(
         **{key: env[key] for key in (*PRODUCTION, "SECRET_KEY", "DATABASE_URL")},
     )
     assert checked.stdout.strip() == "True", checked.stderr
+
+
+def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
+    boundary = f"kc-{secrets.token_hex(8)}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    parts += [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"'
+        f"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n"
+        for name, (filename, content) in files.items()
+    ]
+    return "".join([*parts, f"--{boundary}--\r\n"]).encode(), boundary
+
+
+@pytest.mark.postgresql
+def test_it_shares_files_and_background_work_between_servers(scratch_database_url, tmp_path):
+    """Two servers, one bucket, one task worker: an import previewed on one server is confirmed
+    on the other, and a list asked for on one is made by the worker and fetched from the other."""
+    redis_must_answer()
+    with ExitStack() as stack:
+        s3_endpoint = stack.enter_context(s3_server(tmp_path / "moto.log"))
+        check_files_and_work_shared(s3_endpoint, scratch_database_url, tmp_path)
+
+
+def check_files_and_work_shared(s3_endpoint: str, scratch_database_url: str, tmp_path: Path):
+    bucket = f"kc-scale-out-{secrets.token_hex(4)}"
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["S3_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_KEYS["S3_SECRET_ACCESS_KEY"],
+    )
+    s3.create_bucket(Bucket=bucket)
+    media_root = tmp_path / "media"
+    settings_env = {
+        **PRODUCTION,
+        **S3_KEYS,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": scratch_database_url,
+        "CACHE_URL": REDIS_URL,
+        "MEDIA_STORAGE": "s3",
+        "S3_BUCKET": bucket,
+        "S3_ENDPOINT_URL": s3_endpoint,
+        "S3_REGION": "us-east-1",
+        "MEDIA_ROOT": str(media_root),
+        "TASKS_BACKEND": "database",
+    }
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "SECRET_", "DEBUG", "HTTPS", "ALLOWED_"))
+    }
+    env.update({**settings_env, "DJANGO_SETTINGS_MODULE": "portal.settings"})
+    manage("migrate", "--noinput", env=env)
+    manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
+    made = run_django(
+        "from tests.conftest import make_user\nfrom personnel.models import Role, Unit\n"
+        "from tests.emulation_factories import make_period, make_staff, nominate_directly\n"
+        "make_user('reviewer', role=Role.REVIEWER)\n"
+        "unit = Unit.objects.create(code='P-A', name='Phường Đông Kinh', kind='ward')\n"
+        "nominate_directly(make_period('2019'), make_staff('S001', unit=unit))",
+        **settings_env,
+    )
+    assert made.returncode == 0, made.stderr
+
+    with ExitStack() as stack:
+        logs = [tmp_path / "first.log", tmp_path / "second.log"]
+        first, second = (start_gunicorn(stack, free_port(), env, log) for log in logs)
+        for base_url, log in zip((first, second), logs, strict=True):
+            wait_until_up(base_url, log)
+        browser = Browser()
+        token = browser.form_token(f"{first}/accounts/login/")
+        browser.request(
+            f"{first}/accounts/login/",
+            {"username": "reviewer", "password": PASSWORD, "csrfmiddlewaretoken": token},
+        )
+
+        token = browser.form_token(f"{first}/personnel/import/")
+        uploaded = browser.request(
+            f"{first}/personnel/import/",
+            {"csrfmiddlewaretoken": token, "kind": "agencies"},
+            files={
+                "file": ("units.csv", "code,name,kind,parent_code\nUB,UBND thành phố,department,\n")
+            },
+        )
+        preview = browser.request(f"{second}/personnel/import/preview/")
+        stored = re.search(r'name="file" value="([^"]+)"', preview[2]).group(1)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', preview[2]).group(1)
+        confirmed = browser.request(
+            f"{first}/personnel/import/confirm/", {"file": stored, "csrfmiddlewaretoken": token}
+        )
+
+        token = browser.form_token(f"{first}/emulation/periods/2019/")
+        asked = browser.request(
+            f"{first}/emulation/periods/2019/prepare/",
+            {"format": "xlsx", "csrfmiddlewaretoken": token},
+        )
+        waiting = browser.request(f"{second}{asked[1]}")
+        manage("db_worker", "--batch", "--no-startup-delay", env=env)
+        ready = browser.request(f"{second}{asked[1]}")
+        download_path = re.search(r'href="(/exports/[^"]+/download/)"', ready[2]).group(1)
+        download = browser.opener.open(f"{first}{download_path}", timeout=20)
+        workbook = download.read()
+
+    assert uploaded[:2] == (302, "/personnel/import/preview/")
+    assert "UBND thành phố" in preview[2]
+    assert confirmed[:2] == (302, "/personnel/import/")
+    assert asked[0] == 302
+    assert 'http-equiv="refresh"' in waiting[2]
+    assert workbook.startswith(b"PK")
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    export_id = download_path.split("/")[2]
+    assert [key.split("/")[1] for key in keys if key.startswith("exports/")] == [export_id]
+    assert not any(key.startswith("imports/") for key in keys)  # removed once imported
+    assert not media_root.exists() or not any(path.is_file() for path in media_root.rglob("*"))
+    imported = run_django(
+        "from personnel.models import Unit\nprint(Unit.objects.filter(code='UB').count())",
+        **settings_env,
+    )
+    assert imported.stdout.strip() == "1", imported.stderr

@@ -53,3 +53,10 @@ def sign_in(page, username, password):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("main button[type=submit]")
+
+
+@pytest.fixture
+def fast_passwords(settings, tmp_path):
+    """The journeys sign in several times: MD5 instead of argon2, and photos under tmp_path."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,0 +1,158 @@
+"""`make screenshots`: the main screens of the demo city, at phone and desktop sizes, into
+docs/screenshots/.
+
+Builds a scratch SQLite database under var/screenshots/ (migrate, seed_demo), serves it with
+Django's own server on a free port of 127.0.0.1, signs each demo account in with Debian's
+Chromium (the browser tests' settings) and photographs its pages. Nothing is downloaded;
+the scratch folder is removed at the end.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, DESKTOP, PHONE  # noqa: E402
+
+OUT = PROJECT_DIR / "docs" / "screenshots"
+SCRATCH = PROJECT_DIR / "var" / "screenshots"
+DESKTOP_MAX_HEIGHT = 2400  # the dashboard is ten screens long; its top says enough
+
+# (file name, size, account or None for a visitor, path or a step, what it shows)
+SHOTS = [
+    ("inspector-rounds-phone", PHONE, "thanhtra", "/inspections/rounds/", "rounds"),
+    ("inspector-visit-phone", PHONE, "thanhtra", "visit", "today's visit under way"),
+    ("inspector-record-form-phone", PHONE, "thanhtra", "record_form", "a new record"),
+    ("citizen-report-phone", PHONE, None, "/phan-anh/", "the public report form"),
+    ("review-queue-desktop", DESKTOP, "noivu", "/inspections/review/", "minutes to review"),
+    ("dashboard-desktop", DESKTOP, "noivu", "/bao-cao/?year=2019", "the 2019 dashboard"),
+    ("dashboard-phone", PHONE, "noivu", "/bao-cao/?year=2019", "the dashboard on a phone"),
+    ("council-list-desktop", DESKTOP, "hoidong", "/emulation/periods/2019/", "council list"),
+    ("unit-nominations-phone", PHONE, "truongdonvi", "/emulation/nominations/", "unit head"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def environment() -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_", "DJANGO_", "MEDIA_", "CACHE_"))
+    }
+    env.update(
+        DEBUG="true",  # Django's server then serves the static files itself
+        HTTPS="false",
+        SECRET_KEY="screenshots-" + os.urandom(32).hex(),
+        DATABASE_URL=f"sqlite:///{SCRATCH / 'db.sqlite3'}",
+        MEDIA_ROOT=str(SCRATCH / "media"),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    return env
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=env, check=True)  # noqa: S603
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (local)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"the server did not answer at {url}")
+
+
+def go(page, target: str) -> None:
+    if target.startswith("/"):
+        page.goto(target)
+    elif target == "visit":
+        page.goto("/inspections/rounds/")
+        page.locator("a.tap-list__item").first.click()
+        page.locator("a.tap-list__item").first.click()
+    elif target == "record_form":
+        go(page, "visit")
+        page.locator("nav.big-actions a").last.click()
+
+
+def main() -> None:
+    if not shutil.which(CHROMIUM):
+        raise SystemExit(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+    SCRATCH.mkdir(parents=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    accounts_file = SCRATCH / "accounts.txt"
+    manage("migrate", "--noinput", "--verbosity", "0", env=env)
+    manage("seed_demo", "--accounts-file", str(accounts_file), env=env)
+    passwords = {
+        username: password
+        for _role, username, password in (
+            line.split("\t") for line in accounts_file.read_text().splitlines()
+        )
+    }
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_for(f"{base_url}/healthz")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            for name, size, username, target, _what in SHOTS:
+                context = browser.new_context(
+                    viewport=size,
+                    base_url=base_url,
+                    locale="vi-VN",
+                    timezone_id="Asia/Ho_Chi_Minh",
+                )
+                page = context.new_page()
+                if username:
+                    page.goto("/accounts/login/")
+                    page.fill("#id_username", username)
+                    page.fill("#id_password", passwords[username])
+                    page.click("main button[type=submit]")
+                go(page, target)
+                path = OUT / f"{name}.png"
+                if size == DESKTOP:
+                    height = min(page.evaluate("document.body.scrollHeight"), DESKTOP_MAX_HEIGHT)
+                    page.screenshot(
+                        path=path,
+                        full_page=True,
+                        clip={"x": 0, "y": 0, "width": size["width"], "height": height},
+                    )
+                else:
+                    page.screenshot(path=path)
+                print(f"{path.relative_to(PROJECT_DIR)}  {page.url.removeprefix(base_url)}")
+                context.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

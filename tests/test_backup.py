@@ -1,0 +1,179 @@
+"""`backup` and `restore` on PostgreSQL: a backup restored into a new, empty database holds the
+same records, byte-identical evidence files and an intact audit chain; a damaged backup and a
+database that is not empty are refused."""
+
+import shutil
+from types import SimpleNamespace
+
+import psycopg
+import pytest
+
+from tests.servers import (
+    database_url,
+    manage,
+    portal_env,
+    run_python,
+    scratch_database,
+    server_address,
+)
+
+SETUP = """
+import datetime, io
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+from inspections import services
+from personnel.models import Posting, Role, Staff, Unit, UnitKind
+from tests.conftest import make_user
+
+def photo(colour):
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, format="JPEG")
+    return SimpleUploadedFile("anh.jpg", out.getvalue(), content_type="image/jpeg")
+
+unit = Unit.objects.create(code="P-A", name="Phường Đông Kinh", kind=UnitKind.WARD)
+inspector = make_user("inspector", role=Role.INSPECTOR)
+reviewer = make_user("reviewer", role=Role.REVIEWER)
+for code, name in (("S001", "Nguyễn Văn An"), ("S002", "Trần Thị Bình")):
+    person = Staff.objects.create(code=code, full_name=name, category="cong_chuc")
+    Posting.objects.create(staff=person, unit=unit)
+    record = services.record_create(
+        author=inspector, staff=person, unit=unit, type="no_badge",
+        occurred_at=timezone.now() - datetime.timedelta(hours=2),
+        description=f"Không đeo thẻ ({name}).",
+        photos=[photo((10, 120, 30)), photo((200, 20, 30))],
+    )
+    services.record_submit(record=record, actor=inspector)
+    services.record_confirm(record=record, reviewer=reviewer)
+"""
+RECORDS = (
+    "SELECT r.number, r.status, r.description, s.code FROM inspections_violationrecord r"
+    " JOIN personnel_staff s ON s.id = r.staff_id ORDER BY r.id"
+)
+AUDIT = "SELECT id, record_id, action, hash, previous_hash FROM inspections_auditentry ORDER BY id"
+EVIDENCE = "SELECT file, thumbnail, sha256, size FROM inspections_evidence ORDER BY id"
+
+
+def rows(name: str, query: str) -> list[tuple]:
+    with psycopg.connect(dbname=name, **server_address()) as connection:
+        return connection.execute(query).fetchall()
+
+
+def files_under(folder) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def backed_up(tmp_path_factory):
+    """A migrated database with two confirmed records and their photos, and its backup."""
+    folder = tmp_path_factory.mktemp("backup")
+    with scratch_database("kc_backed_up") as original:
+        env = portal_env(DATABASE_URL=database_url(original), MEDIA_ROOT=str(folder / "media"))
+        migrated = manage("migrate", "--noinput", env=env)
+        assert migrated.returncode == 0, migrated.stderr
+        run_python(SETUP, env=env)
+        made = manage("backup", "--output", str(folder / "backup"), env=env)
+        assert made.returncode == 0, made.stderr
+        yield SimpleNamespace(
+            name=original, env=env, backup=folder / "backup", media=folder / "media", made=made
+        )
+
+
+@pytest.mark.postgresql
+def test_it_restores_a_backup_into_an_empty_database_with_the_same_records_files_and_trail(
+    backed_up, tmp_path
+):
+    backup = backed_up.backup
+    assert "Đã sao lưu vào" in backed_up.made.stdout
+    assert sorted(path.name for path in backup.iterdir()) == [
+        "database.dump",
+        "manifest.json",
+        "media.tar",
+    ]
+    checked = manage("restore", "--check", "--input", str(backup), env=backed_up.env)
+    assert checked.returncode == 0, checked.stderr
+    # Two records, each with two photos and their thumbnails.
+    assert "2 biên bản vi phạm, 10 mục nhật ký, 8 tệp" in checked.stdout
+
+    with scratch_database("kc_restored") as restored:
+        target = {
+            **backed_up.env,
+            "DATABASE_URL": database_url(restored),
+            "MEDIA_ROOT": str(tmp_path / "restored-media"),
+        }
+
+        done = manage("restore", "--input", str(backup), env=target)
+
+        assert done.returncode == 0, done.stderr
+        assert "nhật ký nguyên vẹn: đã kiểm tra 10 mục" in done.stdout
+        for query in (RECORDS, AUDIT, EVIDENCE):
+            assert rows(restored, query) == rows(backed_up.name, query)
+        assert len(rows(restored, RECORDS)) == 2
+        assert len(rows(restored, AUDIT)) == 10  # created, 2 photos, submitted, confirmed; twice
+        assert files_under(tmp_path / "restored-media") == files_under(backed_up.media)
+        assert len(files_under(tmp_path / "restored-media")) == 8
+        audit = manage("verify_audit", env=target)
+        assert audit.returncode == 0, audit.stdout + audit.stderr
+        assert "10 entries checked" in audit.stdout
+        # The database's guard of the audit trail came back with the schema.
+        with (
+            psycopg.connect(dbname=restored, **server_address()) as connection,
+            pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"),
+        ):
+            connection.execute("UPDATE inspections_auditentry SET reason = 'sửa'")
+
+        again = manage("restore", "--input", str(backup), env=target)
+
+        assert again.returncode == 1
+        assert f"Cơ sở dữ liệu {restored} không trống" in again.stderr
+        assert "Traceback" not in again.stderr
+
+
+@pytest.mark.postgresql
+def test_it_refuses_a_damaged_backup(backed_up, tmp_path):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(backed_up.backup, damaged)
+    dump = bytearray((damaged / "database.dump").read_bytes())
+    dump[len(dump) // 2] ^= 0xFF
+    (damaged / "database.dump").write_bytes(bytes(dump))
+
+    with scratch_database("kc_restored") as restored:
+        target = {
+            **backed_up.env,
+            "DATABASE_URL": database_url(restored),
+            "MEDIA_ROOT": str(tmp_path / "restored-media"),
+        }
+        checked = manage("restore", "--check", "--input", str(damaged), env=target)
+        refused = manage("restore", "--input", str(damaged), env=target)
+        tables = rows(restored, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+
+    for result in (checked, refused):
+        assert result.returncode == 1
+        assert "Bản sao lưu bị hỏng: database.dump không khớp" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert tables == [(0,)]
+    assert not (tmp_path / "restored-media").exists()
+
+
+@pytest.mark.postgresql
+def test_it_writes_no_backup_into_a_folder_that_holds_something(backed_up):
+    result = manage("backup", "--output", str(backed_up.backup), env=backed_up.env)
+
+    assert result.returncode == 1
+    assert "không trống" in result.stderr
+    assert backed_up.backup.joinpath("manifest.json").stat().st_size > 0
+
+
+def test_it_says_a_backup_needs_postgresql(tmp_path):
+    env = portal_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+
+    result = manage("backup", "--output", str(tmp_path / "backup"), env=env)
+
+    assert result.returncode == 1
+    assert "PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "backup").exists()
