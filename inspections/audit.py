@@ -11,10 +11,16 @@ from dataclasses import dataclass
 
 from django.db import connection, models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from inspections.models import AuditChainHead, AuditEntry, ViolationRecord
 
 GENESIS_HASH = "0" * 64
+
+# What is wrong with the first broken entry (verify_audit and restore print it).
+NOT_FOLLOWING = _("it does not follow the entry before it (one was removed or changed)")
+CONTENT_CHANGED = _("its content does not match its hash (it was changed)")
+LAST_REMOVED = _("the last entries were removed")
 
 
 def json_value(value):
@@ -149,7 +155,7 @@ def _insert_in_order(entries: list[AuditEntry]) -> None:
 @dataclass(frozen=True)
 class Break:
     entry_id: int | None
-    problem: str
+    problem: str  # one of the constants above, translated when shown
 
 
 def verify_chain() -> tuple[int, Break | None]:
@@ -159,15 +165,13 @@ def verify_chain() -> tuple[int, Break | None]:
     last_id = None
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         if entry.previous_hash != previous:
-            return checked, Break(
-                entry.pk, "does not follow the entry before it (one was removed or changed)"
-            )
+            return checked, Break(entry.pk, NOT_FOLLOWING)
         if entry_hash(entry) != entry.hash:
-            return checked, Break(entry.pk, "its content does not match its hash (it was changed)")
+            return checked, Break(entry.pk, CONTENT_CHANGED)
         previous = entry.hash
         last_id = entry.pk
         checked += 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_hash != previous or head.last_entry_id != last_id):
-        return checked, Break(head.last_entry_id, "the last entries were removed")
+        return checked, Break(head.last_entry_id, LAST_REMOVED)
     return checked, None

@@ -87,16 +87,20 @@ def _check_photos(photos) -> list[evidence.CheckedPhoto]:
 
 
 @contextmanager
-def _atomic_with_files():
+def _atomic_with_files(*, writes_files: bool):
     """A transaction that deletes the evidence files written in it unless it commits.
 
     The files are written before the rows that name them; a failure anywhere up to and
     including the COMMIT (a broken connection, a form sent twice at once) must not leave them
     behind. Yields the list into which _attach records each file it writes.
+
+    When it writes files it must be the outermost transaction (durable): inside an outer one,
+    its end is only a savepoint, and Django has no hook to delete the files if the outer
+    transaction rolls back later, so that raises RuntimeError before a file is written.
     """
     stored: list[str] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=writes_files):
             yield stored
     except BaseException:
         evidence.discard(*stored)
@@ -221,7 +225,7 @@ def _record_create(
     form_token,
     photos,
 ):
-    with _atomic_with_files() as stored:
+    with _atomic_with_files(writes_files=bool(photos)) as stored:
         if form_token:
             used = FormSubmission.objects.filter(token=form_token).select_related("record")
             if (submission := used.first()) is not None:
@@ -267,7 +271,7 @@ def _record_create(
 def evidence_add(*, record: ViolationRecord, actor: User, photos) -> ViolationRecord:
     """Attach photos to a draft, by its author."""
     checked_photos = _check_photos(photos)
-    with _atomic_with_files() as stored:
+    with _atomic_with_files(writes_files=bool(checked_photos)) as stored:
         record = _lock(record)
         if record.status != RecordStatus.DRAFT:
             raise InspectionError(NOT_A_DRAFT)

@@ -41,6 +41,7 @@ from inspections.services import InspectionError
 from personnel.models import Role
 from personnel.selectors import staff_posted_to, staff_search
 from portal.access import role_required
+from portal.services import personal_data_access_log
 
 PAGE_SIZE = 50
 SEES_RECORDS = (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD)
@@ -288,6 +289,7 @@ def record_new(request, pk):
 @role_required(*READS_RECORDS)
 def record_detail(request, pk):
     record = _get_record_for_user(request, pk)
+    personal_data_access_log(request=request, staff_id=record.staff_id, record_id=record.pk)
     user = request.user
     appeal = getattr(record, "appeal", None)  # the reverse one-to-one raises AttributeError
     is_author = record.author_id == user.pk
@@ -457,8 +459,12 @@ def evidence_file(request, pk, variant):
     if variant not in ("original", "thumbnail"):
         raise Http404
     photo = get_object_or_404(Evidence, pk=pk)
-    _get_record_for_user(request, photo.record_id)
+    record = _get_record_for_user(request, photo.record_id)
     if variant == "original":
+        # The thumbnails are shown on the record's page, whose every view is logged already.
+        personal_data_access_log(
+            request=request, staff_id=record.staff_id, record_id=record.pk, evidence_id=photo.pk
+        )
         name, content_type = photo.file.name, photo.content_type
     else:
         name, content_type = photo.thumbnail.name, "image/jpeg"
@@ -523,6 +529,7 @@ def record_pdf(request, pk):
     record = _get_record_for_user(request, pk)
     if record.status == RecordStatus.DRAFT:
         raise Http404
+    personal_data_access_log(request=request, staff_id=record.staff_id, record_id=record.pk)
     response = HttpResponse(render_minutes(record), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="bien-ban-{(record.number or str(record.pk)).replace("/", "-")}.pdf"'

@@ -12,6 +12,7 @@ from personnel import selectors, services
 from personnel.forms import OnDateForm, RegulationForm, StaffFilterForm
 from personnel.models import Regulation, Role, Staff, Unit
 from portal.access import role_required
+from portal.services import personal_data_access_log
 from portal.uploads import document_type
 
 STAFF_PER_PAGE = 50
@@ -30,6 +31,8 @@ def _get_unit_for_user(request, code: str, *, write: bool = False) -> Unit:
 
 
 def _get_staff_for_user(request, code: str) -> Staff:
+    """The person, if the user may see them; 404 otherwise, as for a code that does not exist,
+    so that trying codes tells a unit head nothing about other units' people."""
     staff = get_object_or_404(Staff, code=code)
     user = request.user
     if user.has_role(Role.REVIEWER, Role.INSPECTOR):
@@ -39,7 +42,7 @@ def _get_staff_for_user(request, code: str) -> Staff:
         unit = selectors.unit_on(staff=staff, day=today)
         if unit is not None and unit.pk == user.unit_id:
             return staff
-    raise PermissionDenied
+    raise Http404
 
 
 def _chosen_day(request) -> tuple[OnDateForm, datetime.date]:
@@ -106,7 +109,11 @@ def regulation_new(request, code):
 @role_required(Role.REVIEWER, Role.INSPECTOR, Role.UNIT_HEAD)
 def regulation_document(request, pk):
     regulation = get_object_or_404(Regulation.objects.select_related("unit"), pk=pk)
-    _get_unit_for_user(request, regulation.unit.code)
+    # Numbers follow each other: another unit's document answers as one that does not exist.
+    try:
+        _get_unit_for_user(request, regulation.unit.code)
+    except PermissionDenied:
+        raise Http404 from None
     if not regulation.document:
         raise Http404
     handle = regulation.document.open("rb")
@@ -151,5 +158,6 @@ def staff_list(request):
 @role_required(Role.REVIEWER, Role.INSPECTOR, Role.UNIT_HEAD)
 def staff_detail(request, code):
     staff = _get_staff_for_user(request, code)
+    personal_data_access_log(request=request, staff_id=staff.pk)
     context = {"staff": staff, "postings": selectors.staff_postings(staff=staff)}
     return render(request, "personnel/staff_detail.html", context)

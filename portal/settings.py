@@ -228,7 +228,9 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "portal.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's 20,000 common passwords and portal/common-passwords-vi.txt, offline.
+    {"NAME": "portal.passwords.CommonPasswordValidator"},
+    {"NAME": "portal.passwords.PersonalPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [

@@ -1,6 +1,7 @@
 """`backup` and `restore` on PostgreSQL: a backup restored into a new, empty database holds the
-same records, byte-identical evidence files and an intact audit chain; a damaged backup and a
-database that is not empty are refused."""
+same records, byte-identical evidence files and an intact audit chain; with --force, one that
+held other records ends with the backup's alone; a damaged backup, a database that is not empty
+and a media folder that is not empty are refused."""
 
 import shutil
 from types import SimpleNamespace
@@ -45,6 +46,29 @@ for code, name in (("S001", "Nguyễn Văn An"), ("S002", "Trần Thị Bình"))
     )
     services.record_submit(record=record, actor=inspector)
     services.record_confirm(record=record, reviewer=reviewer)
+"""
+# Another portal's contents, which `restore --force` replaces: a draft with a photo, elsewhere.
+OTHER_SETUP = """
+import datetime, io
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+from inspections import services
+from personnel.models import Posting, Role, Staff, Unit, UnitKind
+from tests.conftest import make_user
+
+out = io.BytesIO()
+Image.new("RGB", (32, 32), (0, 0, 200)).save(out, format="JPEG")
+unit = Unit.objects.create(code="X-B", name="Xã Tây Sơn", kind=UnitKind.COMMUNE)
+inspector = make_user("inspector", role=Role.INSPECTOR)
+person = Staff.objects.create(code="S900", full_name="Lê Văn Cường", category="vien_chuc")
+Posting.objects.create(staff=person, unit=unit)
+for description in ("Về sớm 30 phút.", "Không đeo thẻ."):
+    services.record_create(
+        author=inspector, staff=person, unit=unit, type="no_badge",
+        occurred_at=timezone.now() - datetime.timedelta(hours=1), description=description,
+        photos=[SimpleUploadedFile("anh.jpg", out.getvalue(), content_type="image/jpeg")],
+    )
 """
 RECORDS = (
     "SELECT r.number, r.status, r.description, s.code FROM inspections_violationrecord r"
@@ -118,7 +142,7 @@ def test_it_restores_a_backup_into_an_empty_database_with_the_same_records_files
         assert len(files_under(tmp_path / "restored-media")) == 8
         audit = manage("verify_audit", env=target)
         assert audit.returncode == 0, audit.stdout + audit.stderr
-        assert "10 entries checked" in audit.stdout
+        assert audit.stdout == "Nhật ký nguyên vẹn: đã kiểm tra 10 mục.\n"
         # The database's guard of the audit trail came back with the schema.
         with (
             psycopg.connect(dbname=restored, **server_address()) as connection,
@@ -131,6 +155,69 @@ def test_it_restores_a_backup_into_an_empty_database_with_the_same_records_files
         assert again.returncode == 1
         assert f"Cơ sở dữ liệu {restored} không trống" in again.stderr
         assert "Traceback" not in again.stderr
+
+
+@pytest.mark.postgresql
+def test_it_replaces_a_database_holding_other_records_with_force(backed_up, tmp_path):
+    backup = backed_up.backup
+    with scratch_database("kc_replaced") as replaced:
+        target = {
+            **backed_up.env,
+            "DATABASE_URL": database_url(replaced),
+            "MEDIA_ROOT": str(tmp_path / "media"),
+        }
+        migrated = manage("migrate", "--noinput", env=target)
+        assert migrated.returncode == 0, migrated.stderr
+        run_python(OTHER_SETUP, env=target)
+        assert [row[3] for row in rows(replaced, RECORDS)] == ["S900", "S900"]
+        own_files = files_under(tmp_path / "media")
+        assert len(own_files) == 4
+
+        done = manage("restore", "--force", "--input", str(backup), env=target)
+
+        assert done.returncode == 0, done.stderr
+        assert "Đã khôi phục 2 biên bản vi phạm và 8 tệp tải lên" in done.stdout
+        for query in (RECORDS, AUDIT, EVIDENCE):
+            assert rows(replaced, query) == rows(backed_up.name, query)
+        assert [row[3] for row in rows(replaced, RECORDS)] == ["S001", "S002"]
+        assert rows(replaced, "SELECT code FROM personnel_staff ORDER BY code") == [
+            ("S001",),
+            ("S002",),
+        ]
+        # --force adds the backup's files beside those already there.
+        assert files_under(tmp_path / "media") == {**own_files, **files_under(backed_up.media)}
+        audit = manage("verify_audit", env=target)
+        assert audit.returncode == 0, audit.stdout + audit.stderr
+        assert audit.stdout == "Nhật ký nguyên vẹn: đã kiểm tra 10 mục.\n"
+        # The guard of the audit trail was dropped with the old table and made again.
+        with (
+            psycopg.connect(dbname=replaced, **server_address()) as connection,
+            pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"),
+        ):
+            connection.execute("DELETE FROM inspections_auditentry")
+        # The same backup again, forced: still exactly its records.
+        again = manage("restore", "--force", "--input", str(backup), env=target)
+        assert again.returncode == 0, again.stderr
+        assert rows(replaced, AUDIT) == rows(backed_up.name, AUDIT)
+
+
+@pytest.mark.postgresql
+def test_it_refuses_a_media_folder_that_holds_files(backed_up, tmp_path):
+    media = tmp_path / "media"
+    (media / "documents").mkdir(parents=True)
+    (media / "documents" / "quy-che.pdf").write_bytes(b"%PDF-1.4 quy che")
+
+    with scratch_database("kc_restored") as restored:
+        target = {**backed_up.env, "DATABASE_URL": database_url(restored), "MEDIA_ROOT": str(media)}
+        refused = manage("restore", "--input", str(backed_up.backup), env=target)
+        tables = rows(restored, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+
+    assert refused.returncode == 1
+    assert f"Thư mục tệp tải lên {media} không trống" in refused.stderr
+    assert "hoặc thêm --force" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert tables == [(0,)]
+    assert files_under(media) == {"documents/quy-che.pdf": b"%PDF-1.4 quy che"}
 
 
 @pytest.mark.postgresql

@@ -2,8 +2,9 @@
 
 A phone on a poor network sends the same form again, a user taps twice, two reviewers open the
 same record. The same form twice makes one record (also when both arrive at the same moment);
-a confirmed import is not imported again; the reviewer who comes second is told why nothing
-happened, and the record, its audit trail and its files are as the first one left them.
+a confirmed import (a staff file, a unit head's nominations) is not imported again; the
+reviewer who comes second is told why nothing happened, and the record, its audit trail and
+its files are as the first one left them.
 """
 
 import datetime
@@ -17,11 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from emulation import import_views as nomination_import_views
+from emulation.models import Nomination, Verdict
 from inspections import services
 from inspections.models import AuditEntry, Evidence, FormSubmission, RecordStatus, ViolationRecord
 from personnel.import_views import SESSION_KEY
 from personnel.models import Posting, Role, Staff
 from tests.conftest import SignedInClient, make_user, restore_seeded_rows
+from tests.emulation_factories import make_period, make_staff
 
 STAFF = "staff_code,full_name,agency_code,category\nS001,Nguyễn Văn Hùng,P-A,cong_chuc\n"
 
@@ -142,6 +146,38 @@ def test_it_imports_a_confirmed_file_once_when_the_confirmation_is_sent_twice(
     assert staff_after_first == [("S001", "Nguyễn Văn Hùng")]
     assert list(Staff.objects.values_list("code", "full_name")) == staff_after_first
     assert Posting.objects.count() == 1
+
+
+def nominations() -> list[tuple]:
+    fields = ("staff__code", "title__code", "unit__code", "submitted_by")
+    return list(Nomination.objects.order_by("pk").values_list(*fields))
+
+
+def test_it_imports_a_nominations_list_once_when_the_confirmation_is_sent_twice(
+    client, unit_head, unit_a, media_root
+):
+    make_period("2019")
+    make_staff("S003", unit=unit_a, full_name="Đỗ Thị Đào")
+    client.force_login(unit_head)
+    upload = SimpleUploadedFile(
+        "list.csv", b"staff_code,title\nS003,lao_dong_tien_tien\n", content_type="text/csv"
+    )
+    client.post(reverse("emulation:nomination_upload"), {"period": "2019", "file": upload})
+    confirmation = {"file": client.session[nomination_import_views.SESSION_KEY]["file"]}
+    url = reverse("emulation:nomination_import_confirm")
+
+    first = client.post(url, confirmation, follow=True)
+    nominations_after_first = nominations()
+    second = client.post(url, confirmation, follow=True)
+
+    assert "Đã nhập: thêm mới 1, cập nhật 0, giữ nguyên 0." in first.content.decode()
+    assert second.redirect_chain == [(reverse("emulation:nominations"), 302)]
+    assert "Không có tệp nào đang chờ nhập" in second.content.decode()
+    assert "Đã nhập:" not in second.content.decode()
+    assert nominations_after_first == [("S003", "lao_dong_tien_tien", "P-A", unit_head.pk)]
+    assert nominations() == nominations_after_first
+    assert Verdict.objects.count() == 1
+    assert list((media_root / "imports").iterdir()) == []  # the confirmed file is not kept
 
 
 def test_it_tells_the_second_of_two_reviewers_that_the_record_was_already_decided(

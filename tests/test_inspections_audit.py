@@ -69,7 +69,7 @@ def test_it_chains_every_entry_to_the_one_before(inspector, reviewer, person, un
     for before, after in itertools.pairwise(entries):
         assert after.previous_hash == before.hash
     assert all(audit.entry_hash(entry) == entry.hash for entry in entries)
-    assert verify() == (True, "Audit trail intact: 4 entries checked.\n")
+    assert verify() == (True, "Nhật ký nguyên vẹn: đã kiểm tra 4 mục.\n")
 
 
 def tamper(sql, params):
@@ -91,7 +91,10 @@ def test_it_detects_an_edited_entry(inspector, reviewer, person, unit_a):
 
     ok, message = verify()
     assert not ok
-    assert message.startswith(f"Audit entry #{confirmed.pk} is broken: its content")
+    assert message == (
+        f"Mục nhật ký #{confirmed.pk} bị phá vỡ: nội dung không khớp với mã băm (mục này đã bị "
+        "sửa). 2 mục trước đó vẫn nguyên vẹn."
+    )
 
 
 def test_it_detects_a_deleted_entry(inspector, reviewer, person, unit_a):
@@ -103,7 +106,7 @@ def test_it_detects_a_deleted_entry(inspector, reviewer, person, unit_a):
 
     ok, message = verify()
     assert not ok
-    assert message.startswith(f"Audit entry #{confirmed.pk} is broken: does not follow")
+    assert message.startswith(f"Mục nhật ký #{confirmed.pk} bị phá vỡ: mục này không nối tiếp")
 
 
 def test_it_detects_the_last_entry_deleted(inspector, reviewer, person, unit_a):
@@ -114,7 +117,7 @@ def test_it_detects_the_last_entry_deleted(inspector, reviewer, person, unit_a):
 
     ok, message = verify()
     assert not ok
-    assert message.startswith(f"Audit entry #{appealed.pk} is broken: the last entries")
+    assert message.startswith(f"Mục nhật ký #{appealed.pk} bị phá vỡ: các mục cuối cùng đã bị xóa")
 
 
 @pytest.mark.postgresql

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -170,6 +171,33 @@ def test_it_refuses_the_whole_record_when_one_photo_is_bad(inspector, person, un
     assert error.value.message == evidence.NOT_AN_IMAGE
     assert (ViolationRecord.objects.count(), Evidence.objects.count()) == (0, 0)
     assert files_in(media) == []
+
+
+def test_it_writes_no_photo_inside_a_transaction_it_does_not_own(
+    inspector, person, unit_a, record, media
+):
+    """Inside a caller's transaction the photos' files could outlive its rollback: refused."""
+    before = state(record)
+    new_record = {
+        "author": inspector,
+        "staff": person,
+        "unit": unit_a,
+        "occurred_at": timezone.now() - datetime.timedelta(minutes=5),
+        "type": "no_badge",
+        "description": "Không đeo thẻ.",
+    }
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.record_create(**new_record, photos=[photo()])
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        services.evidence_add(record=record, actor=inspector, photos=[photo()])
+
+    assert state(record) == before
+    assert files_in(media) == []
+    # Without photos a record is still made inside a caller's transaction (the roll call's).
+    with transaction.atomic():
+        services.record_create(**new_record)
+    assert ViolationRecord.objects.count() == before[0] + 1
 
 
 def test_it_refuses_photos_on_a_submitted_record(record, inspector, media):

@@ -150,3 +150,23 @@ def test_it_counts_failures_per_client_behind_a_trusted_proxy(client, reviewer, 
 
     assert response.status_code == 302
     assert AccessAttempt.objects.get(username="reviewer").ip_address == "203.0.113.7"
+
+
+def test_it_gives_a_new_session_key_at_sign_in(client, reviewer):
+    # A key planted before sign-in (session fixation) must not become the signed-in session.
+    from importlib import import_module
+
+    from django.conf import settings
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+    planted = SessionStore()
+    planted["planted"] = True
+    planted.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+
+    sign_in(client, "reviewer")
+
+    new_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert new_key != planted.session_key
+    assert not SessionStore().exists(planted.session_key)
+    assert client.get(reverse("inspections:review_queue")).status_code == 200

@@ -161,7 +161,7 @@ def test_it_shows_a_unit_heads_own_staff_only(client, unit_head, namesakes):
     assert sorted(search(client)) == ["S001", "S003"]
     assert sorted(search(client, unit="X-B")) == ["S001", "S003"]
     assert client.get(reverse("personnel:staff_detail", args=["S001"])).status_code == 200
-    assert client.get(reverse("personnel:staff_detail", args=["S002"])).status_code == 403
+    assert client.get(reverse("personnel:staff_detail", args=["S002"])).status_code == 404
     assert client.get(reverse("personnel:unit_detail", args=["X-B"])).status_code == 403
     assert client.get(reverse("personnel:unit_detail", args=["P-A"])).status_code == 200
 
@@ -314,7 +314,7 @@ def test_it_hides_another_units_regulation_document(client, unit_head, unit_b, r
         reverse("personnel:regulation_document", args=[Regulation.objects.get().pk])
     )
 
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 def test_it_counts_units_that_issued_or_amended_regulations(unit_a, unit_b):

@@ -66,3 +66,14 @@ def test_it_passes_the_deployment_check_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_it_keeps_cookies_secure_and_http_only_in_production():
+    result = run_django(
+        "from django.conf import settings as s\n"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,\n"
+        "      s.SESSION_COOKIE_SAMESITE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS)\n",
+        **PRODUCTION,
+    )
+
+    assert result.stdout.strip() == "True True True Lax True 31536000", result.stderr

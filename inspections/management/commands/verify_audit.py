@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from inspections.audit import verify_chain
 
@@ -10,7 +11,12 @@ class Command(BaseCommand):
         checked, broken = verify_chain()
         if broken is not None:
             raise CommandError(
-                f"Audit entry #{broken.entry_id} is broken: {broken.problem}. "
-                f"{checked} entries before it are intact."
+                _(
+                    "Audit entry #%(entry)s is broken: %(problem)s. %(entries)s entries before "
+                    "it are intact."
+                )
+                % {"entry": broken.entry_id, "problem": broken.problem, "entries": checked}
             )
-        self.stdout.write(f"Audit trail intact: {checked} entries checked.")
+        self.stdout.write(
+            _("Audit trail intact: %(entries)s entries checked.") % {"entries": checked}
+        )

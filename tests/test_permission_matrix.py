@@ -1,0 +1,293 @@
+"""Every URL the portal serves, for every role: the expected answer, declared in one table.
+
+The URLs come from walking the resolver, so a new page that is not in the table fails the test
+until someone decides who may open it. The objects behind the URLs belong to unit B; the unit
+head of unit A looks at them from outside, the unit head of unit B from inside.
+"""
+
+import pytest
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from tests.conftest import SignedInClient
+from tests.security_world import World, build_world
+
+# Columns of the table, in order.
+PERSONAS = (
+    "anonymous",
+    "outsider",  # signed in, no role
+    "inspector",  # lead of the round, author of the records
+    "other_inspector",  # an inspector of another team
+    "reviewer",
+    "council",
+    "head_a",  # unit head of unit A, looking at unit B's data
+    "head_b",  # unit head of unit B, looking at their own unit's data
+    "administrator",  # superuser, signed in with a code
+)
+
+# Answers: 200, 302 (a redirect elsewhere than the login page), login (302 to the login page
+# with ?next= the page asked for), 403 (the role may not), 404 (the object is not even admitted
+# to exist for this user), 405 (a GET on a view that takes only POST).
+# Columns: anonymous, outsider (signed in, no role), inspector (lead of the round, author of
+# the records), another team's inspector, reviewer, council member, unit head of A, unit head
+# of B, administrator.
+EXPECTED_TABLE = """
+# url name                          anon  none  insp  insp2 revw  cncl  headA headB admin
+# pages the public uses
+home                                200   200   200   200   200   200   200   200   200
+healthz                             200   200   200   200   200   200   200   200   200
+citizen_reports:submit              200   200   200   200   200   200   200   200   200
+citizen_reports:sent                302   302   302   302   302   302   302   302   302
+citizen_reports:lookup              200   200   200   200   200   200   200   200   200
+citizen_reports:track               200   200   200   200   200   200   200   200   200
+set_language                        302   302   302   302   302   302   302   302   302
+# signing in and out
+login                               200   302   302   302   302   302   302   302   302
+logout                              405   405   405   405   405   405   405   405   405
+password_change                     login 200   200   200   200   200   200   200   200
+password_change_done                login 200   200   200   200   200   200   200   200
+twofactor:login_code                login 302   302   302   302   302   302   302   302
+twofactor:enrol                     login 403   403   403   200   200   403   403   200
+# rounds and visits: the team, reviewers, administrators; a unit head once the visit started
+inspections:rounds                  login 403   200   200   200   403   403   403   200
+inspections:round_detail            login 403   200   404   200   403   404   200   200
+inspections:visit_start             405   405   405   405   405   405   405   405   405
+inspections:visit_detail            login 403   200   404   200   403   404   200   200
+inspections:visit_finish            405   405   405   405   405   405   405   405   405
+inspections:checklist               login 403   200   404   403   403   403   403   403
+inspections:roll_call               login 403   200   404   403   403   403   403   403
+inspections:record_new              login 403   200   404   403   403   403   403   403
+# violation records (a confirmed one; edit, photos and submit on a draft of the inspector's)
+inspections:record_detail           login 403   200   404   200   200   404   200   200
+inspections:record_edit             login 403   200   404   403   403   403   403   403
+inspections:record_correct          login 403   200   404   403   403   403   403   200
+inspections:record_photos           405   405   405   405   405   405   405   405   405
+inspections:record_submit           405   405   405   405   405   405   405   405   405
+inspections:record_confirm          405   405   405   405   405   405   405   405   405
+inspections:record_dismiss          405   405   405   405   405   405   405   405   405
+inspections:record_appeal           405   405   405   405   405   405   405   405   405
+inspections:appeal_decide           405   405   405   405   405   405   405   405   405
+inspections:record_pdf              login 403   200   404   200   200   404   200   200
+inspections:record_pdf_prepare      405   405   405   405   405   405   405   405   405
+inspections:evidence                login 403   200   404   200   200   404   200   200
+inspections:review_queue            login 403   403   403   200   403   403   403   200
+inspections:unit_records            login 403   403   403   403   403   200   200   200
+# citizen reports, reviewers' side
+citizen_reports:list                login 403   403   403   200   403   403   403   200
+citizen_reports:detail              login 403   403   403   200   403   403   403   200
+citizen_reports:start_verification  login 403   403   403   405   403   403   403   405
+citizen_reports:close               login 403   403   403   405   403   403   403   405
+citizen_reports:confirm             login 403   403   403   405   403   403   403   405
+# units, staff, regulations: inspectors and reviewers all of them, a unit head their own
+personnel:units                     login 403   200   200   200   403   403   403   200
+personnel:unit_detail               login 403   200   200   200   403   403   200   200
+personnel:regulation_new            login 403   403   403   200   403   403   200   200
+personnel:regulation_document       login 403   200   200   200   403   404   200   200
+personnel:my_unit                   login 403   403   403   403   403   200   200   200
+personnel:staff_list                login 403   200   200   200   403   200   200   200
+personnel:staff_detail              login 403   200   200   200   403   404   200   200
+personnel:import                    login 403   403   403   200   403   403   403   200
+personnel:import_preview            login 403   403   403   302   403   403   403   302
+personnel:import_confirm            405   405   405   405   405   405   405   405   405
+personnel:import_cancel             405   405   405   405   405   405   405   405   405
+personnel:import_template           login 403   403   403   200   403   403   403   200
+# emulation periods: the council and reviewers; nominations: unit heads, their own unit
+emulation:periods                   login 403   403   403   200   200   403   403   200
+emulation:period                    login 403   403   403   200   200   403   403   200
+emulation:period_export             login 403   403   403   200   200   403   403   200
+emulation:period_export_pdf         login 403   403   403   200   200   403   403   200
+emulation:period_export_csv         login 403   403   403   200   200   403   403   200
+emulation:period_prepare            405   405   405   405   405   405   405   405   405
+emulation:period_start_review       405   405   405   405   405   405   405   405   405
+emulation:period_approve            405   405   405   405   405   405   405   405   405
+emulation:revocation_resolve        405   405   405   405   405   405   405   405   405
+emulation:period_upload             login 403   403   403   405   403   403   403   405
+emulation:nominations               login 403   403   403   403   403   200   200   200
+emulation:nomination_upload         login 403   403   403   403   403   405   405   405
+emulation:nomination_import_preview login 403   403   403   302   403   302   302   302
+emulation:nomination_import_confirm 405   405   405   405   405   405   405   405   405
+emulation:nomination_import_cancel  405   405   405   405   405   405   405   405   405
+# the Interior Affairs dashboard
+reports:dashboard                   login 403   403   403   200   200   403   403   200
+reports:print                       login 403   403   403   200   200   403   403   200
+reports:export                      login 403   403   403   200   200   403   403   200
+# files prepared in the background: the one who asked (the reviewer) only, 404 to anyone else
+exports:status                      login 404   404   404   200   404   404   404   404
+exports:download                    login 404   404   404   200   404   404   404   404
+# fmt: on
+"""
+LOGIN = "login"
+
+
+def _parse(table: str) -> dict[str, tuple]:
+    expected = {}
+    for line in table.strip().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, *cells = line.split()
+        assert len(cells) == len(PERSONAS), f"{name}: {len(cells)} answers for {len(PERSONAS)}"
+        expected[name] = tuple(cell if cell == LOGIN else int(cell) for cell in cells)
+    return expected
+
+
+EXPECTED = _parse(EXPECTED_TABLE)
+
+
+# The administration site is Django's own, admits superusers only (tests/test_access.py) and
+# has a page per model; static files are served by whitenoise, outside the resolver, and media
+# files by no URL at all (tests/test_inspections_evidence.py).
+EXCLUDED_NAMESPACES = {"admin"}
+
+
+def _walk(resolver: URLResolver, namespace: str = "", prefix: str = ""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in EXCLUDED_NAMESPACES:
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, inner, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            if entry.name is None:
+                yield f"<unnamed {prefix}{entry.pattern}>"
+            else:
+                yield f"{namespace}{entry.name}"
+
+
+def served_url_names() -> list[str]:
+    return sorted(set(_walk(get_resolver())))
+
+
+def test_it_declares_every_url_the_portal_serves():
+    served = set(served_url_names())
+
+    missing = sorted(served - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - served)
+
+    assert not missing, f"URL patterns missing from EXPECTED: {', '.join(missing)}"
+    assert not stale, f"EXPECTED names URL patterns the portal no longer serves: {stale}"
+    assert all(len(row) == len(PERSONAS) for row in EXPECTED.values())
+
+
+def url_kwargs(world: World) -> dict[str, dict]:
+    """What fills each URL's parameters: unit B's objects."""
+    return {
+        "inspections:round_detail": {"pk": world.the_round.pk},
+        "inspections:visit_start": {"pk": world.the_round.pk},
+        "inspections:visit_detail": {"pk": world.visit.pk},
+        "inspections:visit_finish": {"pk": world.visit.pk},
+        "inspections:checklist": {"pk": world.visit.pk},
+        "inspections:roll_call": {"pk": world.visit.pk},
+        "inspections:record_new": {"pk": world.visit.pk},
+        "inspections:record_detail": {"pk": world.record.pk},
+        "inspections:record_edit": {"pk": world.draft.pk},
+        "inspections:record_correct": {"pk": world.record.pk},
+        "inspections:record_photos": {"pk": world.draft.pk},
+        "inspections:record_submit": {"pk": world.draft.pk},
+        "inspections:record_confirm": {"pk": world.record.pk},
+        "inspections:record_dismiss": {"pk": world.record.pk},
+        "inspections:record_appeal": {"pk": world.record.pk},
+        "inspections:appeal_decide": {"pk": world.record.pk},
+        "inspections:record_pdf": {"pk": world.record.pk},
+        "inspections:record_pdf_prepare": {"pk": world.record.pk},
+        "emulation:period_prepare": {"code": world.period.code},
+        "exports:status": {"pk": world.export.pk},
+        "exports:download": {"pk": world.export.pk},
+        "inspections:evidence": {"pk": world.evidence.pk, "variant": "original"},
+        "personnel:unit_detail": {"code": world.visit.unit.code},
+        "personnel:regulation_new": {"code": world.visit.unit.code},
+        "personnel:regulation_document": {"pk": world.regulation.pk},
+        "personnel:staff_detail": {"code": world.person_b.code},
+        "personnel:import_template": {"kind": "staff"},
+        "emulation:period": {"code": world.period.code},
+        "emulation:period_export": {"code": world.period.code},
+        "emulation:period_export_pdf": {"code": world.period.code},
+        "emulation:period_export_csv": {"code": world.period.code},
+        "emulation:period_start_review": {"code": world.period.code},
+        "emulation:period_approve": {"code": world.period.code},
+        "emulation:period_upload": {"code": world.period.code},
+        "emulation:revocation_resolve": {"pk": world.case.pk},
+        "citizen_reports:track": {"code": world.report.tracking_code},
+        "citizen_reports:detail": {"pk": world.report.pk},
+        "citizen_reports:start_verification": {"pk": world.report.pk},
+        "citizen_reports:close": {"pk": world.report.pk},
+        "citizen_reports:confirm": {"pk": world.report.pk},
+        "reports:print": {"year": timezone.localdate().year},
+        "reports:export": {"year": timezone.localdate().year, "table": "summary", "fmt": "csv"},
+    }
+
+
+@pytest.fixture
+def world(
+    settings, tmp_path, unit_a, unit_b, inspector, reviewer, council_member, unit_head, outsider,
+    administrator,
+):  # fmt: skip
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return build_world(
+        unit_a=unit_a, unit_b=unit_b, inspector=inspector, reviewer=reviewer,
+        council_member=council_member, unit_head=unit_head, outsider=outsider,
+        administrator=administrator,
+    )  # fmt: skip
+
+
+def _answer(response, url: str):
+    if response.streaming:
+        # Read to the end: the test client then closes the file (calling close() again would
+        # also close the database connection of the test's transaction).
+        b"".join(response.streaming_content)
+    if response.status_code == 302:
+        sent_to_login = response["Location"] == f"{reverse('login')}?next={url}"
+        return LOGIN if sent_to_login else 302
+    return response.status_code
+
+
+def test_it_answers_every_role_on_every_url_as_declared(world):
+    kwargs = url_kwargs(world)
+    clients = {}
+    for persona, user in world.users.items():
+        clients[persona] = SignedInClient()
+        if user is not None:
+            clients[persona].force_login(user)
+    failures = []
+    for name in served_url_names():
+        if name not in EXPECTED:
+            continue  # named by test_it_declares_every_url_the_portal_serves
+        try:
+            url = reverse(name, kwargs=kwargs.get(name))
+        except NoReverseMatch:
+            failures.append(f"{name}: give its parameters in url_kwargs()")
+            continue
+        for persona, expected in zip(PERSONAS, EXPECTED[name], strict=True):
+            got = _answer(clients[persona].get(url), url)
+            if got != expected:
+                failures.append(f"{name} ({url}) as {persona}: expected {expected}, got {got}")
+    assert not failures, "\n".join(failures)
+
+
+# Uploads are exempt from the middleware's check so that an oversized body is refused before it
+# is read; the view checks the token itself right after (tests/test_import_web.py).
+CSRF_CHECKED_IN_THE_VIEW = {
+    "personnel:import",
+    "emulation:nomination_upload",
+    "emulation:period_upload",
+}
+
+
+def test_it_refuses_a_post_without_csrf_token_on_every_url(world):
+    kwargs = url_kwargs(world)
+    failures = []
+    for persona in ("anonymous", "head_b", "administrator"):
+        client = SignedInClient(enforce_csrf_checks=True)
+        if world.users[persona] is not None:
+            client.force_login(world.users[persona])
+        for name in EXPECTED:
+            url = reverse(name, kwargs=kwargs.get(name))
+            response = client.post(url, {"reason": "x"})
+            answer = _answer(response, url)
+            if name in CSRF_CHECKED_IN_THE_VIEW:
+                # The role gate may refuse first: a 403 either way, or the login page.
+                if answer != (LOGIN if persona == "anonymous" else 403):
+                    failures.append(f"{name} as {persona}: {answer}")
+            elif answer != 403 or "Biểu mẫu đã hết hạn" not in response.content.decode():
+                failures.append(f"{name} as {persona}: {answer}, not the CSRF refusal")
+    assert not failures, "\n".join(failures)
