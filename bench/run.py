@@ -62,6 +62,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=SCALE_NAMES, default="city")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--http-seconds", type=int, default=30, help="how long wrk loads each page (30)"
+    )
+    parser.add_argument(
+        "--think-ms",
+        type=int,
+        default=0,
+        help="each HTTP client's pause between an answer and its next request (0)",
+    )
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     arguments = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url:
@@ -78,7 +88,7 @@ def main() -> None:
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     try:
-        run(arguments.scale)
+        run(arguments)
     finally:
         from django.db import connections
 
@@ -88,7 +98,7 @@ def main() -> None:
             print(f"dropped {scratch}")
 
 
-def run(scale_name: str) -> None:
+def run(arguments: argparse.Namespace) -> None:
     import django
 
     # Whitenoise looks for the collected static files, which only `make run` collects.
@@ -99,7 +109,7 @@ def run(scale_name: str) -> None:
 
     from bench import suite
 
-    scale = suite.SCALES[scale_name]
+    scale = suite.SCALES[arguments.scale]
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"before generation: {suite.load_average()}")
@@ -107,7 +117,13 @@ def run(scale_name: str) -> None:
     period = suite.generate(scale)
     print(f"generated in {time.perf_counter() - generation:.1f} s")
     print(f"before measuring: {suite.load_average()}")
-    report = suite.run_cases(scale=scale, period=period)
+    report = suite.run_cases(
+        scale=scale,
+        period=period,
+        http_seconds=arguments.http_seconds,
+        think_ms=arguments.think_ms,
+        workers=arguments.workers,
+    )
     print(f"after measuring: {suite.load_average()}")
     print()
     print(suite.table(report))

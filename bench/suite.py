@@ -9,15 +9,27 @@ alternating order, several times; the figure is the median.
 """
 
 import datetime
+import hashlib
 import json
 import os
 import random
+import shutil
+import signal
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.test import Client
@@ -37,8 +49,13 @@ from emulation.models import (
     VerdictStatus,
 )
 from inspections.models import RecordStatus, ViolationRecord, ViolationType
+from inspections.services import round_create, visit_start
+from personnel.imports import STAFF_COLUMNS, staff_import
 from personnel.models import Role, Staff, Unit, User
 from personnel.search import staff_search_text
+from tests.excel_files import write_excel_style
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,8 @@ class Scale:
     units: int
     staff: int
     repeats: int
+    import_rows: int = 100_000
+    http_clients: int = 50
 
     # National: 1,700,000 nominations, 1,000,000 records over ten years, 100,000 of them
     # confirmed in the period, for 2,000,000 staff; smaller scales keep the same proportions.
@@ -64,7 +83,7 @@ class Scale:
 
 
 SCALES = {
-    "tiny": Scale("tiny", units=5, staff=50, repeats=1),
+    "tiny": Scale("tiny", units=5, staff=50, repeats=1, import_rows=100, http_clients=4),
     "city": Scale("city", units=50, staff=3_000, repeats=7),
     "province": Scale("province", units=1_500, staff=50_000, repeats=5),
     "national": Scale("national", units=30_000, staff=2_000_000, repeats=3),
@@ -530,12 +549,26 @@ def case_eligibility_naive(period: Period, repeats: int, period_result: dict) ->
     )
 
 
+def _user(username: str, role: str) -> User:
+    user, created = User.objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+# Production settings serve static files through the collected manifest, absent here.
+PLAIN_STATIC = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
 def case_council_list(period: Period, repeats: int) -> list[dict]:
     """The council's period page through the test client: first page and last page."""
-    user = User.objects.create_user(username="bench-council", password=None)
-    user.groups.add(Group.objects.get_or_create(name=Role.COUNCIL)[0])
     client = Client()
-    client.force_login(user)
+    client.force_login(_user("bench-council", Role.COUNCIL))
     ordered = list(
         Nomination.objects.filter(period=period)
         .order_by("staff__code", "title__code", "pk")
@@ -553,12 +586,7 @@ def case_council_list(period: Period, repeats: int) -> list[dict]:
     def get(kind, address):
         responses[kind] = client.get(address)
 
-    # Production settings serve static files through the collected manifest, absent here.
-    plain_static = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    with override_settings(STORAGES=plain_static):
+    with override_settings(STORAGES=PLAIN_STATIC):
         get("first", first_url)  # warm-up: templates, translations, connection
         get("last", last_url)
         first, last = side_by_side(
@@ -579,19 +607,560 @@ def case_council_list(period: Period, repeats: int) -> list[dict]:
     ]
 
 
-def run_cases(*, scale: Scale, period: Period) -> dict:
+# --- export_csv --------------------------------------------------------------------------------
+
+# The same columns as the streamed export (EXCHANGE.md's eligibility CSV), by the database
+# alone: one aggregate statement written out by COPY.
+EXPORT_COPY = """
+COPY (
+    SELECT s.code AS staff_code, s.full_name, u.code AS agency_code, t.code AS title,
+           coalesce(v.status, 'eligible') AS status,
+           string_agg(coalesce(r.number, ''), '; ' ORDER BY r.occurred_at, r.id)
+               FILTER (WHERE r.id IS NOT NULL) AS record_nos
+    FROM emulation_nomination n
+    JOIN personnel_staff s ON s.id = n.staff_id
+    JOIN personnel_unit u ON u.id = n.unit_id
+    JOIN emulation_title t ON t.id = n.title_id
+    LEFT JOIN emulation_verdict v ON v.nomination_id = n.id
+    LEFT JOIN emulation_verdictreason reason ON reason.verdict_id = v.id
+    LEFT JOIN inspections_violationrecord r ON r.id = reason.record_id
+    WHERE n.period_id = {period}
+    GROUP BY n.id, s.code, s.full_name, u.code, t.code, v.status
+    ORDER BY s.code, t.code, n.id
+) TO STDOUT WITH (FORMAT csv, HEADER)
+"""
+
+
+def database_url() -> str:
+    """The URL of the database this process uses (the scratch one, or the smoke test's)."""
+    options = connection.settings_dict
+    password = f":{quote(options['PASSWORD'], safe='')}" if options.get("PASSWORD") else ""
+    user = quote(options.get("USER") or "", safe="")
+    host = options.get("HOST") or "localhost"
+    port = options.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{options['NAME']}"
+
+
+def child_environment() -> dict[str, str]:
+    """Our own settings for a child process (manage.py, gunicorn) on the same database."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DEBUG": "false",
+        "HTTPS": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+    }
+
+
+# manage.py, then the process's own peak resident memory (VmHWM, which starts afresh at exec)
+# on stderr: wait4's ru_maxrss would keep the high-water mark of the fork of the benchmark
+# process from before the exec, i.e. the benchmark's own size.
+MEASURED_MANAGE = """
+import runpy, sys
+try:
+    runpy.run_path("manage.py", run_name="__main__")
+finally:
+    sys.stdout.flush()
+    with open("/proc/self/status") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    sys.stderr.write(f"PEAK_RSS_KIB {peak.split()[1]}\\n")
+"""
+
+
+def command_peak_rss(period: Period) -> tuple[int, str]:
+    """The peak resident memory (bytes) of a fresh `manage.py eligibility --format csv` that
+    prints the whole period, and the SHA-256 of what it printed. Not timed."""
+    digest = hashlib.sha256()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(  # noqa: S603 - our own command, no outside input
+            [
+                sys.executable,
+                "-c",
+                MEASURED_MANAGE,
+                *("eligibility", "--period", period.code, "--format", "csv"),
+            ],
+            cwd=PROJECT_DIR,
+            env=child_environment(),
+            stdout=subprocess.PIPE,
+            stderr=errors,
+        )
+        while chunk := process.stdout.read(1 << 16):
+            digest.update(chunk)
+        process.stdout.close()
+        errors.seek(0)
+        report = errors.read().decode()
+        if process.wait() != 0 or "PEAK_RSS_KIB " not in report:
+            raise RuntimeError(f"manage.py eligibility failed:\n{report}")
+    return int(report.split("PEAK_RSS_KIB ")[1].split()[0]) * 1024, digest.hexdigest()
+
+
+def case_export_csv(period: Period, repeats: int) -> dict:
+    """The council's CSV download, streamed through the test client, against COPY … TO STDOUT
+    of the same columns; then the memory of the command that prints the same file."""
+    client = Client()
+    client.force_login(_user("bench-council", Role.COUNCIL))
+    url = reverse("emulation:period_export_csv", kwargs={"code": period.code})
+    digests: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+
+    def download():
+        response = client.get(url)
+        assert response.status_code == 200 and response.streaming
+        digest, size = hashlib.sha256(), 0
+        for chunk in response.streaming_content:
+            digest.update(chunk)
+            size += len(chunk)
+        digests["view"], sizes["view"] = digest.hexdigest(), size
+
+    def copy_out():
+        digest = hashlib.sha256()
+        statement = EXPORT_COPY.format(period=int(period.pk))
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for data in copy:
+                digest.update(data)
+        digests["copy"] = digest.hexdigest()
+
+    seconds, baseline_seconds = side_by_side(case=download, baseline=copy_out, repeats=repeats)
+    peak_rss, command_digest = command_peak_rss(period)
+    same = digests["view"] == digests["copy"] == command_digest
+    result = _result("export_csv", seconds, "copy_to_stdout", baseline_seconds, same)
+    result.update(bytes=sizes["view"], command_peak_rss_bytes=peak_rss)
+    return result
+
+
+# --- import_staff_xlsx -------------------------------------------------------------------------
+
+IMPORT_PREFIX = "BI-"
+
+
+def _import_rows(count: int, unit_codes: list[str]) -> list[list]:
+    """The file's rows under its header: new people spread over the units, Excel-style dates
+    (a date cell for hired_on, a dd/mm/yyyy text for posted_on on every other row)."""
+    rng = random.Random(7)
+    rows = []
+    for number in range(count):
+        unit = unit_codes[number % len(unit_codes)]
+        rows.append(
+            [
+                f"{IMPORT_PREFIX}{number:07d}",
+                f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
+                unit,
+                CATEGORIES[number % 4],
+                "Chuyên viên" if number % 3 else None,
+                f"{unit}.{number:09d}",
+                datetime.date(2000 + number % 24, 1 + number % 12, 1 + number % 28),
+                f"{1 + number % 28:02d}/03/2024" if number % 2 else None,
+            ]
+        )
+    return rows
+
+
+def _clear_imported() -> None:
+    _execute(
+        "DELETE FROM personnel_posting WHERE staff_id IN "
+        "(SELECT id FROM personnel_staff WHERE code LIKE %s)",
+        [f"{IMPORT_PREFIX}%"],
+    )
+    _execute("DELETE FROM personnel_staff WHERE code LIKE %s", [f"{IMPORT_PREFIX}%"])
+
+
+def _imported_fingerprint() -> str:
+    """Everything the import stores about the file's people, as one digest."""
+    return _execute(
+        """
+        SELECT md5(coalesce(string_agg(concat_ws('|', s.code, s.full_name, s.category,
+                   s.position, s.badge_number, s.hired_on, s.search_text, s.is_active,
+                   u.code, p.starts_on, p.ends_on), E'\n' ORDER BY s.code), ''))
+        FROM personnel_staff s
+        JOIN personnel_posting p ON p.staff_id = s.id
+        JOIN personnel_unit u ON u.id = p.unit_id
+        WHERE s.code LIKE %s
+        """,
+        [f"{IMPORT_PREFIX}%"],
+    )[0][0]
+
+
+def case_import_staff(scale: Scale, repeats: int) -> dict:
+    """import_staff of an XLSX as Excel saves it (file written beforehand, not timed) into a
+    roster without those people, against COPY of the same rows (people and postings) with
+    the values the import would compute."""
+    unit_ids = dict(Unit.objects.order_by("pk").values_list("code", "pk")[:1_500])
+    rows = _import_rows(scale.import_rows, list(unit_ids))
+    now = timezone.now()
+    prepared = []
+    for code, name, unit, category, position, badge, hired_on, posted_on in rows:
+        starts_on = (
+            datetime.datetime.strptime(posted_on, "%d/%m/%Y").date() if posted_on else hired_on
+        )
+        prepared.append(
+            (
+                (code, name, category, position or "", badge, hired_on),
+                staff_search_text(name, badge),
+                unit_ids[unit],
+                starts_on,
+            )
+        )
+    fingerprints = {}
+
+    def copy_in():
+        first_id = _next_id("personnel_staff")
+        _copy(
+            "personnel_staff",
+            [
+                "id",
+                "code",
+                "full_name",
+                "category",
+                "position",
+                "badge_number",
+                "hired_on",
+                "search_text",
+                "is_active",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                (first_id + index, *fields, search_text, True, now, now)
+                for index, (fields, search_text, _unit, _start) in enumerate(prepared)
+            ),
+        )
+        _copy(
+            "personnel_posting",
+            ["staff_id", "unit_id", "starts_on"],
+            (
+                (first_id + index, unit_id, starts_on)
+                for index, (_fields, _text, unit_id, starts_on) in enumerate(prepared)
+            ),
+        )
+
+    with tempfile.TemporaryDirectory(prefix="kc-bench-") as folder:
+        path = Path(folder) / "staff.xlsx"
+        write_excel_style(path, [[column.header for column in STAFF_COLUMNS], *rows])
+        file_bytes = path.stat().st_size
+        results = []
+
+        def import_file():
+            results.append(staff_import(path=path))
+
+        def finish(kind):
+            fingerprints[kind] = _imported_fingerprint()
+            _clear_imported()
+
+        _clear_imported()
+        case_times, baseline_times = [], []
+        for repeat in range(repeats):
+            order = [("import", import_file, case_times), ("copy", copy_in, baseline_times)]
+            for kind, action, times in order if repeat % 2 == 0 else reversed(order):
+                times.append(_seconds(action))
+                finish(kind)
+    result = results[-1]
+    same = (
+        not result.problems
+        and result.created == len(rows)
+        and fingerprints["import"] == fingerprints["copy"]
+    )
+    outcome = _result(
+        "import_staff_xlsx",
+        statistics.median(case_times),
+        "copy_of_the_rows",
+        statistics.median(baseline_times),
+        same,
+    )
+    outcome.update(rows=len(rows), file_bytes=file_bytes)
+    return outcome
+
+
+# --- http_inspector / http_council -------------------------------------------------------------
+
+WRK_SCRIPT = PROJECT_DIR / "bench" / "wrk_report.lua"
+
+
+def need_wrk() -> str:
+    """wrk from Debian, installed here when missing (as root)."""
+    if shutil.which("wrk") is None:
+        if os.geteuid() != 0:
+            raise RuntimeError("wrk is missing: apt-get install wrk")
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"],  # noqa: S607
+            check=True,
+            timeout=600,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    return shutil.which("wrk")
+
+
+def _collect_static() -> None:
+    """What `make run` does before gunicorn, unless the collected manifest is newer than every
+    static file (it compresses them all: 15 s on a loaded machine)."""
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    sources = [path for folder in settings.STATICFILES_DIRS for path in Path(folder).rglob("*")]
+    newest = max((path.stat().st_mtime for path in sources if path.is_file()), default=0)
+    if manifest.exists() and manifest.stat().st_mtime > newest:
+        return
+    # In a child: the server's own settings (the manifest storage), whatever this process has.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=PROJECT_DIR,
+        env=child_environment(),
+        check=True,
+        timeout=600,
+    )
+
+
+def _drain(base_url: str, workers: int) -> None:
+    """Wait for the requests wrk left queued when it stopped, so that they do not count
+    against the next run: a few plain requests, each answered after what is ahead of it."""
+    for _ in range(2 * workers):
+        with urllib.request.urlopen(f"{base_url}/healthz", timeout=120):  # noqa: S310
+            pass
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _sessions(user: User, count: int) -> list[str]:
+    """`count` signed-in sessions of `user`, as Cookie header values (one per client)."""
+    cookies = []
+    for _ in range(count):
+        client = Client()
+        client.force_login(user)
+        cookies.append(
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
+    return cookies
+
+
+def _inspector_visit() -> tuple[User, int]:
+    """An inspector on the team of a round, visiting the unit with the most staff."""
+    inspector = _user("bench-inspector", Role.INSPECTOR)
+    unit = Unit.objects.filter(code__startswith="BU").order_by("pk").first()
+    today = timezone.localdate()
+    inspection_round = round_create(
+        code=f"BENCH-{secrets_suffix()}",
+        name="Kiểm tra đột xuất (bench)",
+        kind="surprise",
+        starts_on=today,
+        ends_on=today,
+        lead=inspector,
+        members=[],
+        units=[unit],
+    )
+    visit = visit_start(inspection_round=inspection_round, unit=unit, actor=inspector)
+    return inspector, visit.pk
+
+
+def secrets_suffix() -> str:
+    return f"{time.time_ns():x}"
+
+
+def _start_gunicorn(stack: ExitStack, workers: int) -> tuple[str, object, int]:
+    port = _free_port()
+    log = stack.enter_context(tempfile.TemporaryFile("w+", prefix="kc-gunicorn-"))  # noqa: SIM115
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "120",
+        ],
+        cwd=PROJECT_DIR,
+        env=child_environment(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def stop():
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=10)
+
+    stack.callback(stop)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2):  # noqa: S310
+                return base_url, log, server.pid
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"gunicorn did not start:\n{log.read()}") from None
+            time.sleep(0.3)
+
+
+def _wrk(wrk: str, url: str, cookies: Path, *, clients: int, seconds: int, think_ms: int) -> dict:
+    result = subprocess.run(  # noqa: S603
+        [
+            wrk,
+            "-t2",
+            f"-c{clients}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(WRK_SCRIPT),
+            url,
+            "--",
+            str(cookies),
+            str(think_ms),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=True,
+    )
+    line = next(line for line in result.stdout.splitlines() if line.startswith("WRK_JSON "))
+    figures = json.loads(line.removeprefix("WRK_JSON "))
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1_000_000)
+    figures["errors"] = (
+        sum(figures[key] for key in ("connect_errors", "read_errors", "write_errors", "timeouts"))
+        + figures["non2xx"]
+    )
+    return figures
+
+
+def _workers_cpu_seconds(master: int) -> float:
+    """The CPU time (user and system) the gunicorn workers have used so far: with the
+    requests served, the cost of a request whatever else the machine is doing. PostgreSQL's
+    own processes are not counted."""
+    ticks = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _http_result(name: str, page: dict, bare: dict) -> dict:
+    result = _result(
+        name, page["p95_ms"] / 1000, "bare_view_healthz", bare["p95_ms"] / 1000, page["errors"] == 0
+    )
+    result.update(
+        p95_ms=page["p95_ms"],
+        p50_ms=page["p50_ms"],
+        p99_ms=page["p99_ms"],
+        requests=page["requests"],
+        requests_per_second=round(page["rps"], 1),
+        errors=page["errors"],
+        baseline_p95_ms=bare["p95_ms"],
+        baseline_requests_per_second=round(bare["rps"], 1),
+        baseline_errors=bare["errors"],
+        cpu_ms_per_request=page["cpu_ms"],
+        baseline_cpu_ms_per_request=bare["cpu_ms"],
+    )
+    return result
+
+
+def case_http(
+    period: Period, *, clients: int, seconds: int, think_ms: int, workers: int
+) -> list[dict]:
+    """`clients` signed-in clients (50; 4 at the tiny scale) for `seconds` against gunicorn on
+    127.0.0.1, on the inspector's new-record page and the council's list, each beside /healthz
+    on the same server with the same sessions (a view that reads the session and the user, and
+    runs SELECT 1).
+
+    Each client waits `think_ms` between an answer and its next request (0: as fast as it can)."""
+    wrk = need_wrk()
+    _collect_static()
+    inspector, visit = _inspector_visit()
+    council = _user("bench-council", Role.COUNCIL)
+    pages = {
+        "http_inspector": (inspector, reverse("inspections:record_new", args=[visit])),
+        "http_council": (council, reverse("emulation:period", kwargs={"code": period.code})),
+    }
+    results = []
+    with ExitStack() as stack:
+        base_url, log, master = _start_gunicorn(stack, workers)
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kc-wrk-")))
+        for name, (user, path) in pages.items():
+            cookies = folder / f"{name}.txt"
+            cookies.write_text("\n".join(_sessions(user, clients)) + "\n")
+            for address in (path, "/healthz"):  # each page answers, and warms up the workers
+                first_client = cookies.read_text().split()[0]
+                url = f"{base_url}{address}"
+                request = urllib.request.Request(url, headers={"Cookie": first_client})  # noqa: S310
+                try:
+                    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                        answered = response.status == 200 and response.url == url
+                except urllib.error.HTTPError:
+                    answered = False
+                if not answered:
+                    log.seek(0)
+                    raise RuntimeError(f"{address} failed for {name}:\n{log.read()}")
+            figures = {}
+            for order, address in enumerate((path, "/healthz")):
+                _drain(base_url, workers)
+                cpu_before = _workers_cpu_seconds(master)
+                figures[order] = _wrk(
+                    wrk,
+                    f"{base_url}{address}",
+                    cookies,
+                    clients=clients,
+                    seconds=seconds,
+                    think_ms=think_ms,
+                )
+                cpu = _workers_cpu_seconds(master) - cpu_before
+                figures[order]["cpu_ms"] = round(1000 * cpu / max(figures[order]["requests"], 1), 1)
+            results.append(_http_result(name, figures[0], figures[1]))
+    return results
+
+
+def run_cases(
+    *, scale: Scale, period: Period, http_seconds: int = 30, think_ms: int = 0, workers: int = 4
+) -> dict:
     rows = row_counts(period)  # as generated, before the cases add their few records
-    period_result = case_eligibility_period(period, scale.repeats)
-    results = [
-        period_result,
-        case_eligibility_person(period, max(scale.repeats, 5)),
-        case_eligibility_naive(period, min(scale.repeats, 3), period_result),
-        *case_council_list(period, max(scale.repeats, 5)),
-    ]
-    if connection.in_atomic_block:  # the smoke test: run the deferred checks before DROP
-        _execute("SET CONSTRAINTS ALL IMMEDIATE")
-    _execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+    try:
+        results = _measure(scale, period, http_seconds, think_ms, workers)
+    finally:
+        if connection.in_atomic_block:  # run the deferred checks before DROP
+            _execute("SET CONSTRAINTS ALL IMMEDIATE")
+        _execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
     return {"scale": scale.name, "rows": rows, "results": results}
+
+
+def _measure(scale, period, http_seconds, think_ms, workers) -> list[dict]:
+    """Every case in turn, each one's wall-clock time printed as it ends (a national run is
+    long: the log shows where it is)."""
+    results: list[dict] = []
+
+    def run(name, action):
+        started = time.perf_counter()
+        outcome = action()
+        results.extend(outcome if isinstance(outcome, list) else [outcome])
+        print(f"  {name}: {time.perf_counter() - started:,.1f} s", flush=True)
+
+    run("eligibility_period", lambda: case_eligibility_period(period, scale.repeats))
+    run("eligibility_person", lambda: case_eligibility_person(period, max(scale.repeats, 5)))
+    # Once: 5,000 iterations are already many measurements, and three runs took most of a
+    # province run on a loaded machine (the figure only has to show the 100x gap).
+    run("eligibility_naive", lambda: case_eligibility_naive(period, 1, results[0]))
+    run("council_list", lambda: case_council_list(period, max(scale.repeats, 5)))
+    run("export_csv", lambda: case_export_csv(period, min(scale.repeats, 3)))
+    run("import_staff_xlsx", lambda: case_import_staff(scale, min(scale.repeats, 3)))
+    run(
+        "http",
+        lambda: case_http(
+            period,
+            clients=scale.http_clients,
+            seconds=http_seconds,
+            think_ms=think_ms,
+            workers=workers,
+        ),
+    )
+    return results
 
 
 # --- Reporting -------------------------------------------------------------------------------
@@ -601,20 +1170,36 @@ def _time(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
+def _notes(result: dict) -> str:
+    if "requests_per_second" in result:
+        return (
+            f"p95; {result['requests_per_second']:,.0f} req/s, {result['errors']} errors, "
+            f"{result['cpu_ms_per_request']:,.1f} ms CPU a request "
+            f"(bare: {result['baseline_requests_per_second']:,.0f} req/s, "
+            f"{result['baseline_cpu_ms_per_request']:,.1f} ms CPU)"
+        )
+    if "command_peak_rss_bytes" in result:
+        peak = result["command_peak_rss_bytes"] / 2**20
+        return f"{result['bytes'] / 1e6:,.1f} MB; the command's peak RSS {peak:,.0f} MiB"
+    if "file_bytes" in result:
+        return f"{result['rows']:,} rows, {result['file_bytes'] / 1e6:,.1f} MB XLSX"
+    return ""
+
+
 def table(report: dict) -> str:
     rows = report["rows"]
     lines = [
         f"scale {report['scale']}: {rows['units']:,} units, {rows['staff']:,} staff, "
         f"{rows['violations']:,} violation records, {rows['nominations']:,} nominations",
         "",
-        f"{'case':<20} {'median':>12}  {'baseline':<27} {'median':>12} {'ratio':>9}  same",
+        f"{'case':<20} {'median':>12}  {'baseline':<27} {'median':>12} {'ratio':>9}  same  notes",
     ]
     for result in report["results"]:
         ratio = "" if result["ratio"] is None else f"{result['ratio']:,.2f}"
         lines.append(
             f"{result['name']:<20} {_time(result['seconds']):>12}  {result['baseline']:<27} "
             f"{_time(result['baseline_seconds']):>12} {ratio:>9}  "
-            f"{'yes' if result['same_result'] else 'NO'}"
+            f"{'yes' if result['same_result'] else 'NO ':<4}  {_notes(result)}".rstrip()
         )
     return "\n".join(lines)
 

@@ -1,5 +1,6 @@
--- For bench/load.py: spread the requests over the signed-in sessions listed in the file
--- given after `--`, count the answers that are not 2xx, and print one JSON line at the end.
+-- For bench/load.py and bench/suite.py: spread the requests over the signed-in sessions listed
+-- in the file given after `--`, wait the think time given next (ms, default 0) between an
+-- answer and the next request, count the answers that are not 2xx, and print one JSON line.
 local threads = {}
 local thread_count = 0
 
@@ -16,6 +17,11 @@ function init(args)
   end
   counter = offset * 7919
   non2xx = 0
+  think_ms = tonumber(args[2] or "0")
+end
+
+function delay()
+  return think_ms
 end
 
 function request()

@@ -4,7 +4,9 @@ The document is an administrative record (Decree 30/2020/NĐ-CP), so its text do
 the reader's interface language.
 """
 
-from io import BytesIO
+import csv
+from collections.abc import Iterator
+from io import BytesIO, StringIO
 from pathlib import Path
 
 from django.template.loader import render_to_string
@@ -14,7 +16,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from emulation.models import LOCAL_ZONE, Period, VerdictStatus
-from emulation.selectors import deciding_records, nomination_list
+from emulation.selectors import (
+    ELIGIBILITY_CSV_COLUMNS,
+    deciding_records,
+    eligibility_rows,
+    nomination_list,
+)
 
 COUNCIL = "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -120,3 +127,21 @@ def period_pdf(*, period: Period) -> bytes:
             },
         )
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_STYLESHEET))])
+
+
+CSV_LINES_PER_CHUNK = 1_000
+
+
+def eligibility_csv(*, period: Period) -> Iterator[str]:
+    """EXCHANGE.md's `eligibility --format csv`, header first, in pieces of a thousand lines:
+    what the command prints and the council downloads, never held whole in memory."""
+    buffer = StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ELIGIBILITY_CSV_COLUMNS)
+    for number, row in enumerate(eligibility_rows(period=period), start=1):
+        writer.writerow(row)
+        if number % CSV_LINES_PER_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

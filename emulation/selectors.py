@@ -1,5 +1,6 @@
 """Reads of the emulation lists: the council's pages, the exports and the commands."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
@@ -160,6 +161,62 @@ def eligibility_report(*, period: Period) -> dict:
         "end": period.ends_on.isoformat(),
         "nominations": nominations,
     }
+
+
+ELIGIBILITY_CSV_COLUMNS = [
+    "staff_code",
+    "full_name",
+    "agency_code",
+    "title",
+    "status",
+    "record_nos",
+]
+# Rows fetched from the server-side cursor at a time: the memory of an export is bounded by
+# this, whatever the number of nominations.
+ELIGIBILITY_CHUNK = 2_000
+
+
+def eligibility_rows(*, period: Period) -> Iterator[list[str]]:
+    """The period's verdicts as the rows of EXCHANGE.md's `eligibility --format csv`, streamed.
+
+    One query through a server-side cursor: every nomination beside each of its deciding
+    records (an outer join, so one row per record and one for a nomination without any), in
+    the list's order; consecutive rows of a nomination are folded into one here.
+    """
+    rows = (
+        Nomination.objects.filter(period=period)
+        .order_by(
+            "staff__code",
+            "title__code",
+            "pk",
+            "verdict__reasons__record__occurred_at",
+            "verdict__reasons__record__pk",
+        )
+        .values_list(
+            "pk",
+            "staff__code",
+            "staff__full_name",
+            "unit__code",
+            "title__code",
+            "verdict__status",
+            "verdict__reasons__record__pk",
+            "verdict__reasons__record__number",
+        )
+    )
+    current, numbers = None, []
+    for pk, staff_code, full_name, unit_code, title, status, record, number in rows.iterator(
+        chunk_size=ELIGIBILITY_CHUNK
+    ):
+        if current is None or current[0] != pk:
+            if current is not None:
+                yield [*current[1:], "; ".join(numbers)]
+            status = status or VerdictStatus.ELIGIBLE.value
+            current = (pk, staff_code, full_name, unit_code, title, status)
+            numbers = []
+        if record is not None:
+            numbers.append(number or "")
+    if current is not None:
+        yield [*current[1:], "; ".join(numbers)]
 
 
 def unit_nominations(*, unit: Unit) -> QuerySet[Nomination]:

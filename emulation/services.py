@@ -296,6 +296,94 @@ def evaluate_period(*, period: Period) -> None:
     _evaluate_in(period=period)
 
 
+# The person's re-evaluation in one statement (PostgreSQL): lock the periods they are
+# nominated in, upsert the verdicts of those still open, delete the reasons that no longer
+# decide, upsert the deciding ones, and name the approved periods (they keep their verdicts
+# and may open revocation cases). The statements of a WITH all see the table as it was before
+# it, so the verdicts are read back from the upsert's RETURNING beside those left unchanged.
+# A second statement, sent with the first in one round trip (psycopg's client-side binding
+# cursor takes several), recounts the council list's counts of the person's units as _recount
+# does: it must see the verdicts the first one wrote. Same rule as _status_of_nomination,
+# _evaluate and _recount, which tests/test_emulation_property.py checks against a reference.
+PERSON_STATEMENT = """
+WITH periods AS (
+    SELECT p.id, p.status,
+           (p.starts_on::timestamp AT TIME ZONE %(zone)s) AS window_start,
+           ((p.ends_on + 1)::timestamp AT TIME ZONE %(zone)s) AS window_end
+    FROM emulation_period p
+    WHERE EXISTS (SELECT 1 FROM emulation_nomination n
+                  WHERE n.period_id = p.id AND n.staff_id = %(staff)s)
+    ORDER BY p.id
+    FOR UPDATE
+), computed AS (
+    SELECT n.id AS nomination_id, p.window_start, p.window_end,
+           CASE WHEN EXISTS (SELECT 1 FROM inspections_violationrecord r
+                             WHERE r.staff_id = n.staff_id AND r.status = %(confirmed)s
+                               AND r.occurred_at >= p.window_start
+                               AND r.occurred_at < p.window_end) THEN %(excluded)s
+                WHEN EXISTS (SELECT 1 FROM inspections_violationrecord r
+                             WHERE r.staff_id = n.staff_id AND r.status = %(submitted)s
+                               AND r.occurred_at >= p.window_start
+                               AND r.occurred_at < p.window_end) THEN %(pending)s
+                ELSE %(eligible)s END AS status
+    FROM emulation_nomination n JOIN periods p ON p.id = n.period_id
+    WHERE n.staff_id = %(staff)s AND p.status <> %(approved)s
+), upserted AS (
+    INSERT INTO emulation_verdict (nomination_id, status, evaluated_at)
+    SELECT nomination_id, status, %(now)s FROM computed
+    ON CONFLICT (nomination_id) DO UPDATE
+        SET status = EXCLUDED.status, evaluated_at = EXCLUDED.evaluated_at
+        WHERE emulation_verdict.status <> EXCLUDED.status
+    RETURNING id, nomination_id, status
+), verdicts AS (
+    SELECT id, nomination_id, status FROM upserted
+    UNION ALL
+    SELECT v.id, v.nomination_id, v.status
+    FROM emulation_verdict v JOIN computed c
+         ON c.nomination_id = v.nomination_id AND c.status = v.status
+), deciding AS (
+    SELECT v.id AS verdict_id, r.id AS record_id,
+           CASE WHEN v.status = %(excluded)s THEN %(confirmed_rule)s
+                ELSE %(review_rule)s END AS rule
+    FROM verdicts v
+    JOIN computed c ON c.nomination_id = v.nomination_id
+    JOIN inspections_violationrecord r
+         ON r.staff_id = %(staff)s
+        AND r.occurred_at >= c.window_start AND r.occurred_at < c.window_end
+        AND ((v.status = %(excluded)s AND r.status = %(confirmed)s)
+             OR (v.status = %(pending)s AND r.status = %(submitted)s))
+), removed AS (
+    DELETE FROM emulation_verdictreason reason
+    USING emulation_verdict v, computed c
+    WHERE reason.verdict_id = v.id AND v.nomination_id = c.nomination_id
+      AND NOT EXISTS (SELECT 1 FROM deciding d
+                      WHERE d.verdict_id = reason.verdict_id AND d.record_id = reason.record_id)
+    RETURNING reason.id
+), added AS (
+    INSERT INTO emulation_verdictreason (verdict_id, record_id, rule)
+    SELECT verdict_id, record_id, rule FROM deciding
+    ON CONFLICT (verdict_id, record_id) DO UPDATE SET rule = EXCLUDED.rule
+        WHERE emulation_verdictreason.rule <> EXCLUDED.rule
+    RETURNING id
+)
+SELECT id FROM periods WHERE status = %(approved)s;
+
+INSERT INTO emulation_verdicttally (period_id, unit_id, title_id, eligible, excluded, pending)
+SELECT n.period_id, n.unit_id, n.title_id,
+       count(*) FILTER (WHERE v.status = %(eligible)s),
+       count(*) FILTER (WHERE v.status = %(excluded)s),
+       count(*) FILTER (WHERE v.status = %(pending)s)
+FROM emulation_nomination n LEFT JOIN emulation_verdict v ON v.nomination_id = n.id
+WHERE (n.period_id, n.unit_id) IN (
+    SELECT m.period_id, m.unit_id
+    FROM emulation_nomination m JOIN emulation_period p ON p.id = m.period_id
+    WHERE m.staff_id = %(staff)s AND p.status <> %(approved)s)
+GROUP BY n.period_id, n.unit_id, n.title_id
+ON CONFLICT (period_id, unit_id, title_id) DO UPDATE
+    SET eligible = EXCLUDED.eligible, excluded = EXCLUDED.excluded, pending = EXCLUDED.pending
+"""
+
+
 @transaction.atomic
 def evaluate_person(*, staff: Staff) -> None:
     """Re-evaluate the verdicts of `staff`'s nominations after a record changed.
@@ -303,12 +391,37 @@ def evaluate_person(*, staff: Staff) -> None:
     The inspections workflow calls this after every transition that changes whether a
     record counts (confirmed, dismissed, overturned). Periods still open get fresh verdicts;
     approved ones keep theirs and may open revocation cases.
+
+    Queries on PostgreSQL: one round trip (PERSON_STATEMENT), and one more per approved period
+    the person is nominated in. Elsewhere: lock the periods, then up to eight per period.
     """
-    periods = Period.objects.select_for_update().filter(
-        Exists(Nomination.objects.filter(period=OuterRef("pk"), staff=staff))
-    )
-    for period in periods:
-        _evaluate_in(period=period, only={"staff": staff})
+    if connection.vendor != "postgresql":
+        periods = Period.objects.select_for_update().filter(
+            Exists(Nomination.objects.filter(period=OuterRef("pk"), staff=staff))
+        )
+        for period in periods:
+            _evaluate_in(period=period, only={"staff": staff})
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            PERSON_STATEMENT,
+            {
+                "staff": staff.pk,
+                "zone": str(LOCAL_ZONE),
+                "now": timezone.now(),
+                "confirmed": RecordStatus.CONFIRMED.value,
+                "submitted": RecordStatus.SUBMITTED.value,
+                "excluded": VerdictStatus.EXCLUDED.value,
+                "pending": VerdictStatus.PENDING.value,
+                "eligible": VerdictStatus.ELIGIBLE.value,
+                "approved": PeriodStatus.APPROVED.value,
+                "confirmed_rule": ReasonRule.CONFIRMED_VIOLATION.value,
+                "review_rule": ReasonRule.REVIEW_OPEN.value,
+            },
+        )
+        approved = [period_id for (period_id,) in cursor.fetchall()]
+    for period in Period.objects.filter(pk__in=approved) if approved else []:
+        _open_revocation_cases(period=period, only={"staff": staff})
 
 
 # --- Periods ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("periods/<str:code>/", views.period_detail, name="period"),
     path("periods/<str:code>/export.xlsx", views.period_export, name="period_export"),
     path("periods/<str:code>/export.pdf", views.period_export_pdf, name="period_export_pdf"),
+    path("periods/<str:code>/eligibility.csv", views.period_export_csv, name="period_export_csv"),
     path("periods/<str:code>/prepare/", views.period_export_request, name="period_prepare"),
     path("periods/<str:code>/review/", views.period_start_review, name="period_start_review"),
     path("periods/<str:code>/approve/", views.period_approve, name="period_approve"),

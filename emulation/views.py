@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from emulation import selectors, services
-from emulation.exports import period_pdf, period_workbook
+from emulation.exports import eligibility_csv, period_pdf, period_workbook
 from emulation.forms import (
     NominationForm,
     NominationUploadForm,
@@ -134,6 +134,18 @@ def period_export_pdf(request, code):
     period = _get_period_for_user(request, code)
     response = HttpResponse(period_pdf(period=period), content_type="application/pdf")
     filename = f"danh-sach-{slugify(period.code) or period.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@role_required(*READERS)
+def period_export_csv(request, code):
+    """The verdicts as EXCHANGE.md's eligibility CSV, streamed from a server-side cursor."""
+    period = _get_period_for_user(request, code)
+    response = StreamingHttpResponse(
+        eligibility_csv(period=period), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"xet-thi-dua-{slugify(period.code) or period.pk}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -305,25 +305,42 @@ _UPDATED_STAFF_FIELDS = [*_FILE_STAFF_FIELDS, "search_text", "updated_at"]
 _OPTIONAL_STAFF_FIELDS = (("position", ""), ("badge_number", ""), ("hired_on", None))
 
 
+def _chunks(values: list, size: int = BATCH_SIZE) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportResult, list[_StaffWrite]]:
     problems = list(table.problems)
     rows = unique_rows(table, "staff_code", problems)
     units = dict(Unit.objects.values_list("code", "pk"))
     unit_codes = {pk: code for code, pk in units.items()}
+    # Only the people the file names, a query per 2,000 of them: at national scale the roster
+    # holds 2 million, and reading it all took longer than the import itself (issue 7).
+    codes = [row.values["staff_code"] for row in rows if row.values.get("staff_code")]
     stored = {
         staff["code"]: staff
-        for staff in Staff.objects.values(
+        for chunk in _chunks(codes)
+        for staff in Staff.objects.filter(code__in=chunk).values(
             "pk", "code", "full_name", "category", "position", "badge_number", "hired_on"
         )
     }
+    stored_pks = [staff["pk"] for staff in stored.values()]
     # Ordered by start, so the latest open posting wins should there be two.
     open_postings = {
         staff_id: (posting_id, unit_id, starts_on)
+        for chunk in _chunks(stored_pks)
         for posting_id, staff_id, unit_id, starts_on in Posting.objects.filter(
-            ends_on__isnull=True
+            ends_on__isnull=True, staff_id__in=chunk
         ).values_list("pk", "staff_id", "unit_id", "starts_on")
     }
-    with_postings = set(Posting.objects.values_list("staff_id", flat=True).distinct())
+    with_postings = {
+        staff_id
+        for chunk in _chunks(stored_pks)
+        for staff_id in Posting.objects.filter(staff_id__in=chunk)
+        .values_list("staff_id", flat=True)
+        .distinct()
+    }
     present_optional = [
         (name, empty) for name, empty in _OPTIONAL_STAFF_FIELDS if name in table.headers
     ]
@@ -408,7 +425,11 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
         ],
     )
     if created:
-        ids = dict(Staff.objects.values_list("code", "pk"))
+        ids = {
+            code: pk
+            for chunk in _chunks([write.code for write in created])
+            for code, pk in Staff.objects.filter(code__in=chunk).values_list("code", "pk")
+        }
         for write in created:
             write.pk = ids[write.code]
     Staff.objects.bulk_update(changed, _UPDATED_STAFF_FIELDS, batch_size=BATCH_SIZE)

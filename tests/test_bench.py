@@ -18,16 +18,43 @@ CASES = [
     "eligibility_naive",
     "council_list_first",
     "council_list_last",
+    "export_csv",
+    "import_staff_xlsx",
+    "http_inspector",
+    "http_council",
 ]
+# Figures some cases add to the documented ones.
+EXTRA_KEYS = {
+    "export_csv": {"bytes", "command_peak_rss_bytes"},
+    "import_staff_xlsx": {"rows", "file_bytes"},
+    **{
+        name: {
+            "p50_ms",
+            "p95_ms",
+            "p99_ms",
+            "requests",
+            "requests_per_second",
+            "errors",
+            "baseline_p95_ms",
+            "baseline_requests_per_second",
+            "baseline_errors",
+            "cpu_ms_per_request",
+            "baseline_cpu_ms_per_request",
+        }
+        for name in ("http_inspector", "http_council")
+    },
+}
 
 
+# Committed rows (transaction=True): the export's command and gunicorn, in other processes,
+# read the same test database.
 @pytest.mark.postgresql
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(tmp_path):
     scale = suite.SCALES["tiny"]
     period = suite.generate(scale)
 
-    report = suite.run_cases(scale=scale, period=period)
+    report = suite.run_cases(scale=scale, period=period, http_seconds=1, workers=2)
     path = suite.write_json(report, tmp_path)
 
     written = json.loads(path.read_text(encoding="utf-8"))
@@ -37,11 +64,17 @@ def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(tmp_p
     assert written["rows"] == {"units": 5, "staff": 50, "violations": 25, "nominations": 44}
     assert [result["name"] for result in written["results"]] == CASES
     for result in written["results"]:
-        assert set(result) == RESULT_KEYS
+        assert set(result) == RESULT_KEYS | EXTRA_KEYS.get(result["name"], set())
         assert result["same_result"] is True, result["name"]
         assert isinstance(result["seconds"], float)
         assert isinstance(result["baseline_seconds"], float)
     assert "eligibility_period" in suite.table(written)
+    by_name = {result["name"]: result for result in written["results"]}
+    assert by_name["import_staff_xlsx"]["rows"] == 100
+    assert by_name["export_csv"]["command_peak_rss_bytes"] > 0
+    assert by_name["http_council"]["requests"] > 0
+    assert by_name["http_inspector"]["errors"] == 0
+    assert by_name["http_inspector"]["cpu_ms_per_request"] > 0
 
 
 def test_it_names_a_scratch_database_next_to_the_configured_one():

@@ -312,6 +312,34 @@ def test_it_keeps_the_lists_from_other_roles(client, request, period_2019, perso
     assert client.get(reverse("emulation:period", args=["2019"])).status_code == 403
     assert client.get(reverse("emulation:period_export", args=["2019"])).status_code == 403
     assert client.get(reverse("emulation:period_export_pdf", args=["2019"])).status_code == 403
+    assert client.get(reverse("emulation:period_export_csv", args=["2019"])).status_code == 403
+
+
+def test_it_sends_anonymous_visitors_of_the_csv_to_the_login(client, period_2019):
+    response = client.get(reverse("emulation:period_export_csv", args=["2019"]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("persona", ["council_member", "reviewer"])
+def test_it_streams_the_verdicts_as_the_exchange_csv(client, request, period_2019, persona):
+    client.force_login(request.getfixturevalue(persona))
+    html = client.get(reverse("emulation:period", args=["2019"])).content.decode()
+    assert reverse("emulation:period_export_csv", args=["2019"]) in html
+
+    response = client.get(reverse("emulation:period_export_csv", args=["2019"]))
+
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="xet-thi-dua-2019.csv"'
+    assert b"".join(response.streaming_content).decode().splitlines() == [
+        "staff_code,full_name,agency_code,title,status,record_nos",
+        "S001,Nguyễn Văn Hùng,P-A,lao_dong_tien_tien,excluded,BB-01/2019",
+        "S002,Lê Thị Hoa,P-A,lao_dong_tien_tien,pending,BB-02",
+        "S003,Phạm Minh Tuấn,P-A,lao_dong_tien_tien,eligible,",
+        "S004,Đỗ Thu Trang,X-B,lao_dong_tien_tien,eligible,",
+    ]
 
 
 def test_it_exports_the_official_tables_as_pdf(client, period_2019, council_member):

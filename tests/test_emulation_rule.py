@@ -476,8 +476,13 @@ def test_it_locks_the_persons_periods_while_re_evaluating(hung, year_2019):
     with CaptureQueriesContext(connection) as queries:
         evaluate_person(staff=hung)
 
-    assert 'FROM "emulation_period"' in queries[1]["sql"]
-    assert queries[1]["sql"].endswith("FOR UPDATE")
+    # One statement (between the savepoint and its release) whose first step locks the
+    # periods the person is nominated in, before it reads a record or writes a verdict.
+    [statement] = [query["sql"] for query in queries if "emulation_verdict" in query["sql"]]
+    first_step = statement[: statement.index("), computed AS")]
+    assert "FROM emulation_period p" in first_step
+    assert first_step.rstrip().endswith("FOR UPDATE")
+    assert len(queries) == 3
 
 
 # --- Nominations -------------------------------------------------------------------------------

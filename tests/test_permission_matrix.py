@@ -96,6 +96,7 @@ emulation:periods                   login 403   403   403   200   200   403   40
 emulation:period                    login 403   403   403   200   200   403   403   200
 emulation:period_export             login 403   403   403   200   200   403   403   200
 emulation:period_export_pdf         login 403   403   403   200   200   403   403   200
+emulation:period_export_csv         login 403   403   403   200   200   403   403   200
 emulation:period_prepare            405   405   405   405   405   405   405   405   405
 emulation:period_start_review       405   405   405   405   405   405   405   405   405
 emulation:period_approve            405   405   405   405   405   405   405   405   405
@@ -200,6 +201,7 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "emulation:period": {"code": world.period.code},
         "emulation:period_export": {"code": world.period.code},
         "emulation:period_export_pdf": {"code": world.period.code},
+        "emulation:period_export_csv": {"code": world.period.code},
         "emulation:period_start_review": {"code": world.period.code},
         "emulation:period_approve": {"code": world.period.code},
         "emulation:period_upload": {"code": world.period.code},

@@ -1,11 +1,9 @@
-import csv
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from emulation.exports import eligibility_csv
 from emulation.selectors import eligibility_report, period_by_code
-
-CSV_COLUMNS = ["staff_code", "full_name", "agency_code", "title", "status", "record_nos"]
 
 
 class Command(BaseCommand):
@@ -21,20 +19,9 @@ class Command(BaseCommand):
             raise CommandError(f"There is no emulation period with the code {period!r}.")
         # Prints the stored verdicts: every path that changes a record or a nomination (the
         # workflow, the imports, the forms) has already re-evaluated what it affects.
-        report = eligibility_report(period=found)
-        if format == "json":
-            self.stdout.write(json.dumps(report, ensure_ascii=False, indent=1))
+        if format == "csv":  # streamed: a national period does not fit in memory twice
+            for text in eligibility_csv(period=found):
+                self.stdout.write(text, ending="")
             return
-        writer = csv.writer(self.stdout, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for row in report["nominations"]:
-            writer.writerow(
-                [
-                    row["staff_code"],
-                    row["full_name"],
-                    row["agency_code"],
-                    row["title"],
-                    row["status"],
-                    "; ".join(reason["record_no"] for reason in row["reasons"]),
-                ]
-            )
+        report = eligibility_report(period=found)
+        self.stdout.write(json.dumps(report, ensure_ascii=False, indent=1))
