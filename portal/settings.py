@@ -234,7 +234,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend reading the signed-in user with their unit and roles in one query.
+    "personnel.backends.UserWithRolesBackend",
 ]
 
 # Two-factor sign-in (TOTP): wrong codes wait 1, 2, 4, 8 … seconds (django-otp's throttle).

@@ -95,8 +95,8 @@ def test_it_writes_no_session_on_a_page_within_a_minute_of_the_last_refresh(
         expiry = session_expiry()
         clock.shift(59)
 
-        # session, user, the user's roles; no session write
-        with django_assert_num_queries(3):
+        # session, the user with their roles; no session write
+        with django_assert_num_queries(2):
             response = client.get(reverse("home"))
 
     assert response.status_code == 200
