@@ -47,12 +47,11 @@ class SessionRefreshMiddleware:
     """Pushes the session's expiry forward at most once a minute instead of on every request.
 
     SESSION_SAVE_EVERY_REQUEST would write the session row on every page. Here a session is
-    saved only when the view changed it or its last refresh is a minute old or more
-    (less for idle timeouts under ten minutes), so the
-    expiry (SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES) counts from a moment at most a minute
-    before the last request: an idle session ends between SESSION_IDLE_MINUTES - 1 and
-    SESSION_IDLE_MINUTES after it, never later. Placed after SessionMiddleware, so that its
-    answer is seen before SessionMiddleware saves the session.
+    saved only when the view changed it or its last refresh is a minute old or more (less for
+    idle timeouts under ten minutes), so the expiry (SESSION_COOKIE_AGE, SESSION_IDLE_MINUTES)
+    counts from a moment at most a minute before the last request: an idle session ends
+    between SESSION_IDLE_MINUTES - 1 and SESSION_IDLE_MINUTES after it, never later. Placed
+    after SessionMiddleware, so that it runs on the answer before SessionMiddleware saves.
     """
 
     def __init__(self, get_response):

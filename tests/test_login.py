@@ -115,6 +115,16 @@ def test_it_pushes_the_expiry_forward_once_the_last_refresh_is_a_minute_old(clie
     assert session_expiry() == SIGNED_IN_AT + datetime.timedelta(minutes=30, seconds=60)
 
 
+def test_it_opens_no_session_for_an_anonymous_visitor(client, db):
+    from django.contrib.sessions.models import Session
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+    assert Session.objects.count() == 0
+
+
 @pytest.mark.parametrize(("idle_minutes", "signed_in"), [(29, True), (30, False)])
 def test_it_ends_the_session_after_thirty_idle_minutes(client, reviewer, idle_minutes, signed_in):
     with time_machine.travel(SIGNED_IN_AT, tick=False) as clock:
