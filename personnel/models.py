@@ -197,6 +197,10 @@ class Regulation(models.Model):
         return f"{self.unit.code}: {self.title} ({self.signed_on:%d/%m/%Y})"
 
 
+# Between the role names read with the signed-in user; no role name contains it.
+ROLE_SEPARATOR = ","
+
+
 class Role(models.TextChoices):
     """The portal's roles; each is a Django group of the same name."""
 
@@ -230,7 +234,11 @@ class User(AbstractUser):
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        """The user's role names, read once per request."""
+        """The user's role names, read once per request (with the user when signed in)."""
+        # Annotated by selectors.users_with_roles, which loads the signed-in user.
+        names = self.__dict__.get("role_names")
+        if names is not None:
+            return frozenset(name for name in names.split(ROLE_SEPARATOR) if name)
         return frozenset(self.groups.filter(name__in=Role.values).values_list("name", flat=True))
 
     def has_role(self, *roles: str) -> bool:

@@ -1,5 +1,6 @@
 import datetime
 
+from django.contrib.auth.models import Group
 from django.db.models import (
     Case,
     Count,
@@ -9,12 +10,15 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    StringAgg,
     Subquery,
+    TextField,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
-from personnel.models import Posting, Regulation, Staff, Unit
+from personnel.models import ROLE_SEPARATOR, Posting, Regulation, Role, Staff, Unit, User
 from personnel.search import fold
 
 
@@ -193,4 +197,17 @@ def staff_postings(*, staff: Staff) -> QuerySet[Posting]:
         Posting.objects.filter(staff=staff)
         .select_related("unit")
         .order_by(F("starts_on").desc(nulls_last=True))
+    )
+
+
+def users_with_roles() -> QuerySet[User]:
+    """Users with their unit and their role names (User.roles) read in the same query."""
+    role_names = (
+        Group.objects.filter(user=OuterRef("pk"), name__in=Role.values)
+        .values("user")
+        .annotate(names=StringAgg("name", delimiter=Value(ROLE_SEPARATOR)))
+        .values("names")
+    )
+    return User.objects.select_related("unit").annotate(
+        role_names=Coalesce(Subquery(role_names), Value(""), output_field=TextField())
     )

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -22,4 +24,52 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+# The session's last-refresh time (seconds since the epoch) is kept in the session itself.
+REFRESHED_AT_KEY = "_refreshed_at"
+REFRESH_EVERY_SECONDS = 60
+
+
+def refresh_interval() -> int:
+    # A minute, or less for very short idle timeouts (SESSION_IDLE_MINUTES=1).
+    return min(REFRESH_EVERY_SECONDS, settings.SESSION_COOKIE_AGE // 10)
+
+
+def mark_refreshed_at_login(sender, request, user, **kwargs):
+    """The sign-in saves the session anyway; the next pages need not save it again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[REFRESHED_AT_KEY] = int(time.time())
+
+
+class SessionRefreshMiddleware:
+    """Pushes the session's expiry forward at most once a minute instead of on every request.
+
+    SESSION_SAVE_EVERY_REQUEST would write the session row on every page. Here a session is
+    saved only when the view changed it or its last refresh is a minute old or more (less for
+    idle timeouts under ten minutes), so the expiry (SESSION_COOKIE_AGE, SESSION_IDLE_MINUTES)
+    counts from a moment at most a minute before the last request: an idle session ends
+    between SESSION_IDLE_MINUTES - 1 and SESSION_IDLE_MINUTES after it, never later. Placed
+    after SessionMiddleware, so that it runs on the answer before SessionMiddleware saves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = request.session
+        # An empty session (no cookie, or just signed out) is not created by refreshing it.
+        if session.is_empty() or not session.keys():
+            return response
+        now = int(time.time())
+        refreshed_at = session.get(REFRESHED_AT_KEY)
+        # abs(): a clock set back (or another server's clock behind) refreshes, not freezes.
+        if (
+            session.modified
+            or not isinstance(refreshed_at, int)
+            or abs(now - refreshed_at) >= refresh_interval()
+        ):
+            session[REFRESHED_AT_KEY] = now
         return response

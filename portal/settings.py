@@ -160,6 +160,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.middleware.SessionRefreshMiddleware",
     "portal.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -235,7 +236,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend reading the signed-in user with their unit and roles in one query.
+    "personnel.backends.UserWithRolesBackend",
 ]
 
 # Two-factor sign-in (TOTP): wrong codes wait 1, 2, 4, 8 … seconds (django-otp's throttle).
@@ -243,10 +245,12 @@ OTP_TOTP_ISSUER = "Kỷ Cương"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# Sessions end after this many minutes without a request.
+# Sessions end after this many minutes without a request. The expiry is pushed forward at
+# most once a minute (portal.middleware.SessionRefreshMiddleware), not on every request: an
+# idle session ends up to a minute before SESSION_IDLE_MINUTES, never after.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -1,9 +1,14 @@
 """Sign in, sign out, password change, session expiry and the login throttle."""
 
+import datetime
+
+import pytest
+import time_machine
 from axes.models import AccessAttempt
 from django.urls import reverse
 
 PASSWORD = "a-long-test-passphrase"
+SIGNED_IN_AT = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)
 
 
 def sign_in(client, username, password=PASSWORD, address="203.0.113.7"):
@@ -76,13 +81,68 @@ def test_it_signs_out_with_a_post_only(client, reviewer):
     assert "_auth_user_id" not in client.session
 
 
-def test_it_ends_the_session_after_thirty_idle_minutes(client, reviewer):
-    client.force_login(reviewer)
+def session_expiry():
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get().expire_date
+
+
+def test_it_writes_no_session_on_a_page_within_a_minute_of_the_last_refresh(
+    client, reviewer, django_assert_num_queries
+):
+    with time_machine.travel(SIGNED_IN_AT, tick=False) as clock:
+        client.force_login(reviewer)
+        expiry = session_expiry()
+        clock.shift(59)
+
+        # session, the user with their roles; no session write
+        with django_assert_num_queries(2):
+            response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+    assert session_expiry() == expiry
+
+
+def test_it_pushes_the_expiry_forward_once_the_last_refresh_is_a_minute_old(client, reviewer):
+    with time_machine.travel(SIGNED_IN_AT, tick=False) as clock:
+        client.force_login(reviewer)
+        clock.shift(60)
+
+        response = client.get(reverse("home"))
+
+    assert response.cookies["sessionid"]["max-age"] == 30 * 60
+    assert session_expiry() == SIGNED_IN_AT + datetime.timedelta(minutes=30, seconds=60)
+
+
+def test_it_opens_no_session_for_an_anonymous_visitor(client, db):
+    from django.contrib.sessions.models import Session
 
     response = client.get(reverse("home"))
 
-    # Saved on every request, so the 30 minutes count from the last one.
-    assert response.cookies["sessionid"]["max-age"] == 30 * 60
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+    assert Session.objects.count() == 0
+
+
+@pytest.mark.parametrize(("idle_minutes", "signed_in"), [(29, True), (30, False)])
+def test_it_ends_the_session_after_thirty_idle_minutes(client, reviewer, idle_minutes, signed_in):
+    with time_machine.travel(SIGNED_IN_AT, tick=False) as clock:
+        client.force_login(reviewer)
+        clock.shift(90)
+        client.get(reverse("home"))  # the last refresh is 90 s old: refreshed
+        clock.shift(59)
+        client.get(reverse("home"))  # the last request: saves nothing
+        # Counted from the refresh a minute at most before the last request, the idle
+        # timeout holds within that minute and is never exceeded.
+        clock.shift(idle_minutes * 60)
+        response = client.get(reverse("inspections:review_queue"))
+
+    if signed_in:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
 
 
 def test_it_refuses_an_expired_session(client, reviewer):
