@@ -15,8 +15,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,14 +22,18 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
 import psycopg
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from bench.servers import start_gunicorn
+
 PAGES = {"home": "/", "staff list": "/personnel/staff/", "units": "/personnel/units/"}
 REVIEWER = "noivu"
 
@@ -85,12 +87,6 @@ def manage(env: dict, *args: str) -> str:
     if result.returncode != 0:
         sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def worker_pids(master: int) -> list[int]:
@@ -230,55 +226,22 @@ def main():
         )
         print(f"Database ready in {time.monotonic() - started:.0f} s", flush=True)
 
-        port = free_port()
-        log = stack.enter_context((scratch / "gunicorn.log").open("w"))
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "portal.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(options.workers),
-                "--timeout",
-                "60",
-            ],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-        def stop_server():
-            if server.poll() is None:
-                os.killpg(server.pid, signal.SIGTERM)
-                try:
-                    server.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
-                    server.wait(timeout=10)
-
-        stack.callback(stop_server)
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base_url}/healthz", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    sys.exit(f"gunicorn did not start:\n{(scratch / 'gunicorn.log').read_text()}")
-                time.sleep(0.3)
+        log = stack.enter_context((scratch / "gunicorn.log").open("w+"))
+        try:
+            base_url, server_pid = start_gunicorn(
+                stack, workers=options.workers, timeout=60, env=env, log=log
+            )
+        except RuntimeError as error:
+            sys.exit(str(error))
 
         # One session per connection, as many people signed in at once.
         cookie_file = scratch / "cookies.txt"
         cookie_file.write_text(
             "\n".join(sign_in(base_url, password) for _ in range(options.connections)) + "\n"
         )
-        rss_start = workers_rss(server.pid)
+        rss_start = workers_rss(server_pid)
         print(
-            f"gunicorn: {options.workers} workers on 127.0.0.1:{port}; "
+            f"gunicorn: {options.workers} workers at {base_url}; "
             f"{options.connections} connections, {options.duration} s per page",
             flush=True,
         )
@@ -287,7 +250,7 @@ def main():
             "| workers' RSS after, MiB | load average after |"
         )
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |", flush=True)
-        sampler = RssSampler(server.pid)
+        sampler = RssSampler(server_pid)
         sampler.start()
         load_before = load_average()
         for name, path in PAGES.items():
@@ -300,7 +263,7 @@ def main():
                 f"| {name} `{path}` | {figures['rps']:.0f} | {figures['p50_ms']:.0f} "
                 f"| {figures['p95_ms']:.0f} | {figures['p99_ms']:.0f} | {figures['max_ms']:.0f} "
                 f"| {figures['non2xx']} | {errors} "
-                f"| {sum(workers_rss(server.pid).values()):.1f} | {load_average()} |",
+                f"| {sum(workers_rss(server_pid).values()):.1f} | {load_average()} |",
                 flush=True,
             )
         sampler.stopped.set()
@@ -312,7 +275,7 @@ def main():
                 f"min {min(sampler.samples):.1f}, max {max(sampler.samples):.1f} MiB "
                 f"({len(sampler.samples)} samples)"
             )
-        rss_end = workers_rss(server.pid)
+        rss_end = workers_rss(server_pid)
         print("\nWorker resident memory (MiB), before the first run and after the last:")
         for pid in sorted(set(rss_start) | set(rss_end)):
             start = rss_start.get(pid)

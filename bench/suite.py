@@ -14,8 +14,6 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -37,6 +35,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.servers import start_gunicorn
 from emulation import services
 from emulation.models import (
     LOCAL_ZONE,
@@ -917,12 +916,6 @@ def _drain(base_url: str, workers: int) -> None:
             pass
 
 
-def _free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _sessions(user: User, count: int) -> list[str]:
     """`count` signed-in sessions of `user`, as Cookie header values (one per client)."""
     cookies = []
@@ -959,47 +952,11 @@ def secrets_suffix() -> str:
 
 
 def _start_gunicorn(stack: ExitStack, workers: int) -> tuple[str, object, int]:
-    port = _free_port()
     log = stack.enter_context(tempfile.TemporaryFile("w+", prefix="kc-gunicorn-"))  # noqa: SIM115
-    server = subprocess.Popen(  # noqa: S603
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--timeout",
-            "120",
-        ],
-        cwd=PROJECT_DIR,
-        env=child_environment(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    base_url, pid = start_gunicorn(
+        stack, workers=workers, timeout=120, env=child_environment(), log=log
     )
-
-    def stop():
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=10)
-
-    stack.callback(stop)
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2):  # noqa: S310
-                return base_url, log, server.pid
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"gunicorn did not start:\n{log.read()}") from None
-            time.sleep(0.3)
+    return base_url, log, pid
 
 
 def _wrk(wrk: str, url: str, cookies: Path, *, clients: int, seconds: int, think_ms: int) -> dict:

@@ -6,15 +6,13 @@ Everything listens on 127.0.0.1 only; every database made here is dropped afterw
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-from contextlib import ExitStack, closing, contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
@@ -24,9 +22,8 @@ import pytest
 from django.conf import settings
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
+import bench.servers
 from tests.conftest import PROJECT_DIR
-
-START_SECONDS = 60
 
 
 def server_address() -> dict:
@@ -106,54 +103,16 @@ def run_python(code: str, *, env: dict) -> str:
     return result.stdout
 
 
-def free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_gunicorn(stack: ExitStack, *, env: dict, log: Path) -> str:
     """One gunicorn worker on a free port of 127.0.0.1, stopped when `stack` closes; its URL."""
-    port = free_port()
-    output = stack.enter_context(log.open("w"))
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--timeout",
-            "30",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-    def stop():
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=5)
-
-    stack.callback(stop)
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return base_url
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"{base_url} did not answer in {START_SECONDS} s:\n{log.read_text()[-3000:]}")
+    output = stack.enter_context(log.open("w+"))
+    try:
+        base_url, _pid = bench.servers.start_gunicorn(
+            stack, workers=1, timeout=30, env=env, log=output
+        )
+    except RuntimeError as error:
+        pytest.fail(str(error)[-3000:])
+    return base_url
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):

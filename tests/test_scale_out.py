@@ -1,13 +1,8 @@
 """Several servers share one PostgreSQL and one Redis: CACHE_URL, and a sign-in used on both."""
 
-import os
 import re
 import secrets
-import signal
 import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from contextlib import ExitStack, closing
@@ -16,11 +11,17 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import boto3
-import psycopg
 import pytest
-from django.conf import settings
 
-from tests.conftest import PROJECT_DIR, run_django
+from tests.conftest import run_django
+from tests.servers import (
+    NoRedirects,
+    database_url,
+    manage,
+    portal_env,
+    scratch_database,
+    start_gunicorn,
+)
 from tests.test_media_storage import KEYS as S3_KEYS
 from tests.test_media_storage import s3_server
 
@@ -33,7 +34,6 @@ PRODUCTION = {
 REDIS_DATABASE = 7  # kept apart from the default database 0
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DATABASE}"
 PASSWORD = "a-long-test-passphrase"
-START_SECONDS = 60
 
 
 @pytest.mark.parametrize(
@@ -116,91 +116,13 @@ def test_it_shares_the_cache_between_processes_through_redis():
 @pytest.fixture
 def scratch_database_url():
     """A new, empty PostgreSQL database beside the test database, dropped afterwards."""
-    database = settings.DATABASES["default"]
-    name = f"kc_two_servers_{os.getpid()}_{secrets.token_hex(3)}"
-    server = {
-        "host": database["HOST"] or "127.0.0.1",
-        "port": database["PORT"] or 5432,
-        "user": database["USER"],
-        "password": database["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    password = f":{server['password']}" if server["password"] else ""
-    try:
-        yield f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{name}"
-    finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database("kc_two_servers") as name:
+        yield database_url(name)
 
 
-def free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def manage(*arguments: str, env: dict) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+def must_manage(*arguments: str, env: dict) -> None:
+    result = manage(*arguments, env=env)
     assert result.returncode == 0, result.stderr
-
-
-def start_gunicorn(stack: ExitStack, port: int, env: dict, log: Path) -> str:
-    output = stack.enter_context(log.open("w"))
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--timeout",
-            "30",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-    def stop():
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=5)
-
-    stack.callback(stop)
-    return f"http://127.0.0.1:{port}"
-
-
-def wait_until_up(base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"{base_url} did not answer in {START_SECONDS} s:\n{log.read_text()[-3000:]}")
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 class Browser:
@@ -243,23 +165,10 @@ def test_it_signs_in_on_one_server_and_changes_the_password_on_another(
     scratch_database_url, tmp_path
 ):
     redis_must_answer()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "SECRET_", "DEBUG", "HTTPS", "ALLOWED_"))
-    }
-    env.update(
-        {
-            **PRODUCTION,
-            # Every server must hold the same key, or the others refuse its sessions.
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "DATABASE_URL": scratch_database_url,
-            "CACHE_URL": REDIS_URL,
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-        }
-    )
-    manage("migrate", "--noinput", env=env)
-    manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
+    # One env, so one SECRET_KEY for every server, or the others refuse its sessions.
+    env = portal_env(DATABASE_URL=scratch_database_url, CACHE_URL=REDIS_URL)
+    must_manage("migrate", "--noinput", env=env)
+    must_manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
     made = run_django(
         "from tests.conftest import make_user\nfrom personnel.models import Role\n"
         "make_user('reviewer', role=Role.REVIEWER)",
@@ -269,9 +178,7 @@ def test_it_signs_in_on_one_server_and_changes_the_password_on_another(
 
     with ExitStack() as stack:
         logs = [tmp_path / "first.log", tmp_path / "second.log"]
-        first, second = (start_gunicorn(stack, free_port(), env, log) for log in logs)
-        for base_url, log in zip((first, second), logs, strict=True):
-            wait_until_up(base_url, log)
+        first, second = (start_gunicorn(stack, env=env, log=log) for log in logs)
         browser = Browser()
 
         token = browser.form_token(f"{first}/accounts/login/")
@@ -353,14 +260,9 @@ def check_files_and_work_shared(s3_endpoint: str, scratch_database_url: str, tmp
         "MEDIA_ROOT": str(media_root),
         "TASKS_BACKEND": "database",
     }
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "SECRET_", "DEBUG", "HTTPS", "ALLOWED_"))
-    }
-    env.update({**settings_env, "DJANGO_SETTINGS_MODULE": "portal.settings"})
-    manage("migrate", "--noinput", env=env)
-    manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
+    env = portal_env(**settings_env)
+    must_manage("migrate", "--noinput", env=env)
+    must_manage("collectstatic", "--noinput", "--verbosity", "0", env=env)
     made = run_django(
         "from tests.conftest import make_user\nfrom personnel.models import Role, Unit\n"
         "from tests.emulation_factories import make_period, make_staff, nominate_directly\n"
@@ -373,9 +275,7 @@ def check_files_and_work_shared(s3_endpoint: str, scratch_database_url: str, tmp
 
     with ExitStack() as stack:
         logs = [tmp_path / "first.log", tmp_path / "second.log"]
-        first, second = (start_gunicorn(stack, free_port(), env, log) for log in logs)
-        for base_url, log in zip((first, second), logs, strict=True):
-            wait_until_up(base_url, log)
+        first, second = (start_gunicorn(stack, env=env, log=log) for log in logs)
         browser = Browser()
         token = browser.form_token(f"{first}/accounts/login/")
         browser.request(
@@ -404,7 +304,7 @@ def check_files_and_work_shared(s3_endpoint: str, scratch_database_url: str, tmp
             {"format": "xlsx", "csrfmiddlewaretoken": token},
         )
         waiting = browser.request(f"{second}{asked[1]}")
-        manage("db_worker", "--batch", "--no-startup-delay", env=env)
+        must_manage("db_worker", "--batch", "--no-startup-delay", env=env)
         ready = browser.request(f"{second}{asked[1]}")
         download_path = re.search(r'href="(/exports/[^"]+/download/)"', ready[2]).group(1)
         download = browser.opener.open(f"{first}{download_path}", timeout=20)
