@@ -299,6 +299,8 @@ def record_detail(request, pk):
         "appeal": appeal,
         "history": selectors.history_of(record),
         "photos": selectors.evidence_of(record),
+        # The council reads cited records, not the rounds they came from.
+        "can_open_visit": user.has_role(*SEES_RECORDS),
         "can_edit": is_author and record.status == RecordStatus.DRAFT,
         "can_correct": record.is_final and user.has_role(Role.INSPECTOR),
         "can_review": is_reviewer and record.status == RecordStatus.SUBMITTED and not is_author,

@@ -328,3 +328,20 @@ def test_it_gives_a_user_without_unit_no_unit_data(client, world):
 
     assert answers == [404, 404, 403]
     assert world.record.number not in listed
+
+
+def test_it_shows_the_council_a_cited_record_without_the_way_into_its_round(
+    client, world, council_member, reviewer
+):
+    visit_url = reverse("inspections:visit_detail", args=[world.visit.pk])
+    record_url = reverse("inspections:record_detail", args=[world.record.pk])
+
+    client.force_login(council_member)
+    as_council = client.get(record_url).content.decode()
+    client.force_login(reviewer)
+    as_reviewer = client.get(record_url).content.decode()
+
+    assert world.record.number in as_council
+    assert world.the_round.code in as_council
+    assert f'href="{visit_url}"' not in as_council
+    assert f'href="{visit_url}"' in as_reviewer
