@@ -73,7 +73,11 @@ def period_detail(request, code):
         units = None
     titles = Title.objects.order_by("code")
     unit_code = request.GET.get("unit", "").strip()
-    unit = _choice(nominating_units, unit_code)
+    # The listed units are already read; only a typed code needs its own lookup.
+    if units is None:
+        unit = _choice(nominating_units, unit_code)
+    else:
+        unit = next((listed for listed in units if listed.code == unit_code), None)
     unit_error = UNIT_NOT_NOMINATING if unit_code and unit is None else ""
     title = _choice(titles, request.GET.get("title", ""))
     status = request.GET.get("status", "")
