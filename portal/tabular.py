@@ -46,6 +46,10 @@ MISSING_HEADER = _("The required column “%(key)s” (or “%(header)s”) is m
 VALUES_WITHOUT_HEADER = _("This column has values but no header.")
 REQUIRED = _("A value is required.")
 TOO_LONG = _("At most %(limit)s characters are allowed.")
+CONTROL_CHARACTER = _(
+    "The value holds an invisible control character (%(code)s) that cannot be stored: "
+    "retype the cell."
+)
 UNKNOWN_CHOICE = _("“%(value)s” is not one of: %(choices)s.")
 NOT_A_DATE = _("“%(value)s” is not a date: write YYYY-MM-DD or DD/MM/YYYY.")
 NO_SUCH_DAY = _("“%(value)s” is a day that does not exist.")
@@ -117,11 +121,16 @@ class TableError(Exception):
         self.problems = problems
 
 
+# Control characters left once whitespace is collapsed: NUL, which PostgreSQL cannot store
+# in text at all, and the others, which no name or code written by a person contains.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SHOWN_LENGTH = 60
 
 
 def shown(value: str) -> str:
-    """A cell's value as a message quotes it: a huge cell is cut, not copied out in full."""
+    """A cell's value as a message quotes it: a huge cell is cut, not copied out in full,
+    and a control character shows as �, never reaching a terminal or a page raw."""
+    value = _CONTROL.sub("\ufffd", value)
     return value if len(value) <= SHOWN_LENGTH else value[: SHOWN_LENGTH - 1] + "…"
 
 
@@ -140,6 +149,8 @@ def text(*, max_length: int) -> Parser:
             value = str(value)
         # One way of writing each letter (macOS writes Vietnamese decomposed), single spaces.
         value = " ".join(unicodedata.normalize("NFC", value).split())
+        if control := _CONTROL.search(value):
+            raise CellError(CONTROL_CHARACTER, code=f"U+{ord(control.group()):04X}")
         if len(value) > max_length:
             raise CellError(TOO_LONG, limit=max_length)
         return value

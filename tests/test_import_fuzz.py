@@ -15,7 +15,7 @@ import zipfile
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -33,6 +33,15 @@ IMPORTERS = {
     "import_staff": (STAFF_COLUMNS, {}),
     "import_violations": (VIOLATION_COLUMNS, {}),
     "import_nominations": (NOMINATION_COLUMNS, {"period": "2019"}),
+}
+# Files the fuzzing once found failing, tried first on every run: NUL, which PostgreSQL
+# cannot store in text, in a row that is otherwise right.
+FOUND_BEFORE = {
+    "import_agencies": [(".csv", b"code,name,kind\r\nP-MOI,\x00,ward\r\n")],
+    "import_staff": [
+        (".csv", b"staff_code,full_name,agency_code,category\r\nS001,\x00,P-A,cong_chuc\r\n"),
+        (".csv", b"staff_code,full_name,agency_code,category\r\nP-A,\x00,P-A,cong_chuc\r\n"),
+    ],
 }
 # The refusals a command may end with, in Vietnamese (the default language).
 NOTHING_IMPORTED = "Không nhập dữ liệu nào: có "
@@ -251,4 +260,6 @@ def test_it_imports_or_refuses_cleanly_whatever_the_file(command, known, tmp_pat
         path.write_bytes(content)
         check_import(command, options, path)
 
+    for file in FOUND_BEFORE.get(command, []):
+        any_file = example(file=file)(any_file)
     any_file()

@@ -12,6 +12,7 @@ from personnel.imports import DUPLICATE_CODE, UNKNOWN_UNIT, Action, staff_import
 from personnel.models import Posting, Staff, StaffCategory
 from personnel.services import TRANSFER_BEFORE_CURRENT_POSTING
 from portal.tabular import (
+    CONTROL_CHARACTER,
     MISSING_HEADER,
     NO_SUCH_DAY,
     NOT_A_DATE,
@@ -204,6 +205,15 @@ def test_it_reads_real_date_cells_from_xlsx(units, tmp_path):
             [HEADER, "S9,Lê Văn An,P-A,cong_chuc,,,March 2019,"],
             [Problem(2, "hired_on", NOT_A_DATE, {"value": "March 2019"})],
             id="not a date",
+        ),
+        pytest.param(
+            # PostgreSQL cannot store NUL in text: the fuzz test once found it failing here.
+            [HEADER, "S001,\x00,P-A,cong_chuc,,,,", "S9,Lê\x07Văn An,P-A,cong_chuc,,,,"],
+            [
+                Problem(2, "full_name", CONTROL_CHARACTER, {"code": "U+0000"}),
+                Problem(3, "full_name", CONTROL_CHARACTER, {"code": "U+0007"}),
+            ],
+            id="control characters in a name",
         ),
         pytest.param(
             [HEADER, "S9,Lê Văn An,P-A,cong_chuc,,,,", "S9,Lê Văn Ân,X-B,cong_chuc,,,,"],

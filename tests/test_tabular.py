@@ -63,6 +63,23 @@ def test_it_writes_each_letter_one_way_whatever_the_file_did():
     assert text(max_length=20)(decomposed) == "Nguyễn Văn Đức"
 
 
+def test_it_refuses_control_characters_and_quotes_them_harmlessly(tmp_path):
+    content = b"code,on\nA\x00B,\nC\x1bD,\nE\tF,\nG,\x00\n"
+
+    table = read_table(write(tmp_path, "a.csv", content), columns=COLUMNS)
+
+    assert [row.values["code"] for row in table.rows] == [None, None, "E F", "G"]
+    with translation.override("vi"):
+        assert [str(problem) for problem in table.problems] == [
+            "Dòng 2, cột “code”: Ô có ký tự điều khiển ẩn (U+0000), không lưu được: "
+            "hãy gõ lại ô này.",
+            "Dòng 3, cột “code”: Ô có ký tự điều khiển ẩn (U+001B), không lưu được: "
+            "hãy gõ lại ô này.",
+            "Dòng 5, cột “on”: “\ufffd” không phải là ngày: hãy ghi theo dạng "
+            "YYYY-MM-DD hoặc DD/MM/YYYY.",
+        ]
+
+
 def test_it_reads_the_first_sheet_of_a_workbook_with_real_dates(tmp_path):
     workbook = Workbook()
     workbook.active.append(["code", "on"])
