@@ -1,13 +1,21 @@
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from exports.kinds import MAKERS
 from exports.models import Export, ExportStatus
 
 # Seconds between two looks of the "being prepared" page.
 REFRESH_SECONDS = 3
+# The longest list (national, PDF) is made in about a minute; a file still pending after this
+# long most likely waits for a worker that is not running, and the user is told so.
+OVERDUE_AFTER = timedelta(minutes=5)
+# Looking again is then slower: the user may wait, the server need not be asked every 3 s.
+OVERDUE_REFRESH_SECONDS = 30
 
 
 def _get_export_for_user(request, pk) -> Export:
@@ -24,13 +32,13 @@ def _get_export_for_user(request, pk) -> Export:
 @login_required
 def status(request, pk):
     export = _get_export_for_user(request, pk)
+    pending = export.status == ExportStatus.PENDING
+    overdue = pending and timezone.now() - export.requested_at > OVERDUE_AFTER
+    refresh = (OVERDUE_REFRESH_SECONDS if overdue else REFRESH_SECONDS) if pending else None
     return render(
         request,
         "exports/status.html",
-        {
-            "export": export,
-            "refresh": REFRESH_SECONDS if export.status == ExportStatus.PENDING else None,
-        },
+        {"export": export, "refresh": refresh, "overdue": overdue},
     )
 
 

@@ -110,6 +110,27 @@ def test_it_shows_a_page_that_looks_again_while_the_file_is_prepared(
     assert client.get(reverse("exports:download", args=[export.pk])).status_code == 404
 
 
+def test_it_says_when_a_file_waits_far_longer_than_usual(client, council_member, period):
+    client.force_login(council_member)
+    export = Export.objects.create(
+        kind=ExportKind.PERIOD_PDF, subject="2019", requested_by=council_member
+    )
+    status_url = reverse("exports:status", args=[export.pk])
+    warning = "lâu hơn bình thường nhiều"
+
+    fresh = client.get(status_url).content.decode()
+    Export.objects.filter(pk=export.pk).update(
+        requested_at=timezone.now() - datetime.timedelta(minutes=6)
+    )
+    late = client.get(status_url).content.decode()
+
+    assert warning not in fresh
+    assert '<meta http-equiv="refresh" content="3">' in fresh
+    assert warning in late
+    assert '<meta http-equiv="refresh" content="30">' in late
+    assert "Đang chuẩn bị" in late
+
+
 def test_it_prepares_the_minutes(
     client, reviewer, submitted_record, django_capture_on_commit_callbacks
 ):
