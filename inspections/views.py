@@ -212,7 +212,8 @@ def roll_call(request, pk):
     visit = _get_visit_for_user(request, pk, write=True)
     if request.method == "POST":
         people = staff_posted_to(unit=visit.unit, day=timezone.localdate())
-        person = people.filter(pk=request.POST.get("staff") or 0).first()
+        chosen = request.POST.get("staff", "")
+        person = people.filter(pk=chosen).first() if chosen.isascii() and chosen.isdigit() else None
         attendance = request.POST.get("attendance", "")
         if person is None or attendance not in Attendance.values:
             messages.error(request, _("Choose a person of the unit and their attendance."))
@@ -369,10 +370,24 @@ def record_correct(request, pk):
     return render(request, "inspections/record_form.html", {"form": form, "correcting": original})
 
 
-def _record_action(request, pk, act, success):
+def _record_action(request, pk, act, success, form_class=None):
+    """Check the record may be acted on, read the posted form if any, act, say the outcome.
+
+    `act` takes the record and the form's cleaned data ({} without a form). A form that does
+    not validate (a value no page sends, such as NUL) is reported and nothing is done.
+    """
     record = _get_record_for_user(request, pk)
+    data = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("inspections:record_detail", pk=pk)
+        data = form.cleaned_data
     try:
-        act(record)
+        act(record, data)
     except InspectionError as error:
         _refused(request, error)
     else:
@@ -389,7 +404,9 @@ def record_photos(request, pk):
     return _record_action(
         request,
         pk,
-        lambda record: services.evidence_add(record=record, actor=request.user, photos=photos),
+        lambda record, _data: services.evidence_add(
+            record=record, actor=request.user, photos=photos
+        ),
         _("Photos added."),
     )
 
@@ -400,7 +417,7 @@ def record_submit(request, pk):
     return _record_action(
         request,
         pk,
-        lambda record: services.record_submit(record=record, actor=request.user),
+        lambda record, _data: services.record_submit(record=record, actor=request.user),
         _("The record is submitted for review."),
     )
 
@@ -408,51 +425,56 @@ def record_submit(request, pk):
 @require_POST
 @role_required(Role.REVIEWER)
 def record_confirm(request, pk):
-    note = request.POST.get("note", "")
     return _record_action(
         request,
         pk,
-        lambda record: services.record_confirm(record=record, reviewer=request.user, note=note),
+        lambda record, data: services.record_confirm(
+            record=record, reviewer=request.user, note=data["note"]
+        ),
         _("The record is confirmed."),
+        ConfirmForm,
     )
 
 
 @require_POST
 @role_required(Role.REVIEWER)
 def record_dismiss(request, pk):
-    reason = request.POST.get("reason", "")
     return _record_action(
         request,
         pk,
-        lambda record: services.record_dismiss(record=record, reviewer=request.user, reason=reason),
+        lambda record, data: services.record_dismiss(
+            record=record, reviewer=request.user, reason=data["reason"]
+        ),
         _("The record is dismissed."),
+        ReasonForm,
     )
 
 
 @require_POST
 @role_required(Role.REVIEWER, Role.UNIT_HEAD)
 def record_appeal(request, pk):
-    reason = request.POST.get("reason", "")
     return _record_action(
         request,
         pk,
-        lambda record: services.record_appeal(record=record, actor=request.user, reason=reason),
+        lambda record, data: services.record_appeal(
+            record=record, actor=request.user, reason=data["reason"]
+        ),
         _("The appeal is lodged."),
+        ReasonForm,
     )
 
 
 @require_POST
 @role_required(Role.REVIEWER)
 def appeal_decide(request, pk):
-    outcome = request.POST.get("outcome", "")
-    reason = request.POST.get("reason", "")
     return _record_action(
         request,
         pk,
-        lambda record: services.appeal_decide(
-            record=record, reviewer=request.user, outcome=outcome, reason=reason
+        lambda record, data: services.appeal_decide(
+            record=record, reviewer=request.user, outcome=data["outcome"], reason=data["reason"]
         ),
         _("The appeal is decided."),
+        DecideAppealForm,
     )
 
 

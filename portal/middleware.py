@@ -1,6 +1,7 @@
 import time
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -73,3 +74,32 @@ class SessionRefreshMiddleware:
         ):
             session[REFRESHED_AT_KEY] = now
         return response
+
+
+NUL = "\x00"
+
+
+class RefuseNulMiddleware:
+    """A request with NUL in its address, query or form fields gets the 400 page.
+
+    No one types NUL; a script or a broken client may send it, and PostgreSQL refuses it in
+    text, so a value that reaches a query unchecked would answer 500 instead of a refusal.
+    Django's form fields refuse NUL already; this covers the address and the parameters read
+    without a form. A multipart body (an upload) is not read here: its size is checked by the
+    view before anything reads it, and its fields go through forms.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        fields = [request.GET]
+        if request.content_type == "application/x-www-form-urlencoded":
+            fields.append(request.POST)
+        if NUL in request.path or any(
+            NUL in key or any(NUL in value for value in values)
+            for data in fields
+            for key, values in data.lists()
+        ):
+            raise BadRequest("NUL in the request")
+        return self.get_response(request)
