@@ -1,0 +1,231 @@
+"""deploy/nginx-kycuong.conf, run by Debian's nginx in front of the portal.
+
+The site file is used as written, with only its ports, certificate, static folder and upstream
+address replaced by the test's own (each replacement must match exactly once, so a change to
+the file that the test does not know about fails here). nginx runs unprivileged, in the
+foreground, with its temporary files and logs in the test's folder.
+"""
+
+import datetime
+import http.client
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from tests.conftest import PROJECT_DIR
+
+SITE = PROJECT_DIR / "deploy" / "nginx-kycuong.conf"
+SERVER_NAME = "kycuong.example.gov.vn"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+pytestmark = pytest.mark.skipif(
+    not Path(NGINX).exists(), reason="needs Debian's nginx (.ci/run installs it)"
+)
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        return listener.getsockname()[1]
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SERVER_NAME)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(SERVER_NAME)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    chain, private = folder / "fullchain.pem", folder / "privkey.pem"
+    chain.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return chain, private
+
+
+def replace_once(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, f"deploy/nginx-kycuong.conf no longer has exactly one {old!r}"
+    return text.replace(old, new)
+
+
+class Site:
+    def __init__(self, http_port: int, https_port: int, static: Path):
+        self.http_port = http_port
+        self.https_port = https_port
+        self.static = static
+
+    def request(self, method: str, path: str, *, secure: bool = True, headers=None, body=None):
+        """(status, headers, body) of one request, as a browser asking for SERVER_NAME sends it."""
+        if secure:
+            context = ssl._create_unverified_context()  # noqa: S323 (the test's own certificate)
+            connection = http.client.HTTPSConnection(
+                "127.0.0.1", self.https_port, context=context, timeout=30
+            )
+        else:
+            connection = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=30)
+        try:
+            connection.request(
+                method, path, body=body, headers={"Host": SERVER_NAME, **(headers or {})}
+            )
+            response = connection.getresponse()
+            return response.status, response.headers, response.read()
+        finally:
+            connection.close()
+
+    def negotiated_protocol(self) -> str | None:
+        context = ssl._create_unverified_context()  # noqa: S323
+        context.set_alpn_protocols(["h2", "http/1.1"])
+        with (
+            socket.create_connection(("127.0.0.1", self.https_port), timeout=10) as raw,
+            context.wrap_socket(raw, server_hostname=SERVER_NAME) as tls,
+        ):
+            return tls.selected_alpn_protocol()
+
+
+@pytest.fixture
+def site(live_server, settings, tmp_path):
+    # The portal as production runs it behind the proxy: HTTPS known from X-Forwarded-Proto.
+    settings.ALLOWED_HOSTS = [SERVER_NAME]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    (static / "css" / "portal.0123abcd.css").write_text("body { color: #123; }\n")
+    chain, private = self_signed(tmp_path)
+    http_port, https_port = free_port(), free_port()
+    upstream = live_server.url.removeprefix("http://")
+
+    text = SITE.read_text()
+    text = replace_once(text, "listen 80;", f"listen 127.0.0.1:{http_port};")
+    text = replace_once(text, "listen [::]:80;", "")
+    text = replace_once(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    text = replace_once(text, "listen [::]:443 ssl http2;", "")
+    text = replace_once(text, "/etc/ssl/kycuong/fullchain.pem", str(chain))
+    text = replace_once(text, "/etc/ssl/kycuong/privkey.pem", str(private))
+    text = replace_once(text, "server 127.0.0.1:8000;", f"server {upstream};")
+    text = replace_once(text, "/srv/kycuong/var/static/", f"{static}/")
+    (tmp_path / "site.conf").write_text(text)
+    for folder in ("logs", "body", "proxy"):
+        (tmp_path / folder).mkdir()
+    # What /etc/nginx/nginx.conf gives a site, minus what needs root.
+    (tmp_path / "nginx.conf").write_text(
+        f"""
+daemon off;
+master_process off;
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/logs/error.log;
+events {{}}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {tmp_path}/logs/access.log;
+    client_body_temp_path {tmp_path}/body;
+    proxy_temp_path {tmp_path}/proxy;
+    include {tmp_path}/site.conf;
+}}
+"""
+    )
+    command = [NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stderr
+    log = tmp_path / "logs" / "stderr.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, stderr=stderr)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", https_port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"nginx did not start: {log.read_text()}")
+                time.sleep(0.05)
+        yield Site(http_port, https_port, static)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_site_serves_the_portal_over_https_and_http2(site):
+    status, _headers, body = site.request("GET", "/")
+
+    assert status == 200
+    assert "Kỷ Cương" in body.decode()
+    assert site.negotiated_protocol() == "h2"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sign_in_form_passes_the_csrf_check_through_the_proxy(site):
+    status, headers, body = site.request("GET", "/accounts/login/")
+    cookie = headers["Set-Cookie"].split(";", 1)[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body.decode()).group(1)
+
+    status, _headers, body = site.request(
+        "POST",
+        "/accounts/login/",
+        headers={
+            "Cookie": cookie,
+            "Origin": f"https://{SERVER_NAME}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        body=f"csrfmiddlewaretoken={token}&username=khong-co&password=sai-mat-khau-roi",
+    )
+
+    # The browser's https Origin matches only if nginx told the portal the request came over
+    # https (X-Forwarded-Proto): without it, every form would fail with the CSRF page.
+    assert status == 200, body.decode()[:500]
+    assert "Biểu mẫu đã hết hạn" not in body.decode()
+    assert 'name="password"' in body.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_plain_http_is_sent_to_https(site):
+    status, headers, _body = site.request("GET", "/kiem-tra/?a=1", secure=False)
+
+    assert status == 301
+    assert headers["Location"] == f"https://{SERVER_NAME}/kiem-tra/?a=1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_static_files_come_from_the_folder_cached_for_ever(site):
+    status, headers, body = site.request("GET", "/static/css/portal.0123abcd.css")
+
+    assert status == 200
+    assert body == b"body { color: #123; }\n"
+    assert headers.get_all("Cache-Control") == ["public, max-age=31536000, immutable"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Type"].startswith("text/css")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_over_the_upload_limit_is_refused_before_the_portal(site):
+    # The length alone decides: nginx answers without waiting for the body.
+    status, _headers, _body = site.request(
+        "POST",
+        "/accounts/login/",
+        headers={"Content-Length": str(51 * 1024 * 1024), "Content-Type": "text/plain"},
+    )
+
+    assert status == 413
