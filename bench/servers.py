@@ -25,17 +25,25 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    stack: ExitStack, *, workers: int, timeout: int, env: dict, log: TextIO
+    stack: ExitStack,
+    *,
+    workers: int,
+    timeout: int,
+    env: dict,
+    log: TextIO,
+    config: Path | None = None,
 ) -> tuple[str, int]:
     """gunicorn on a free port of 127.0.0.1, stopped when `stack` closes; its URL and its pid.
 
     `log` (opened for writing and reading) gets its output; RuntimeError with that output if
-    /healthz does not answer within START_SECONDS or gunicorn exits first.
+    /healthz does not answer within START_SECONDS or gunicorn exits first. With `config` (a
+    gunicorn configuration file), the bind, workers and timeout given here still win.
     """
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [
             str(Path(sys.executable).parent / "gunicorn"),
+            *(["--config", str(config)] if config else []),
             "portal.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

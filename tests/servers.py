@@ -103,12 +103,12 @@ def run_python(code: str, *, env: dict) -> str:
     return result.stdout
 
 
-def start_gunicorn(stack: ExitStack, *, env: dict, log: Path) -> str:
+def start_gunicorn(stack: ExitStack, *, env: dict, log: Path, config: Path | None = None) -> str:
     """One gunicorn worker on a free port of 127.0.0.1, stopped when `stack` closes; its URL."""
     output = stack.enter_context(log.open("w+"))
     try:
         base_url, _pid = bench.servers.start_gunicorn(
-            stack, workers=1, timeout=30, env=env, log=output
+            stack, workers=1, timeout=30, env=env, log=output, config=config
         )
     except RuntimeError as error:
         pytest.fail(str(error)[-3000:])

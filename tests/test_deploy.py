@@ -14,6 +14,9 @@ import socket
 import ssl
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.conftest import PROJECT_DIR
+from tests.servers import (
+    database_url,
+    manage,
+    portal_env,
+    run_python,
+    scratch_database,
+    start_gunicorn,
+)
 
 SITE = PROJECT_DIR / "deploy" / "nginx-kycuong.conf"
 SERVER_NAME = "kycuong.example.gov.vn"
@@ -104,17 +115,14 @@ class Site:
             return tls.selected_alpn_protocol()
 
 
-@pytest.fixture
-def site(live_server, settings, tmp_path):
-    # The portal as production runs it behind the proxy: HTTPS known from X-Forwarded-Proto.
-    settings.ALLOWED_HOSTS = [SERVER_NAME]
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    static = tmp_path / "static"
+@contextmanager
+def nginx_site(folder: Path, upstream: str) -> Iterator[Site]:
+    """The site file served by nginx on free ports, proxying to `upstream` (host:port)."""
+    static = folder / "static"
     (static / "css").mkdir(parents=True)
     (static / "css" / "portal.0123abcd.css").write_text("body { color: #123; }\n")
-    chain, private = self_signed(tmp_path)
+    chain, private = self_signed(folder)
     http_port, https_port = free_port(), free_port()
-    upstream = live_server.url.removeprefix("http://")
 
     text = SITE.read_text()
     text = replace_once(text, "listen 80;", f"listen 127.0.0.1:{http_port};")
@@ -125,30 +133,30 @@ def site(live_server, settings, tmp_path):
     text = replace_once(text, "/etc/ssl/kycuong/privkey.pem", str(private))
     text = replace_once(text, "server 127.0.0.1:8000;", f"server {upstream};")
     text = replace_once(text, "/srv/kycuong/var/static/", f"{static}/")
-    (tmp_path / "site.conf").write_text(text)
-    for folder in ("logs", "body", "proxy"):
-        (tmp_path / folder).mkdir()
+    (folder / "site.conf").write_text(text)
+    for name in ("logs", "body", "proxy"):
+        (folder / name).mkdir()
     # What /etc/nginx/nginx.conf gives a site, minus what needs root.
-    (tmp_path / "nginx.conf").write_text(
+    (folder / "nginx.conf").write_text(
         f"""
 daemon off;
 master_process off;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/logs/error.log;
+pid {folder}/nginx.pid;
+error_log {folder}/logs/error.log;
 events {{}}
 http {{
     include /etc/nginx/mime.types;
-    access_log {tmp_path}/logs/access.log;
-    client_body_temp_path {tmp_path}/body;
-    proxy_temp_path {tmp_path}/proxy;
-    include {tmp_path}/site.conf;
+    access_log {folder}/logs/access.log;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    include {folder}/site.conf;
 }}
 """
     )
-    command = [NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+    command = [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")]
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stderr
-    log = tmp_path / "logs" / "stderr.log"
+    log = folder / "logs" / "stderr.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(command, stderr=stderr)
     try:
@@ -165,6 +173,15 @@ http {{
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def site(live_server, settings, tmp_path):
+    # The portal as production runs it behind the proxy (TRUST_X_FORWARDED_PROTO=true).
+    settings.ALLOWED_HOSTS = [SERVER_NAME]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    with nginx_site(tmp_path, live_server.url.removeprefix("http://")) as site:
+        yield site
 
 
 @pytest.mark.django_db(transaction=True)
@@ -229,3 +246,63 @@ def test_a_request_over_the_upload_limit_is_refused_before_the_portal(site):
     )
 
     assert status == 413
+
+
+PASSWORD = "mot-mat-khau-du-dai-2026"
+
+
+@pytest.mark.postgresql
+def test_production_settings_sign_in_through_the_site(tmp_path):
+    """gunicorn with deploy/gunicorn.conf.py and production settings behind the site: a user
+    signs in as on the real server. HTTPS is on, so without the proxy's X-Forwarded-Proto
+    (trusted by the gunicorn file's forwarded_allow_ips) every page would redirect to itself."""
+    with scratch_database("kc_deploy") as name, ExitStack() as stack:
+        env = portal_env(
+            DATABASE_URL=database_url(name),
+            HTTPS="true",
+            TRUST_X_FORWARDED_PROTO="true",
+            ALLOWED_HOSTS=f"{SERVER_NAME},127.0.0.1",
+        )
+        for command in (["migrate"], ["collectstatic", "--verbosity", "0"]):
+            done = manage(*command, "--noinput", env=env)
+            assert done.returncode == 0, done.stderr
+        run_python(
+            "from django.contrib.auth import get_user_model\n"
+            f"get_user_model().objects.create_user('tran.binh', password='{PASSWORD}')",
+            env=env,
+        )
+        upstream = start_gunicorn(
+            stack,
+            env=env,
+            log=tmp_path / "gunicorn.log",
+            config=PROJECT_DIR / "deploy" / "gunicorn.conf.py",
+        )
+        site = stack.enter_context(nginx_site(tmp_path, upstream.removeprefix("http://")))
+
+        status, headers, body = site.request("GET", "/accounts/login/")
+        assert status == 200, (tmp_path / "gunicorn.log").read_text()
+        cookies = SimpleCookie()
+        for header in headers.get_all("Set-Cookie"):
+            cookies.load(header)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body.decode()).group(1)
+        status, headers, body = site.request(
+            "POST",
+            "/accounts/login/",
+            headers={
+                "Cookie": f"csrftoken={cookies['csrftoken'].value}",
+                "Origin": f"https://{SERVER_NAME}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            body=f"csrfmiddlewaretoken={token}&username=tran.binh&password={PASSWORD}",
+        )
+        for header in headers.get_all("Set-Cookie") or []:
+            cookies.load(header)
+        home = site.request(
+            "GET", "/", headers={"Cookie": f"sessionid={cookies['sessionid'].value}"}
+        )
+
+    assert (status, headers["Location"]) == (302, "/"), body.decode()[:500]
+    assert cookies["sessionid"]["secure"] and cookies["csrftoken"]["secure"]
+    assert "max-age=31536000" in headers["Strict-Transport-Security"]
+    assert home[0] == 200
+    assert "tran.binh" in home[2].decode()
