@@ -83,6 +83,17 @@ def test_nul_in_the_address_or_a_plain_form_gets_the_bad_request_page(client, re
     assert (record.status, Appeal.objects.filter(record=record).count()) == before
 
 
+def test_the_bad_request_page_speaks_the_users_language(client, reviewer, settings):
+    client.force_login(reviewer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = client.get(reverse("emulation:periods"), {"q": "a\x00b"})
+
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+    assert "Yêu cầu không hợp lệ" not in response.content.decode()
+
+
 def test_nul_in_an_upload_form_is_refused_by_the_form_with_a_message(client, reviewer, world):  # noqa: F811
     client.force_login(reviewer)
     record = world.record
