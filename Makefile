@@ -10,11 +10,12 @@ TEST_ENV := env DEBUG=false HTTPS=false ALLOWED_HOSTS=testserver,localhost,127.0
 PYTEST_ARGS ?=
 SCALE ?= city
 
-.PHONY: help run test lint format messages clean bench screenshots
+.PHONY: help run test fuzz lint format messages clean bench screenshots
 
 help:
 	@echo "make run    set up, load the demo city and serve it on http://127.0.0.1:8000"
 	@echo "make test   set up and run the linters, the migration check and the test suite"
+	@echo "make fuzz   the property-based tests with new random examples, ten times as many (not in make test)"
 	@echo "make format format the code with ruff"
 	@echo "make messages  refresh and compile the Vietnamese and English catalogues"
 	@echo "make bench [SCALE=city|province|national]  the benchmark suite on a scratch PostgreSQL database"
@@ -77,6 +78,11 @@ node_modules/.installed: package.json package-lock.json
 test: lint node_modules/.installed
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Not in `make test`: the property-based tests with new random examples, ten times as many.
+fuzz: $(VENV)/.installed
+	HYPOTHESIS_PROFILE=fuzz $(TEST_ENV) $(PY) -m pytest tests/test_import_fuzz.py \
+		tests/test_emulation_property.py $(PYTEST_ARGS)
 
 messages: $(VENV)/.installed
 	$(TEST_ENV) $(MANAGE) makemessages --locale vi --locale en --no-obsolete --no-location \

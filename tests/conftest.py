@@ -8,10 +8,21 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings as hypothesis_settings
 
 from personnel.models import Role, Unit, UnitKind, User
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# Property-based tests (hypothesis). `make test`: the same examples on every run, so that a
+# red run always means a change of ours, never a new random draw. `make fuzz`
+# (HYPOTHESIS_PROFILE=fuzz): new random examples on every run, ten times as many, to look for
+# what the repeatable ones miss; a file or scenario it finds goes into the test as @example.
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("fuzz", derandomize=False)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "repeatable")
+hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
+EXAMPLES_FACTOR = 10 if HYPOTHESIS_PROFILE == "fuzz" else 1
 
 
 class SignedInClient(Client):

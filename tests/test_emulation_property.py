@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from emulation.models import LOCAL_ZONE, Period, Verdict, VerdictReason, VerdictTally
 from emulation.services import evaluate_period, evaluate_person, nomination_create
 from inspections.models import RecordStatus, ViolationRecord
+from tests.conftest import EXAMPLES_FACTOR
 from tests.emulation_factories import make_staff
 
 FIRST_DAY = datetime.date(2019, 12, 20)
@@ -139,7 +140,7 @@ def rows() -> tuple:
 
 
 @settings(
-    max_examples=50,
+    max_examples=50 * EXAMPLES_FACTOR,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

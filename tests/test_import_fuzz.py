@@ -26,6 +26,7 @@ from inspections.imports import VIOLATION_COLUMNS
 from inspections.models import AuditEntry, ViolationRecord
 from personnel.imports import AGENCY_COLUMNS, STAFF_COLUMNS
 from personnel.models import Posting, Staff, Unit
+from tests.conftest import EXAMPLES_FACTOR
 from tests.emulation_factories import make_period, make_staff
 
 IMPORTERS = {
@@ -248,7 +249,7 @@ def test_it_imports_or_refuses_cleanly_whatever_the_file(command, known, tmp_pat
     columns, options = IMPORTERS[command]
 
     @settings(
-        max_examples=40,
+        max_examples=40 * EXAMPLES_FACTOR,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
