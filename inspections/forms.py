@@ -91,8 +91,10 @@ class ReasonForm(forms.Form):
 
 
 class DecideAppealForm(ReasonForm):
+    # Required by the service too, whose message names what is missing.
     outcome = forms.ChoiceField(
         label=_("Decision"),
+        required=False,
         choices=[c for c in AppealOutcome.choices if c[0] != AppealOutcome.PENDING],
         widget=forms.RadioSelect,
     )

@@ -386,6 +386,24 @@ def test_it_takes_an_appeal_from_the_unit_head_and_a_decision(
     assert (appeal.lodged_by, appeal.decided_by) == (unit_head, second_reviewer)
 
 
+def test_it_names_what_a_decision_lacks_and_decides_nothing(
+    client, reviewer, second_reviewer, unit_head, submitted
+):
+    services.record_confirm(record=submitted, reviewer=reviewer)
+    services.record_appeal(record=submitted, actor=unit_head, reason="Có giấy phép.")
+    client.force_login(second_reviewer)
+    url = reverse("inspections:appeal_decide", args=[submitted.pk])
+
+    no_outcome = client.post(url, {"reason": "Giấy phép hợp lệ."}, follow=True)
+    nul_reason = client.post(url, {"outcome": "overturned", "reason": "a\x00b"}, follow=True)
+
+    assert "Hãy chọn giữ nguyên hoặc hủy bỏ." in flash(no_outcome)
+    assert "Không được có ký tự null (NUL)." in flash(nul_reason)
+    submitted.refresh_from_db()
+    assert submitted.status == RecordStatus.CONFIRMED
+    assert Appeal.objects.get().outcome == "pending"
+
+
 def test_it_shows_the_history_on_the_record_page(client, reviewer, submitted):
     client.force_login(reviewer)
 
