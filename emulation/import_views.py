@@ -139,41 +139,36 @@ def _result_page(request, pending: dict, result: ImportResult, *, status: int = 
     return render(request, "emulation/nomination_import_preview.html", context, status=status)
 
 
-def _run(request, *, dry_run: bool):
-    found = _pending(request)
-    if found is None:
-        return None, None
-    pending = found
+def _run(request, pending: dict, *, dry_run: bool):
     unit = Unit.objects.filter(pk=pending["unit"]).first() if pending["unit"] else None
     with local_upload(pending["file"]) as path:
-        result = nominations_import(
+        return nominations_import(
             path=path,
             period_code=pending["period"],
             unit=unit,
             submitted_by=request.user,
             dry_run=dry_run,
         )
-    return pending, result
 
 
 @require_GET
 @role_required(Role.UNIT_HEAD, Role.REVIEWER)
 def preview(request):
-    pending, result = _run(request, dry_run=True)
+    pending = _pending(request)
     if pending is None:
         messages.warning(request, NO_PENDING_IMPORT)
         return redirect("emulation:nominations")
-    return _result_page(request, pending, result)
+    return _result_page(request, pending, _run(request, pending, dry_run=True))
 
 
 @require_POST
 @role_required(Role.UNIT_HEAD, Role.REVIEWER)
 def confirm(request):
-    found = _pending(request)
-    if found is None or request.POST.get("file") != found["file"]:
+    pending = _pending(request)
+    if pending is None or request.POST.get("file") != pending["file"]:
         messages.warning(request, NO_PENDING_IMPORT)
         return _back(request)
-    pending, result = _run(request, dry_run=False)
+    result = _run(request, pending, dry_run=False)
     if not result.written:
         return _result_page(request, pending, result, status=400)
     back = _back(request)

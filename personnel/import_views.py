@@ -94,12 +94,11 @@ def _too_large_page(request):
 
 
 def _start_page(request, form, *, refusal: str | None = None, status: int = 200):
-    found = _pending(request)
     context = {
         "form": form,
         "refusal": refusal,
         "kinds": KINDS,
-        "pending": found,
+        "pending": _pending(request),
     }
     return render(request, "personnel/import_start.html", context, status=status)
 
@@ -151,11 +150,10 @@ def _result_page(request, pending: dict, result: ImportResult, *, status: int = 
 @require_GET
 @role_required(Role.REVIEWER)
 def preview(request):
-    found = _pending(request)
-    if found is None:
+    pending = _pending(request)
+    if pending is None:
         messages.warning(request, NO_PENDING_IMPORT)
         return redirect("personnel:import")
-    pending = found
     with local_upload(pending["file"]) as path:
         result = KINDS[pending["kind"]].service(path=path, dry_run=True)
     return _result_page(request, pending, result)
@@ -164,11 +162,10 @@ def preview(request):
 @require_POST
 @role_required(Role.REVIEWER)
 def confirm(request):
-    found = _pending(request)
-    if found is None or request.POST.get("file") != found["file"]:
+    pending = _pending(request)
+    if pending is None or request.POST.get("file") != pending["file"]:
         messages.warning(request, NO_PENDING_IMPORT)
         return redirect("personnel:import")
-    pending = found
     with local_upload(pending["file"]) as path:
         result = KINDS[pending["kind"]].service(path=path)
     if not result.written:

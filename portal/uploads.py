@@ -132,10 +132,21 @@ def upload_exists(name: str) -> bool:
 
 @contextmanager
 def local_upload(name: str) -> Iterator[Path]:
-    """The stored upload as a file on this server for the readers (a temporary copy, removed
-    afterwards); FileNotFoundError when it is gone."""
+    """The stored upload as a file on this server for the readers; FileNotFoundError when it
+    is gone. In MEDIA_ROOT, the stored file itself; in a bucket, a temporary copy, removed
+    afterwards."""
+    stored_name = _storage_name(name)
+    try:
+        path = Path(default_storage.path(stored_name))
+    except NotImplementedError:  # a bucket: no path on this server
+        pass
+    else:
+        if not path.is_file():
+            raise FileNotFoundError(stored_name)
+        yield path
+        return
     with (
-        default_storage.open(_storage_name(name), "rb") as stored,
+        default_storage.open(stored_name, "rb") as stored,
         tempfile.TemporaryDirectory(prefix="kc-import-") as folder,
     ):
         path = Path(folder) / name
