@@ -5,6 +5,7 @@ import uuid
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -58,11 +59,8 @@ def exports_prune(*, older_than: timedelta) -> int:
 
     They hold personal data (Decree 13/2023): kept only as long as someone may still fetch them.
     """
-    count = 0
     stale = Export.objects.filter(requested_at__lt=timezone.now() - older_than)
-    for export in stale.iterator():
-        if export.file:
-            export.file.delete(save=False)
-        export.delete()
-        count += 1
+    for name in stale.exclude(file="").values_list("file", flat=True).iterator():
+        default_storage.delete(name)
+    count, _by_model = stale.delete()
     return count

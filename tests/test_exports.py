@@ -289,7 +289,7 @@ def test_it_deletes_prepared_files_after_a_week(council_member, period, media_ro
 
     call_command("prune_exports", "--days", "7", stdout=output)
 
-    assert output.getvalue().strip() == "Prepared files deleted: 1"
+    assert output.getvalue().strip() == "Đã xóa tệp đã chuẩn bị: 1"
     assert list(Export.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not (media_root / old.file.name).exists()
     recent.refresh_from_db()

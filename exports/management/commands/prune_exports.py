@@ -1,6 +1,7 @@
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from exports.services import exports_prune
 
@@ -13,7 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, days: int, **options):
         if days < 1:
-            self.stderr.write("--days must be at least 1.")
-            raise SystemExit(2)
+            raise CommandError(_("--days must be at least 1."))
         count = exports_prune(older_than=timedelta(days=days))
-        self.stdout.write(f"Prepared files deleted: {count}")
+        self.stdout.write(_("Prepared files deleted: %(count)s") % {"count": count})

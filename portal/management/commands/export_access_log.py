@@ -3,6 +3,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.selectors import personal_data_accesses
 
@@ -23,7 +24,9 @@ def _day(text: str) -> datetime.date:
     try:
         return datetime.datetime.strptime(text, "%d/%m/%Y").date()
     except ValueError:
-        raise CommandError(f"Write the day as dd/mm/yyyy, got {text!r}.") from None
+        raise CommandError(
+            _("Write the day as dd/mm/yyyy, got “%(text)s”.") % {"text": text}
+        ) from None
 
 
 class Command(BaseCommand):
