@@ -254,7 +254,9 @@ def test_it_serves_the_first_request_after_the_database_came_back_while_idle(por
     browser = Browser(portal.base_url)
     browser.sign_in("inspector", PASSWORD)
     page = reverse("inspections:record_new", args=[portal.visit_pk])
-    assert browser.request(page)[0] == 200  # the worker now keeps its connection open
+    assert browser.request(page)[0] == 200
+    with portal.relay.lock:
+        assert portal.relay.links, "the worker keeps its connection open through the relay"
 
     # The database restarts between two requests: the kept connection is dead, unnoticed.
     portal.relay.cut()

@@ -74,22 +74,31 @@ def test_it_leaves_nothing_of_an_import_killed_while_writing_and_imports_it_agai
                 [sys.executable, "manage.py", "import_staff", str(path)],
                 cwd=PROJECT_DIR,
                 env=env,
-                stdout=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
+                text=True,
             )
-            deadline = time.monotonic() + 120
-            while not writing(watcher, name):
-                assert importer.poll() is None, "the import ended before it was seen writing"
-                assert time.monotonic() < deadline, "the import was never seen writing"
-                time.sleep(0.005)
-            os.kill(importer.pid, signal.SIGKILL)
-            importer.communicate(timeout=30)
+            try:
+                deadline = time.monotonic() + 120
+                while not writing(watcher, name):
+                    if importer.poll() is not None:
+                        pytest.fail(f"the import ended before it was seen writing: "
+                                    f"{importer.stderr.read()[-2000:]}")  # fmt: skip
+                    assert time.monotonic() < deadline, "the import was never seen writing"
+                    time.sleep(0.005)
+                os.kill(importer.pid, signal.SIGKILL)
+            finally:
+                # Killed here too when an assertion above fails: never left running.
+                importer.kill()
+                importer.communicate(timeout=30)
             # PostgreSQL ends the killed session's transaction when it sees the socket close.
+            deadline = time.monotonic() + 60
             while watcher.execute(
                 "SELECT count(*) FROM pg_stat_activity"
                 " WHERE datname = %s AND pid <> pg_backend_pid()",
                 [name],
             ).fetchone()[0]:
+                assert time.monotonic() < deadline, "the killed session never ended"
                 time.sleep(0.05)
 
             assert importer.returncode == -signal.SIGKILL
