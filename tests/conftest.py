@@ -141,6 +141,29 @@ def administrator(db):
     return user
 
 
+@pytest.fixture
+def world_settings(settings, tmp_path):
+    # Asked for before the personas below, so that they too are hashed fast.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def world(
+    world_settings, unit_a, unit_b, inspector, reviewer, council_member, unit_head, outsider,
+    administrator,
+):  # fmt: skip
+    """Unit B's round, visit, records, photo, regulation, period, report… (tests/security_world.py)
+    for the security tests."""
+    from tests.security_world import build_world  # it imports make_user from here
+
+    return build_world(
+        unit_a=unit_a, unit_b=unit_b, inspector=inspector, reviewer=reviewer,
+        council_member=council_member, unit_head=unit_head, outsider=outsider,
+        administrator=administrator,
+    )  # fmt: skip
+
+
 def restore_seeded_rows() -> None:
     """Put back the rows that data migrations create (role groups, the default checklist, the
     title catalogue), after a transactional test's flush emptied every table."""

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from inspections.models import Appeal
 from tests.conftest import SignedInClient
-from tests.test_permission_matrix import EXPECTED, url_kwargs, world  # noqa: F401 (fixture)
+from tests.test_permission_matrix import EXPECTED, url_kwargs
 
 # Every parameter and field name a page or form of the portal reads.
 NAMES = [
@@ -31,7 +31,7 @@ HOSTILE = {
 PERSONAS = ("administrator", "inspector", "head_b")
 
 
-def test_no_value_in_a_request_makes_a_server_error(world):  # noqa: F811 (fixture)
+def test_no_value_in_a_request_makes_a_server_error(world):
     kwargs = url_kwargs(world)
     failures = []
     for persona in PERSONAS:
@@ -63,7 +63,7 @@ def _ask(client, method: str, url: str, data: dict) -> int | str:
             transaction.set_rollback(True)
 
 
-def test_nul_in_the_address_or_a_plain_form_gets_the_bad_request_page(client, reviewer, world):  # noqa: F811
+def test_nul_in_the_address_or_a_plain_form_gets_the_bad_request_page(client, reviewer, world):
     client.force_login(reviewer)
     record = world.record
     before = (record.status, Appeal.objects.filter(record=record).count())
@@ -94,7 +94,7 @@ def test_the_bad_request_page_speaks_the_users_language(client, reviewer, settin
     assert "Yêu cầu không hợp lệ" not in response.content.decode()
 
 
-def test_nul_in_an_upload_form_is_refused_by_the_form_with_a_message(client, reviewer, world):  # noqa: F811
+def test_nul_in_an_upload_form_is_refused_by_the_form_with_a_message(client, reviewer, world):
     client.force_login(reviewer)
     record = world.record
 

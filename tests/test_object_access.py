@@ -6,7 +6,6 @@ import datetime
 import itertools
 import re
 
-import pytest
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -18,21 +17,7 @@ from inspections.report_selectors import TRACKING_ALPHABET, TRACKING_CODE_LENGTH
 from inspections.report_services import report_confirm, report_start_verification
 from personnel.models import Posting, Regulation, Role, Staff, StaffCategory
 from tests.conftest import make_user
-from tests.security_world import build_world, jpeg
-
-
-@pytest.fixture
-def world(
-    settings, tmp_path, unit_a, unit_b, inspector, reviewer, council_member, unit_head, outsider,
-    administrator,
-):  # fmt: skip
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return build_world(
-        unit_a=unit_a, unit_b=unit_b, inspector=inspector, reviewer=reviewer,
-        council_member=council_member, unit_head=unit_head, outsider=outsider,
-        administrator=administrator,
-    )  # fmt: skip
+from tests.security_world import jpeg
 
 
 def _status(client, url, **data):

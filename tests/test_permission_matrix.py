@@ -5,12 +5,11 @@ until someone decides who may open it. The objects behind the URLs belong to uni
 head of unit A looks at them from outside, the unit head of unit B from inside.
 """
 
-import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.conftest import SignedInClient
-from tests.security_world import World, build_world
+from tests.security_world import World
 
 # Columns of the table, in order.
 PERSONAS = (
@@ -214,20 +213,6 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "reports:print": {"year": timezone.localdate().year},
         "reports:export": {"year": timezone.localdate().year, "table": "summary", "fmt": "csv"},
     }
-
-
-@pytest.fixture
-def world(
-    settings, tmp_path, unit_a, unit_b, inspector, reviewer, council_member, unit_head, outsider,
-    administrator,
-):  # fmt: skip
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return build_world(
-        unit_a=unit_a, unit_b=unit_b, inspector=inspector, reviewer=reviewer,
-        council_member=council_member, unit_head=unit_head, outsider=outsider,
-        administrator=administrator,
-    )  # fmt: skip
 
 
 def _answer(response, url: str):
