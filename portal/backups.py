@@ -64,6 +64,11 @@ MEDIA_NOT_EMPTY = _(
     "The media folder %(folder)s is not empty: give an empty one, or add --force to add the "
     "backup's files to it."
 )
+MEDIA_IN_BUCKET = _(
+    "The uploaded files are in an S3 bucket (MEDIA_STORAGE=s3), which this backup does not "
+    "copy: back the bucket up with its own versioning or replication, and add --database-only "
+    "to back up the database alone."
+)
 UNSAFE_MEMBER = _("The backup's media archive holds a path outside the media folder: %(name)s.")
 
 
@@ -163,9 +168,22 @@ def _media_files(media_root: Path) -> list[Path]:
     return sorted(path for path in media_root.rglob("*") if path.is_file())
 
 
-def create_backup(*, output: Path) -> dict:
-    """Write a backup of the database and the media files into `output`; return its manifest."""
+def media_is_local() -> bool:
+    """Are the uploaded files in MEDIA_ROOT (not in a bucket, which a backup cannot see)?"""
+    backend = settings.STORAGES["default"]["BACKEND"]
+    return backend == "django.core.files.storage.FileSystemStorage"
+
+
+def create_backup(*, output: Path, database_only: bool = False) -> dict:
+    """Write a backup of the database and the media files into `output`; return its manifest.
+
+    With `database_only`, media.tar is empty and the manifest lists no file: for media kept
+    in a bucket, which is backed up with the bucket's own tools. Without it, media in a
+    bucket is refused rather than silently left out.
+    """
     _require_postgresql()
+    if not database_only and not media_is_local():
+        raise BackupError(MEDIA_IN_BUCKET)
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise BackupError(OUTPUT_NOT_EMPTY, folder=output)
     output.mkdir(parents=True, exist_ok=True)
@@ -175,7 +193,7 @@ def create_backup(*, output: Path) -> dict:
     media_root = Path(settings.MEDIA_ROOT)
     media = {}
     with tarfile.open(output / MEDIA, "w") as archive:
-        for path in _media_files(media_root):
+        for path in [] if database_only else _media_files(media_root):
             name = path.relative_to(media_root).as_posix()
             archive.add(path, arcname=name, recursive=False)
             media[name] = {"size": path.stat().st_size, "sha256": sha256_of(path)}
@@ -187,6 +205,7 @@ def create_backup(*, output: Path) -> dict:
         "server_version": connection.pg_version,
         "migrations": _latest_migrations(),
         "counts": counts,
+        "media_included": not database_only,
         "files": {
             name: {"size": (output / name).stat().st_size, "sha256": sha256_of(output / name)}
             for name in (DUMP, MEDIA)

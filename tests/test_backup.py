@@ -3,6 +3,7 @@ same records, byte-identical evidence files and an intact audit chain; with --fo
 held other records ends with the backup's alone; a damaged backup, a database that is not empty
 and a media folder that is not empty are refused."""
 
+import json
 import shutil
 from types import SimpleNamespace
 
@@ -264,3 +265,24 @@ def test_it_says_a_backup_needs_postgresql(tmp_path):
     assert "PostgreSQL" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "backup").exists()
+
+
+@pytest.mark.postgresql
+def test_it_refuses_to_leave_out_media_kept_in_a_bucket_unless_told(backed_up, tmp_path):
+    # The bucket is never reached: the settings alone say the files are not in MEDIA_ROOT.
+    in_bucket = {**backed_up.env, "MEDIA_STORAGE": "s3", "S3_BUCKET": "kycuong-media"}
+
+    refused = manage("backup", "--output", str(tmp_path / "refused"), env=in_bucket)
+    database_only = manage(
+        "backup", "--database-only", "--output", str(tmp_path / "database"), env=in_bucket
+    )
+
+    assert refused.returncode == 1
+    assert "MEDIA_STORAGE=s3" in refused.stderr and "--database-only" in refused.stderr
+    assert not (tmp_path / "refused").exists()
+    assert database_only.returncode == 0, database_only.stderr
+    manifest = json.loads((tmp_path / "database" / "manifest.json").read_text())
+    assert (manifest["media_included"], manifest["media"]) == (False, {})
+    assert manifest["counts"]["inspections_violationrecord"] == 2
+    checked = manage("restore", "--check", "--input", str(tmp_path / "database"), env=in_bucket)
+    assert checked.returncode == 0, checked.stderr

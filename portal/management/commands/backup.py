@@ -14,10 +14,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--output", required=True, help="a new or empty folder")
+        parser.add_argument(
+            "--database-only",
+            action="store_true",
+            help="leave the media files out (they are in an S3 bucket, backed up on its own)",
+        )
 
-    def handle(self, *args, output, **options):
+    def handle(self, *args, output, database_only, **options):
         try:
-            manifest = create_backup(output=Path(output))
+            manifest = create_backup(output=Path(output), database_only=database_only)
         except BackupError as error:
             raise CommandError(str(error)) from None
         counts = manifest["counts"]
