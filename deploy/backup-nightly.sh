@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 BACKUP_ROOT=${BACKUP_ROOT:-/var/backups/kycuong}
 KEEP_DAYS=${KEEP_DAYS:-30}
 folder="$BACKUP_ROOT/$(date +%Y-%m-%dT%H%M)"
+# With MEDIA_STORAGE=s3 the bucket is backed up on its own and `backup` refuses to run
+# without --database-only: say so in the environment file, it is not guessed here.
+options=()
+if [[ ${BACKUP_DATABASE_ONLY:-false} == true ]]; then options+=(--database-only); fi
 
-.venv/bin/python manage.py backup --output "$folder"
+.venv/bin/python manage.py backup "${options[@]}" --output "$folder"
 .venv/bin/python manage.py restore --check --input "$folder"
 find "$BACKUP_ROOT" -mindepth 1 -maxdepth 1 -type d -mtime +"$KEEP_DAYS" -exec rm -rf {} +
