@@ -1,10 +1,13 @@
-"""Every URL the portal serves, for every role: the expected answer, declared in one table.
+"""Every URL the portal serves, for every role: the expected answer, declared in one table,
+and for the views that take only POST, the answer to a POST in a second one.
 
 The URLs come from walking the resolver, so a new page that is not in the table fails the test
 until someone decides who may open it. The objects behind the URLs belong to unit B; the unit
 head of unit A looks at them from outside, the unit head of unit B from inside.
 """
 
+from django.contrib import messages
+from django.db import transaction
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -275,4 +278,68 @@ def test_it_refuses_a_post_without_csrf_token_on_every_url(world):
                     failures.append(f"{name} as {persona}: {answer}")
             elif answer != 403 or "Biểu mẫu đã hết hạn" not in response.content.decode():
                 failures.append(f"{name} as {persona}: {answer}, not the CSRF refusal")
+    assert not failures, "\n".join(failures)
+
+
+# The views that take only POST (405 to every GET above), posted to with a form that passes
+# their checks, each on the world as built (rolled back after every request). Answers as above,
+# and "no": let through the role and object checks, then refused by the workflow with a
+# message (the record is already confirmed, the period has pending nominations…).
+POST_EXPECTED_TABLE = """
+# url name                          anon  none  insp  insp2 revw  cncl  headA headB admin
+logout                              302   302   302   302   302   302   302   302   302
+inspections:visit_start             login 403   no    404   403   403   403   403   403
+inspections:visit_finish            login 403   302   404   403   403   403   403   403
+inspections:record_photos           login 403   302   404   403   403   403   403   no
+inspections:record_submit           login 403   302   404   403   403   403   403   no
+inspections:record_confirm          login 403   403   403   no    403   403   403   no
+inspections:record_dismiss          login 403   403   403   no    403   403   403   no
+inspections:record_appeal           login 403   403   403   302   403   404   302   302
+inspections:appeal_decide           login 403   403   403   no    403   403   403   no
+inspections:record_pdf_prepare      login 403   302   404   302   302   404   302   302
+personnel:import_confirm            login 403   403   403   no    403   403   403   no
+personnel:import_cancel             login 403   403   403   302   403   403   403   302
+emulation:period_prepare            login 403   403   403   302   302   403   403   302
+emulation:period_start_review       login 403   403   403   403   302   403   403   302
+emulation:period_approve            login 403   403   403   403   no    403   403   no
+emulation:revocation_resolve        login 403   403   403   403   no    403   403   no
+emulation:nomination_import_confirm login 403   403   403   no    403   no    no    no
+emulation:nomination_import_cancel  login 403   403   403   302   403   302   302   302
+"""
+POST_EXPECTED = {
+    name: tuple(cell if cell in (LOGIN, "no") else int(cell) for cell in cells)
+    for name, *cells in (
+        line.split() for line in POST_EXPECTED_TABLE.strip().splitlines() if line[0] != "#"
+    )
+}
+POSTED = {"reason": "Lý do.", "note": "Ghi chú.", "outcome": "upheld", "format": "xlsx"}
+
+
+def _post_answer(client, url: str):
+    with transaction.atomic():
+        response = client.post(url, POSTED)
+        answer = _answer(response, url)
+        transaction.set_rollback(True)
+    if answer == 302:
+        said = messages.get_messages(response.wsgi_request)
+        if any(message.level >= messages.WARNING for message in said):
+            return "no"
+    return answer
+
+
+def test_it_answers_every_role_posting_to_every_post_only_url_as_declared(world):
+    post_only = sorted(name for name, row in EXPECTED.items() if set(row) == {405})
+    assert sorted(POST_EXPECTED) == post_only
+    kwargs = url_kwargs(world)
+    failures = []
+    for name, row in POST_EXPECTED.items():
+        url = reverse(name, kwargs=kwargs.get(name))
+        for persona, expected in zip(PERSONAS, row, strict=True):
+            # Signed in again for each request: posting to logout signs out.
+            client = SignedInClient()
+            if world.users[persona] is not None:
+                client.force_login(world.users[persona])
+            got = _post_answer(client, url)
+            if got != expected:
+                failures.append(f"POST {name} ({url}) as {persona}: expected {expected}, got {got}")
     assert not failures, "\n".join(failures)
