@@ -188,6 +188,18 @@ def restore_seeded_rows() -> None:
         getattr(importlib.import_module(module), function)(apps, None)
 
 
+@pytest.fixture(scope="module")
+def restore_migrated_rows(django_db_blocker):
+    """Put back the rows data migrations made (role groups, the checklist, the titles) once the
+    module ends, for the tests that run after a transactional test's flush emptied every table.
+
+    Module scope: this teardown comes after the test's own flush. Ask for it first.
+    """
+    yield
+    with django_db_blocker.unblock():
+        restore_seeded_rows()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, and before it is dropped, no session left connected to it.

@@ -49,8 +49,10 @@ EXTRA_KEYS = {
 # Committed rows (transaction=True): the export's command and gunicorn, in other processes,
 # read the same test database.
 @pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
-def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(tmp_path):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(
+    restore_migrated_rows, tmp_path
+):
     scale = suite.SCALES["tiny"]
     period = suite.generate(scale)
 

@@ -178,7 +178,7 @@ http {{
 
 
 @pytest.fixture
-def site(live_server, settings, tmp_path):
+def site(restore_migrated_rows, live_server, settings, tmp_path):
     # The portal as production runs it behind the proxy (TRUST_X_FORWARDED_PROTO=true).
     settings.ALLOWED_HOSTS = [SERVER_NAME]
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -187,7 +187,7 @@ def site(live_server, settings, tmp_path):
 
 
 @needs_nginx
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_site_serves_the_portal_over_https_and_http2(site):
     status, _headers, body = site.request("GET", "/")
 
@@ -197,7 +197,7 @@ def test_the_site_serves_the_portal_over_https_and_http2(site):
 
 
 @needs_nginx
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_sign_in_form_passes_the_csrf_check_through_the_proxy(site):
     status, headers, body = site.request("GET", "/accounts/login/")
     cookie = headers["Set-Cookie"].split(";", 1)[0]
@@ -222,7 +222,7 @@ def test_the_sign_in_form_passes_the_csrf_check_through_the_proxy(site):
 
 
 @needs_nginx
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_plain_http_is_sent_to_https(site):
     status, headers, _body = site.request("GET", "/kiem-tra/?a=1", secure=False)
 
@@ -231,7 +231,7 @@ def test_plain_http_is_sent_to_https(site):
 
 
 @needs_nginx
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_static_files_come_from_the_folder_cached_for_ever(site):
     status, headers, body = site.request("GET", "/static/css/portal.0123abcd.css")
 
@@ -243,7 +243,7 @@ def test_static_files_come_from_the_folder_cached_for_ever(site):
 
 
 @needs_nginx
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_request_over_the_upload_limit_is_refused_before_the_portal(site):
     # The length alone decides: nginx answers without waiting for the body.
     status, _headers, _body = site.request(

@@ -24,7 +24,7 @@ from inspections import services
 from inspections.models import AuditEntry, Evidence, FormSubmission, RecordStatus, ViolationRecord
 from personnel.import_views import SESSION_KEY
 from personnel.models import Posting, Role, Staff
-from tests.conftest import SignedInClient, make_user, restore_seeded_rows
+from tests.conftest import SignedInClient, make_user
 from tests.emulation_factories import make_period, make_staff
 
 STAFF = "staff_code,full_name,agency_code,category\nS001,Nguyễn Văn Hùng,P-A,cong_chuc\n"
@@ -77,14 +77,6 @@ def submitted_record(*, inspector, person, unit):
         occurred_at=timezone.now() - datetime.timedelta(hours=1), description="Không đeo thẻ.",
     )  # fmt: skip
     return services.record_submit(record=record, actor=inspector)
-
-
-@pytest.fixture(scope="module")
-def restore_migrated_rows(django_db_blocker):
-    """Put back the rows data migrations made, once the transactional test's flush is done."""
-    yield
-    with django_db_blocker.unblock():
-        restore_seeded_rows()
 
 
 @pytest.mark.postgresql

@@ -198,7 +198,9 @@ def test_it_records_a_failure_instead_of_leaving_the_file_pending(client, counci
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_it_is_made_by_the_database_worker(client, settings, period, council_member, media_root):
+def test_it_is_made_by_the_database_worker(
+    restore_migrated_rows, client, settings, period, council_member, media_root
+):
     settings.TASKS = DATABASE_TASKS
     client.force_login(council_member)
 

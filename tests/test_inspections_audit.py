@@ -16,7 +16,7 @@ from inspections import audit, services
 from inspections.models import AuditEntry, RecordStatus, ViolationRecord
 from inspections.services import InspectionError
 from personnel.models import Posting, Role, Staff
-from tests.conftest import make_user, restore_seeded_rows
+from tests.conftest import make_user
 
 
 @pytest.fixture(autouse=True)
@@ -153,19 +153,6 @@ def test_it_locks_the_record_row_while_reviewing(inspector, reviewer, person, un
 
     locks = [q["sql"] for q in queries if q["sql"].endswith("FOR UPDATE")]
     assert any('FROM "inspections_violationrecord"' in sql for sql in locks)
-
-
-@pytest.fixture(scope="module")
-def restore_migrated_rows(django_db_blocker):
-    """Put back the rows data migrations made (role groups, the checklist) once the module ends.
-
-    A transactional test ends with a flush that empties every table, and pytest-django runs
-    the tests that ask for the database only indirectly (through getfixturevalue) after it.
-    Module scope: this teardown comes after the test's own flush.
-    """
-    yield
-    with django_db_blocker.unblock():
-        restore_seeded_rows()
 
 
 @pytest.mark.postgresql
