@@ -9,7 +9,6 @@ the scratch folder is removed at the end.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+from bench.servers import free_port  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, DESKTOP, PHONE  # noqa: E402
 
 OUT = PROJECT_DIR / "docs" / "screenshots"
@@ -37,12 +37,6 @@ SHOTS = [
     ("council-list-desktop", DESKTOP, "hoidong", "/emulation/periods/2019/", "council list"),
     ("unit-nominations-phone", PHONE, "truongdonvi", "/emulation/nominations/", "unit head"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def environment() -> dict[str, str]:

@@ -1,3 +1,4 @@
+import io
 import os
 import subprocess
 import sys
@@ -5,10 +6,12 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
+from PIL import Image
 
 from personnel.models import Role, Unit, UnitKind, User
 
@@ -63,6 +66,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+# Settings of a production-like process for run_django: DEBUG off, a real-looking secret key.
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k" * 30 + "-production-like-secret-key-for-the-check-only",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "HTTPS": "false",
+}
+
+
 def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
     """Run `code` in a fresh Python with Django set up under the given environment.
 
@@ -85,6 +97,22 @@ def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
         timeout=120,
         check=False,
     )
+
+
+def drained(response):
+    """The response, a streamed one read to the end: the test client then closes its file
+    (calling close() again would also close the database connection of the test's
+    transaction)."""
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+def jpeg(colour=(10, 120, 30), name="anh.jpg") -> SimpleUploadedFile:
+    """A small, real JPEG photo as a form would send it."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, format="JPEG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
 
 
 def make_user(username: str, *, role: str | None = None, unit: Unit | None = None, **extra):

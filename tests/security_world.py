@@ -2,12 +2,10 @@
 the `unit_head` persona of tests/conftest.py heads unit A and looks at it from outside."""
 
 import datetime
-import io
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
 
 from emulation.models import Nomination, Period, RevocationCase, Title
 from exports.models import Export, ExportKind
@@ -17,7 +15,7 @@ from inspections.models import CitizenReport, Evidence, InspectionRound, Violati
 from inspections.report_services import report_submit
 from personnel.models import Posting, Regulation, Role, Staff, StaffCategory
 from personnel.services import regulation_record
-from tests.conftest import make_user
+from tests.conftest import jpeg, make_user
 
 
 @dataclass
@@ -35,12 +33,6 @@ class World:
     case: RevocationCase
     report: CitizenReport
     export: Export  # the record's minutes, prepared for the reviewer who asked
-
-
-def jpeg() -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (10, 120, 30)).save(out, format="JPEG")
-    return SimpleUploadedFile("anh.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 def build_world(

@@ -6,12 +6,15 @@ Everything listens on 127.0.0.1 only; every database made here is dropped afterw
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -23,6 +26,7 @@ from django.conf import settings
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 import bench.servers
+from bench.servers import free_port
 from tests.conftest import PROJECT_DIR
 
 
@@ -255,3 +259,39 @@ class DatabaseRelay:
             with suppress(OSError):
                 side.shutdown(socket.SHUT_RDWR)
             side.close()
+
+
+# The keys moto's S3 server takes (any will do), as the portal's settings name them.
+KEYS = {"S3_ACCESS_KEY_ID": "test-access-key", "S3_SECRET_ACCESS_KEY": "test-secret-key"}
+
+
+@contextmanager
+def s3_server(log: Path) -> Iterator[str]:
+    """A real S3 server (moto's) on a free port of 127.0.0.1; its endpoint URL."""
+    port = free_port()
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):  # noqa: S310
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(f"moto_server did not start:\n{log.read_text()}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)

@@ -1,34 +1,25 @@
 """The personal data access log: who viewed whose records, evidence, minutes and staff page."""
 
 import datetime
-import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from inspections import services
 from inspections.report_services import report_submit
 from personnel.models import Posting, Role, Staff, StaffCategory
 from portal.models import PersonalDataAccess
-from tests.conftest import make_user
+from tests.conftest import drained, jpeg, make_user
 
 
 @pytest.fixture(autouse=True)
 def fast_passwords(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _jpeg():
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (10, 120, 30)).save(out, format="JPEG")
-    return SimpleUploadedFile("anh.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 @pytest.fixture
@@ -51,17 +42,14 @@ def record(inspector, reviewer, person, unit_a):
     draft = services.record_create(
         author=inspector, staff=person, unit=unit_a, visit=visit, type="no_badge",
         occurred_at=timezone.now() - datetime.timedelta(minutes=5), description="Không đeo thẻ.",
-        photos=[_jpeg()],
+        photos=[jpeg()],
     )  # fmt: skip
     services.record_submit(record=draft, actor=inspector)
     return services.record_confirm(record=draft, reviewer=reviewer)
 
 
 def _get(client, url, **extra):
-    response = client.get(url, **extra)
-    if response.streaming:
-        b"".join(response.streaming_content)  # the test client closes the file at the end
-    return response
+    return drained(client.get(url, **extra))
 
 
 def test_it_logs_who_viewed_a_record_and_whose_it_is(client, reviewer, record, person):

@@ -20,18 +20,11 @@ from tests.servers import (
 )
 
 SETUP = """
-import datetime, io
-from django.core.files.uploadedfile import SimpleUploadedFile
+import datetime
 from django.utils import timezone
-from PIL import Image
 from inspections import services
 from personnel.models import Posting, Role, Staff, Unit, UnitKind
-from tests.conftest import make_user
-
-def photo(colour):
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(out, format="JPEG")
-    return SimpleUploadedFile("anh.jpg", out.getvalue(), content_type="image/jpeg")
+from tests.conftest import jpeg, make_user
 
 unit = Unit.objects.create(code="P-A", name="Phường Đông Kinh", kind=UnitKind.WARD)
 inspector = make_user("inspector", role=Role.INSPECTOR)
@@ -43,7 +36,7 @@ for code, name in (("S001", "Nguyễn Văn An"), ("S002", "Trần Thị Bình"))
         author=inspector, staff=person, unit=unit, type="no_badge",
         occurred_at=timezone.now() - datetime.timedelta(hours=2),
         description=f"Không đeo thẻ ({name}).",
-        photos=[photo((10, 120, 30)), photo((200, 20, 30))],
+        photos=[jpeg((10, 120, 30)), jpeg((200, 20, 30))],
     )
     services.record_submit(record=record, actor=inspector)
     services.record_confirm(record=record, reviewer=reviewer)

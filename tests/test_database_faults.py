@@ -8,15 +8,14 @@ the same server must serve the same page and accept the same form (CONN_HEALTH_C
 the dead persistent connection; no restart).
 """
 
-import io
 from contextlib import ExitStack
 
 import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
 
+from tests.conftest import jpeg
 from tests.servers import (
     Browser,
     DatabaseRelay,
@@ -125,12 +124,6 @@ def portal(tmp_path_factory):
         )  # fmt: skip
 
 
-def photo() -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (10, 120, 30)).save(out, format="JPEG")
-    return SimpleUploadedFile("anh.jpg", out.getvalue(), content_type="image/jpeg")
-
-
 def record_form(portal: Portal, token: str, csrf: str) -> dict:
     from django.utils import timezone
 
@@ -144,7 +137,7 @@ def record_form(portal: Portal, token: str, csrf: str) -> dict:
         "explanation": "Xe hỏng.",
         "witnesses": "",
         "signature": "refused",
-        "photos": photo(),
+        "photos": jpeg(),
     }
 
 
@@ -183,7 +176,7 @@ def test_it_loses_nothing_when_the_database_goes_away_while_a_record_is_saved(po
     assert browser.request("/healthz")[0] == 200
     status, _location, html = browser.request(page)
     assert status == 200
-    form["photos"] = photo()
+    form["photos"] = jpeg()
     status, location, _html = browser.request(page, form, multipart=True)  # the same form again
     assert status == 302
     assert location.startswith("/inspections/records/")

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from bench.servers import free_port
 from tests.conftest import PROJECT_DIR
 from tests.servers import (
     database_url,
@@ -44,11 +45,6 @@ SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
 needs_nginx = pytest.mark.skipif(
     not Path(NGINX).exists(), reason="needs Debian's nginx (.ci/run installs it)"
 )
-
-
-def free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        return listener.getsockname()[1]
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:

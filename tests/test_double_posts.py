@@ -8,7 +8,6 @@ its files are as the first one left them.
 """
 
 import datetime
-import io
 import threading
 
 import pytest
@@ -16,7 +15,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from emulation import import_views as nomination_import_views
 from emulation.models import Nomination, Verdict
@@ -24,7 +22,7 @@ from inspections import services
 from inspections.models import AuditEntry, Evidence, FormSubmission, RecordStatus, ViolationRecord
 from personnel.import_views import SESSION_KEY
 from personnel.models import Posting, Role, Staff
-from tests.conftest import SignedInClient, make_user
+from tests.conftest import SignedInClient, jpeg, make_user
 from tests.emulation_factories import make_period, make_staff
 
 STAFF = "staff_code,full_name,agency_code,category\nS001,Nguyễn Văn Hùng,P-A,cong_chuc\n"
@@ -40,12 +38,6 @@ def media_root(settings, tmp_path):
 def evidence_files(media_root) -> list[str]:
     folder = media_root / "evidence"
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
-
-
-def jpeg() -> SimpleUploadedFile:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (10, 120, 30)).save(out, format="JPEG")
-    return SimpleUploadedFile("anh.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 def visit_with_person(inspector, unit_a):

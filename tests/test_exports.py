@@ -23,7 +23,7 @@ from exports.models import Export, ExportKind, ExportStatus
 from exports.services import export_make
 from inspections import services as inspections
 from personnel.models import Role
-from tests.conftest import PROJECT_DIR, make_user, run_django
+from tests.conftest import PRODUCTION, PROJECT_DIR, make_user, run_django
 from tests.emulation_factories import make_period, make_staff, nominate_directly
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -241,12 +241,6 @@ def test_it_is_made_by_the_database_worker(
     assert workbook_codes(b"".join(download.streaming_content)) == ["S001"]
 
 
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": "k" * 30 + "-production-like-secret-key-for-the-check-only",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "HTTPS": "false",
-}
 SHOW_TASKS = "from django.conf import settings\nprint(settings.TASKS['default']['BACKEND'])"
 
 

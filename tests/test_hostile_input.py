@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from inspections.models import Appeal
-from tests.conftest import SignedInClient
+from tests.conftest import SignedInClient, drained
 from tests.test_permission_matrix import EXPECTED, url_kwargs
 
 # Every parameter and field name a page or form of the portal reads.
@@ -54,9 +54,7 @@ def _ask(client, method: str, url: str, data: dict) -> int | str:
     with transaction.atomic():
         try:
             response = client.get(url, data) if method == "GET" else client.post(url, data)
-            if response.streaming:
-                b"".join(response.streaming_content)
-            return response.status_code
+            return drained(response).status_code
         except Exception as error:
             return f"{type(error).__name__}: {error}"
         finally:

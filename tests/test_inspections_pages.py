@@ -1,14 +1,12 @@
 """The pages of inspectors, reviewers and unit heads: access, forms, one-time tokens, queries."""
 
 import datetime
-import io
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from inspections import services
 from inspections.models import (
@@ -23,7 +21,7 @@ from inspections.models import (
     Visit,
 )
 from personnel.models import Posting, Role, Staff
-from tests.conftest import make_user
+from tests.conftest import jpeg, make_user
 
 
 @pytest.fixture(autouse=True)
@@ -70,12 +68,6 @@ def submitted(draft, inspector):
 @pytest.fixture
 def second_reviewer(db):
     return make_user("reviewer2", role=Role.REVIEWER)
-
-
-def jpeg(name="anh.jpg"):
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (10, 120, 30)).save(out, format="JPEG")
-    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
 
 
 def html_of(response):

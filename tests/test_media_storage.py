@@ -6,15 +6,6 @@ The S3 tests run against a real S3 endpoint on 127.0.0.1 (moto_server, started h
 
 import datetime
 import io
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from pathlib import Path
 
 import boto3
@@ -29,16 +20,10 @@ from inspections import services
 from inspections.models import Evidence
 from personnel.import_views import SESSION_KEY
 from personnel.models import Posting, Staff, Unit
-from tests.conftest import run_django
+from tests.conftest import PRODUCTION, run_django
+from tests.servers import KEYS, s3_server
 
 BUCKET = "kycuong-media"
-KEYS = {"S3_ACCESS_KEY_ID": "test-access-key", "S3_SECRET_ACCESS_KEY": "test-secret-key"}
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": "k" * 30 + "-production-like-secret-key-for-the-check-only",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "HTTPS": "false",
-}
 SHOW_STORAGE = (
     "from django.conf import settings\n"
     "default = settings.STORAGES['default']\n"
@@ -57,40 +42,6 @@ def fast_passwords(settings):
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def s3_server(log: Path) -> Iterator[str]:
-    """A real S3 server (moto's) on a free port of 127.0.0.1; its endpoint URL."""
-    port = free_port()
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail(f"moto_server did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

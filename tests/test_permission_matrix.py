@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tests.conftest import SignedInClient
+from tests.conftest import SignedInClient, drained
 from tests.security_world import World
 
 # Columns of the table, in order.
@@ -219,10 +219,7 @@ def url_kwargs(world: World) -> dict[str, dict]:
 
 
 def _answer(response, url: str):
-    if response.streaming:
-        # Read to the end: the test client then closes the file (calling close() again would
-        # also close the database connection of the test's transaction).
-        b"".join(response.streaming_content)
+    drained(response)
     if response.status_code == 302:
         sent_to_login = response["Location"] == f"{reverse('login')}?next={url}"
         return LOGIN if sent_to_login else 302

@@ -13,24 +13,18 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from tests.conftest import run_django
+from tests.conftest import PRODUCTION, run_django
 from tests.servers import (
+    KEYS,
     NoRedirects,
     database_url,
     manage,
     portal_env,
+    s3_server,
     scratch_database,
     start_gunicorn,
 )
-from tests.test_media_storage import KEYS as S3_KEYS
-from tests.test_media_storage import s3_server
 
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": "k" * 30 + "-production-like-secret-key-for-the-check-only",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "HTTPS": "false",
-}
 REDIS_DATABASE = 7  # kept apart from the default database 0
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DATABASE}"
 PASSWORD = "a-long-test-passphrase"
@@ -242,14 +236,14 @@ def check_files_and_work_shared(s3_endpoint: str, scratch_database_url: str, tmp
         "s3",
         endpoint_url=s3_endpoint,
         region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["S3_ACCESS_KEY_ID"],
-        aws_secret_access_key=S3_KEYS["S3_SECRET_ACCESS_KEY"],
+        aws_access_key_id=KEYS["S3_ACCESS_KEY_ID"],
+        aws_secret_access_key=KEYS["S3_SECRET_ACCESS_KEY"],
     )
     s3.create_bucket(Bucket=bucket)
     media_root = tmp_path / "media"
     settings_env = {
         **PRODUCTION,
-        **S3_KEYS,
+        **KEYS,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": scratch_database_url,
         "CACHE_URL": REDIS_URL,
