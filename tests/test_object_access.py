@@ -16,15 +16,11 @@ from inspections.models import Appeal, AuditEntry, Evidence, ViolationRecord
 from inspections.report_selectors import TRACKING_ALPHABET, TRACKING_CODE_LENGTH
 from inspections.report_services import report_confirm, report_start_verification
 from personnel.models import Posting, Regulation, Role, Staff, StaffCategory
-from tests.conftest import make_user
-from tests.security_world import jpeg
+from tests.conftest import drained, jpeg, make_user
 
 
 def _status(client, url, **data):
-    response = client.post(url, data) if data else client.get(url)
-    if response.streaming:
-        b"".join(response.streaming_content)  # the test client closes the file at the end
-    return response.status_code
+    return drained(client.post(url, data) if data else client.get(url)).status_code
 
 
 def _everything_written():
@@ -123,12 +119,20 @@ def test_it_shows_a_unit_head_only_their_units_visit_of_a_shared_round(
     assert _status(client, reverse("inspections:visit_detail", args=[world.visit.pk])) == 404
 
 
-def test_it_lists_only_the_unit_heads_own_people_whatever_the_filter(client, world, unit_head):
+def test_it_lists_only_the_unit_heads_own_people_whatever_the_filter(
+    client, world, unit_head, unit_a
+):
+    own = Staff.objects.create(
+        code="A-0001", full_name="Phan Văn Tâm", category=StaffCategory.CONG_CHUC
+    )
+    Posting.objects.create(staff=own, unit=unit_a)
     client.force_login(unit_head)
 
-    html = client.get(reverse("personnel:staff_list"), {"unit": world.visit.unit.pk}).content
+    # Unit B's code typed into the filter: the list stays the head's own unit.
+    html = client.get(reverse("personnel:staff_list"), {"unit": world.visit.unit.code}).content
 
     assert world.person_b.full_name not in html.decode()
+    assert own.full_name in html.decode()
 
 
 # Inspectors: their rounds and the records of their rounds
@@ -207,6 +211,7 @@ def test_it_refuses_changes_to_another_units_objects_and_writes_nothing(client, 
 
     assert answers == [404, 403]
     assert nomination.status_code == 200  # the form again, with its error
+    assert "Người này không thuộc đơn vị của bạn." in nomination.content.decode()
     assert _everything_written() == before
 
 
