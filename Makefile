@@ -21,7 +21,8 @@ help:
 	@echo "make bench [SCALE=city|province|national]  the benchmark suite on a scratch PostgreSQL database"
 	@echo "make screenshots  the main screens, phone and desktop, into docs/screenshots/ (needs chromium)"
 
-# The virtual environment, from a Python 3.12 or newer: on PATH first, then pyenv's.
+# The virtual environment with the production packages, from a Python 3.12 or newer: on PATH
+# first, then pyenv's. `make run` needs nothing more.
 $(VENV)/.installed: requirements.txt
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		echo "Removing $(VENV): it was made with a Python older than 3.12."; rm -rf $(VENV); fi
@@ -44,6 +45,11 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
+# The test and lint packages on top, for every target but `make run` and `make messages`.
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
 # A local .env for the demo: a fresh secret key, plain HTTP on this machine only.
 .env: | $(VENV)/.installed
 	@sed -e "s|^SECRET_KEY=.*|SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')|" \
@@ -59,11 +65,11 @@ run: $(VENV)/.installed .env
 	@echo "Serving Kỷ Cương on http://127.0.0.1:8000 (Ctrl+C to stop)."
 	$(VENV)/bin/gunicorn portal.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: $(VENV)/.installed
+format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
@@ -75,12 +81,12 @@ node_modules/.installed: package.json package-lock.json
 		echo "npm is missing: the browser tests that need axe-core will say so and be skipped."; \
 	fi
 
-test: lint node_modules/.installed
+test: $(VENV)/.installed-dev lint node_modules/.installed
 	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Not in `make test`: the property-based tests with new random examples, ten times as many.
-fuzz: $(VENV)/.installed
+fuzz: $(VENV)/.installed-dev
 	HYPOTHESIS_PROFILE=fuzz $(TEST_ENV) $(PY) -m pytest tests/test_import_fuzz.py \
 		tests/test_emulation_property.py $(PYTEST_ARGS)
 
@@ -90,11 +96,11 @@ messages: $(VENV)/.installed
 	$(TEST_ENV) $(MANAGE) compilemessages --ignore '$(VENV)/*'
 
 # Not a test: a scratch database next to DATABASE_URL's, filled, measured and dropped.
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	$(TEST_ENV) $(PY) bench/run.py --scale $(SCALE)
 
 # Not a test: a scratch SQLite database with the demo city, served on a free port, photographed.
-screenshots: $(VENV)/.installed
+screenshots: $(VENV)/.installed-dev
 	$(PY) docs/screenshots.py
 
 clean:

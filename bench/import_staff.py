@@ -34,6 +34,7 @@ from django.core.management import call_command
 from django.db import transaction
 from openpyxl import Workbook
 
+from core.tabular import read_table
 from personnel.imports import (
     STAFF_COLUMNS,
     _plan_staff,
@@ -41,7 +42,6 @@ from personnel.imports import (
     staff_import,
 )
 from personnel.models import Posting, Staff, Unit, UnitKind
-from portal.tabular import read_table
 from tests.excel_files import write_excel_style
 
 PREFIX = "BENCH-"

@@ -1,4 +1,4 @@
-"""The benchmark suite (issue 7): `make bench SCALE=city|province|national`.
+"""The benchmark suite: `make bench SCALE=city|province|national`.
 
     DATABASE_URL=postgres://user@host:5432/name .venv/bin/python bench/run.py --scale city
 

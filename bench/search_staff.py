@@ -1,6 +1,6 @@
 """On-site search at province scale: 60,000 staff in 1,500 units.
 
-Run against a scratch database it fills (not a test; issue 7 adds `make bench`):
+Run against a scratch database it fills (not a test; `make bench` runs the suite):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kc_bench_search \\
         DEBUG=true .venv/bin/python bench/search_staff.py
 It migrates the database, loads the staff once with bulk inserts, then prints the median of

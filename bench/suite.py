@@ -1,7 +1,7 @@
-"""The benchmark suite's machinery (issue 7): generate a scale's data, measure, report.
+"""The benchmark suite's machinery: generate a scale's data, measure, report.
 
 Not a test and not run by `make test`: `make bench SCALE=…` runs it through bench/run.py on a
-scratch PostgreSQL database, and tests/test_bench.py runs it at the tiny scale to check that
+scratch PostgreSQL database, and tests/system/test_bench.py runs it at the tiny scale to check that
 it still works. Every function here expects Django to be set up on PostgreSQL.
 
 Each case is measured side by side with its baseline in the same run, on the same data, in

@@ -19,7 +19,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from bench.servers import free_port  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, DESKTOP, PHONE  # noqa: E402
+from tests.system.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, DESKTOP, PHONE  # noqa: E402
 
 OUT = PROJECT_DIR / "docs" / "screenshots"
 SCRATCH = PROJECT_DIR / "var" / "screenshots"

@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class EmulationConfig(AppConfig):
     name = "emulation"
     verbose_name = _("Emulation and commendation")
+
+    def ready(self):
+        from emulation import selectors, services
+        from emulation.exports import register_exports
+        from inspections import hooks
+
+        register_exports()
+
+        # A record that starts or stops counting changes its person's verdicts, in the same
+        # transaction; the council reads the records its lists cite.
+        hooks.on_person_records_changed(services.evaluate_person)
+        hooks.on_records_imported(services.evaluate_periods_holding)
+        hooks.on_cited_records(selectors.cited_record_ids)

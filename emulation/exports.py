@@ -11,6 +11,8 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -22,6 +24,8 @@ from emulation.selectors import (
     eligibility_rows,
     nomination_list,
 )
+from exports.kinds import PDF, XLSX, Maker, register
+from personnel.models import Role
 
 COUNCIL = "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -145,3 +149,41 @@ def eligibility_csv(*, period: Period) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+PERIOD_XLSX = "period_xlsx"
+PERIOD_PDF = "period_pdf"
+
+
+def _sees_period(user, subject: str) -> bool:
+    return Period.objects.filter(code=subject).exists()
+
+
+def _period_file(subject: str, extension: str) -> tuple[str, bytes]:
+    period = Period.objects.get(code=subject)
+    make = period_workbook if extension == "xlsx" else period_pdf
+    return f"danh-sach-{slugify(period.code) or period.pk}.{extension}", make(period=period)
+
+
+def register_exports() -> None:
+    roles = (Role.COUNCIL, Role.REVIEWER)
+    register(
+        PERIOD_XLSX,
+        Maker(
+            _("Emulation list (XLSX)"),
+            XLSX,
+            roles,
+            _sees_period,
+            lambda subject: _period_file(subject, "xlsx"),
+        ),
+    )
+    register(
+        PERIOD_PDF,
+        Maker(
+            _("Emulation list (PDF)"),
+            PDF,
+            roles,
+            _sees_period,
+            lambda subject: _period_file(subject, "pdf"),
+        ),
+    )

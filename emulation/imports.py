@@ -15,10 +15,12 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.db import BATCH_SIZE
+from core.imports import Action, Change, ImportSummary, RowPlan, field_label, import_file
+from core.tabular import Column, Problem, Table, text
 from emulation.models import LOCAL_ZONE, Nomination, Period, Title, TitleKind
 from emulation.services import (
     PERIOD_APPROVED,
@@ -27,20 +29,9 @@ from emulation.services import (
     UNKNOWN_PERIOD,
     evaluate_period,
 )
-from inspections.imports import UNKNOWN_STAFF_CODE, _unit_on, _units_by_day
-from personnel.imports import (
-    BATCH_SIZE,
-    UNKNOWN_UNIT,
-    Action,
-    Change,
-    ImportResult,
-    RowPlan,
-    field_label,
-    serialize_imports,
-)
+from personnel.imports import UNKNOWN_STAFF_CODE, UNKNOWN_UNIT
 from personnel.models import Posting, Staff, Unit, User
-from personnel.selectors import postings_covering
-from portal.tabular import Column, Problem, Table, TableError, read_table, text
+from personnel.selectors import PostingHistory, postings_covering
 
 NOMINATION_COLUMNS = (
     Column("staff_code", "Mã cán bộ", required=True, parser=text(max_length=32)),
@@ -75,39 +66,38 @@ def nominations_import(
     unit: Unit | None = None,
     submitted_by: User | None = None,
     today: datetime.date | None = None,
-) -> ImportResult:
+) -> ImportSummary:
     """Upsert the nominations of the period `period_code` from a nominations file.
 
     With `unit` (a unit head's upload) every person must be posted to that unit today and
     the nominating unit is that unit.
     """
     today = today or timezone.localdate(timezone=LOCAL_ZONE)
-    try:
-        table = read_table(path, columns=NOMINATION_COLUMNS)
-    except TableError as error:
-        return ImportResult(plans=[], problems=error.problems)
-    with transaction.atomic():
-        if not dry_run:
-            serialize_imports()
+
+    def plan(table: Table):
         period = Period.objects.filter(code=period_code.strip()).first()
         if period is None:
-            return ImportResult(plans=[], problems=[Problem(None, None, UNKNOWN_PERIOD)])
+            return ImportSummary(plans=[], problems=[Problem(None, None, UNKNOWN_PERIOD)]), None
         if not dry_run:
             period = Period.objects.select_for_update().get(pk=period.pk)
         if period.is_approved:
-            return ImportResult(plans=[], problems=[Problem(None, None, PERIOD_APPROVED)])
-        result, writes = _plan_nominations(table, period=period, unit=unit, today=today)
-        if result.problems or dry_run:
-            return result
+            return ImportSummary(plans=[], problems=[Problem(None, None, PERIOD_APPROVED)]), None
+        summary, writes = _plan_nominations(table, period=period, unit=unit, today=today)
+        return summary, (period, writes)
+
+    def write(planned) -> None:
+        period, writes = planned
         _write_nominations(writes, period=period, submitted_by=submitted_by)
         evaluate_period(period=period)
-    result.written = True
-    return result
+
+    return import_file(
+        path=path, columns=NOMINATION_COLUMNS, plan=plan, write=write, dry_run=dry_run
+    )
 
 
 def _plan_nominations(
     table: Table, *, period: Period, unit: Unit | None, today: datetime.date
-) -> tuple[ImportResult, list[_NominationWrite]]:
+) -> tuple[ImportSummary, list[_NominationWrite]]:
     problems = list(table.problems)
     header = table.headers.get
     codes = {row.values["staff_code"] for row in table.rows if row.values["staff_code"]}
@@ -127,13 +117,7 @@ def _plan_nominations(
     unit_codes = {pk: code for code, pk in units.items()}
     staff_ids = [pk for pk, _name in people.values()]
     if unit is None:
-        postings = _units_by_day(
-            list(
-                Posting.objects.filter(staff_id__in=staff_ids).values_list(
-                    "staff_id", "unit_id", "starts_on", "ends_on"
-                )
-            )
-        )
+        postings = PostingHistory(staff_ids)
         day = min(today, period.ends_on)
     else:
         in_unit = set(
@@ -189,7 +173,7 @@ def _plan_nominations(
                 continue
             unit_id = unit.pk
         elif unit_id is None:
-            unit_id = _unit_on(postings.get(staff_id, []), day)
+            unit_id = postings.unit_id_on(staff_id, day)
             if unit_id is None:
                 column = header("agency_code", "agency_code")
                 problems.append(Problem(row.number, column, NO_KNOWN_UNIT))
@@ -215,7 +199,7 @@ def _plan_nominations(
             )
             writes.append(_NominationWrite(staff_id, title[0], unit_id, pk=old[0]))
     problems.sort(key=lambda problem: problem.row or 0)
-    return ImportResult(plans=plans, problems=problems), writes
+    return ImportSummary(plans=plans, problems=problems), writes
 
 
 def _write_nominations(

@@ -227,3 +227,8 @@ def unit_nominations(*, unit: Unit) -> QuerySet[Nomination]:
         .prefetch_related(_reasons_prefetch())
         .order_by("-period__starts_on", "staff__code", "title__code")
     )
+
+
+def cited_record_ids() -> tuple[QuerySet, ...]:
+    """The records the council's lists cite: a verdict's reason or a revocation case."""
+    return VerdictReason.objects.values("record"), RevocationCase.objects.values("record")

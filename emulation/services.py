@@ -1,6 +1,6 @@
 """The eligibility rule and the emulation workflow: the one place that writes verdicts.
 
-The rule (DOMAIN.md, issue 5): a nomination is **excluded** when its person has at least one
+The rule (DOMAIN.md): a nomination is **excluded** when its person has at least one
 confirmed violation record whose local date lies in the period, whichever unit it was made in;
 **pending** when none is confirmed but at least one is submitted and not yet reviewed (Decree
 98/2023/NĐ-CP art. 4: no award while a review is open); **eligible** otherwise. Draft,
@@ -12,6 +12,7 @@ changes nothing. An approved period is frozen: a record confirmed later inside i
 revocation case instead (Law 06/2022/QH15, chapter VII).
 """
 
+import bisect
 import datetime
 
 from django.db import IntegrityError, connection, models, transaction
@@ -19,6 +20,8 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subq
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.db import insert_select
+from core.errors import DomainError
 from emulation.models import (
     LOCAL_ZONE,
     Nomination,
@@ -37,11 +40,6 @@ from emulation.models import (
 from inspections.models import RecordStatus, ViolationRecord
 from personnel.models import Staff, Unit, User
 from personnel.selectors import unit_on
-
-
-class EmulationError(Exception):
-    """A domain error whose message is shown to the user as it is."""
-
 
 PERIOD_ENDS_BEFORE_START = _("The period's last day is before its first day.")
 PERIOD_CODE_TAKEN = _("An emulation period with this code already exists.")
@@ -94,40 +92,6 @@ def _status_of_nomination(*, start: datetime.datetime, end: datetime.datetime) -
     )
 
 
-def _insert_select(
-    model: type[models.Model],
-    fields: list[str],
-    rows: QuerySet,
-    *,
-    replace_on: list[str] | None = None,
-) -> None:
-    """INSERT INTO model (fields) SELECT …: one statement whatever the number of rows.
-
-    `rows` is a values() queryset whose columns come in the order of `fields`; the ORM
-    compiles it (and adapts its parameters) for the database in use. With `replace_on`, a row
-    that collides on those unique fields has its other fields overwritten (ON CONFLICT … DO
-    UPDATE, which PostgreSQL and SQLite both speak).
-    """
-    select_sql, params = rows.order_by().query.sql_with_params()
-    quote = connection.ops.quote_name
-
-    def column(name: str) -> str:
-        return quote(model._meta.get_field(name).column)
-
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} "
-        f"({', '.join(column(name) for name in fields)}) {select_sql}"
-    )
-    if replace_on:
-        updates = ", ".join(
-            f"{column(name)} = excluded.{column(name)}" for name in fields if name not in replace_on
-        )
-        keys = ", ".join(column(name) for name in replace_on)
-        sql += f" ON CONFLICT ({keys}) DO UPDATE SET {updates}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 def _evaluate(*, period: Period, only: dict | None = None) -> None:
     """Bring the verdicts and reasons of `period`'s nominations (those matching the lookups
     `only`, e.g. {"staff": staff}) up to date.
@@ -145,7 +109,7 @@ def _evaluate(*, period: Period, only: dict | None = None) -> None:
     of_reason = {f"verdict__{lookup}": value for lookup, value in of_verdict.items()}
 
     # Existing verdicts first, so that a first evaluation does not compute the rule again for
-    # the verdicts it has just inserted (issue 7: a third of its time at province scale).
+    # the verdicts it has just inserted (a third of its time at province scale).
     # One UPDATE per status, each driven by an uncorrelated IN (…). The rule stays one CASE
     # so that each EXISTS is a per-row probe of the (staff, status, occurred_at) index: as
     # separate EXISTS / NOT EXISTS conditions the planner may pick anti-joins that go
@@ -156,7 +120,7 @@ def _evaluate(*, period: Period, only: dict | None = None) -> None:
             nomination__in=with_status.filter(new_status=status).values("pk")
         ).exclude(status=status).update(status=status, evaluated_at=now)
 
-    _insert_select(
+    insert_select(
         Verdict,
         ["nomination", "status", "evaluated_at"],
         nominations.filter(~Exists(Verdict.objects.filter(nomination=OuterRef("pk")))).values(
@@ -207,7 +171,7 @@ def _evaluate(*, period: Period, only: dict | None = None) -> None:
             ),
         )
     )
-    _insert_select(VerdictReason, ["verdict", "record", "rule"], new_reasons)
+    insert_select(VerdictReason, ["verdict", "record", "rule"], new_reasons)
     _recount(period=period, only=only)
 
 
@@ -228,7 +192,7 @@ def _recount(*, period: Period, only: dict | None = None) -> None:
     counts = nominations.values("period", "unit", "title").annotate(
         **{status: Count("pk", filter=Q(verdict__status=status)) for status in VerdictStatus.values}
     )
-    _insert_select(
+    insert_select(
         VerdictTally,
         ["period", "unit", "title", *VerdictStatus.values],
         counts,
@@ -255,7 +219,7 @@ def _open_revocation_cases(*, period: Period, only: dict | None = None) -> None:
         .order_by("occurred_at", "pk")
         .values("pk")[:1]
     )
-    _insert_select(
+    insert_select(
         RevocationCase,
         ["nomination", "record", "opened_at", "status", "reason"],
         nominations.filter(verdict__status=VerdictStatus.ELIGIBLE)
@@ -284,6 +248,23 @@ def _evaluate_in(*, period: Period, only: dict | None = None) -> None:
         _open_revocation_cases(period=period, only=only)
     else:
         _evaluate(period=period, only=only)
+
+
+def evaluate_periods_holding(*, days: list[datetime.date]) -> None:
+    """Evaluate, once each and set-based, every period in which one of `days` (sorted) lies.
+
+    Periods still open get fresh verdicts; approved ones keep their list and may open
+    revocation cases. Registered with inspections.hooks for imported records.
+    """
+    if not days:
+        return
+    candidates = Period.objects.filter(starts_on__lte=days[-1], ends_on__gte=days[0]).order_by(
+        "starts_on", "pk"
+    )
+    for period in candidates:
+        first = bisect.bisect_left(days, period.starts_on)
+        if first < len(days) and days[first] <= period.ends_on:
+            evaluate_period(period=period)
 
 
 @transaction.atomic
@@ -432,18 +413,18 @@ def period_create(
 ) -> Period:
     code = code.strip()
     if not code:
-        raise EmulationError(PERIOD_CODE_MISSING)
+        raise DomainError(PERIOD_CODE_MISSING)
     if ends_on < starts_on:
-        raise EmulationError(PERIOD_ENDS_BEFORE_START)
+        raise DomainError(PERIOD_ENDS_BEFORE_START)
     if Period.objects.filter(code=code).exists():
-        raise EmulationError(PERIOD_CODE_TAKEN)
+        raise DomainError(PERIOD_CODE_TAKEN)
     try:
         with transaction.atomic():
             return Period.objects.create(
                 code=code, name=name.strip() or code, starts_on=starts_on, ends_on=ends_on
             )
     except IntegrityError:  # created meanwhile by someone else
-        raise EmulationError(PERIOD_CODE_TAKEN) from None
+        raise DomainError(PERIOD_CODE_TAKEN) from None
 
 
 @transaction.atomic
@@ -451,7 +432,7 @@ def period_start_review(*, period: Period, user: User) -> Period:
     """Close the collection: the council starts reading the list."""
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.status != PeriodStatus.COLLECTING:
-        raise EmulationError(PERIOD_NOT_COLLECTING)
+        raise DomainError(PERIOD_NOT_COLLECTING)
     period.status = PeriodStatus.COUNCIL_REVIEW
     period.save(update_fields=["status"])
     return period
@@ -462,7 +443,7 @@ def period_approve(*, period: Period, user: User) -> Period:
     """Approve and freeze the list, refused while any nomination is pending (named)."""
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.status != PeriodStatus.COUNCIL_REVIEW:
-        raise EmulationError(PERIOD_NOT_IN_REVIEW)
+        raise DomainError(PERIOD_NOT_IN_REVIEW)
     _evaluate(period=period)
     pending = (
         Nomination.objects.filter(period=period, verdict__status=VerdictStatus.PENDING)
@@ -476,7 +457,7 @@ def period_approve(*, period: Period, user: User) -> Period:
         names = ", ".join(f"{name} ({code})" for name, code in pending[:PENDING_NAMES_SHOWN])
         if len(pending) > PENDING_NAMES_SHOWN:
             names += ", …"
-        raise EmulationError(PERIOD_HAS_PENDING % {"names": names})
+        raise DomainError(PERIOD_HAS_PENDING % {"names": names})
     period.status = PeriodStatus.APPROVED
     period.approved_by = user
     period.approved_at = timezone.now()
@@ -504,35 +485,35 @@ def nomination_create(
     """
     period = Period.objects.select_for_update().filter(code=period_code.strip()).first()
     if period is None:
-        raise EmulationError(UNKNOWN_PERIOD)
+        raise DomainError(UNKNOWN_PERIOD)
     if period.is_approved:
-        raise EmulationError(PERIOD_APPROVED)
+        raise DomainError(PERIOD_APPROVED)
     staff = Staff.objects.filter(code=staff_code.strip()).first()
     if staff is None:
-        raise EmulationError(UNKNOWN_STAFF)
+        raise DomainError(UNKNOWN_STAFF)
     title = Title.objects.filter(code=title_code.strip()).first()
     if title is None:
-        raise EmulationError(UNKNOWN_TITLE)
+        raise DomainError(UNKNOWN_TITLE)
     if title.kind != TitleKind.INDIVIDUAL:
-        raise EmulationError(TITLE_NOT_INDIVIDUAL)
+        raise DomainError(TITLE_NOT_INDIVIDUAL)
     today = timezone.localdate(timezone=LOCAL_ZONE)
     if unit is None:
         unit = unit_on(staff=staff, day=today, fallback_to_earliest=True)
         if unit is None:
-            raise EmulationError(STAFF_WITHOUT_UNIT)
+            raise DomainError(STAFF_WITHOUT_UNIT)
     elif unit_must_match:
         unit_today = unit_on(staff=staff, day=today)
         if unit_today is None or unit_today.pk != unit.pk:
-            raise EmulationError(STAFF_OUTSIDE_UNIT)
+            raise DomainError(STAFF_OUTSIDE_UNIT)
     if Nomination.objects.filter(period=period, staff=staff, title=title).exists():
-        raise EmulationError(NOMINATION_DUPLICATE)
+        raise DomainError(NOMINATION_DUPLICATE)
     try:
         with transaction.atomic():
             nomination = Nomination.objects.create(
                 period=period, staff=staff, title=title, unit=unit, submitted_by=submitted_by
             )
     except IntegrityError:
-        raise EmulationError(NOMINATION_DUPLICATE) from None
+        raise DomainError(NOMINATION_DUPLICATE) from None
     _evaluate(period=period, only={"pk": nomination.pk})
     return nomination
 
@@ -547,12 +528,12 @@ def revocation_resolve(
     """Revoke the title, or close the case with a reason."""
     case = RevocationCase.objects.select_for_update().get(pk=case.pk)
     if case.status != RevocationStatus.OPEN:
-        raise EmulationError(REVOCATION_NOT_OPEN)
+        raise DomainError(REVOCATION_NOT_OPEN)
     if outcome not in (RevocationStatus.REVOKED, RevocationStatus.CLOSED):
-        raise EmulationError(REVOCATION_UNKNOWN_OUTCOME)
+        raise DomainError(REVOCATION_UNKNOWN_OUTCOME)
     reason = reason.strip()
     if outcome == RevocationStatus.CLOSED and not reason:
-        raise EmulationError(REVOCATION_REASON_MISSING)
+        raise DomainError(REVOCATION_REASON_MISSING)
     case.status = outcome
     case.reason = reason
     case.resolved_by = user

@@ -9,8 +9,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.access import role_required
+from core.errors import DomainError
 from emulation import selectors, services
-from emulation.exports import eligibility_csv, period_pdf, period_workbook
+from emulation.exports import (
+    PERIOD_PDF,
+    PERIOD_XLSX,
+    eligibility_csv,
+    period_pdf,
+    period_workbook,
+)
 from emulation.forms import (
     NominationForm,
     NominationUploadForm,
@@ -27,11 +35,9 @@ from emulation.models import (
     TitleKind,
     VerdictStatus,
 )
-from exports.models import ExportKind
 from exports.services import export_request
 from personnel.models import Role
 from personnel.selectors import staff_posted_to
-from portal.access import role_required
 
 READERS = (Role.COUNCIL, Role.REVIEWER)
 UNIT_CHOICES_SHOWN = 200
@@ -159,9 +165,7 @@ def period_export_csv(request, code):
 def period_export_request(request, code):
     """The list as XLSX or PDF, prepared in the background (a large period takes minutes)."""
     period = _get_period_for_user(request, code)
-    kind = {"xlsx": ExportKind.PERIOD_XLSX, "pdf": ExportKind.PERIOD_PDF}.get(
-        request.POST.get("format", "")
-    )
+    kind = {"xlsx": PERIOD_XLSX, "pdf": PERIOD_PDF}.get(request.POST.get("format", ""))
     if kind is None:
         raise Http404
     export = export_request(kind=kind, subject=period.code, user=request.user)
@@ -174,7 +178,7 @@ def period_start_review(request, code):
     period = _get_period_for_user(request, code, write=True)
     try:
         services.period_start_review(period=period, user=request.user)
-    except services.EmulationError as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("The list went to the council for review."))
@@ -187,7 +191,7 @@ def period_approve(request, code):
     period = _get_period_for_user(request, code, write=True)
     try:
         services.period_approve(period=period, user=request.user)
-    except services.EmulationError as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("The list is approved and frozen."))
@@ -209,7 +213,7 @@ def revocation_resolve(request, pk):
                 reason=form.cleaned_data["reason"],
                 user=request.user,
             )
-        except services.EmulationError as error:
+        except DomainError as error:
             messages.error(request, str(error))
         else:
             if form.cleaned_data["outcome"] == RevocationStatus.REVOKED:
@@ -277,7 +281,7 @@ def nominations(request):
                 unit=unit,
                 submitted_by=request.user,
             )
-        except services.EmulationError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The nomination is recorded."))

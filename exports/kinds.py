@@ -1,12 +1,13 @@
-"""What each kind of prepared file is made from, who may have it, and how it is made."""
+"""The kinds of prepared file, each registered by the app that knows how to make it.
+
+The exports app knows no domain app: inspections and emulation register their makers in their
+AppConfig.ready(), naming who may have the file and how it is made.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.utils.text import slugify
-
-from exports.models import ExportKind
-from personnel.models import Role
+from django.utils.functional import Promise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -14,6 +15,7 @@ PDF = "application/pdf"
 
 @dataclass(frozen=True)
 class Maker:
+    label: Promise
     content_type: str
     # Who may ask for it and download it (administrators always may).
     roles: tuple[str, ...]
@@ -23,57 +25,11 @@ class Maker:
     build: Callable[[str], tuple[str, bytes]]
 
 
-def _sees_record(user, subject: str) -> bool:
-    from inspections.models import RecordStatus
-    from inspections.selectors import records_for
-
-    return (
-        subject.isdigit()
-        and records_for(user).filter(pk=int(subject)).exclude(status=RecordStatus.DRAFT).exists()
-    )
+MAKERS: dict[str, Maker] = {}
 
 
-def _sees_period(user, subject: str) -> bool:
-    from emulation.models import Period
-
-    return Period.objects.filter(code=subject).exists()
-
-
-def _minutes(subject: str) -> tuple[str, bytes]:
-    from inspections.minutes import render_minutes
-    from inspections.models import ViolationRecord
-
-    record = ViolationRecord.objects.select_related(
-        "staff", "unit", "author", "reviewed_by", "visit__round", "corrects"
-    ).get(pk=int(subject))
-    return f"bien-ban-{(record.number or str(record.pk)).replace('/', '-')}.pdf", render_minutes(
-        record
-    )
-
-
-def _period_file(subject: str, extension: str) -> tuple[str, bytes]:
-    from emulation.exports import period_pdf, period_workbook
-    from emulation.models import Period
-
-    period = Period.objects.get(code=subject)
-    make = period_workbook if extension == "xlsx" else period_pdf
-    return f"danh-sach-{slugify(period.code) or period.pk}.{extension}", make(period=period)
-
-
-MAKERS = {
-    ExportKind.MINUTES_PDF: Maker(
-        PDF, (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD, Role.COUNCIL), _sees_record, _minutes
-    ),
-    ExportKind.PERIOD_XLSX: Maker(
-        XLSX,
-        (Role.COUNCIL, Role.REVIEWER),
-        _sees_period,
-        lambda subject: _period_file(subject, "xlsx"),
-    ),
-    ExportKind.PERIOD_PDF: Maker(
-        PDF,
-        (Role.COUNCIL, Role.REVIEWER),
-        _sees_period,
-        lambda subject: _period_file(subject, "pdf"),
-    ),
-}
+def register(kind: str, maker: Maker) -> None:
+    """Make `kind` (at most 20 characters, stored with each export) known to the exports app."""
+    if len(kind) > 20:
+        raise ValueError(f"Export kind {kind!r} is longer than 20 characters.")
+    MAKERS[kind] = maker

@@ -5,11 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class ExportKind(models.TextChoices):
-    MINUTES_PDF = "minutes_pdf", _("Violation minutes (PDF)")
-    PERIOD_XLSX = "period_xlsx", _("Emulation list (XLSX)")
-    PERIOD_PDF = "period_pdf", _("Emulation list (PDF)")
+from exports.kinds import MAKERS
 
 
 class ExportStatus(models.TextChoices):
@@ -28,7 +24,8 @@ class Export(models.Model):
 
     # Random: the address of one person's export says nothing about another's.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(_("kind"), max_length=20, choices=ExportKind.choices)
+    # One of the kinds registered in exports.kinds by the app that makes the file.
+    kind = models.CharField(_("kind"), max_length=20)
     # The record's number (pk) or the period's code, by kind.
     subject = models.CharField(_("subject"), max_length=64)
     requested_by = models.ForeignKey(
@@ -51,7 +48,12 @@ class Export(models.Model):
         indexes = [models.Index(fields=["requested_by", "-requested_at"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.subject}"
+        return f"{self.label} {self.subject}"
+
+    @property
+    def label(self) -> str:
+        maker = MAKERS.get(self.kind)
+        return str(maker.label) if maker else self.kind
 
     @property
     def filename(self) -> str:

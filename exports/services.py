@@ -9,12 +9,13 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from exports.models import Export, ExportKind, ExportStatus
+from exports.kinds import MAKERS
+from exports.models import Export, ExportStatus
 
 logger = logging.getLogger(__name__)
 
 
-def export_request(*, kind: ExportKind, subject: str, user) -> Export:
+def export_request(*, kind: str, subject: str, user) -> Export:
     """Record the request and hand it to the task backend (run at once, or by the worker)."""
     from exports.tasks import make_export
 
@@ -30,8 +31,6 @@ def export_make(*, export_id: uuid.UUID | str) -> Export:
     The file is made outside any transaction (a large list takes minutes, and no lock may be
     held that long); the outcome is then written under the row's lock, once.
     """
-    from exports.kinds import MAKERS
-
     export = Export.objects.get(pk=export_id)
     if export.status != ExportStatus.PENDING:  # made already (a task run twice)
         return export

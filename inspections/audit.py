@@ -9,10 +9,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.db import bulk_insert
 from inspections.models import AuditChainHead, AuditEntry, ViolationRecord
 
 GENESIS_HASH = "0" * 64
@@ -122,34 +123,17 @@ _ENTRY_FIELDS = (
 
 
 def _insert_in_order(entries: list[AuditEntry]) -> None:
-    """Insert in the given order, so that ids ascend along the chain as verify_chain reads it.
-
-    COPY on PostgreSQL: bulk_create spent most of a 10,000-entry import in the ORM's work per
-    object (bench/import_violations.py).
-    """
-    if connection.vendor != "postgresql":
-        AuditEntry.objects.bulk_create(entries, batch_size=1000)
-        return
-    fields = [AuditEntry._meta.get_field(name) for name in _ENTRY_FIELDS]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    statement = f"COPY {quote(AuditEntry._meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for entry in entries:
-            copy.write_row(
-                (
-                    entry.record_id,
-                    entry.actor_id,
-                    entry.at,
-                    entry.action,
-                    entry.from_status,
-                    entry.to_status,
-                    entry.reason,
-                    json.dumps(entry.changes, ensure_ascii=False),
-                    entry.previous_hash,
-                    entry.hash,
-                )
+    """Insert in the given order, so that ids ascend along the chain as verify_chain reads it."""
+    bulk_insert(
+        AuditEntry,
+        list(_ENTRY_FIELDS),
+        [
+            tuple(
+                getattr(entry, AuditEntry._meta.get_field(name).attname) for name in _ENTRY_FIELDS
             )
+            for entry in entries
+        ],
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
+from core.errors import DomainError
+
 NOT_AN_IMAGE = _("This file is not a JPEG, PNG or WebP photo.")
 TOO_LARGE = _("The photo is larger than %(megabytes)s MB.")
 
@@ -48,33 +50,26 @@ class CheckedPhoto:
     sha256: str
 
 
-class PhotoError(Exception):
-    def __init__(self, message, **params):
-        super().__init__(str(message))
-        self.message = message
-        self.params = params
-
-
 def check_photo(upload) -> CheckedPhoto:
-    """Read and check an uploaded photo; PhotoError if it is too large or not a photo."""
+    """Read and check an uploaded photo; DomainError if it is too large or not a photo."""
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size > limit:
-        raise PhotoError(TOO_LARGE, megabytes=f"{limit / 1024 / 1024:g}")
+        raise DomainError(TOO_LARGE, megabytes=f"{limit / 1024 / 1024:g}")
     upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise PhotoError(TOO_LARGE, megabytes=f"{limit / 1024 / 1024:g}")
+        raise DomainError(TOO_LARGE, megabytes=f"{limit / 1024 / 1024:g}")
     kind = sniff(data[:16])
     if kind is None:
-        raise PhotoError(NOT_AN_IMAGE)
+        raise DomainError(NOT_AN_IMAGE)
     try:
         with Image.open(io.BytesIO(data)) as image:
             pillow_format = image.format
             image.verify()
     except Exception:  # Pillow raises many kinds of errors on a broken file
-        raise PhotoError(NOT_AN_IMAGE) from None
+        raise DomainError(NOT_AN_IMAGE) from None
     if pillow_format != kind.pillow_format:
-        raise PhotoError(NOT_AN_IMAGE)
+        raise DomainError(NOT_AN_IMAGE)
     return CheckedPhoto(data=data, kind=kind, sha256=hashlib.sha256(data).hexdigest())
 
 

@@ -1,6 +1,6 @@
-"""`import_violations`: violation records from a spreadsheet, as ../shared/domain/EXCHANGE.md says.
+"""`import_violations`: violation records from a spreadsheet, as the exchange contract says.
 
-All or nothing, like personnel/imports.py: every row is checked against the file and the
+All or nothing, on the framework of core.imports: every row is checked against the file and the
 database first; only a file without a single problem is written, in one transaction, with bulk
 writes. Records are upserted by record number among the imported ones: numbers given by the
 portal (`12/BB-KTCV`, with number_year set) restart each year and are a separate series, so an
@@ -8,23 +8,29 @@ imported number never matches a portal record. A record that is already confirme
 or overturned is never changed by an import; its row, if it would change anything, is an error
 that points to the review workflow. Every record created or changed gets an audit entry
 (action "imported", no actor: the system), and the emulation verdicts of every period holding
-an imported day are brought up to date once, set-based.
+an imported day are brought up to date once, set-based, through the hook emulation registers.
 """
 
-import bisect
 import datetime
-from collections.abc import Iterable, Iterator
+import functools
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from emulation.models import Period
-from emulation.services import evaluate_period
-from inspections import audit
+from core.db import BATCH_SIZE, bulk_insert
+from core.imports import Action, ImportSummary, RowPlan, diff_fields, import_file, unique_rows
+from core.tabular import (
+    Column,
+    Problem,
+    Table,
+    choice,
+    parse_datetime,
+    text,
+)
+from inspections import audit, hooks
 from inspections.models import (
     FINAL_STATUSES,
     AuditAction,
@@ -35,28 +41,9 @@ from inspections.models import (
     ViolationType,
 )
 from inspections.services import IN_FUTURE
-from personnel.imports import (
-    BATCH_SIZE,
-    UNKNOWN_UNIT,
-    Action,
-    ImportResult,
-    RowPlan,
-    bulk_insert,
-    diff_fields,
-    serialize_imports,
-    unique_rows,
-)
-from personnel.models import Posting, Staff, Unit
-from portal.tabular import (
-    Column,
-    Problem,
-    Table,
-    TableError,
-    choice,
-    parse_datetime,
-    read_table,
-    text,
-)
+from personnel.imports import UNKNOWN_STAFF_CODE, UNKNOWN_UNIT
+from personnel.models import Staff, Unit
+from personnel.selectors import PostingHistory
 
 # The states a record can arrive in; a draft is not a document yet.
 IMPORTED_STATUSES = (RecordStatus.SUBMITTED, RecordStatus.CONFIRMED, RecordStatus.DISMISSED)
@@ -72,7 +59,6 @@ VIOLATION_COLUMNS = (
     Column("description", "Nội dung", parser=text(max_length=10000)),
 )
 
-UNKNOWN_STAFF_CODE = _("Unknown staff code “%(code)s”.")
 NO_KNOWN_UNIT = _("This person has no known unit: give the unit where it happened.")
 RECORD_FINAL = _(
     "Record %(number)s is already “%(status)s”: an import never changes it. A correction goes "
@@ -96,80 +82,36 @@ class _RecordWrite:
 
 def violations_import(
     *, path: str | Path, dry_run: bool = False, now: datetime.datetime | None = None
-) -> ImportResult:
+) -> ImportSummary:
     """Add violation records from a violations file, or bring imported ones up to date."""
     now = now or timezone.now()
-    try:
-        table = read_table(path, columns=VIOLATION_COLUMNS)
-    except TableError as error:
-        return ImportResult(plans=[], problems=error.problems)
-    with transaction.atomic():
-        if not dry_run:
-            serialize_imports()
-        result, writes = _plan_violations(table, now=now)
-        if result.problems or dry_run:
-            return result
-        _write_violations(writes)
-    result.written = True
-    return result
-
-
-def batched(values: Iterable) -> Iterator[list]:
-    """`values` in lists of BATCH_SIZE: a statement takes at most 65,535 parameters."""
-    values = list(values)
-    for start in range(0, len(values), BATCH_SIZE):
-        yield values[start : start + BATCH_SIZE]
-
-
-def _units_by_day(postings: list[tuple]) -> dict[int, list[tuple]]:
-    """Per person, their postings (starts_on, ends_on, unit_id) by start, open start first."""
-    by_staff: dict[int, list[tuple]] = {}
-    for staff_id, unit_id, starts_on, ends_on in postings:
-        by_staff.setdefault(staff_id, []).append((starts_on, ends_on, unit_id))
-    for rows in by_staff.values():
-        rows.sort(key=lambda posting: posting[0] or datetime.date.min)
-    return by_staff
-
-
-def _unit_on(postings: list[tuple], day: datetime.date) -> int | None:
-    """As personnel.selectors.unit_on(fallback_to_earliest=True), from postings in memory:
-    the latest-starting posting covering `day`, else the person's earliest known unit."""
-    covering = [
-        unit_id
-        for starts_on, ends_on, unit_id in postings
-        if (starts_on is None or starts_on <= day) and (ends_on is None or day <= ends_on)
-    ]
-    if covering:
-        return covering[-1]
-    return postings[0][2] if postings else None
+    return import_file(
+        path=path,
+        columns=VIOLATION_COLUMNS,
+        plan=functools.partial(_plan_violations, now=now),
+        write=_write_violations,
+        dry_run=dry_run,
+    )
 
 
 def _plan_violations(
     table: Table, *, now: datetime.datetime
-) -> tuple[ImportResult, list[_RecordWrite]]:
+) -> tuple[ImportSummary, list[_RecordWrite]]:
     problems = list(table.problems)
     rows = unique_rows(table, "record_no", problems)
     codes = {row.values["staff_code"] for row in rows if row.values["staff_code"]}
     staff, staff_names = {}, {}
-    for batch in batched(codes):
+    for batch in itertools.batched(codes, BATCH_SIZE):
         for code, pk, full_name in Staff.objects.filter(code__in=batch).values_list(
             "code", "pk", "full_name"
         ):
             staff[code], staff_names[code] = pk, full_name
-    postings = _units_by_day(
-        [
-            posting
-            for batch in batched(staff.values())
-            for posting in Posting.objects.filter(staff_id__in=batch).values_list(
-                "staff_id", "unit_id", "starts_on", "ends_on"
-            )
-        ]
-    )
+    postings = PostingHistory(staff.values())
     units = dict(Unit.objects.values_list("code", "pk"))
     unit_codes = {pk: code for code, pk in units.items()}
     stored = {
         record["number"]: record
-        for batch in batched(row.values["record_no"] for row in rows)
+        for batch in itertools.batched((row.values["record_no"] for row in rows), BATCH_SIZE)
         for record in ViolationRecord.objects.filter(
             number_year__isnull=True, number__in=batch
         ).values("pk", "number", *(f"{name}_id" for name in ("staff", "unit")), *_ROW_FIELDS[2:])
@@ -202,7 +144,7 @@ def _plan_violations(
         if unit_id is None:
             # Which day a violation belongs to is always its local date (EXCHANGE.md).
             day = timezone.localdate(occurred_at)
-            unit_id = _unit_on(postings.get(staff_id, []), day)
+            unit_id = postings.unit_id_on(staff_id, day)
             if unit_id is None:
                 problems.append(
                     Problem(row.number, header("agency_code", "agency_code"), NO_KNOWN_UNIT)
@@ -254,7 +196,7 @@ def _plan_violations(
         plans.append(RowPlan(row.number, number, name, Action.UPDATED, changes))
         writes.append(_RecordWrite(number, new, pk=old["pk"], old=changed))
     problems.sort(key=lambda problem: problem.row or 0)
-    return ImportResult(plans=plans, problems=problems), writes
+    return ImportSummary(plans=plans, problems=problems), writes
 
 
 def _display(field: str, value, shown: dict) -> str:
@@ -289,7 +231,7 @@ def _write_violations(writes: list[_RecordWrite]) -> None:
         ],
     )
     ids = {}
-    for batch in batched(write.number for write in created):
+    for batch in itertools.batched((write.number for write in created), BATCH_SIZE):
         ids.update(
             ViolationRecord.objects.filter(number_year__isnull=True, number__in=batch).values_list(
                 "number", "pk"
@@ -343,21 +285,4 @@ def _write_violations(writes: list[_RecordWrite]) -> None:
             if "occurred_at" in write.old
         }
     )
-    _evaluate_periods_holding(days)
-
-
-def _evaluate_periods_holding(days: list[datetime.date]) -> None:
-    """Evaluate, once each and set-based, every period in which one of `days` lies.
-
-    Periods still open get fresh verdicts; approved ones keep their list and may open
-    revocation cases (emulation.services.evaluate_period decides).
-    """
-    if not days:
-        return
-    candidates = Period.objects.filter(starts_on__lte=days[-1], ends_on__gte=days[0]).order_by(
-        F("starts_on"), "pk"
-    )
-    for period in candidates:
-        first = bisect.bisect_left(days, period.starts_on)
-        if first < len(days) and days[first] <= period.ends_on:
-            evaluate_period(period=period)
+    hooks.records_imported(days=days)

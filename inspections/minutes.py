@@ -6,8 +6,12 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from inspections.models import ViolationRecord
+from exports.kinds import PDF, Maker, register
+from inspections.models import RecordStatus, ViolationRecord
+from inspections.selectors import records_for
+from personnel.models import Role
 
 STYLESHEET = Path(__file__).with_name("minutes.css")
 
@@ -27,3 +31,35 @@ def render_minutes(record: ViolationRecord) -> bytes:
             },
         )
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
+
+
+MINUTES_PDF = "minutes_pdf"
+
+
+def _sees_record(user, subject: str) -> bool:
+    return (
+        subject.isdigit()
+        and records_for(user).filter(pk=int(subject)).exclude(status=RecordStatus.DRAFT).exists()
+    )
+
+
+def _minutes_file(subject: str) -> tuple[str, bytes]:
+    record = ViolationRecord.objects.select_related(
+        "staff", "unit", "author", "reviewed_by", "visit__round", "corrects"
+    ).get(pk=int(subject))
+    return f"bien-ban-{(record.number or str(record.pk)).replace('/', '-')}.pdf", render_minutes(
+        record
+    )
+
+
+def register_exports() -> None:
+    register(
+        MINUTES_PDF,
+        Maker(
+            _("Violation minutes (PDF)"),
+            PDF,
+            (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD, Role.COUNCIL),
+            _sees_record,
+            _minutes_file,
+        ),
+    )

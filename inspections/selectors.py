@@ -10,6 +10,7 @@ import datetime
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from inspections import hooks
 from inspections.models import (
     AuditEntry,
     ChecklistItem,
@@ -95,11 +96,7 @@ def records_for(user: User) -> QuerySet[ViolationRecord]:
     if user.has_role(Role.COUNCIL):
         # The council reads the minutes its lists cite (a verdict's reason, a revocation case),
         # and no other record.
-        from emulation.models import RevocationCase, VerdictReason
-
-        visible |= Q(pk__in=VerdictReason.objects.values("record")) | Q(
-            pk__in=RevocationCase.objects.values("record")
-        )
+        visible |= hooks.cited_records()
     return records.filter(visible)
 
 

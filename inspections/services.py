@@ -2,7 +2,7 @@
 
 Every function owns its transaction; those that change a record, a visit or a number lock
 that row first (select_for_update), so two people acting at once cannot both win. Every
-refusal raises InspectionError with one of the constant messages below, before anything is
+refusal raises DomainError with one of the constant messages below, before anything is
 written.
 """
 
@@ -11,10 +11,11 @@ from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from emulation.services import evaluate_person
-from inspections import audit, evidence
+from core.errors import DomainError
+from inspections import audit, evidence, hooks
 from inspections.models import (
     ATTENDANCE_FAULTS,
     Appeal,
@@ -66,24 +67,11 @@ ROLL_CALL_HAS_RECORD = _(
 )
 
 
-class InspectionError(Exception):
-    """A refusal; `message` is one of the constants, `text` what to show the user."""
-
-    def __init__(self, message, **params):
-        super().__init__(str(message))
-        self.message = message
-        self.params = params
-
-    @property
-    def text(self) -> str:
-        return str(self.message) % self.params if self.params else str(self.message)
-
-
 def _check_photos(photos) -> list[evidence.CheckedPhoto]:
     try:
         return [evidence.check_photo(upload) for upload in photos]
-    except evidence.PhotoError as error:
-        raise InspectionError(error.message, **error.params) from None
+    except DomainError as error:
+        raise DomainError(error.message, **error.params) from None
 
 
 @contextmanager
@@ -151,13 +139,13 @@ def _check_person_and_time(
     *, staff: Staff, unit: Unit, occurred_at: datetime.datetime, visit: Visit | None
 ) -> None:
     if occurred_at > timezone.now():
-        raise InspectionError(IN_FUTURE)
+        raise DomainError(IN_FUTURE)
     if visit is not None and visit.unit_id != unit.pk:
-        raise InspectionError(UNIT_NOT_VISITED)
+        raise DomainError(UNIT_NOT_VISITED)
     # Which day a violation belongs to is always its local date (EXCHANGE.md).
     posted_unit = unit_on(staff=staff, day=timezone.localdate(occurred_at))
     if posted_unit is None or posted_unit.pk != unit.pk:
-        raise InspectionError(NOT_POSTED)
+        raise DomainError(NOT_POSTED)
 
 
 def _lock(record: ViolationRecord) -> ViolationRecord:
@@ -233,10 +221,10 @@ def _record_create(
         if corrects is not None:
             corrects = _lock(corrects)
             if not corrects.is_final:
-                raise InspectionError(CANNOT_CORRECT)
+                raise DomainError(CANNOT_CORRECT)
         _check_person_and_time(staff=staff, unit=unit, occurred_at=occurred_at, visit=visit)
         if visit is not None and not is_team_member(user=author, inspection_round=visit.round):
-            raise InspectionError(NOT_ON_TEAM)
+            raise DomainError(NOT_ON_TEAM)
         record = ViolationRecord.objects.create(
             staff=staff,
             unit=unit,
@@ -274,9 +262,9 @@ def evidence_add(*, record: ViolationRecord, actor: User, photos) -> ViolationRe
     with _atomic_with_files(writes_files=bool(checked_photos)) as stored:
         record = _lock(record)
         if record.status != RecordStatus.DRAFT:
-            raise InspectionError(NOT_A_DRAFT)
+            raise DomainError(NOT_A_DRAFT)
         if record.author_id != actor.pk:
-            raise InspectionError(NOT_AUTHOR)
+            raise DomainError(NOT_AUTHOR)
         _attach(record=record, actor=actor, photos=checked_photos, stored=stored)
     return record
 
@@ -288,9 +276,9 @@ def record_update(*, record: ViolationRecord, actor: User, **fields) -> Violatio
     with transaction.atomic():
         record = _lock(record)
         if record.status != RecordStatus.DRAFT:
-            raise InspectionError(NOT_A_DRAFT)
+            raise DomainError(NOT_A_DRAFT)
         if record.author_id != actor.pk:
-            raise InspectionError(NOT_AUTHOR)
+            raise DomainError(NOT_AUTHOR)
         for text_field in ("description", "explanation", "witnesses"):
             if text_field in fields:
                 fields[text_field] = fields[text_field].strip()
@@ -327,11 +315,11 @@ def record_submit(*, record: ViolationRecord, actor: User) -> ViolationRecord:
     with transaction.atomic():
         record = _lock(record)
         if record.status != RecordStatus.DRAFT:
-            raise InspectionError(NOT_A_DRAFT)
+            raise DomainError(NOT_A_DRAFT)
         if record.author_id != actor.pk:
-            raise InspectionError(NOT_AUTHOR)
+            raise DomainError(NOT_AUTHOR)
         if not record.description:
-            raise InspectionError(DESCRIPTION_REQUIRED)
+            raise DomainError(DESCRIPTION_REQUIRED)
         now = timezone.now()
         # Numbered in the (local) year the minutes are issued, as official documents are.
         year = timezone.localdate(now).year
@@ -353,17 +341,40 @@ def record_submit(*, record: ViolationRecord, actor: User) -> ViolationRecord:
     return record
 
 
+def review_refusal(*, record: ViolationRecord, reviewer: User) -> Promise | None:
+    """Why `reviewer` may not confirm or dismiss `record` now; None when they may.
+
+    The rule of the review: the service enforces it, the record's page offers the buttons by it.
+    """
+    if record.status != RecordStatus.SUBMITTED:
+        return NOT_SUBMITTED
+    if not reviewer.has_role(Role.REVIEWER):
+        return NOT_REVIEWER
+    if record.author_id == reviewer.pk:
+        return OWN_RECORD
+    return None
+
+
+def appeal_decision_refusal(
+    *, record: ViolationRecord, appeal: Appeal | None, reviewer: User
+) -> Promise | None:
+    """Why `reviewer` may not decide the appeal against `record`; None when they may."""
+    if appeal is None or appeal.outcome != AppealOutcome.PENDING:
+        return NO_PENDING_APPEAL
+    if not reviewer.has_role(Role.REVIEWER):
+        return NOT_REVIEWER
+    if reviewer.pk in (record.author_id, record.reviewed_by_id):
+        return APPEAL_CONFLICT
+    return None
+
+
 def _review(
     *, record: ViolationRecord, reviewer: User, to_status: str, reason: str, action: str
 ) -> ViolationRecord:
     with transaction.atomic():
         record = _lock(record)
-        if record.status != RecordStatus.SUBMITTED:
-            raise InspectionError(NOT_SUBMITTED)
-        if not reviewer.has_role(Role.REVIEWER):
-            raise InspectionError(NOT_REVIEWER)
-        if record.author_id == reviewer.pk:
-            raise InspectionError(OWN_RECORD)
+        if refusal := review_refusal(record=record, reviewer=reviewer):
+            raise DomainError(refusal)
         record.status = to_status
         record.reviewed_by = reviewer
         record.reviewed_at = timezone.now()
@@ -377,7 +388,7 @@ def _review(
             to_status=to_status,
             reason=reason,
         )
-        evaluate_person(staff=record.staff)
+        hooks.person_records_changed(staff=record.staff)
     return record
 
 
@@ -393,7 +404,7 @@ def record_confirm(*, record: ViolationRecord, reviewer: User, note: str = "") -
 
 def record_dismiss(*, record: ViolationRecord, reviewer: User, reason: str) -> ViolationRecord:
     if not reason.strip():
-        raise InspectionError(REASON_REQUIRED)
+        raise DomainError(REASON_REQUIRED)
     return _review(
         record=record,
         reviewer=reviewer,
@@ -405,13 +416,13 @@ def record_dismiss(*, record: ViolationRecord, reviewer: User, reason: str) -> V
 
 def record_appeal(*, record: ViolationRecord, actor: User, reason: str) -> Appeal:
     if not reason.strip():
-        raise InspectionError(REASON_REQUIRED)
+        raise DomainError(REASON_REQUIRED)
     with transaction.atomic():
         record = _lock(record)
         if record.status != RecordStatus.CONFIRMED:
-            raise InspectionError(NOT_CONFIRMED)
+            raise DomainError(NOT_CONFIRMED)
         if Appeal.objects.filter(record=record).exists():
-            raise InspectionError(ALREADY_APPEALED)
+            raise DomainError(ALREADY_APPEALED)
         appeal = Appeal.objects.create(
             record=record, lodged_by=actor, lodged_at=timezone.now(), reason=reason.strip()
         )
@@ -428,18 +439,14 @@ def record_appeal(*, record: ViolationRecord, actor: User, reason: str) -> Appea
 
 def appeal_decide(*, record: ViolationRecord, reviewer: User, outcome: str, reason: str) -> Appeal:
     if outcome not in (AppealOutcome.UPHELD, AppealOutcome.OVERTURNED):
-        raise InspectionError(BAD_OUTCOME)
+        raise DomainError(BAD_OUTCOME)
     if not reason.strip():
-        raise InspectionError(REASON_REQUIRED)
+        raise DomainError(REASON_REQUIRED)
     with transaction.atomic():
         record = _lock(record)
         appeal = Appeal.objects.select_for_update().filter(record=record).first()
-        if appeal is None or appeal.outcome != AppealOutcome.PENDING:
-            raise InspectionError(NO_PENDING_APPEAL)
-        if not reviewer.has_role(Role.REVIEWER):
-            raise InspectionError(NOT_REVIEWER)
-        if reviewer.pk in (record.author_id, record.reviewed_by_id):
-            raise InspectionError(APPEAL_CONFLICT)
+        if refusal := appeal_decision_refusal(record=record, appeal=appeal, reviewer=reviewer):
+            raise DomainError(refusal)
         appeal.outcome = outcome
         appeal.decided_by = reviewer
         appeal.decided_at = timezone.now()
@@ -460,7 +467,7 @@ def appeal_decide(*, record: ViolationRecord, reviewer: User, outcome: str, reas
             reason=appeal.decision_reason,
         )
         if outcome == AppealOutcome.OVERTURNED:
-            evaluate_person(staff=record.staff)
+            hooks.person_records_changed(staff=record.staff)
     return appeal
 
 
@@ -476,9 +483,9 @@ def round_create(
     units: list[Unit],
 ) -> InspectionRound:
     if ends_on < starts_on:
-        raise InspectionError(BAD_DATES)
+        raise DomainError(BAD_DATES)
     if not all(user.has_role(Role.INSPECTOR) for user in (lead, *members)):
-        raise InspectionError(NOT_INSPECTORS)
+        raise DomainError(NOT_INSPECTORS)
     with transaction.atomic():
         inspection_round = InspectionRound.objects.create(
             code=code, name=name, kind=kind, starts_on=starts_on, ends_on=ends_on, lead=lead
@@ -498,13 +505,13 @@ def visit_start(
 ) -> Visit:
     """The team arrives at a unit; from now on the unit's head can see the round."""
     if not is_team_member(user=actor, inspection_round=inspection_round):
-        raise InspectionError(NOT_ON_TEAM)
+        raise DomainError(NOT_ON_TEAM)
     if not inspection_round.units.filter(pk=unit.pk).exists():
-        raise InspectionError(UNIT_NOT_PLANNED)
+        raise DomainError(UNIT_NOT_PLANNED)
     if not all(
         is_team_member(user=user, inspection_round=inspection_round) for user in inspectors or []
     ):
-        raise InspectionError(NOT_ON_TEAM)
+        raise DomainError(NOT_ON_TEAM)
     with transaction.atomic():
         visit = Visit.objects.create(
             round=inspection_round,
@@ -519,9 +526,9 @@ def visit_start(
 def _lock_open_visit(*, visit: Visit, actor: User) -> Visit:
     visit = Visit.objects.select_for_update().select_related("round").get(pk=visit.pk)
     if not is_team_member(user=actor, inspection_round=visit.round):
-        raise InspectionError(NOT_ON_TEAM)
+        raise DomainError(NOT_ON_TEAM)
     if visit.finished_at is not None:
-        raise InspectionError(VISIT_FINISHED)
+        raise DomainError(VISIT_FINISHED)
     return visit
 
 
@@ -567,10 +574,10 @@ def roll_call_mark(*, visit: Visit, actor: User, staff: Staff, attendance: str) 
             .filter(pk=staff.pk)
             .exists()
         ):
-            raise InspectionError(NOT_IN_UNIT_TODAY)
+            raise DomainError(NOT_IN_UNIT_TODAY)
         entry = RollCallEntry.objects.filter(visit=visit, staff=staff).first()
         if entry is not None and entry.record_id is not None:
-            raise InspectionError(ROLL_CALL_HAS_RECORD)
+            raise DomainError(ROLL_CALL_HAS_RECORD)
         if entry is None:
             entry = RollCallEntry(visit=visit, staff=staff)
         entry.attendance = attendance

@@ -13,9 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from exports.models import ExportKind
+from core.access import role_required
+from core.errors import DomainError
+from core.personal_data import personal_data_access_log
 from exports.services import export_request
 from inspections import selectors, services
+from inspections.citizen_report_selectors import reports_awaiting_count
 from inspections.forms import (
     ChecklistAnswerForm,
     ConfirmForm,
@@ -28,20 +31,16 @@ from inspections.forms import (
     VisitFinishForm,
     VisitStartForm,
 )
+from inspections.minutes import MINUTES_PDF, render_minutes
 from inspections.models import (
-    AppealOutcome,
     Attendance,
     Evidence,
     RecordStatus,
     ViolationRecord,
     Visit,
 )
-from inspections.report_selectors import reports_awaiting_count
-from inspections.services import InspectionError
 from personnel.models import Role
 from personnel.selectors import staff_posted_to, staff_search
-from portal.access import role_required
-from portal.services import personal_data_access_log
 
 PAGE_SIZE = 50
 SEES_RECORDS = (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD)
@@ -77,8 +76,8 @@ def _get_record_for_user(request, pk):
     return get_object_or_404(records, pk=pk)
 
 
-def _refused(request, error: InspectionError):
-    messages.error(request, error.text)
+def _refused(request, error: DomainError):
+    messages.error(request, str(error))
 
 
 # Inspector: rounds, visits, checklist, roll call, records
@@ -131,7 +130,7 @@ def visit_start(request, pk):
             representative=form.cleaned_data["representative"],
             inspectors=list(form.cleaned_data["inspectors"]),
         )
-    except InspectionError as error:
+    except DomainError as error:
         _refused(request, error)
         return redirect("inspections:round_detail", pk=pk)
     return redirect("inspections:visit_detail", pk=visit.pk)
@@ -164,7 +163,7 @@ def visit_finish(request, pk):
             actor=request.user,
             representative=form.cleaned_data.get("representative") or visit.representative,
         )
-    except InspectionError as error:
+    except DomainError as error:
         _refused(request, error)
     else:
         messages.success(request, _("The visit is finished."))
@@ -197,7 +196,7 @@ def checklist(request, pk):
         ]
         try:
             services.checklist_save(visit=visit, actor=request.user, answers=answers)
-        except InspectionError as error:
+        except DomainError as error:
             _refused(request, error)
         else:
             messages.success(request, _("Checklist saved."))
@@ -222,7 +221,7 @@ def roll_call(request, pk):
             entry = services.roll_call_mark(
                 visit=visit, actor=request.user, staff=person, attendance=attendance
             )
-        except InspectionError as error:
+        except DomainError as error:
             _refused(request, error)
         else:
             if entry.record_id:
@@ -266,8 +265,8 @@ def record_new(request, pk):
                     photos=data["photos"],
                     form_token=data["token"],
                 )
-            except InspectionError as error:
-                form.add_error(None, error.text)
+            except DomainError as error:
+                form.add_error(None, str(error))
             else:
                 messages.success(request, _("The record is saved as a draft."))
                 return redirect("inspections:record_detail", pk=record.pk)
@@ -304,14 +303,12 @@ def record_detail(request, pk):
         "can_open_visit": user.has_role(*SEES_RECORDS),
         "can_edit": is_author and record.status == RecordStatus.DRAFT,
         "can_correct": record.is_final and user.has_role(Role.INSPECTOR),
-        "can_review": is_reviewer and record.status == RecordStatus.SUBMITTED and not is_author,
+        "can_review": services.review_refusal(record=record, reviewer=user) is None,
         "can_appeal": record.status == RecordStatus.CONFIRMED
         and appeal is None
         and (is_reviewer or user.has_role(Role.UNIT_HEAD)),
-        "can_decide": is_reviewer
-        and appeal is not None
-        and appeal.outcome == AppealOutcome.PENDING
-        and user.pk not in (record.author_id, record.reviewed_by_id),
+        "can_decide": services.appeal_decision_refusal(record=record, appeal=appeal, reviewer=user)
+        is None,
         "photo_form": PhotoForm(),
         "confirm_form": ConfirmForm(),
         "dismiss_form": ReasonForm(),
@@ -334,8 +331,8 @@ def record_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.record_update(record=record, actor=request.user, **form.cleaned_data)
-        except InspectionError as error:
-            form.add_error(None, error.text)
+        except DomainError as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("The draft is saved."))
             return redirect("inspections:record_detail", pk=pk)
@@ -362,8 +359,8 @@ def record_correct(request, pk):
                 source=original.source,
                 **form.cleaned_data,
             )
-        except InspectionError as error:
-            form.add_error(None, error.text)
+        except DomainError as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("The correction is saved as a draft."))
             return redirect("inspections:record_detail", pk=correction.pk)
@@ -388,7 +385,7 @@ def _record_action(request, pk, act, success, form_class=None):
         data = form.cleaned_data
     try:
         act(record, data)
-    except InspectionError as error:
+    except DomainError as error:
         _refused(request, error)
     else:
         messages.success(request, success)
@@ -542,14 +539,12 @@ def record_pdf_request(request, pk):
     record = _get_record_for_user(request, pk)
     if record.status == RecordStatus.DRAFT:
         raise Http404
-    export = export_request(kind=ExportKind.MINUTES_PDF, subject=str(record.pk), user=request.user)
+    export = export_request(kind=MINUTES_PDF, subject=str(record.pk), user=request.user)
     return redirect("exports:status", pk=export.pk)
 
 
 @role_required(*READS_RECORDS)
 def record_pdf(request, pk):
-    from inspections.minutes import render_minutes
-
     record = _get_record_for_user(request, pk)
     if record.status == RecordStatus.DRAFT:
         raise Http404

@@ -1,9 +1,9 @@
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+from core.uploads import checked_document
 from personnel.models import Regulation, StaffCategory, Unit
-from portal.uploads import DOCUMENT_NOT_ALLOWED, DOCUMENT_TOO_LARGE, document_type
 
 
 class DateInput(forms.DateInput):
@@ -93,11 +93,8 @@ class RegulationForm(forms.ModelForm):
         document = self.cleaned_data.get("document")
         if not document:
             return document
-        limit = settings.DOCUMENT_MAX_BYTES
-        if document.size > limit:
-            raise forms.ValidationError(
-                DOCUMENT_TOO_LARGE, params={"megabytes": limit // (1024 * 1024)}
-            )
-        if document_type(document) is None:
-            raise forms.ValidationError(DOCUMENT_NOT_ALLOWED)
+        try:
+            checked_document(document)
+        except DomainError as refusal:
+            raise forms.ValidationError(refusal.message, params=refusal.params) from None
         return document

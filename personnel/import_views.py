@@ -1,55 +1,44 @@
-"""Imports from the web: upload, preview (nothing written), confirm.
-
-The uploaded file is kept in the media storage (imports/) with a random name that only the
-uploader's session knows, so the confirmation checks and imports the very file previewed.
-"""
+"""Units and staff imported from the web, on the flow of core.import_flow: upload, preview
+(nothing written), confirm."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from personnel.imports import (
-    AGENCY_COLUMNS,
-    STAFF_COLUMNS,
-    Action,
-    ImportResult,
-    agencies_import,
-    staff_import,
+from core.access import role_required
+from core.import_flow import (
+    NO_PENDING_IMPORT,
+    PendingImport,
+    preview_context,
+    receive_upload,
+    report_imported,
+    too_large_text,
 )
-from personnel.models import Role
-from portal.access import role_required
-from portal.tabular import SUFFIXES, Column, template_workbook
-from portal.uploads import (
-    MULTIPART_SLACK,
-    UploadSizeLimit,
-    discard_upload,
+from core.imports import Action, ImportSummary
+from core.tabular import SUFFIXES, Column, template_workbook
+from core.uploads import (
     local_upload,
-    store_upload,
-    upload_exists,
 )
+from personnel.imports import AGENCY_COLUMNS, STAFF_COLUMNS, agencies_import, staff_import
+from personnel.models import Role
 
-FILE_TOO_LARGE = _("The file is larger than %(limit)s: split it, or ask for a higher limit.")
-NO_PENDING_IMPORT = _("There is no file waiting to be imported: upload it again.")
 SESSION_KEY = "personnel_import"
-ROWS_SHOWN = 200
+PENDING = PendingImport(SESSION_KEY)
 
 
 @dataclass(frozen=True)
 class ImportKind:
     label: Promise
     columns: tuple[Column, ...]
-    service: Callable[..., ImportResult]
+    service: Callable[..., ImportSummary]
     template_name: str
 
 
@@ -72,25 +61,12 @@ class UploadForm(forms.Form):
 
 
 def _pending(request) -> dict | None:
-    pending = request.session.get(SESSION_KEY)
-    if not pending or pending.get("kind") not in KINDS:
-        return None
-    return pending if upload_exists(pending["file"]) else None
-
-
-def _forget_pending(request) -> None:
-    if pending := request.session.pop(SESSION_KEY, None):
-        discard_upload(pending["file"])
-
-
-def _store_upload(request, *, kind: str, upload) -> None:
-    _forget_pending(request)
-    request.session[SESSION_KEY] = {"kind": kind, "file": store_upload(upload), "name": upload.name}
+    pending = PENDING.get(request)
+    return pending if pending and pending.get("kind") in KINDS else None
 
 
 def _too_large_page(request):
-    refusal = FILE_TOO_LARGE % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
-    return _start_page(request, UploadForm(), refusal=refusal, status=413)
+    return _start_page(request, UploadForm(), refusal=too_large_text(), status=413)
 
 
 def _start_page(request, form, *, refusal: str | None = None, status: int = 200):
@@ -104,45 +80,26 @@ def _start_page(request, form, *, refusal: str | None = None, status: int = 200)
 
 
 @role_required(Role.REVIEWER)
-@csrf_exempt  # checked below, once the upload size is known to be acceptable
+@csrf_exempt  # receive_upload checks it, once the size is known to be acceptable
 def start(request):
     if request.method != "POST":
         return _start_page(request, UploadForm())
-    limit = settings.IMPORT_MAX_BYTES
-    # Refused on the announced size, before a byte of the body is read.
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit + MULTIPART_SLACK:
-        return _too_large_page(request)
-    size_limit = UploadSizeLimit(request, limit + MULTIPART_SLACK)
-    request.upload_handlers.insert(0, size_limit)
-    return _receive_upload(request, size_limit)
+    return receive_upload(request, accept=_accept_upload, too_large=_too_large_page)
 
 
-@csrf_protect
-def _receive_upload(request, size_limit: UploadSizeLimit):
+def _accept_upload(request):
     form = UploadForm(request.POST, request.FILES)
-    if size_limit.exceeded or (
-        "file" in request.FILES and request.FILES["file"].size > settings.IMPORT_MAX_BYTES
-    ):
-        return _too_large_page(request)
     if not form.is_valid():
         return _start_page(request, form, status=400)
-    _store_upload(request, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
+    PENDING.keep(request, form.cleaned_data["file"], kind=form.cleaned_data["kind"])
     return redirect("personnel:import_preview")
 
 
-def _result_page(request, pending: dict, result: ImportResult, *, status: int = 200):
-    plans = {action: [] for action in (Action.CREATED, Action.UPDATED)}
-    for plan in result.plans:
-        if plan.action in plans and len(plans[plan.action]) < ROWS_SHOWN:
-            plans[plan.action].append(plan)
+def _result_page(request, pending: dict, summary: ImportSummary, *, status: int = 200):
     context = {
         "pending": pending,
         "kind": KINDS[pending["kind"]],
-        "result": result,
-        "created": plans[Action.CREATED],
-        "updated": plans[Action.UPDATED],
-        "problems": result.problems[:ROWS_SHOWN],
-        "rows_shown": ROWS_SHOWN,
+        **preview_context(summary, actions=(Action.CREATED, Action.UPDATED)),
     }
     return render(request, "personnel/import_preview.html", context, status=status)
 
@@ -170,19 +127,15 @@ def confirm(request):
         result = KINDS[pending["kind"]].service(path=path)
     if not result.written:
         return _result_page(request, pending, result, status=400)
-    _forget_pending(request)
-    messages.success(
-        request,
-        gettext("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
-        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-    )
+    PENDING.forget(request)
+    report_imported(request, result)
     return redirect("personnel:import")
 
 
 @require_POST
 @role_required(Role.REVIEWER)
 def cancel(request):
-    _forget_pending(request)
+    PENDING.forget(request)
     return redirect("personnel:import")
 
 

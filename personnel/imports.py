@@ -1,35 +1,41 @@
-"""Imports of units and staff from spreadsheets, as ../shared/domain/EXCHANGE.md specifies.
-
-All or nothing: every row is checked against the file and the database first; only a file
-without a single problem is written, in one transaction, with bulk writes. Importing the same
-file again changes nothing (upsert by code). With dry_run the same checks and the same plan
-are returned and nothing is written: the web preview.
+"""Imports of units and staff from spreadsheets, as the exchange contract (docs/exchange.md)
+specifies, on the import framework of core.imports: all or nothing, upsert by code, and with
+dry_run the plan alone (the web preview).
 """
 
 import datetime
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import functools
+import itertools
+from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from personnel.models import Posting, Staff, StaffCategory, Unit, UnitKind
-from personnel.search import staff_search_text
-from personnel.services import TRANSFER_BEFORE_CURRENT_POSTING
-from portal.tabular import (
+from core.db import BATCH_SIZE, bulk_insert
+from core.errors import DomainError
+from core.imports import (
+    Action,
+    Change,
+    ImportSummary,
+    RowPlan,
+    diff_fields,
+    field_label,
+    import_file,
+    shown,
+    unique_rows,
+)
+from core.tabular import (
     Column,
     Problem,
-    Row,
     Table,
-    TableError,
     choice,
     parse_date,
-    read_table,
     text,
 )
+from personnel.models import Posting, Staff, StaffCategory, Unit, UnitKind
+from personnel.search import staff_search_text
+from personnel.services import current_posting_ends_on
 
 AGENCY_COLUMNS = (
     Column("code", "Mã đơn vị", required=True, parser=text(max_length=32)),
@@ -48,124 +54,27 @@ STAFF_COLUMNS = (
     Column("posted_on", "Ngày về đơn vị", parser=parse_date),
 )
 
-DUPLICATE_CODE = _("The code “%(code)s” is already on row %(row)s.")
 UNKNOWN_PARENT = _("Unknown parent unit code “%(code)s”: it is neither in the file nor stored.")
 UNIT_CYCLE = _("The parent units would form a cycle: %(cycle)s.")
 UNKNOWN_UNIT = _("Unknown unit code “%(code)s”.")
-
-BATCH_SIZE = 2000
-
-
-class Action:
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    label: Promise
-    old: str
-    new: str
-
-
-@dataclass(slots=True)
-class RowPlan:
-    row: int
-    code: str
-    name: str
-    action: str
-    changes: list[Change] = field(default_factory=list)
-
-
-@dataclass
-class ImportResult:
-    plans: list[RowPlan]
-    problems: list[Problem]
-    written: bool = False
-
-    def count(self, action: str) -> int:
-        return sum(1 for plan in self.plans if plan.action == action)
-
-    @property
-    def created(self) -> int:
-        return self.count(Action.CREATED)
-
-    @property
-    def updated(self) -> int:
-        return self.count(Action.UPDATED)
-
-    @property
-    def unchanged(self) -> int:
-        return self.count(Action.UNCHANGED)
-
-
-def serialize_imports() -> None:
-    """Two imports at once would each plan against a state the other is changing."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('personnel.imports'))")
-    # SQLite: the portal opens its transactions IMMEDIATE, which takes the write lock.
-
-
-def unique_rows(table: Table, key: str, problems: list[Problem]) -> list[Row]:
-    """The rows with a code, each code once; a code seen before is a problem of its row."""
-    first_row: dict[str, int] = {}
-    rows = []
-    for row in table.rows:
-        code = row.values[key]
-        if code is None:
-            continue
-        if code in first_row:
-            params = {"code": code, "row": first_row[code]}
-            problems.append(Problem(row.number, table.headers[key], DUPLICATE_CODE, params))
-            continue
-        first_row[code] = row.number
-        rows.append(row)
-    return rows
-
-
-def field_label(model, field_name: str) -> Promise:
-    return model._meta.get_field(field_name).verbose_name
-
-
-def _shown(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
-    return str(value)
-
-
-def diff_fields(model, pairs: Iterable[tuple[str, object, object]]) -> list[Change]:
-    return [
-        Change(field_label(model, name), _shown(old), _shown(new))
-        for name, old, new in pairs
-        if old != new
-    ]
+UNKNOWN_STAFF_CODE = _("Unknown staff code “%(code)s”.")
 
 
 # Agencies
 
 
-def agencies_import(*, path: str | Path, dry_run: bool = False) -> ImportResult:
+def agencies_import(*, path: str | Path, dry_run: bool = False) -> ImportSummary:
     """Upsert units by code from an agencies file; parent codes may point into the file."""
-    try:
-        table = read_table(path, columns=AGENCY_COLUMNS)
-    except TableError as error:
-        return ImportResult(plans=[], problems=error.problems)
-    with transaction.atomic():
-        if not dry_run:
-            serialize_imports()
-        result, writes = _plan_agencies(table)
-        if result.problems or dry_run:
-            return result
-        _write_agencies(**writes)
-    result.written = True
-    return result
+    return import_file(
+        path=path,
+        columns=AGENCY_COLUMNS,
+        plan=_plan_agencies,
+        write=lambda writes: _write_agencies(**writes),
+        dry_run=dry_run,
+    )
 
 
-def _plan_agencies(table: Table) -> tuple[ImportResult, dict]:
+def _plan_agencies(table: Table) -> tuple[ImportSummary, dict]:
     problems = list(table.problems)
     rows = unique_rows(table, "code", problems)
     stored = {
@@ -217,7 +126,7 @@ def _plan_agencies(table: Table) -> tuple[ImportResult, dict]:
         if changes:
             to_update.append((unit["pk"], code, values["name"], values["kind"], new_parent))
     problems.sort(key=lambda problem: problem.row or 0)
-    result = ImportResult(plans=plans, problems=problems)
+    result = ImportSummary(plans=plans, problems=problems)
     return result, {"to_create": to_create, "to_update": to_update}
 
 
@@ -271,11 +180,12 @@ class _StaffWrite:
     unit_id: int | None = None  # the unit of a new posting
     starts_on: datetime.date | None = None
     close_posting_id: int | None = None
+    close_on: datetime.date | None = None
 
 
 def staff_import(
     *, path: str | Path, dry_run: bool = False, today: datetime.date | None = None
-) -> ImportResult:
+) -> ImportSummary:
     """Upsert staff by staff code; a new unit is a transfer recorded in the postings.
 
     The new posting starts on posted_on (default `today`, the day of the import) and the
@@ -283,19 +193,13 @@ def staff_import(
     hired_on, else it is open back in time.
     """
     today = today or timezone.localdate()
-    try:
-        table = read_table(path, columns=STAFF_COLUMNS)
-    except TableError as error:
-        return ImportResult(plans=[], problems=error.problems)
-    with transaction.atomic():
-        if not dry_run:
-            serialize_imports()
-        result, writes = _plan_staff(table, today=today)
-        if result.problems or dry_run:
-            return result
-        _write_staff(writes)
-    result.written = True
-    return result
+    return import_file(
+        path=path,
+        columns=STAFF_COLUMNS,
+        plan=functools.partial(_plan_staff, today=today),
+        write=_write_staff,
+        dry_run=dry_run,
+    )
 
 
 # What a staff file sets, and what an update writes.
@@ -305,22 +209,17 @@ _UPDATED_STAFF_FIELDS = [*_FILE_STAFF_FIELDS, "search_text", "updated_at"]
 _OPTIONAL_STAFF_FIELDS = (("position", ""), ("badge_number", ""), ("hired_on", None))
 
 
-def _chunks(values: list, size: int = BATCH_SIZE) -> Iterable[list]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportResult, list[_StaffWrite]]:
+def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportSummary, list[_StaffWrite]]:
     problems = list(table.problems)
     rows = unique_rows(table, "staff_code", problems)
     units = dict(Unit.objects.values_list("code", "pk"))
     unit_codes = {pk: code for code, pk in units.items()}
     # Only the people the file names, a query per 2,000 of them: at national scale the roster
-    # holds 2 million, and reading it all took longer than the import itself (issue 7).
+    # holds 2 million, and reading it all took longer than the import itself.
     codes = [row.values["staff_code"] for row in rows if row.values.get("staff_code")]
     stored = {
         staff["code"]: staff
-        for chunk in _chunks(codes)
+        for chunk in itertools.batched(codes, BATCH_SIZE)
         for staff in Staff.objects.filter(code__in=chunk).values(
             "pk", "code", "full_name", "category", "position", "badge_number", "hired_on"
         )
@@ -329,14 +228,14 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportResult, li
     # Ordered by start, so the latest open posting wins should there be two.
     open_postings = {
         staff_id: (posting_id, unit_id, starts_on)
-        for chunk in _chunks(stored_pks)
+        for chunk in itertools.batched(stored_pks, BATCH_SIZE)
         for posting_id, staff_id, unit_id, starts_on in Posting.objects.filter(
             ends_on__isnull=True, staff_id__in=chunk
         ).values_list("pk", "staff_id", "unit_id", "starts_on")
     }
     with_postings = {
         staff_id
-        for chunk in _chunks(stored_pks)
+        for chunk in itertools.batched(stored_pks, BATCH_SIZE)
         for staff_id in Posting.objects.filter(staff_id__in=chunk)
         .values_list("staff_id", flat=True)
         .distinct()
@@ -384,21 +283,25 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportResult, li
             else:
                 write.starts_on = posted_on or today
             if current is not None:
-                current_start = current[2]
-                if current_start is not None and current_start >= write.starts_on:
-                    message = TRANSFER_BEFORE_CURRENT_POSTING
-                    problems.append(Problem(row.number, posted_on_header, message))
+                try:
+                    write.close_on = current_posting_ends_on(
+                        current_starts_on=current[2], on=write.starts_on
+                    )
+                except DomainError as refusal:
+                    problems.append(
+                        Problem(row.number, posted_on_header, refusal.message, refusal.params)
+                    )
                     continue
                 write.close_posting_id = current[0]
             old_unit = unit_codes.get(current[1]) if current else None
-            new_unit = f"{unit_code} ({_shown(write.starts_on)})"
-            changes.append(Change(field_label(Posting, "unit"), _shown(old_unit), new_unit))
+            new_unit = f"{unit_code} ({shown(write.starts_on)})"
+            changes.append(Change(field_label(Posting, "unit"), shown(old_unit), new_unit))
         action = Action.UPDATED if changes else Action.UNCHANGED
         plans.append(RowPlan(row.number, code, new["full_name"], action, changes))
         if changes:
             writes.append(write)
     problems.sort(key=lambda problem: problem.row or 0)
-    return ImportResult(plans=plans, problems=problems), writes
+    return ImportSummary(plans=plans, problems=problems), writes
 
 
 def _write_staff(writes: list[_StaffWrite]) -> None:
@@ -427,7 +330,7 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
     if created:
         ids = {
             code: pk
-            for chunk in _chunks([write.code for write in created])
+            for chunk in itertools.batched([write.code for write in created], BATCH_SIZE)
             for code, pk in Staff.objects.filter(code__in=chunk).values_list("code", "pk")
         }
         for write in created:
@@ -436,7 +339,7 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
     moves = [write for write in writes if write.unit_id is not None]
     Posting.objects.bulk_update(
         [
-            Posting(pk=move.close_posting_id, ends_on=move.starts_on - datetime.timedelta(days=1))
+            Posting(pk=move.close_posting_id, ends_on=move.close_on)
             for move in moves
             if move.close_posting_id is not None
         ],
@@ -448,27 +351,3 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
         ["staff", "unit", "starts_on"],
         [(move.pk, move.unit_id, move.starts_on) for move in moves],
     )
-
-
-def bulk_insert(model, field_names: list[str], rows: list[tuple]) -> None:
-    """Insert many rows: COPY on PostgreSQL, bulk_create elsewhere.
-
-    Measured on 100,000 staff (bench/import_staff.py): the ORM's work per object, not the
-    database, took most of the time of bulk_create; COPY takes a fraction of it.
-    """
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in field_names]
-    if connection.vendor != "postgresql":
-        attnames = [field.attname for field in fields]
-        model.objects.bulk_create(
-            [model(**dict(zip(attnames, row, strict=True))) for row in rows],
-            batch_size=BATCH_SIZE,
-        )
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)

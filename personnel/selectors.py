@@ -1,4 +1,6 @@
 import datetime
+import itertools
+from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
 from django.db.models import (
@@ -18,8 +20,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core.db import BATCH_SIZE
+from core.text import fold
 from personnel.models import ROLE_SEPARATOR, Posting, Regulation, Role, Staff, Unit, User
-from personnel.search import fold
 
 
 def unit_list() -> QuerySet[Unit]:
@@ -33,33 +36,60 @@ def postings_covering(day: datetime.date) -> Q:
     )
 
 
+def posting_covering(
+    postings: list[Posting], day: datetime.date, *, fallback_to_earliest: bool = False
+) -> Posting | None:
+    """The rule for a person's unit on a day, from their postings sorted by start (open first).
+
+    The latest-starting posting that covers `day`; with fallback_to_earliest, a day no posting
+    covers gives the earliest known posting (EXCHANGE.md: such a record takes the person's
+    earliest known unit).
+    """
+    covering = None
+    for posting in postings:
+        if (posting.starts_on is None or posting.starts_on <= day) and (
+            posting.ends_on is None or day <= posting.ends_on
+        ):
+            covering = posting
+    if covering is None and fallback_to_earliest and postings:
+        return postings[0]
+    return covering
+
+
+def _by_start(posting: Posting) -> datetime.date:
+    return posting.starts_on or datetime.date.min
+
+
 def posting_on(
     *, staff: Staff, day: datetime.date, fallback_to_earliest: bool = False
 ) -> Posting | None:
-    """The posting of `staff` on `day`, in one query.
-
-    With fallback_to_earliest, a day no posting covers gives the person's earliest known
-    posting (EXCHANGE.md: such a record takes the person's earliest known unit).
-    """
-    postings = Posting.objects.filter(staff=staff).select_related("unit")
-    if not fallback_to_earliest:
-        return postings.filter(postings_covering(day)).order_by("-starts_on").first()
-    return (
-        postings.annotate(
-            covering=Case(
-                When(postings_covering(day), then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("covering", F("starts_on").asc(nulls_first=True))
-        .first()
-    )
+    """The posting of `staff` on `day`, in one query (a person has a handful of postings)."""
+    postings = sorted(Posting.objects.filter(staff=staff).select_related("unit"), key=_by_start)
+    return posting_covering(postings, day, fallback_to_earliest=fallback_to_earliest)
 
 
 def unit_on(*, staff: Staff, day: datetime.date, fallback_to_earliest: bool = False) -> Unit | None:
     posting = posting_on(staff=staff, day=day, fallback_to_earliest=fallback_to_earliest)
     return posting.unit if posting else None
+
+
+class PostingHistory:
+    """The postings of many people, read once, for the same rule in memory (the imports)."""
+
+    def __init__(self, staff_ids: Iterable[int]):
+        self._postings: dict[int, list[Posting]] = {}
+        for batch in itertools.batched(staff_ids, BATCH_SIZE):
+            for posting in Posting.objects.filter(staff_id__in=batch).only(
+                "staff_id", "unit_id", "starts_on", "ends_on"
+            ):
+                self._postings.setdefault(posting.staff_id, []).append(posting)
+        for postings in self._postings.values():
+            postings.sort(key=_by_start)
+
+    def unit_id_on(self, staff_id: int, day: datetime.date) -> int | None:
+        """As unit_on(fallback_to_earliest=True)."""
+        posting = posting_covering(self._postings.get(staff_id, []), day, fallback_to_earliest=True)
+        return posting.unit_id if posting else None
 
 
 def staff_posted_to(*, unit: Unit, day: datetime.date) -> QuerySet[Staff]:

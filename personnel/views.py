@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import role_required
+from core.personal_data import personal_data_access_log
+from core.uploads import document_type
 from personnel import selectors, services
 from personnel.forms import OnDateForm, RegulationForm, StaffFilterForm
 from personnel.models import Regulation, Role, Staff, Unit
-from portal.access import role_required
-from portal.services import personal_data_access_log
-from portal.uploads import document_type
 
 STAFF_PER_PAGE = 50
 

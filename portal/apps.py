@@ -9,9 +9,12 @@ class PortalConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from core.personal_data import register_access_writer
         from portal.middleware import mark_refreshed_at_login
+        from portal.services import personal_data_access_log
         from portal.twofactor.steps import remember_step_at_login
 
         # Which second step (none, code, enrolment) a sign-in needs is decided once, at login.
         user_logged_in.connect(remember_step_at_login, dispatch_uid="twofactor-step")
         user_logged_in.connect(mark_refreshed_at_login, dispatch_uid="session-refreshed-at")
+        register_access_writer(personal_data_access_log)

@@ -30,6 +30,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+
 FORMAT = 1
 DUMP = "database.dump"
 MEDIA = "media.tar"
@@ -72,11 +74,6 @@ MEDIA_IN_BUCKET = _(
 UNSAFE_MEMBER = _("The backup's media archive holds a path outside the media folder: %(name)s.")
 
 
-class BackupError(Exception):
-    def __init__(self, message, **params):
-        super().__init__(str(message) % params if params else str(message))
-
-
 @dataclass
 class Restored:
     counts: dict[str, int]
@@ -93,7 +90,7 @@ def sha256_of(path: Path) -> str:
 
 def _require_postgresql() -> None:
     if connection.vendor != "postgresql":
-        raise BackupError(POSTGRESQL_ONLY, vendor=connection.vendor)
+        raise DomainError(POSTGRESQL_ONLY, vendor=connection.vendor)
 
 
 def _server_major() -> int:
@@ -115,7 +112,7 @@ def postgresql_tool(name: str) -> str:
         version = re.search(r"(\d+)(?:\.\d+)?", output)
         if version and int(version.group(1)) >= major:
             return found
-    raise BackupError(NO_TOOL, tool=name, version=major)
+    raise DomainError(NO_TOOL, tool=name, version=major)
 
 
 def _libpq_env() -> dict[str, str]:
@@ -144,7 +141,7 @@ def _run(tool: str, arguments: list[str]) -> None:
         check=False,
     )
     if result.returncode != 0:
-        raise BackupError(TOOL_FAILED, tool=tool, error=result.stderr.strip()[-2000:])
+        raise DomainError(TOOL_FAILED, tool=tool, error=result.stderr.strip()[-2000:])
 
 
 def _counts() -> dict[str, int]:
@@ -183,9 +180,9 @@ def create_backup(*, output: Path, database_only: bool = False) -> dict:
     """
     _require_postgresql()
     if not database_only and not media_is_local():
-        raise BackupError(MEDIA_IN_BUCKET)
+        raise DomainError(MEDIA_IN_BUCKET)
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
-        raise BackupError(OUTPUT_NOT_EMPTY, folder=output)
+        raise DomainError(OUTPUT_NOT_EMPTY, folder=output)
     output.mkdir(parents=True, exist_ok=True)
     started = timezone.now()
     _run("pg_dump", ["--format=custom", "--no-owner", "--no-acl", f"--file={output / DUMP}"])
@@ -222,20 +219,20 @@ def check_backup(*, folder: Path) -> dict:
     """The backup's manifest, once both files match their checksums and the dump reads."""
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
-        raise BackupError(NOT_A_BACKUP, folder=folder, file=MANIFEST)
+        raise DomainError(NOT_A_BACKUP, folder=folder, file=MANIFEST)
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
-        raise BackupError(DAMAGED, file=MANIFEST) from None
+        raise DomainError(DAMAGED, file=MANIFEST) from None
     if manifest.get("format") != FORMAT:
-        raise BackupError(UNKNOWN_FORMAT, format=manifest.get("format"))
+        raise DomainError(UNKNOWN_FORMAT, format=manifest.get("format"))
     for name in (DUMP, MEDIA):
         path = folder / name
         expected = manifest.get("files", {}).get(name, {})
         if not path.is_file():
-            raise BackupError(NOT_A_BACKUP, folder=folder, file=name)
+            raise DomainError(NOT_A_BACKUP, folder=folder, file=name)
         if path.stat().st_size != expected.get("size") or sha256_of(path) != expected.get("sha256"):
-            raise BackupError(DAMAGED, file=name)
+            raise DomainError(DAMAGED, file=name)
     _run("pg_restore", ["--list", str(folder / DUMP)])
     return manifest
 
@@ -256,13 +253,13 @@ def _unpack_media(archive_path: Path, media_root: Path, expected: dict) -> int:
         for member in members:
             target = (media_root / member.name).resolve()
             if not target.is_relative_to(media_root.resolve()):
-                raise BackupError(UNSAFE_MEMBER, name=member.name)
+                raise DomainError(UNSAFE_MEMBER, name=member.name)
         # The "data" filter refuses links out of the folder, devices and odd permissions.
         archive.extractall(media_root, members=members, filter="data")
     for name, facts in expected.items():
         path = media_root / name
         if not path.is_file() or sha256_of(path) != facts["sha256"]:
-            raise BackupError(DAMAGED, file=f"{MEDIA}: {name}")
+            raise DomainError(DAMAGED, file=f"{MEDIA}: {name}")
     return len(expected)
 
 
@@ -272,9 +269,9 @@ def restore_backup(*, folder: Path, force: bool = False) -> Restored:
     manifest = check_backup(folder=folder)
     media_root = Path(settings.MEDIA_ROOT)
     if not force and not _database_is_empty():
-        raise BackupError(TARGET_NOT_EMPTY, database=settings.DATABASES["default"]["NAME"])
+        raise DomainError(TARGET_NOT_EMPTY, database=settings.DATABASES["default"]["NAME"])
     if not force and _media_files(media_root):
-        raise BackupError(MEDIA_NOT_EMPTY, folder=media_root)
+        raise DomainError(MEDIA_NOT_EMPTY, folder=media_root)
     arguments = ["--no-owner", "--no-acl", "--exit-on-error", "--single-transaction"]
     if force:
         arguments += ["--clean", "--if-exists"]

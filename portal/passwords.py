@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from personnel.search import fold
+from core.text import fold
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):

@@ -202,7 +202,7 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
 # A kept connection that died between requests (database restarted) is replaced, not used:
-# without this the first request after a restart fails (tests/test_database_faults.py).
+# without this the first request after a restart fails (tests/system/test_database_faults.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Gunicorn runs several workers: wait for the write lock instead of failing at once.
@@ -261,7 +261,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "portal.network.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.network.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.views.login_locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -312,7 +312,7 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 # dd/mm/yyyy in both languages: the portal serves Vietnamese offices.
-FORMAT_MODULE_PATH = ["portal.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 
 # Static and uploaded files
 STATIC_URL = "static/"

@@ -26,8 +26,8 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("emulation/", include("emulation.urls")),
     path("exports/", include("exports.urls")),
-    path("phan-anh/", include("inspections.report_urls")),
-    path("bao-cao/", include("portal.report_urls")),
+    path("phan-anh/", include("inspections.citizen_report_urls")),
+    path("bao-cao/", include("portal.reports.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

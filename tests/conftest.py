@@ -1,4 +1,3 @@
-import io
 import os
 import subprocess
 import sys
@@ -6,14 +5,16 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.utils import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
-from PIL import Image
 
-from personnel.models import Role, Unit, UnitKind, User
+from personnel.models import Role, Unit, UnitKind
+from portal import settings as portal_settings
+from tests.factories import build_world, make_user
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,23 @@ class SignedInClient(Client):
 @pytest.fixture
 def client():
     return SignedInClient()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """MD5 instead of argon2, slow by design, for every password set in this process, from the
+    first fixture of the session on (the live server's thread too). A test of the hashing itself
+    asks for real_password_hashers. Processes the tests start (gunicorn, run_django) keep
+    argon2: their users are made there."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture
+def real_password_hashers(settings):
+    """The hashers portal/settings.py names, argon2 first. Ask for it before the users the test
+    makes (with usefixtures), or their passwords are hashed with MD5, which these cannot read."""
+    settings.PASSWORD_HASHERS = portal_settings.PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -108,21 +126,29 @@ def drained(response):
     return response
 
 
-def jpeg(colour=(10, 120, 30), name="anh.jpg") -> SimpleUploadedFile:
-    """A small, real JPEG photo as a form would send it."""
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(out, format="JPEG")
-    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+# The administration site is Django's own, admits superusers only (tests/test_access.py) and
+# has a page per model; static files are served by whitenoise, outside the resolver, and media
+# files by no URL at all (tests/test_inspections_evidence.py).
+EXCLUDED_NAMESPACES = {"admin"}
 
 
-def make_user(username: str, *, role: str | None = None, unit: Unit | None = None, **extra):
-    user = User.objects.create_user(
-        username=username, password="a-long-test-passphrase", unit=unit, **extra
-    )
-    if role:
-        # get_or_create: transactional tests flush the groups the migration created
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
-    return user
+def _walk(resolver: URLResolver, namespace: str = "", prefix: str = ""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in EXCLUDED_NAMESPACES:
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, inner, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            if entry.name is None:
+                yield f"<unnamed {prefix}{entry.pattern}>"
+            else:
+                yield f"{namespace}{entry.name}"
+
+
+def served_url_names() -> list[str]:
+    """Every URL name the portal serves, outside the administration site."""
+    return sorted(set(_walk(get_resolver())))
 
 
 @pytest.fixture
@@ -171,8 +197,6 @@ def administrator(db):
 
 @pytest.fixture
 def world_settings(settings, tmp_path):
-    # Asked for before the personas below, so that they too are hashed fast.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
@@ -181,10 +205,8 @@ def world(
     world_settings, unit_a, unit_b, inspector, reviewer, council_member, unit_head, outsider,
     administrator,
 ):  # fmt: skip
-    """Unit B's round, visit, records, photo, regulation, period, report… (tests/security_world.py)
+    """Unit B's round, visit, records, photo, regulation, period, report… (tests/factories.py)
     for the security tests."""
-    from tests.security_world import build_world  # it imports make_user from here
-
     return build_world(
         unit_a=unit_a, unit_b=unit_b, inspector=inspector, reviewer=reviewer,
         council_member=council_member, unit_head=unit_head, outsider=outsider,

@@ -107,7 +107,7 @@ def test_it_opens_the_admin_to_administrators_only(client, administrator, review
 
 
 def test_it_keeps_staff_status_alone_out_of_the_admin(client, db):
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     client.force_login(make_user("clerk", is_staff=True))
 

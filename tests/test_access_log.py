@@ -10,15 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inspections import services
-from inspections.report_services import report_submit
+from inspections.citizen_report_services import report_submit
 from personnel.models import Posting, Role, Staff, StaffCategory
 from portal.models import PersonalDataAccess
-from tests.conftest import drained, jpeg, make_user
+from tests.conftest import drained
+from tests.factories import jpeg, make_user
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

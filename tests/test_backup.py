@@ -24,7 +24,7 @@ import datetime
 from django.utils import timezone
 from inspections import services
 from personnel.models import Posting, Role, Staff, Unit, UnitKind
-from tests.conftest import jpeg, make_user
+from tests.factories import jpeg, make_user
 
 unit = Unit.objects.create(code="P-A", name="Phường Đông Kinh", kind=UnitKind.WARD)
 inspector = make_user("inspector", role=Role.INSPECTOR)
@@ -49,7 +49,7 @@ from django.utils import timezone
 from PIL import Image
 from inspections import services
 from personnel.models import Posting, Role, Staff, Unit, UnitKind
-from tests.conftest import make_user
+from tests.factories import make_user
 
 out = io.BytesIO()
 Image.new("RGB", (32, 32), (0, 0, 200)).save(out, format="JPEG")

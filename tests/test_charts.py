@@ -2,7 +2,7 @@
 
 import re
 
-from portal.charts import bar_chart, column_chart
+from core.charts import bar_chart, column_chart
 
 
 def bar_widths(svg: str) -> list[int]:

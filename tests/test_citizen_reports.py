@@ -9,6 +9,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.errors import DomainError
+from inspections.citizen_report_services import (
+    NOT_BEING_VERIFIED,
+    NOT_RECEIVED,
+    OCCURRED_IN_FUTURE,
+    REASON_REQUIRED,
+    STAFF_NOT_POSTED,
+    TOO_MANY_REPORTS,
+    UNIT_NOT_CURRENT,
+    report_close,
+    report_confirm,
+    report_start_verification,
+    report_submit,
+)
 from inspections.models import (
     CitizenReport,
     RecordSource,
@@ -17,23 +31,9 @@ from inspections.models import (
     ViolationRecord,
     ViolationType,
 )
-from inspections.report_services import (
-    NOT_BEING_VERIFIED,
-    NOT_RECEIVED,
-    OCCURRED_IN_FUTURE,
-    REASON_REQUIRED,
-    STAFF_NOT_POSTED,
-    TOO_MANY_REPORTS,
-    UNIT_NOT_CURRENT,
-    ReportError,
-    report_close,
-    report_confirm,
-    report_start_verification,
-    report_submit,
-)
 from personnel.models import Posting, Staff, StaffCategory, Unit, UnitKind
 from personnel.services import staff_transfer
-from tests.conftest import make_user
+from tests.factories import make_user
 
 SUBMIT = reverse("citizen_reports:submit")
 CONTACT = {
@@ -275,7 +275,7 @@ def test_it_refuses_a_time_in_the_future(client, unit_a):
 
 
 def test_the_service_refuses_a_time_in_the_future(unit_a):
-    with pytest.raises(ReportError) as refused:
+    with pytest.raises(DomainError) as refused:
         report_submit(
             unit=unit_a,
             staff_hint="",
@@ -538,7 +538,7 @@ def test_it_refuses_to_close_without_a_reason(client, reviewer, unit_a):
 def test_the_service_refuses_to_close_without_a_reason(reviewer, unit_a):
     report = make_report(unit_a, status=ReportStatus.VERIFYING)
 
-    with pytest.raises(ReportError) as refused:
+    with pytest.raises(DomainError) as refused:
         report_close(report=report, reviewer=reviewer, reason=" ")
 
     assert refused.value.args[0] == REASON_REQUIRED
@@ -572,7 +572,7 @@ def test_it_refuses_a_transition_not_allowed_from_the_state(
         ),
     }
 
-    with pytest.raises(ReportError) as refused:
+    with pytest.raises(DomainError) as refused:
         transitions[action]()
 
     assert refused.value.args[0] == message
@@ -584,7 +584,7 @@ def test_it_refuses_to_confirm_a_confirmed_report_again(reviewer, unit_a, hung):
     report = make_report(unit_a, status=ReportStatus.VERIFYING)
     report_confirm(report=report, reviewer=reviewer, staff=hung, violation_type="no_badge")
 
-    with pytest.raises(ReportError) as refused:
+    with pytest.raises(DomainError) as refused:
         report_confirm(report=report, reviewer=reviewer, staff=hung, violation_type="no_badge")
 
     assert refused.value.args[0] == NOT_BEING_VERIFIED
@@ -596,7 +596,7 @@ def test_it_refuses_a_person_posted_nowhere_that_day(reviewer, unit_a):
     newcomer = Staff.objects.create(code="S009", full_name="Đỗ Văn Mới", category="cong_chuc")
     Posting.objects.create(staff=newcomer, unit=unit_a, starts_on=timezone.localdate())
 
-    with pytest.raises(ReportError) as refused:
+    with pytest.raises(DomainError) as refused:
         report_confirm(report=report, reviewer=reviewer, staff=newcomer, violation_type="other")
 
     assert refused.value.args[0] == STAFF_NOT_POSTED
@@ -693,7 +693,7 @@ def test_the_service_refuses_a_unit_that_no_longer_exists(unit_a):
         code="P-OLD", name="Phường Cũ", kind=UnitKind.WARD, valid_to=datetime.date(2025, 6, 30)
     )
 
-    with pytest.raises(ReportError) as refused:
+    with pytest.raises(DomainError) as refused:
         make_report(merged)
 
     assert refused.value.args[0] == UNIT_NOT_CURRENT
@@ -755,8 +755,8 @@ def run_at_once(*actions) -> list:
         barrier.wait()
         try:
             outcomes[index] = action()
-        except ReportError as error:
-            outcomes[index] = error.args[0]
+        except DomainError as error:
+            outcomes[index] = error.message
         finally:
             connections.close_all()
 
@@ -802,7 +802,7 @@ def test_it_keeps_the_rate_limit_when_reports_arrive_at_once(unit_a, settings):
 
 
 def test_it_tells_the_review_queue_how_many_reports_wait(client, reviewer, unit_a):
-    from inspections.report_services import report_submit
+    from inspections.citizen_report_services import report_submit
 
     for address in ("192.0.2.1", "192.0.2.2"):
         report_submit(

@@ -11,17 +11,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from inspections.models import Visit
-from tests.report_data import Clock, build_year, local
-from tests.test_reports import _grow
+from tests.factories import Clock, _grow, build_year, local
 
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = reverse("reports:dashboard")
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

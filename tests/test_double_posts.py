@@ -22,15 +22,14 @@ from inspections import services
 from inspections.models import AuditEntry, Evidence, FormSubmission, RecordStatus, ViolationRecord
 from personnel.import_views import SESSION_KEY
 from personnel.models import Posting, Role, Staff
-from tests.conftest import SignedInClient, jpeg, make_user
-from tests.emulation_factories import make_period, make_staff
+from tests.conftest import SignedInClient
+from tests.factories import jpeg, make_period, make_staff, make_user
 
 STAFF = "staff_code,full_name,agency_code,category\nS001,Nguyễn Văn Hùng,P-A,cong_chuc\n"
 
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 

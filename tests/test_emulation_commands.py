@@ -12,7 +12,7 @@ from emulation.models import Period
 from emulation.services import PERIOD_CODE_TAKEN, PERIOD_ENDS_BEFORE_START, nomination_create
 from inspections.models import RecordStatus, ViolationType
 from personnel.services import staff_transfer
-from tests.emulation_factories import local, make_record, make_staff, utc
+from tests.factories import local, make_record, make_staff, utc
 
 
 def run(*args) -> str:

@@ -20,7 +20,7 @@ from emulation.services import (
 from inspections.models import RecordStatus, ViolationRecord
 from inspections.services import record_confirm
 from personnel.models import Staff, StaffCategory
-from tests.emulation_factories import local, make_period, make_record, make_staff
+from tests.factories import local, make_period, make_record, make_staff
 
 
 @pytest.fixture

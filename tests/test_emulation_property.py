@@ -16,7 +16,7 @@ from emulation.models import LOCAL_ZONE, Period, Verdict, VerdictReason, Verdict
 from emulation.services import evaluate_period, evaluate_person, nomination_create
 from inspections.models import RecordStatus, ViolationRecord
 from tests.conftest import EXAMPLES_FACTOR
-from tests.emulation_factories import make_staff
+from tests.factories import make_staff
 
 FIRST_DAY = datetime.date(2019, 12, 20)
 TITLES = ["lao_dong_tien_tien", "chien_si_thi_dua_co_so"]

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.errors import DomainError
 from emulation.models import (
     Nomination,
     Period,
@@ -30,7 +31,6 @@ from emulation.services import (
     UNKNOWN_PERIOD,
     UNKNOWN_STAFF,
     UNKNOWN_TITLE,
-    EmulationError,
     evaluate_period,
     evaluate_person,
     nomination_create,
@@ -42,7 +42,7 @@ from emulation.services import (
 from inspections.models import RecordStatus
 from personnel.models import Staff, StaffCategory
 from personnel.services import staff_transfer
-from tests.emulation_factories import (
+from tests.factories import (
     local,
     make_period,
     make_record,
@@ -321,7 +321,7 @@ def test_it_names_at_most_twenty_pending_people(unit_a, council_member):
     Verdict.objects.all().delete()
     period_start_review(period=period, user=council_member)
 
-    with pytest.raises(EmulationError) as error:
+    with pytest.raises(DomainError) as error:
         period_approve(period=period, user=council_member)
 
     assert str(error.value).count("Trần Thị Mai") == 20
@@ -334,9 +334,9 @@ def test_it_names_at_most_twenty_pending_people(unit_a, council_member):
 def test_it_creates_a_period_and_refuses_bad_ones(db):
     period_create(code="2019", starts_on=DAY(2019, 1, 1), ends_on=DAY(2019, 12, 31))
 
-    with pytest.raises(EmulationError) as duplicate:
+    with pytest.raises(DomainError) as duplicate:
         period_create(code="2019", starts_on=DAY(2019, 1, 1), ends_on=DAY(2019, 12, 31))
-    with pytest.raises(EmulationError) as backwards:
+    with pytest.raises(DomainError) as backwards:
         period_create(code="2020", starts_on=DAY(2020, 12, 31), ends_on=DAY(2020, 1, 1))
 
     assert duplicate.value.args[0] == PERIOD_CODE_TAKEN
@@ -353,7 +353,7 @@ def test_it_refuses_to_approve_while_anything_is_pending_and_names_them(
     make_record(other, local(2019, 6, 1, 8, 0), RecordStatus.SUBMITTED)
     period_start_review(period=year_2019, user=council_member)
 
-    with pytest.raises(EmulationError) as error:
+    with pytest.raises(DomainError) as error:
         period_approve(period=year_2019, user=council_member)
 
     assert str(error.value) == str(PERIOD_HAS_PENDING % {"names": "Lê Thị Hoa (S002)"})
@@ -365,7 +365,7 @@ def test_it_refuses_to_approve_while_anything_is_pending_and_names_them(
 def test_it_approves_only_a_list_under_review(hung, year_2019, council_member):
     nominate(year_2019, hung)
 
-    with pytest.raises(EmulationError) as error:
+    with pytest.raises(DomainError) as error:
         period_approve(period=year_2019, user=council_member)
     period_start_review(period=year_2019, user=council_member)
     period_approve(period=year_2019, user=council_member)
@@ -430,13 +430,13 @@ def test_it_resolves_a_revocation_case_once(approved_2019, hung, council_member)
     evaluate_person(staff=hung)
     revoke, close = RevocationCase.objects.order_by("pk")
 
-    with pytest.raises(EmulationError) as no_reason:
+    with pytest.raises(DomainError) as no_reason:
         revocation_resolve(case=close, outcome="closed", reason="  ", user=council_member)
     revocation_resolve(case=revoke, outcome="revoked", reason="", user=council_member)
     revocation_resolve(
         case=close, outcome="closed", reason="Biên bản lập nhầm người", user=council_member
     )
-    with pytest.raises(EmulationError) as again:
+    with pytest.raises(DomainError) as again:
         revocation_resolve(case=revoke, outcome="closed", reason="x", user=council_member)
 
     assert no_reason.value.args[0] == REVOCATION_REASON_MISSING
@@ -511,7 +511,7 @@ def test_it_refuses_a_bad_nomination_and_writes_nothing(
         field: value,
     }
 
-    with pytest.raises(EmulationError) as error:
+    with pytest.raises(DomainError) as error:
         nomination_create(**arguments)
 
     assert error.value.args[0] == message
@@ -522,11 +522,11 @@ def test_it_refuses_a_bad_nomination_and_writes_nothing(
 def test_it_refuses_a_duplicate_and_an_approved_period(hung, year_2019, council_member):
     nominate(year_2019, hung)
 
-    with pytest.raises(EmulationError) as duplicate:
+    with pytest.raises(DomainError) as duplicate:
         nominate(year_2019, hung)
     period_start_review(period=year_2019, user=council_member)
     period_approve(period=year_2019, user=council_member)
-    with pytest.raises(EmulationError) as frozen:
+    with pytest.raises(DomainError) as frozen:
         nominate(year_2019, hung, "chien_si_thi_dua_co_so")
 
     assert duplicate.value.args[0] == NOMINATION_DUPLICATE
@@ -537,7 +537,7 @@ def test_it_refuses_a_duplicate_and_an_approved_period(hung, year_2019, council_
 def test_it_refuses_someone_who_moved_out_of_the_unit(hung, unit_a, unit_b, year_2019):
     staff_transfer(staff=hung, unit=unit_b, on=DAY(2020, 1, 1))
 
-    with pytest.raises(EmulationError) as error:
+    with pytest.raises(DomainError) as error:
         nominate(year_2019, hung, unit=unit_a)
 
     assert error.value.args[0] == STAFF_OUTSIDE_UNIT

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from inspections.models import Appeal
-from tests.conftest import SignedInClient, drained
-from tests.test_permission_matrix import EXPECTED, url_kwargs
+from tests.conftest import SignedInClient, drained, served_url_names
+from tests.factories import url_kwargs
 
 # Every parameter and field name a page or form of the portal reads.
 NAMES = [
@@ -36,7 +36,7 @@ def test_no_value_in_a_request_makes_a_server_error(world):
     failures = []
     for persona in PERSONAS:
         client = SignedInClient(raise_request_exception=True)
-        for name in EXPECTED:
+        for name in served_url_names():
             url = reverse(name, kwargs=kwargs.get(name))
             client.force_login(world.users[persona])  # again: a POST to logout signs out
             for label, value in HOSTILE.items():

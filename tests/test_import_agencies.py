@@ -7,21 +7,16 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 from openpyxl import Workbook
 
-from personnel.imports import (
-    DUPLICATE_CODE,
-    UNIT_CYCLE,
-    UNKNOWN_PARENT,
-    Action,
-    agencies_import,
-)
-from personnel.models import Unit, UnitKind
-from portal.tabular import (
+from core.imports import DUPLICATE_CODE, Action
+from core.tabular import (
     MISSING_HEADER,
     UNKNOWN_CHOICE,
     UNKNOWN_HEADER,
     UNSUPPORTED_FILE,
     Problem,
 )
+from personnel.imports import UNIT_CYCLE, UNKNOWN_PARENT, agencies_import
+from personnel.models import Unit, UnitKind
 
 HEADER = "code,name,kind,parent_code"
 CITY = [

@@ -27,7 +27,7 @@ from inspections.models import AuditEntry, ViolationRecord
 from personnel.imports import AGENCY_COLUMNS, STAFF_COLUMNS
 from personnel.models import Posting, Staff, Unit
 from tests.conftest import EXAMPLES_FACTOR
-from tests.emulation_factories import make_period, make_staff
+from tests.factories import make_period, make_staff
 
 IMPORTERS = {
     "import_agencies": (AGENCY_COLUMNS, {}),

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from core.tabular import MISSING_HEADER, Problem
 from emulation.import_views import SESSION_KEY
 from emulation.imports import (
     NO_KNOWN_UNIT,
@@ -24,12 +25,10 @@ from emulation.services import (
     TITLE_NOT_INDIVIDUAL,
     UNKNOWN_PERIOD,
 )
-from inspections.imports import UNKNOWN_STAFF_CODE
 from inspections.models import RecordStatus
-from personnel.imports import UNKNOWN_UNIT
+from personnel.imports import UNKNOWN_STAFF_CODE, UNKNOWN_UNIT
 from personnel.models import Posting, Staff, StaffCategory
-from portal.tabular import MISSING_HEADER, Problem
-from tests.emulation_factories import local, make_period, make_record, make_staff
+from tests.factories import local, make_period, make_record, make_staff
 
 DAY = datetime.date
 TODAY = DAY(2020, 3, 1)
@@ -434,7 +433,7 @@ def test_the_period_page_offers_no_upload_to_the_council(client, council_member,
 
 def test_it_refuses_a_unit_head_without_a_unit(client, people, period, media_root):
     from personnel.models import Role
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     client.force_login(make_user("headless", role=Role.UNIT_HEAD))
 

@@ -8,10 +8,8 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
-from personnel.imports import DUPLICATE_CODE, UNKNOWN_UNIT, Action, staff_import
-from personnel.models import Posting, Staff, StaffCategory
-from personnel.services import TRANSFER_BEFORE_CURRENT_POSTING
-from portal.tabular import (
+from core.imports import DUPLICATE_CODE, Action
+from core.tabular import (
     CONTROL_CHARACTER,
     MISSING_HEADER,
     NO_SUCH_DAY,
@@ -21,6 +19,9 @@ from portal.tabular import (
     UNSUPPORTED_FILE,
     Problem,
 )
+from personnel.imports import UNKNOWN_UNIT, staff_import
+from personnel.models import Posting, Staff, StaffCategory
+from personnel.services import TRANSFER_BEFORE_CURRENT_POSTING
 from tests.conftest import run_django
 
 DAY = datetime.date

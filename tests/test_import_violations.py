@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
+from core.imports import DUPLICATE_CODE
+from core.tabular import MISSING_HEADER, NOT_A_DATETIME, UNKNOWN_CHOICE, Problem
 from emulation.models import VerdictStatus
 from emulation.selectors import eligibility_report
 from emulation.services import nomination_create
@@ -21,10 +23,9 @@ from inspections.imports import (
 )
 from inspections.models import AuditAction, AuditEntry, RecordStatus, ViolationRecord
 from inspections.services import IN_FUTURE
-from personnel.imports import DUPLICATE_CODE, UNKNOWN_UNIT
+from personnel.imports import UNKNOWN_UNIT
 from personnel.models import Posting, Staff, StaffCategory
-from portal.tabular import MISSING_HEADER, NOT_A_DATETIME, UNKNOWN_CHOICE, Problem
-from tests.emulation_factories import local, make_period, make_record, utc
+from tests.factories import local, make_period, make_record, utc
 
 DAY = datetime.date
 HEADER = "record_no,staff_code,occurred_at,type,status,source,agency_code,description"

@@ -12,16 +12,11 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inspections import audit, services
+from core.errors import DomainError
+from inspections import audit, hooks, services
 from inspections.models import AuditEntry, RecordStatus, ViolationRecord
-from inspections.services import InspectionError
 from personnel.models import Posting, Role, Staff
-from tests.conftest import make_user
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -167,7 +162,7 @@ def test_it_lets_exactly_one_of_two_concurrent_reviewers_win(
     Posting.objects.create(staff=person, unit=unit_a)
     record = submitted_record(author=inspector, staff=person, unit=unit_a)
     # The re-evaluation runs inside the transaction: make the first winner hold the lock a while.
-    monkeypatch.setattr(services, "evaluate_person", lambda *, staff: time.sleep(0.5))
+    monkeypatch.setattr(hooks, "_person_handlers", [lambda *, staff: time.sleep(0.5)])
     outcomes = {}
 
     def review(reviewer, action):
@@ -177,7 +172,7 @@ def test_it_lets_exactly_one_of_two_concurrent_reviewers_win(
             else:
                 services.record_dismiss(record=record, reviewer=reviewer, reason="Không đủ căn cứ.")
             outcomes[action] = "won"
-        except InspectionError as error:
+        except DomainError as error:
             outcomes[action] = error.message
         finally:
             connection.close()

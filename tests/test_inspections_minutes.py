@@ -10,12 +10,7 @@ from pypdf import PdfReader
 
 from inspections import services
 from personnel.models import Posting, Role, Staff
-from tests.conftest import make_user
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.factories import make_user
 
 
 @pytest.fixture

@@ -21,12 +21,11 @@ from inspections.models import (
     Visit,
 )
 from personnel.models import Posting, Role, Staff
-from tests.conftest import jpeg, make_user
+from tests.factories import jpeg, make_user
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.errors import DomainError
 from inspections import selectors, services
 from inspections.models import (
     AuditEntry,
@@ -16,14 +17,8 @@ from inspections.models import (
     ViolationRecord,
     Visit,
 )
-from inspections.services import InspectionError
 from personnel.models import Posting, Role, Staff
-from tests.conftest import make_user
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -65,7 +60,7 @@ def visit(surprise_round, unit_a, inspector):
 
 
 def test_it_refuses_a_team_member_who_is_not_an_inspector(inspector, reviewer, unit_a):
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.round_create(
             code="DX-02", name="Đợt 2", kind="surprise", starts_on=timezone.localdate(),
             ends_on=timezone.localdate(), lead=inspector, members=[reviewer], units=[unit_a],
@@ -76,7 +71,7 @@ def test_it_refuses_a_team_member_who_is_not_an_inspector(inspector, reviewer, u
 
 
 def test_it_refuses_a_round_ending_before_it_starts(inspector, unit_a):
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.round_create(
             code="DX-02", name="Đợt 2", kind="planned", starts_on=timezone.localdate(),
             ends_on=timezone.localdate() - datetime.timedelta(days=1), lead=inspector,
@@ -98,7 +93,7 @@ def test_it_starts_a_visit_with_the_team_member_present(visit, inspector, unit_a
 def test_it_refuses_a_visit_by_someone_outside_the_team(surprise_round, unit_a, db):
     stranger = make_user("stranger", role=Role.INSPECTOR)
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.visit_start(inspection_round=surprise_round, unit=unit_a, actor=stranger)
 
     assert error.value.message == services.NOT_ON_TEAM
@@ -110,7 +105,7 @@ def test_it_refuses_a_visit_to_a_unit_not_on_the_list(surprise_round, member, db
 
     other = Unit.objects.create(code="P-C", name="Phường Tam Thanh", kind="ward")
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.visit_start(inspection_round=surprise_round, unit=other, actor=member)
 
     assert error.value.message == services.UNIT_NOT_PLANNED
@@ -122,7 +117,7 @@ def test_it_finishes_a_visit_and_then_refuses_changes(visit, inspector, people):
 
     visit.refresh_from_db()
     assert visit.finished_at is not None
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="present")
     assert error.value.message == services.VISIT_FINISHED
     assert RollCallEntry.objects.count() == 0
@@ -213,7 +208,7 @@ def test_it_refuses_checklist_answers_from_outside_the_team(visit, db):
     stranger = make_user("stranger", role=Role.INSPECTOR)
     item = ChecklistItem.objects.first()
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.checklist_save(visit=visit, actor=stranger, answers=[(item, "passed", "")])
 
     assert error.value.message == services.NOT_ON_TEAM
@@ -263,7 +258,7 @@ def test_it_changes_a_tap_until_a_record_is_opened(visit, inspector, people):
     services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="excused")
     services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="late")
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="present")
 
     assert error.value.message == services.ROLL_CALL_HAS_RECORD
@@ -276,7 +271,7 @@ def test_it_refuses_a_roll_call_for_someone_not_posted_to_the_unit(visit, inspec
     elsewhere = Staff.objects.create(code="S100", full_name="Hoàng Văn Dũng", category="vien_chuc")
     Posting.objects.create(staff=elsewhere, unit=unit_b)
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.roll_call_mark(visit=visit, actor=inspector, staff=elsewhere, attendance="absent")
 
     assert error.value.message == services.NOT_IN_UNIT_TODAY
@@ -286,7 +281,7 @@ def test_it_refuses_a_roll_call_for_someone_not_posted_to_the_unit(visit, inspec
 def test_it_refuses_inspectors_present_who_are_not_on_the_team(surprise_round, unit_a, member):
     stranger = make_user("stranger", role=Role.INSPECTOR)
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.visit_start(
             inspection_round=surprise_round, unit=unit_a, actor=member, inspectors=[stranger]
         )

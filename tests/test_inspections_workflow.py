@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from inspections import services
+from core.errors import DomainError
+from inspections import hooks, services
 from inspections.models import (
     Appeal,
     AppealOutcome,
@@ -15,15 +16,8 @@ from inspections.models import (
     ViolationRecord,
     ViolationType,
 )
-from inspections.services import InspectionError
 from personnel.models import Posting, Role, Staff, StaffCategory
-from tests.conftest import make_user
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Argon2 is deliberately slow; these tests create many users and never sign in with them.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -42,9 +36,9 @@ def second_reviewer(db):
 
 @pytest.fixture
 def evaluated(monkeypatch):
-    """The people the emulation re-evaluation was called for, in order."""
+    """The people the workflow told the floors above about (inspections.hooks), in order."""
     calls = []
-    monkeypatch.setattr(services, "evaluate_person", lambda *, staff: calls.append(staff))
+    monkeypatch.setattr(hooks, "_person_handlers", [lambda *, staff: calls.append(staff)])
     return calls
 
 
@@ -107,7 +101,7 @@ def test_it_creates_a_draft_with_its_audit_entry(inspector, person, unit_a):
 def test_it_refuses_a_person_not_posted_to_the_unit_that_day(inspector, person, unit_a, unit_b):
     before = snapshot()
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         draft(author=inspector, staff=person, unit=unit_b)
 
     assert error.value.message == services.NOT_POSTED
@@ -120,7 +114,7 @@ def test_it_refuses_a_person_whose_posting_ended_before_that_day(inspector, unit
     Posting.objects.create(staff=staff, unit=unit_a, ends_on=yesterday - datetime.timedelta(1))
     before = snapshot()
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         draft(author=inspector, staff=staff, unit=unit_a)
 
     assert error.value.message == services.NOT_POSTED
@@ -130,7 +124,7 @@ def test_it_refuses_a_person_whose_posting_ended_before_that_day(inspector, unit
 def test_it_refuses_a_time_in_the_future(inspector, person, unit_a):
     before = snapshot()
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         draft(
             author=inspector,
             staff=person,
@@ -164,7 +158,7 @@ def test_it_refuses_a_draft_change_by_someone_else(inspector, person, unit_a):
     colleague = make_user("colleague", role=Role.INSPECTOR)
     before = snapshot(record)
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.record_update(record=record, actor=colleague, description="Khác")
 
     assert error.value.message == services.NOT_AUTHOR
@@ -175,7 +169,7 @@ def test_it_refuses_a_draft_change_that_moves_the_time_to_the_future(inspector, 
     record = draft(author=inspector, staff=person, unit=unit_a)
     before = snapshot(record)
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.record_update(
             record=record,
             actor=inspector,
@@ -228,7 +222,7 @@ def test_it_lets_only_the_author_submit(inspector, reviewer, person, unit_a):
     record = draft(author=inspector, staff=person, unit=unit_a)
     before = snapshot(record)
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.record_submit(record=record, actor=reviewer)
 
     assert error.value.message == services.NOT_AUTHOR
@@ -239,7 +233,7 @@ def test_it_refuses_to_submit_without_a_description(inspector, person, unit_a):
     record = draft(author=inspector, staff=person, unit=unit_a, description="  ")
     before = snapshot(record)
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.record_submit(record=record, actor=inspector)
 
     assert error.value.message == services.DESCRIPTION_REQUIRED
@@ -282,7 +276,7 @@ def test_it_refuses_a_dismissal_without_a_reason(inspector, reviewer, person, un
     services.record_submit(record=record, actor=inspector)
     before = snapshot(record)
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.record_dismiss(record=record, reviewer=reviewer, reason="   ")
 
     assert error.value.message == services.REASON_REQUIRED
@@ -300,7 +294,7 @@ def test_it_refuses_a_reviewer_reviewing_their_own_record(person, unit_a, evalua
         lambda: services.record_confirm(record=record, reviewer=inspector_and_reviewer),
         lambda: services.record_dismiss(record=record, reviewer=inspector_and_reviewer, reason="x"),
     ):
-        with pytest.raises(InspectionError) as error:
+        with pytest.raises(DomainError) as error:
             review()
         assert error.value.message == services.OWN_RECORD
 
@@ -314,7 +308,7 @@ def test_it_refuses_a_review_by_someone_not_a_reviewer(inspector, person, unit_a
     colleague = make_user("colleague", role=Role.INSPECTOR)
     before = snapshot(record)
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.record_confirm(record=record, reviewer=colleague)
 
     assert error.value.message == services.NOT_REVIEWER
@@ -386,7 +380,7 @@ def test_it_refuses_an_appeal_decided_by_the_author_or_the_confirming_reviewer(
     services.record_appeal(record=record, actor=author, reason="Không đồng ý.")
     before = snapshot(record)
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         services.appeal_decide(
             record=record,
             reviewer=author if who == "author" else confirmer,
@@ -440,7 +434,7 @@ def test_it_refuses_bad_appeals(
         ),
     }
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         attempts[call]()
 
     assert error.value.message == message
@@ -498,7 +492,7 @@ def test_it_allows_only_the_transitions_of_the_workflow(
         assert AuditEntry.objects.filter(record=record).count() == entries + 1
     else:
         before = snapshot(record)
-        with pytest.raises(InspectionError) as error:
+        with pytest.raises(DomainError) as error:
             attempt()
         assert error.value.message == REFUSAL[action]
         assert snapshot(record) == before
@@ -532,7 +526,7 @@ def test_it_refuses_to_correct_a_record_still_in_the_workflow(
     )  # fmt: skip
     before = snapshot()
 
-    with pytest.raises(InspectionError) as error:
+    with pytest.raises(DomainError) as error:
         draft(author=inspector, staff=person, unit=unit_a, corrects=original)
 
     assert error.value.message == services.CANNOT_CORRECT

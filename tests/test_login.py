@@ -158,6 +158,7 @@ def test_it_refuses_an_expired_session(client, reviewer):
     assert response["Location"].startswith(reverse("login"))
 
 
+@pytest.mark.usefixtures("real_password_hashers")
 def test_it_changes_the_password_and_refuses_a_short_one(client, reviewer):
     client.force_login(reviewer)
     url = reverse("password_change")

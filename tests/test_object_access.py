@@ -12,11 +12,12 @@ from django.utils import timezone
 
 from emulation.models import Nomination
 from inspections import services
+from inspections.citizen_report_selectors import TRACKING_ALPHABET, TRACKING_CODE_LENGTH
+from inspections.citizen_report_services import report_confirm, report_start_verification
 from inspections.models import Appeal, AuditEntry, Evidence, ViolationRecord
-from inspections.report_selectors import TRACKING_ALPHABET, TRACKING_CODE_LENGTH
-from inspections.report_services import report_confirm, report_start_verification
 from personnel.models import Posting, Regulation, Role, Staff, StaffCategory
-from tests.conftest import drained, jpeg, make_user
+from tests.conftest import drained
+from tests.factories import jpeg, make_user
 
 
 def _status(client, url, **data):
@@ -277,7 +278,7 @@ def test_it_finds_a_report_by_its_code_only_not_by_its_number(client, world):
 
 
 def test_it_gives_tracking_codes_that_cannot_be_guessed_from_one_another(world, unit_b):
-    from inspections.report_services import report_submit
+    from inspections.citizen_report_services import report_submit
 
     codes = [world.report.tracking_code] + [
         report_submit(

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from personnel.models import Role, Unit, UnitKind
 from portal.passwords import CommonPasswordValidator
-from tests.conftest import make_user
+from tests.factories import make_user
 
 OLD_PASSWORD = "a-long-test-passphrase"
 TOO_COMMON = "Mật khẩu này quá phổ biến"
@@ -30,6 +30,7 @@ def change_password(client, new_password):
     )
 
 
+@pytest.mark.usefixtures("real_password_hashers")
 def test_it_checks_against_djangos_list_and_the_vietnamese_one():
     names = [type(validator).__name__ for validator in get_default_password_validators()]
     common = next(
@@ -106,6 +107,7 @@ def test_it_refuses_a_password_made_of_the_accounts_own_details(client, ward_off
     assert ward_officer.check_password(OLD_PASSWORD)
 
 
+@pytest.mark.usefixtures("real_password_hashers")
 @pytest.mark.parametrize(
     "password", ["thuyen-rong-ha-long-8", "Đèo Mẫu Sơn mù sương 1993", "xk7#Tq2!vLp9zR"]
 )

@@ -8,11 +8,10 @@ head of unit A looks at them from outside, the unit head of unit B from inside.
 
 from django.contrib import messages
 from django.db import transaction
-from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
 
-from tests.conftest import SignedInClient, drained
-from tests.security_world import World
+from tests.conftest import SignedInClient, drained, served_url_names
+from tests.factories import url_kwargs
 
 # Columns of the table, in order.
 PERSONAS = (
@@ -135,30 +134,6 @@ def _parse(table: str) -> dict[str, tuple]:
 EXPECTED = _parse(EXPECTED_TABLE)
 
 
-# The administration site is Django's own, admits superusers only (tests/test_access.py) and
-# has a page per model; static files are served by whitenoise, outside the resolver, and media
-# files by no URL at all (tests/test_inspections_evidence.py).
-EXCLUDED_NAMESPACES = {"admin"}
-
-
-def _walk(resolver: URLResolver, namespace: str = "", prefix: str = ""):
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            if entry.namespace in EXCLUDED_NAMESPACES:
-                continue
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry, inner, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            if entry.name is None:
-                yield f"<unnamed {prefix}{entry.pattern}>"
-            else:
-                yield f"{namespace}{entry.name}"
-
-
-def served_url_names() -> list[str]:
-    return sorted(set(_walk(get_resolver())))
-
-
 def test_it_declares_every_url_the_portal_serves():
     served = set(served_url_names())
 
@@ -168,54 +143,6 @@ def test_it_declares_every_url_the_portal_serves():
     assert not missing, f"URL patterns missing from EXPECTED: {', '.join(missing)}"
     assert not stale, f"EXPECTED names URL patterns the portal no longer serves: {stale}"
     assert all(len(row) == len(PERSONAS) for row in EXPECTED.values())
-
-
-def url_kwargs(world: World) -> dict[str, dict]:
-    """What fills each URL's parameters: unit B's objects."""
-    return {
-        "inspections:round_detail": {"pk": world.the_round.pk},
-        "inspections:visit_start": {"pk": world.the_round.pk},
-        "inspections:visit_detail": {"pk": world.visit.pk},
-        "inspections:visit_finish": {"pk": world.visit.pk},
-        "inspections:checklist": {"pk": world.visit.pk},
-        "inspections:roll_call": {"pk": world.visit.pk},
-        "inspections:record_new": {"pk": world.visit.pk},
-        "inspections:record_detail": {"pk": world.record.pk},
-        "inspections:record_edit": {"pk": world.draft.pk},
-        "inspections:record_correct": {"pk": world.record.pk},
-        "inspections:record_photos": {"pk": world.draft.pk},
-        "inspections:record_submit": {"pk": world.draft.pk},
-        "inspections:record_confirm": {"pk": world.record.pk},
-        "inspections:record_dismiss": {"pk": world.record.pk},
-        "inspections:record_appeal": {"pk": world.record.pk},
-        "inspections:appeal_decide": {"pk": world.record.pk},
-        "inspections:record_pdf": {"pk": world.record.pk},
-        "inspections:record_pdf_prepare": {"pk": world.record.pk},
-        "emulation:period_prepare": {"code": world.period.code},
-        "exports:status": {"pk": world.export.pk},
-        "exports:download": {"pk": world.export.pk},
-        "inspections:evidence": {"pk": world.evidence.pk, "variant": "original"},
-        "personnel:unit_detail": {"code": world.visit.unit.code},
-        "personnel:regulation_new": {"code": world.visit.unit.code},
-        "personnel:regulation_document": {"pk": world.regulation.pk},
-        "personnel:staff_detail": {"code": world.person_b.code},
-        "personnel:import_template": {"kind": "staff"},
-        "emulation:period": {"code": world.period.code},
-        "emulation:period_export": {"code": world.period.code},
-        "emulation:period_export_pdf": {"code": world.period.code},
-        "emulation:period_export_csv": {"code": world.period.code},
-        "emulation:period_start_review": {"code": world.period.code},
-        "emulation:period_approve": {"code": world.period.code},
-        "emulation:period_upload": {"code": world.period.code},
-        "emulation:revocation_resolve": {"pk": world.case.pk},
-        "citizen_reports:track": {"code": world.report.tracking_code},
-        "citizen_reports:detail": {"pk": world.report.pk},
-        "citizen_reports:start_verification": {"pk": world.report.pk},
-        "citizen_reports:close": {"pk": world.report.pk},
-        "citizen_reports:confirm": {"pk": world.report.pk},
-        "reports:print": {"year": timezone.localdate().year},
-        "reports:export": {"year": timezone.localdate().year, "table": "summary", "fmt": "csv"},
-    }
 
 
 def _answer(response, url: str):

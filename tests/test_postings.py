@@ -4,12 +4,12 @@ import datetime
 
 import pytest
 
+from core.errors import DomainError
 from personnel.models import Posting, Staff, StaffCategory, Unit, UnitKind
 from personnel.selectors import posting_on, staff_posted_to, unit_on
 from personnel.services import (
     TRANSFER_BEFORE_CURRENT_POSTING,
     TRANSFER_TO_SAME_UNIT,
-    PersonnelError,
     staff_transfer,
 )
 
@@ -69,7 +69,7 @@ def test_it_lists_who_was_posted_to_a_unit_that_day(hung, unit_a, unit_b):
     [("P-A", DAY(2020, 1, 1), TRANSFER_TO_SAME_UNIT)],
 )
 def test_it_refuses_a_transfer_to_the_same_unit(hung, unit_code, on, message):
-    with pytest.raises(PersonnelError) as error:
+    with pytest.raises(DomainError) as error:
         staff_transfer(staff=hung, unit=Unit.objects.get(code=unit_code), on=on)
 
     assert str(error.value.args[0]) == str(message)
@@ -79,7 +79,7 @@ def test_it_refuses_a_transfer_to_the_same_unit(hung, unit_code, on, message):
 def test_it_refuses_a_transfer_dated_before_the_current_posting(hung, unit_b, unit_a):
     staff_transfer(staff=hung, unit=unit_b, on=DAY(2019, 7, 1))
 
-    with pytest.raises(PersonnelError) as error:
+    with pytest.raises(DomainError) as error:
         staff_transfer(staff=hung, unit=unit_a, on=DAY(2019, 7, 1))
 
     assert error.value.args[0] == TRANSFER_BEFORE_CURRENT_POSTING

@@ -11,12 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from inspections.models import RecordStatus, ViolationRecord, ViolationType, Visit
-from personnel.models import Unit, UnitKind
-from portal.report_text import draft_text
-from portal.reports import YearFigures, discipline_report, year_figures, year_window
-from tests.emulation_factories import make_record, make_staff
-from tests.report_data import LOCAL, Clock, build_year, local
+from inspections.models import ViolationRecord, ViolationType, Visit
+from portal.reports.figures import YearFigures, discipline_report, year_figures, year_window
+from portal.reports.text import draft_text
+from tests.factories import Clock, _grow, build_year, local
 
 EXCHANGE_KEYS = [
     "year",
@@ -28,11 +26,6 @@ EXCHANGE_KEYS = [
     "violations_by_type",
     "nominees_excluded",
 ]
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -292,20 +285,6 @@ def test_it_drafts_the_report_in_english():
         "considered for emulation titles in 2019."
     ) in text
     assert "100% of agencies and units (49 of 49) issued, amended or supplemented" in text
-
-
-def _grow(count: int) -> None:
-    """More units, visits and confirmed records in 2019 (direct rows: only the volume matters)."""
-    round_ = Visit.objects.first().round
-    for index in range(count):
-        unit = Unit.objects.create(code=f"G-{index}", name=f"Đơn vị {index}", kind=UnitKind.OTHER)
-        Visit.objects.create(round=round_, unit=unit, started_at=local(2019, 4, 1 + index % 20))
-        person = make_staff(f"G{index}", unit=unit)
-        for month in (2, 5):
-            make_record(
-                person, datetime.datetime(2019, month, 3, tzinfo=LOCAL),
-                RecordStatus.CONFIRMED, type=ViolationType.OTHER,
-            )  # fmt: skip
 
 
 def _queries(year: int) -> int:

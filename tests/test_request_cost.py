@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from personnel.models import Role
-from tests.conftest import make_user
+from tests.factories import make_user
 
 
 def test_it_reads_the_user_with_unit_and_roles_in_one_query(

@@ -2,7 +2,8 @@
 
 import pytest
 
-from personnel.search import fold, staff_search_text
+from core.text import fold
+from personnel.search import staff_search_text
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ import pytest
 from django.utils import translation
 from openpyxl import Workbook
 
-from portal.tabular import (
+from core.errors import DomainError
+from core.tabular import (
     DUPLICATE_HEADER,
     MISSING_HEADER,
     NO_SUCH_DAY,
@@ -21,7 +22,6 @@ from portal.tabular import (
     UNREADABLE_XLSX,
     UNSUPPORTED_FILE,
     VALUES_WITHOUT_HEADER,
-    CellError,
     Column,
     Problem,
     TableError,
@@ -143,7 +143,7 @@ def test_it_parses_dates(value, expected):
     [("2019-02-30", NO_SUCH_DAY), ("31/04/2019", NO_SUCH_DAY), ("03-05-2019", NOT_A_DATE)],
 )
 def test_it_refuses_dates_that_do_not_exist_or_are_not_dates(value, message):
-    with pytest.raises(CellError) as error:
+    with pytest.raises(DomainError) as error:
         parse_date(value)
 
     assert error.value.message == message
@@ -177,7 +177,7 @@ def test_it_keeps_the_local_day_of_an_instant_late_in_utc():
 
 @pytest.mark.parametrize("value", ["yesterday", "2019-02-30T08:00", "12/03/2019 08:30"])
 def test_it_refuses_what_is_not_a_date_time(value):
-    with pytest.raises(CellError) as error:
+    with pytest.raises(DomainError) as error:
         parse_datetime(value)
 
     assert error.value.message in {NOT_A_DATETIME, NO_SUCH_DAY}

@@ -12,7 +12,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import make_user
+from tests.factories import make_user
 
 PASSWORD = "a-long-test-passphrase"
 ENROL = reverse("twofactor:enrol")

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from emulation.models import Nomination, Title
 from emulation.services import evaluate_period, period_approve, period_create, period_start_review
-from inspections import report_services, services
+from inspections import citizen_report_services, services
 from inspections.models import RoundKind, SignatureStatus, ViolationType
 from personnel.models import Staff, Unit, User
 from personnel.selectors import staff_posted_to
@@ -348,7 +348,7 @@ def _build_today(*, accounts, units, rng):
          "thông báo lý do."),
     ):  # fmt: skip
         sent.append(
-            report_services.report_submit(
+            citizen_report_services.report_submit(
                 unit=unit,
                 staff_hint=hint,
                 occurred_at=now - datetime.timedelta(days=2),
@@ -357,7 +357,7 @@ def _build_today(*, accounts, units, rng):
                 sender_address="192.0.2.10",
             )
         )
-    report_services.report_start_verification(report=sent[0], reviewer=accounts["noivu"])
+    citizen_report_services.report_start_verification(report=sent[0], reviewer=accounts["noivu"])
 
     # This year's emulation period, still collecting: Phường Chi Lăng has sent its list,
     # and one of its people is pending because of the minutes in the queue.

@@ -9,6 +9,11 @@ CODE = "code"
 ENROL = "enrol"
 
 
+def may_enrol(*, user: User) -> bool:
+    """Whether the user may turn two-factor sign-in on (the menu offers it by this)."""
+    return user.is_authenticated and user.has_role(*ENROLLING_ROLES)
+
+
 def confirmed_device(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 

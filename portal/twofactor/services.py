@@ -8,6 +8,7 @@ from django.utils.translation import ngettext_lazy
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.errors import DomainError
 from personnel.models import User
 from portal.twofactor.selectors import confirmed_device
 
@@ -25,16 +26,6 @@ ALREADY_ENROLLED = _("Two-factor sign-in is already on for this account.")
 DEVICE_NAME = "TOTP"
 
 
-class TwoFactorError(Exception):
-    def __init__(self, message, **params):
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def __str__(self):
-        return str(self.message % self.params) if self.params else str(self.message)
-
-
 def totp_enrol(*, user: User, key: str, token: str) -> TOTPDevice:
     """Confirm the authenticator app holding `key` with a current code and keep it.
 
@@ -44,14 +35,14 @@ def totp_enrol(*, user: User, key: str, token: str) -> TOTPDevice:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     if not token.isdigit() or not totp.verify(int(token), device.tolerance):
-        raise TwoFactorError(WRONG_CODE)
+        raise DomainError(WRONG_CODE)
     device.last_t = totp.t()
     device.drift = totp.drift
     with transaction.atomic():
         # Two tabs confirming at once must not leave two devices.
         User.objects.select_for_update().filter(pk=user.pk).first()
         if confirmed_device(user=user) is not None:
-            raise TwoFactorError(ALREADY_ENROLLED)
+            raise DomainError(ALREADY_ENROLLED)
         device.save()
     return device
 
@@ -68,6 +59,6 @@ def totp_check(*, device: TOTPDevice, token: str) -> None:
         verified = allowed and device.verify_token(token)
     if not allowed:
         wait = (details["locked_until"] - timezone.now()).total_seconds()
-        raise TwoFactorError(TOO_MANY_WRONG_CODES, seconds=max(1, math.ceil(wait)))
+        raise DomainError(TOO_MANY_WRONG_CODES, seconds=max(1, math.ceil(wait)))
     if not verified:
-        raise TwoFactorError(WRONG_CODE)
+        raise DomainError(WRONG_CODE)

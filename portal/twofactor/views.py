@@ -15,10 +15,11 @@ from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from portal.access import role_required
+from core.access import role_required
+from core.errors import DomainError
 from portal.twofactor.forms import CodeForm
 from portal.twofactor.selectors import ENROL, ENROLLING_ROLES, confirmed_device
-from portal.twofactor.services import TwoFactorError, totp_check, totp_enrol
+from portal.twofactor.services import totp_check, totp_enrol
 from portal.twofactor.steps import pending_step
 
 ENROL_KEY_SESSION_KEY = "twofactor_enrol_key"
@@ -60,7 +61,7 @@ def enrol(request):
     if request.method == "POST" and form.is_valid():
         try:
             device = totp_enrol(user=request.user, key=key, token=form.cleaned_data["code"])
-        except TwoFactorError as error:
+        except DomainError as error:
             form.add_error("code", str(error))
         else:
             del request.session[ENROL_KEY_SESSION_KEY]
@@ -98,7 +99,7 @@ def login_code(request):
     if request.method == "POST" and form.is_valid():
         try:
             totp_check(device=device, token=form.cleaned_data["code"])
-        except TwoFactorError as error:
+        except DomainError as error:
             form.add_error("code", str(error))
         else:
             django_otp.login(request, device)

@@ -2,7 +2,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from emulation.services import EmulationError, period_create
+from core.errors import DomainError
+from emulation.services import period_create
 
 
 def parse_day(text: str) -> datetime.date:
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             period = period_create(
                 code=code, starts_on=parse_day(start), ends_on=parse_day(end), name=name
             )
-        except EmulationError as error:
+        except DomainError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"Created period {period.code}: "

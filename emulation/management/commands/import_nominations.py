@@ -2,8 +2,8 @@ import functools
 
 from django.core.management.base import BaseCommand
 
+from core.imports import run_import
 from emulation.imports import nominations_import
-from personnel.management.reporting import run_import
 
 
 class Command(BaseCommand):

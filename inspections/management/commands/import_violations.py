@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from core.imports import run_import
 from inspections.imports import violations_import
-from personnel.management.reporting import run_import
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from portal.backups import BackupError, create_backup
+from core.errors import DomainError
+from portal.backups import create_backup
 
 
 class Command(BaseCommand):
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, output, database_only, **options):
         try:
             manifest = create_backup(output=Path(output), database_only=database_only)
-        except BackupError as error:
+        except DomainError as error:
             raise CommandError(str(error)) from None
         counts = manifest["counts"]
         self.stdout.write(

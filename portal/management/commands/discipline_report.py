@@ -3,9 +3,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from portal.report_tables import report_tables
-from portal.report_text import draft_text
-from portal.reports import MAX_YEAR, MIN_YEAR, discipline_report
+from portal.reports.figures import MAX_YEAR, MIN_YEAR, discipline_report
+from portal.reports.tables import report_tables
+from portal.reports.text import draft_text
 
 
 class Command(BaseCommand):

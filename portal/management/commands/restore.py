@@ -3,8 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from inspections.audit import verify_chain
-from portal.backups import BackupError, check_backup, describe, restore_backup
+from portal.backups import check_backup, describe, restore_backup
 
 
 class Command(BaseCommand):
@@ -42,7 +43,7 @@ class Command(BaseCommand):
                 )
                 return
             restored = restore_backup(folder=folder, force=force)
-        except BackupError as error:
+        except DomainError as error:
             raise CommandError(str(error)) from None
         checked, broken = verify_chain()
         if broken is not None:

@@ -1,0 +1,102 @@
+"""The web import: upload, preview (nothing written), confirm; one flow for every import page.
+
+The uploaded file is kept in the media storage (imports/) under a random name that only the
+uploader's session knows, so the confirmation checks and imports the very file previewed.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_protect
+
+from core.imports import ImportSummary
+from core.uploads import (
+    MULTIPART_SLACK,
+    UploadSizeLimit,
+    discard_upload,
+    store_upload,
+    upload_exists,
+)
+
+FILE_TOO_LARGE = _("The file is larger than %(limit)s: split it, or ask for a higher limit.")
+NO_PENDING_IMPORT = _("There is no file waiting to be imported: upload it again.")
+# Rows of each kind the preview lists; the counts cover them all.
+ROWS_SHOWN = 200
+
+
+class PendingImport:
+    """The file one session uploaded and has not yet confirmed, with what it was uploaded for."""
+
+    def __init__(self, session_key: str):
+        self.session_key = session_key
+
+    def get(self, request: HttpRequest) -> dict | None:
+        pending = request.session.get(self.session_key)
+        if not pending or not upload_exists(pending.get("file", "")):
+            return None
+        return pending
+
+    def keep(self, request: HttpRequest, upload, **details) -> dict:
+        self.forget(request)
+        pending = {"file": store_upload(upload), "name": upload.name, **details}
+        request.session[self.session_key] = pending
+        return pending
+
+    def forget(self, request: HttpRequest) -> None:
+        if pending := request.session.pop(self.session_key, None):
+            discard_upload(pending["file"])
+
+
+def too_large_text() -> str:
+    return FILE_TOO_LARGE % {"limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
+
+
+def receive_upload(
+    request: HttpRequest,
+    *,
+    accept: Callable[[HttpRequest], HttpResponse],
+    too_large: Callable[[HttpRequest], HttpResponse],
+) -> HttpResponse:
+    """Refuse a body over IMPORT_MAX_BYTES before reading it, then hand the request to
+    `accept`, CSRF-checked.
+
+    The view itself is csrf_exempt: Django's CSRF check reads the whole body first, and the
+    size must be checked before that.
+    """
+    limit = settings.IMPORT_MAX_BYTES + MULTIPART_SLACK
+    # Refused on the announced size, before a byte of the body is read.
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        return too_large(request)
+    size_limit = UploadSizeLimit(request, limit)
+    request.upload_handlers.insert(0, size_limit)
+    return _receive_checked(request, size_limit, accept, too_large)
+
+
+@csrf_protect
+def _receive_checked(request, size_limit: UploadSizeLimit, accept, too_large) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if size_limit.exceeded or (upload is not None and upload.size > settings.IMPORT_MAX_BYTES):
+        return too_large(request)
+    return accept(request)
+
+
+def preview_context(summary: ImportSummary, *, actions: tuple[str, ...]) -> dict:
+    """What a preview page shows: the first ROWS_SHOWN plans of each action and problems."""
+    shown: dict[str, list] = {action: [] for action in actions}
+    for plan in summary.plans:
+        if plan.action in shown and len(shown[plan.action]) < ROWS_SHOWN:
+            shown[plan.action].append(plan)
+    return {
+        "result": summary,
+        **shown,
+        "problems": summary.problems[:ROWS_SHOWN],
+        "rows_shown": ROWS_SHOWN,
+    }
+
+
+def report_imported(request: HttpRequest, summary: ImportSummary) -> None:
+    messages.success(request, summary.counts_text())

@@ -1,0 +1,164 @@
+"""Journey 3, on a desktop: the award council reads this year's list, where the person of
+journey 1 is excluded with her record cited; filters it, downloads it, is told who still
+blocks the approval, approves once that is resolved, and then sees the revocation case a late
+confirmation raises. Vietnamese and English."""
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from emulation.models import Period, PeriodStatus, RevocationCase, VerdictStatus
+from emulation.services import PERIOD_HAS_PENDING
+from inspections import services
+from tests.system.browser.journeys import (
+    build_city,
+    check_page,
+    confirmed_record,
+    heading,
+    label,
+    log_in,
+    messages_of,
+    prepared_file_link,
+    submitted_record,
+    t,
+    this_years_period,
+)
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("media_root"),
+]
+
+LIST = "main table:has(caption)"
+
+
+def list_rows(page) -> list[list[str]]:
+    page.wait_for_load_state("domcontentloaded")
+    return page.evaluate(
+        f"""() => [...document.querySelectorAll('{LIST} tbody tr')]
+                  .map(row => [...row.cells].map(cell => cell.innerText.trim()))"""
+    )
+
+
+def counts(page) -> list[str]:
+    page.wait_for_load_state("domcontentloaded")
+    return [text.strip() for text in page.locator(".verdict-counts strong").all_inner_texts()]
+
+
+def status_of_period(page) -> str:
+    return page.locator("dl.facts dd").nth(2).inner_text().strip()
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_it_takes_the_council_from_the_list_to_the_approval_and_a_revocation_case(
+    desktop, language
+):
+    desktop.set_default_timeout(10_000)
+    city = build_city()
+    hang, hung = city.people["Nguyễn Thị Hằng"], city.people["Nguyễn Văn Hùng"]
+    huong, binh = city.people["Nguyễn Thị Hương"], city.people["Lưu Văn Bình"]
+    hangs_record = confirmed_record(city, hang)  # journey 1's record, confirmed (journey 2)
+    hungs_record = submitted_record(city, hung, type="late_or_early_leave", minutes_ago=90)
+    period = this_years_period(
+        city,
+        [
+            (hang, "lao_dong_tien_tien"),
+            (hung, "lao_dong_tien_tien"),
+            (huong, "lao_dong_tien_tien"),
+            (binh, "giay_khen"),
+        ],
+    )
+    excluded, eligible = (
+        label(language, VerdictStatus.EXCLUDED),
+        label(language, VerdictStatus.ELIGIBLE),
+    )
+
+    log_in(desktop, "hoidong_test", language)
+    desktop.click(".main-nav a[href='/emulation/periods/']")
+    assert heading(desktop) == t(language, "Emulation periods")
+    period_row = desktop.locator("main tbody tr", has_text=period.name)
+    assert label(language, PeriodStatus.COLLECTING) in period_row.inner_text()
+    check_page(desktop, language)
+
+    # The list: Hằng excluded, her record cited; Hùng pending; Hương and Bình eligible.
+    period_row.locator("a").click()
+    assert heading(desktop) == f"{period.name} ({period.code})"
+    assert counts(desktop) == ["2", "1", "1"]  # eligible, excluded, pending
+    rows = {row[1]: row for row in list_rows(desktop)}
+    assert sorted(rows) == sorted(["Nguyễn Thị Hằng", "Nguyễn Văn Hùng", "Nguyễn Thị Hương",
+                                   "Lưu Văn Bình"])  # fmt: skip
+    assert rows["Nguyễn Thị Hằng"][4] == excluded
+    assert rows["Nguyễn Thị Hằng"][5].startswith(f"{hangs_record.number} · ")
+    assert rows["Nguyễn Văn Hùng"][4] == label(language, VerdictStatus.PENDING)
+    assert rows["Nguyễn Văn Hùng"][5].startswith(f"{hungs_record.number} · ")
+    assert rows["Nguyễn Thị Hương"][4] == eligible
+    assert rows["Nguyễn Thị Hương"][5] == "—"
+    check_page(desktop, language)
+
+    # Filters: by unit, by title, by verdict.
+    desktop.select_option("#filter-unit", "X-HD")
+    desktop.click("form.filters button")
+    assert [row[1] for row in list_rows(desktop)] == ["Lưu Văn Bình"]
+    assert counts(desktop) == ["1", "0", "0"]
+    desktop.select_option("#filter-unit", "")
+    desktop.select_option("#filter-title", "lao_dong_tien_tien")
+    desktop.click("form.filters button")
+    assert len(list_rows(desktop)) == 3
+    desktop.select_option("#filter-title", "")
+    desktop.select_option("#filter-status", VerdictStatus.EXCLUDED.value)
+    desktop.click("form.filters button")
+    assert [(row[1], row[4]) for row in list_rows(desktop)] == [("Nguyễn Thị Hằng", excluded)]
+    check_page(desktop, language)
+
+    # The list as a spreadsheet, Hằng's row citing her record.
+    list_url = desktop.url
+    link = prepared_file_link(desktop, t(language, "Download the list (XLSX)"))
+    with desktop.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == f"danh-sach-{period.code}.xlsx"
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    cells = [
+        " ".join(str(value) for value in row if value is not None)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+    ]
+    hang_rows = [row for row in cells if "Nguyễn Thị Hằng" in row]
+    assert hang_rows
+    assert any(hangs_record.number in row for row in hang_rows)
+    desktop.goto(list_url)
+
+    # To the council, and the approval refused while Hùng's record is under review.
+    desktop.click("text=" + t(language, "Send the list to the council"))
+    assert messages_of(desktop) == [t(language, "The list went to the council for review.")]
+    assert status_of_period(desktop) == label(language, PeriodStatus.COUNCIL_REVIEW)
+    desktop.click("text=" + t(language, "Approve and freeze the list"))
+    refusal = t(language, PERIOD_HAS_PENDING, names="Nguyễn Văn Hùng (DK-002)")
+    assert messages_of(desktop) == [refusal]
+    assert desktop.locator(".message--error").get_attribute("role") == "alert"
+    assert status_of_period(desktop) == label(language, PeriodStatus.COUNCIL_REVIEW)
+    check_page(desktop, language)
+
+    # Resolved: the reviewer dismisses Hùng's record; the council approves.
+    services.record_dismiss(
+        record=hungs_record, reviewer=city.reviewer, reason="Đi muộn có lý do chính đáng."
+    )
+    desktop.reload()
+    assert counts(desktop) == ["3", "1", "0"]
+    desktop.click("text=" + t(language, "Approve and freeze the list"))
+    assert messages_of(desktop) == [t(language, "The list is approved and frozen.")]
+    assert status_of_period(desktop).startswith(label(language, PeriodStatus.APPROVED))
+    assert Period.objects.get(pk=period.pk).status == PeriodStatus.APPROVED
+
+    # A late confirmation inside the period: a revocation case for Hương.
+    assert desktop.locator("main h2", has_text=t(language, "Revocation cases")).count() == 0
+    late = confirmed_record(city, huong, type="improper_conduct", minutes_ago=30)
+    desktop.reload()
+    assert desktop.locator("main h2", has_text=t(language, "Revocation cases")).count() == 1
+    cases = desktop.locator("main table:not(:has(caption)) tbody tr").all_inner_texts()
+    assert len(cases) == 1
+    assert "Nguyễn Thị Hương (DK-003)" in cases[0]
+    assert late.number in cases[0]
+    assert RevocationCase.objects.get().nomination.staff == huong
+    check_page(desktop, language)
