@@ -614,8 +614,10 @@ EXPORT_COPY = """
 COPY (
     SELECT s.code AS staff_code, s.full_name, u.code AS agency_code, t.code AS title,
            coalesce(v.status, 'eligible') AS status,
-           string_agg(coalesce(r.number, ''), '; ' ORDER BY r.occurred_at, r.id)
-               FILTER (WHERE r.id IS NOT NULL) AS record_nos
+           string_agg(coalesce(r.number, d.number, ''), '; '
+                      ORDER BY reason.decision_id IS NOT NULL, r.occurred_at, r.id,
+                               d.decided_on, d.id)
+               FILTER (WHERE reason.id IS NOT NULL) AS record_nos
     FROM emulation_nomination n
     JOIN personnel_staff s ON s.id = n.staff_id
     JOIN personnel_unit u ON u.id = n.unit_id
@@ -623,6 +625,7 @@ COPY (
     LEFT JOIN emulation_verdict v ON v.nomination_id = n.id
     LEFT JOIN emulation_verdictreason reason ON reason.verdict_id = v.id
     LEFT JOIN inspections_violationrecord r ON r.id = reason.record_id
+    LEFT JOIN inspections_disciplinedecision d ON d.id = reason.decision_id
     WHERE n.period_id = {period}
     GROUP BY n.id, s.code, s.full_name, u.code, t.code, v.status
     ORDER BY s.code, t.code, n.id

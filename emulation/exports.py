@@ -20,7 +20,9 @@ from openpyxl.utils import get_column_letter
 from emulation.models import LOCAL_ZONE, Period, VerdictStatus
 from emulation.selectors import (
     ELIGIBILITY_CSV_COLUMNS,
+    deciding_decisions,
     deciding_records,
+    decision_reason_text,
     eligibility_rows,
     nomination_list,
 )
@@ -33,7 +35,7 @@ MOTTO = "Độc lập - Tự do - Hạnh phúc"
 ELIGIBLE_HEADING = "I. DANH SÁCH ĐỦ ĐIỀU KIỆN"
 NOT_ELIGIBLE_HEADING = "II. DANH SÁCH KHÔNG ĐỦ ĐIỀU KIỆN"
 COLUMNS = ["STT", "Mã cán bộ", "Họ và tên", "Đơn vị đề nghị", "Danh hiệu"]
-REASON_COLUMN = "Lý do (biên bản vi phạm)"
+REASON_COLUMN = "Lý do (biên bản vi phạm, quyết định kỷ luật)"
 STATUS_TEXT = {
     VerdictStatus.EXCLUDED: "Có vi phạm đã được xác nhận trong kỳ",
     VerdictStatus.PENDING: "Đang chờ xem xét biên bản vi phạm",
@@ -42,11 +44,16 @@ WIDTHS = [6, 14, 28, 30, 28, 60]
 
 
 def _reason_text(nomination) -> str:
-    records = ", ".join(
-        f"{record.number or ''} ({record.occurred_at.astimezone(LOCAL_ZONE):%d/%m/%Y})"
-        for record in deciding_records(nomination)
-    )
-    return f"{STATUS_TEXT[nomination.verdict.status]}: {records}"
+    """The reasons in words: the records (if any) after their status, then each decision."""
+    parts = []
+    if records := deciding_records(nomination):
+        numbers = ", ".join(
+            f"{record.number or ''} ({record.occurred_at.astimezone(LOCAL_ZONE):%d/%m/%Y})"
+            for record in records
+        )
+        parts.append(f"{STATUS_TEXT[nomination.verdict.status]}: {numbers}")
+    parts += [decision_reason_text(decision) for decision in deciding_decisions(nomination)]
+    return "; ".join(parts)
 
 
 def official_tables(*, period: Period) -> tuple[list, list]:

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from emulation.models import RevocationStatus
+from emulation.models import Policy, RevocationStatus
 from personnel.models import Unit
 
 
@@ -68,4 +68,23 @@ class PeriodUploadForm(forms.Form):
         label=_("File"),
         help_text=NominationUploadForm.base_fields["file"].help_text,
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+
+class PeriodSettingsForm(forms.Form):
+    """What the rule applies in a period; the ranges are checked again by the service."""
+
+    policy = forms.ChoiceField(label=_("What excludes"), choices=Policy.choices)
+    min_months = forms.IntegerField(
+        label=_("Minimum months of service for Lao động tiên tiến"), min_value=0, max_value=600
+    )
+    collective_share = forms.IntegerField(
+        label=_("Share of members a collective title needs (%)"), min_value=1, max_value=100
+    )
+    cstdcs_cap = forms.IntegerField(
+        label=_("Cap on Chiến sĩ thi đua cơ sở (percent of Lao động tiên tiến)"),
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text=_("Optional. The council is warned per unit; nobody is dropped."),
     )

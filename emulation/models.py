@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from inspections.models import ViolationRecord
+from inspections.models import DisciplineDecision, ViolationRecord
 from personnel.models import Staff, Unit
 
 # Which day a violation belongs to is always its local date (EXCHANGE.md).
@@ -16,6 +16,13 @@ class PeriodStatus(models.TextChoices):
     COLLECTING = "collecting", _("Collecting nominations")
     COUNCIL_REVIEW = "council_review", _("Under council review")
     APPROVED = "approved", _("Approved")
+
+
+class Policy(models.TextChoices):
+    # The article's practice (Lạng Sơn city): every confirmed violation record excludes.
+    VIOLATIONS = "violations", _("Every confirmed violation record excludes")
+    # The legal floor (Decree 98/2023/NĐ-CP art. 4): only discipline excludes.
+    DISCIPLINE = "discipline", _("Only discipline excludes")
 
 
 class Period(models.Model):
@@ -38,6 +45,22 @@ class Period(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    policy = models.CharField(
+        _("what excludes"), max_length=16, choices=Policy.choices, default=Policy.VIOLATIONS
+    )
+    # Lao động tiên tiến: recruited at least this many months before the period's last day
+    # (Circular 01/2024/TT-BNV).
+    min_months = models.PositiveSmallIntegerField(_("minimum months of service"), default=6)
+    # The share of a unit's members holding an eligible Lao động tiên tiến nomination that a
+    # collective title needs (Law 06/2022/QH15: 70%).
+    collective_share = models.PositiveSmallIntegerField(
+        _("share for a collective title (%)"), default=70
+    )
+    # A local cap on Chiến sĩ thi đua cơ sở, as a percentage of a unit's Lao động tiên tiến;
+    # it only warns the council.
+    cstdcs_cap = models.PositiveSmallIntegerField(
+        _("cap on Chiến sĩ thi đua cơ sở (percent of Lao động tiên tiến)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("emulation period")
@@ -47,6 +70,15 @@ class Period(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")),
                 name="period_ends_on_or_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(collective_share__gte=1, collective_share__lte=100),
+                name="period_collective_share_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cstdcs_cap__isnull=True)
+                | models.Q(cstdcs_cap__gte=1, cstdcs_cap__lte=100),
+                name="period_cstdcs_cap_in_range",
             ),
         ]
 
@@ -188,13 +220,23 @@ class VerdictTally(models.Model):
 class ReasonRule(models.TextChoices):
     CONFIRMED_VIOLATION = "confirmed_violation_in_period", _("Confirmed violation in the period")
     REVIEW_OPEN = "review_open", _("Violation record awaiting review")
+    # Decree 98/2023/NĐ-CP art. 4: achievements count only after the discipline ends.
+    DISCIPLINE_IN_EFFECT = "discipline_in_effect", _("Discipline in effect in the period")
+    # Decree 98/2023/NĐ-CP art. 4: no award while a discipline procedure is open.
+    DISCIPLINE_OPEN = "discipline_open", _("Discipline procedure open")
 
 
 class VerdictReason(models.Model):
-    """One record that decides a verdict, and the rule that made it count."""
+    """One record or discipline decision that decides a verdict, and the rule that made it
+    count."""
 
     verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="reasons")
-    record = models.ForeignKey(ViolationRecord, on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(
+        ViolationRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision = models.ForeignKey(
+        DisciplineDecision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     rule = models.CharField(_("rule"), max_length=64, choices=ReasonRule.choices)
 
     class Meta:
@@ -202,10 +244,18 @@ class VerdictReason(models.Model):
         verbose_name_plural = _("verdict reasons")
         constraints = [
             models.UniqueConstraint(fields=["verdict", "record"], name="reason_once_per_record"),
+            models.UniqueConstraint(
+                fields=["verdict", "decision"], name="reason_once_per_decision"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(record__isnull=False, decision__isnull=True)
+                | models.Q(record__isnull=True, decision__isnull=False),
+                name="reason_names_a_record_or_a_decision",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.verdict_id}: {self.rule} {self.record_id}"
+        return f"{self.verdict_id}: {self.rule} {self.record_id or self.decision_id}"
 
 
 class RevocationStatus(models.TextChoices):
@@ -215,7 +265,7 @@ class RevocationStatus(models.TextChoices):
 
 
 class RevocationCase(models.Model):
-    """A violation inside an approved period established after its approval.
+    """A violation or discipline inside an approved period established after its approval.
 
     Law on Emulation and Commendation 06/2022/QH15, chapter VII: the approved list is never
     edited silently; the council revokes the title or closes the case with a reason.
@@ -224,7 +274,12 @@ class RevocationCase(models.Model):
     nomination = models.ForeignKey(
         Nomination, on_delete=models.PROTECT, related_name="revocation_cases"
     )
-    record = models.ForeignKey(ViolationRecord, on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(
+        ViolationRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision = models.ForeignKey(
+        DisciplineDecision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     opened_at = models.DateTimeField(_("opened at"))
     status = models.CharField(
         _("status"), max_length=16, choices=RevocationStatus.choices, default=RevocationStatus.OPEN
@@ -247,6 +302,14 @@ class RevocationCase(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["nomination", "record"], name="revocation_once_per_record"
+            ),
+            models.UniqueConstraint(
+                fields=["nomination", "decision"], name="revocation_once_per_decision"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(record__isnull=False, decision__isnull=True)
+                | models.Q(record__isnull=True, decision__isnull=False),
+                name="revocation_names_a_record_or_a_decision",
             ),
         ]
 

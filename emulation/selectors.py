@@ -3,8 +3,20 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from emulation.models import (
     LOCAL_ZONE,
@@ -17,6 +29,7 @@ from emulation.models import (
     VerdictStatus,
     VerdictTally,
 )
+from inspections.models import DisciplineStatus
 from personnel.models import Unit
 
 PAGE_SIZE = 50
@@ -30,11 +43,25 @@ def period_by_code(*, code: str) -> Period | None:
     return Period.objects.filter(code=code).first()
 
 
+def _records_first(prefix: str) -> Case:
+    """An ordering key: a reason naming a record (0) before one naming a decision (1)."""
+    return Case(
+        When(**{f"{prefix}decision__isnull": True}, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
 def _reasons_prefetch() -> Prefetch:
+    # Violation records first, then discipline decisions, each oldest first.
     return Prefetch(
         "verdict__reasons",
-        queryset=VerdictReason.objects.select_related("record").order_by(
-            "record__occurred_at", "record__pk"
+        queryset=VerdictReason.objects.select_related("record", "decision").order_by(
+            _records_first(""),
+            "record__occurred_at",
+            "record__pk",
+            "decision__decided_on",
+            "decision__pk",
         ),
     )
 
@@ -119,17 +146,66 @@ def nomination_page(*, nominations: QuerySet[Nomination], after: int | None) -> 
 def open_revocation_cases(*, period: Period) -> QuerySet[RevocationCase]:
     return (
         RevocationCase.objects.filter(nomination__period=period, status=RevocationStatus.OPEN)
-        .select_related("nomination__staff", "nomination__title", "nomination__unit", "record")
+        .select_related(
+            "nomination__staff", "nomination__title", "nomination__unit", "record", "decision"
+        )
         .order_by("opened_at", "pk")
     )
 
 
-def deciding_records(nomination: Nomination) -> list:
-    """The records behind the verdict, oldest first (already prefetched)."""
+def deciding_reasons(nomination: Nomination) -> list[VerdictReason]:
+    """The records and decisions behind the verdict, in the contract's order (prefetched)."""
     verdict = getattr(nomination, "verdict", None)
     if verdict is None:
         return []
-    return [reason.record for reason in verdict.reasons.all()]
+    return list(verdict.reasons.all())
+
+
+def deciding_records(nomination: Nomination) -> list:
+    """The violation records behind the verdict, oldest first (prefetched)."""
+    return [reason.record for reason in deciding_reasons(nomination) if reason.record_id]
+
+
+def deciding_decisions(nomination: Nomination) -> list:
+    """The discipline decisions behind the verdict, oldest first (prefetched)."""
+    return [reason.decision for reason in deciding_reasons(nomination) if reason.decision_id]
+
+
+def decision_reason_text(decision) -> str:
+    """A discipline decision as the council's list states it, with its legal basis."""
+    if decision.status == DisciplineStatus.DECIDED:
+        return gettext(
+            "Disciplined with %(form)s (decision %(number)s of %(day)s) in effect in the "
+            "period, Decree 98/2023/NĐ-CP, article 4"
+        ) % {
+            "form": decision.get_form_display().lower(),
+            "number": decision.number,
+            "day": decision.decided_on.strftime("%d/%m/%Y"),
+        }
+    return gettext(
+        "Discipline procedure open (%(number)s): deferred, Decree 98/2023/NĐ-CP, article 4"
+    ) % {"number": decision.number}
+
+
+def _reason_object(reason: VerdictReason) -> dict:
+    """One reason of EXCHANGE.md's `eligibility --format json`."""
+    if reason.record_id:
+        record = reason.record
+        return {
+            "kind": "violation",
+            "record_no": record.number or "",
+            "type": record.type,
+            "occurred_on": record.occurred_at.astimezone(LOCAL_ZONE).date().isoformat(),
+            "status": record.status,
+        }
+    decision = reason.decision
+    return {
+        "kind": "discipline",
+        "decision_no": decision.number,
+        "form": decision.form,
+        "status": decision.status,
+        "decided_on": decision.decided_on.isoformat() if decision.decided_on else None,
+    }
 
 
 def eligibility_report(*, period: Period) -> dict:
@@ -144,15 +220,7 @@ def eligibility_report(*, period: Period) -> dict:
                 "agency_code": nomination.unit.code,
                 "title": nomination.title.code,
                 "status": verdict.status if verdict else VerdictStatus.ELIGIBLE.value,
-                "reasons": [
-                    {
-                        "record_no": record.number or "",
-                        "type": record.type,
-                        "occurred_on": record.occurred_at.astimezone(LOCAL_ZONE).date().isoformat(),
-                        "status": record.status,
-                    }
-                    for record in deciding_records(nomination)
-                ],
+                "reasons": [_reason_object(reason) for reason in deciding_reasons(nomination)],
             }
         )
     return {
@@ -189,8 +257,11 @@ def eligibility_rows(*, period: Period) -> Iterator[list[str]]:
             "staff__code",
             "title__code",
             "pk",
+            _records_first("verdict__reasons__"),
             "verdict__reasons__record__occurred_at",
             "verdict__reasons__record__pk",
+            "verdict__reasons__decision__decided_on",
+            "verdict__reasons__decision__pk",
         )
         .values_list(
             "pk",
@@ -199,22 +270,31 @@ def eligibility_rows(*, period: Period) -> Iterator[list[str]]:
             "unit__code",
             "title__code",
             "verdict__status",
-            "verdict__reasons__record__pk",
+            "verdict__reasons__pk",
             "verdict__reasons__record__number",
+            "verdict__reasons__decision__number",
         )
     )
     current, numbers = None, []
-    for pk, staff_code, full_name, unit_code, title, status, record, number in rows.iterator(
-        chunk_size=ELIGIBILITY_CHUNK
-    ):
+    for (
+        pk,
+        staff_code,
+        full_name,
+        unit_code,
+        title,
+        status,
+        reason,
+        record_number,
+        decision_number,
+    ) in rows.iterator(chunk_size=ELIGIBILITY_CHUNK):
         if current is None or current[0] != pk:
             if current is not None:
                 yield [*current[1:], "; ".join(numbers)]
             status = status or VerdictStatus.ELIGIBLE.value
             current = (pk, staff_code, full_name, unit_code, title, status)
             numbers = []
-        if record is not None:
-            numbers.append(number or "")
+        if reason is not None:
+            numbers.append(record_number or decision_number or "")
     if current is not None:
         yield [*current[1:], "; ".join(numbers)]
 

@@ -1,10 +1,12 @@
 """The eligibility rule and the emulation workflow: the one place that writes verdicts.
 
-The rule (DOMAIN.md): a nomination is **excluded** when its person has at least one
-confirmed violation record whose local date lies in the period, whichever unit it was made in;
-**pending** when none is confirmed but at least one is submitted and not yet reviewed (Decree
-98/2023/NĐ-CP art. 4: no award while a review is open); **eligible** otherwise. Draft,
-dismissed and overturned records never count.
+The rule (DOMAIN.md, EXCHANGE.md "The rule in full"): a nomination is **excluded** when its
+person has a decided discipline decision in effect on a day of the period (Decree 98/2023/NĐ-CP
+art. 4), or, under the period's policy `violations`, a confirmed violation record whose local
+date lies in the period, whichever unit it was made in; **pending** when a discipline procedure
+is open or, under `violations`, a record is submitted and not yet reviewed (art. 4: no award
+while a review is open); **eligible** otherwise. Draft, dismissed and overturned records and
+annulled decisions never count.
 
 Every evaluation is set-based: a fixed handful of statements whatever the number of
 nominations, and it touches only rows whose verdict or reasons changed, so running it again
@@ -15,7 +17,7 @@ revocation case instead (Law 06/2022/QH15, chapter VII).
 import bisect
 import datetime
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,7 @@ from emulation.models import (
     Nomination,
     Period,
     PeriodStatus,
+    Policy,
     ReasonRule,
     RevocationCase,
     RevocationStatus,
@@ -37,7 +40,12 @@ from emulation.models import (
     VerdictStatus,
     VerdictTally,
 )
-from inspections.models import RecordStatus, ViolationRecord
+from inspections.models import (
+    DisciplineDecision,
+    DisciplineStatus,
+    RecordStatus,
+    ViolationRecord,
+)
 from personnel.models import Staff, Unit, User
 from personnel.selectors import unit_on
 
@@ -59,6 +67,11 @@ PERIOD_HAS_PENDING = _(
     "%(names)s."
 )
 PENDING_NAMES_SHOWN = 20
+UNKNOWN_POLICY = _("Unknown policy: choose one of %(choices)s.")
+MIN_MONTHS_NEGATIVE = _("The minimum months of service cannot be negative.")
+SHARE_OUT_OF_RANGE = _("The share for a collective title must be from 1 to 100 percent.")
+CAP_OUT_OF_RANGE = _("The cap on Chiến sĩ thi đua cơ sở must be from 1 to 100 percent.")
+SETTINGS_NOT_COLLECTING = _("The rule's settings can change only while the period collects.")
 REVOCATION_NOT_OPEN = _("This revocation case is already resolved.")
 REVOCATION_REASON_MISSING = _("Give the reason for closing the case.")
 REVOCATION_UNKNOWN_OUTCOME = _("Choose whether to revoke the title or close the case.")
@@ -76,17 +89,34 @@ def _records_in(
     )
 
 
-def _status_of_nomination(*, start: datetime.datetime, end: datetime.datetime) -> Case:
-    """The rule as one SQL expression over a Nomination row."""
+def _decisions(*, status: str, period: Period) -> QuerySet[DisciplineDecision]:
+    """The person's discipline decisions of `status` that count in `period`, for an outer
+    Nomination query: a decided one whose effect overlaps the period, any open procedure."""
+    decisions = DisciplineDecision.objects.filter(staff=OuterRef("staff"), status=status)
+    if status == DisciplineStatus.DECIDED:
+        decisions = decisions.filter(
+            decided_on__lte=period.ends_on, effective_until__gte=period.starts_on
+        )
+    return decisions
+
+
+def _status_of_nomination(*, period: Period) -> Case:
+    """The rule as one SQL expression over a Nomination row.
+
+    Excluded: discipline in effect in the period (Decree 98/2023/NĐ-CP art. 4), or, where the
+    period's policy counts them, a confirmed violation record in it. Pending: a discipline
+    procedure open, or a record awaiting review.
+    """
+    start, end = period.window()
+    counts_records = period.policy == Policy.VIOLATIONS
+    excluded = [Exists(_decisions(status=DisciplineStatus.DECIDED, period=period))]
+    pending = [Exists(_decisions(status=DisciplineStatus.UNDER_REVIEW, period=period))]
+    if counts_records:
+        excluded.append(Exists(_records_in(status=RecordStatus.CONFIRMED, start=start, end=end)))
+        pending.append(Exists(_records_in(status=RecordStatus.SUBMITTED, start=start, end=end)))
     return Case(
-        When(
-            Exists(_records_in(status=RecordStatus.CONFIRMED, start=start, end=end)),
-            then=Value(VerdictStatus.EXCLUDED),
-        ),
-        When(
-            Exists(_records_in(status=RecordStatus.SUBMITTED, start=start, end=end)),
-            then=Value(VerdictStatus.PENDING),
-        ),
+        *(When(condition, then=Value(VerdictStatus.EXCLUDED)) for condition in excluded),
+        *(When(condition, then=Value(VerdictStatus.PENDING)) for condition in pending),
         default=Value(VerdictStatus.ELIGIBLE),
         output_field=models.CharField(),
     )
@@ -101,7 +131,7 @@ def _evaluate(*, period: Period, only: dict | None = None) -> None:
     """
     start, end = period.window()
     now = timezone.now()
-    computed = _status_of_nomination(start=start, end=end)
+    computed = _status_of_nomination(period=period)
     # The scope as plain join conditions (an IN (subquery) led SQLite to a quadratic plan).
     scope = {"period": period, **(only or {})}
     nominations = Nomination.objects.filter(**scope)
@@ -128,17 +158,7 @@ def _evaluate(*, period: Period, only: dict | None = None) -> None:
         ),
     )
 
-    in_window = Q(record__occurred_at__gte=start, record__occurred_at__lt=end)
-    deciding = Q(
-        verdict__status=VerdictStatus.EXCLUDED,
-        record__status=RecordStatus.CONFIRMED,
-        rule=ReasonRule.CONFIRMED_VIOLATION,
-    ) | Q(
-        verdict__status=VerdictStatus.PENDING,
-        record__status=RecordStatus.SUBMITTED,
-        rule=ReasonRule.REVIEW_OPEN,
-    )
-    VerdictReason.objects.filter(**of_reason).exclude(in_window & deciding).delete()
+    VerdictReason.objects.filter(**of_reason).exclude(_still_deciding(period=period)).delete()
 
     # Every person's record beside each verdict: one join, named once through annotations so
     # that the filters below all speak of the same record.
@@ -171,8 +191,76 @@ def _evaluate(*, period: Period, only: dict | None = None) -> None:
             ),
         )
     )
-    insert_select(VerdictReason, ["verdict", "record", "rule"], new_reasons)
+    if period.policy == Policy.VIOLATIONS:
+        insert_select(VerdictReason, ["verdict", "record", "rule"], new_reasons)
+    decision = "nomination__staff__discipline_decisions"
+    new_decision_reasons = (
+        Verdict.objects.filter(**of_verdict)
+        .annotate(
+            decision_pk=F(f"{decision}__pk"),
+            decision_status=F(f"{decision}__status"),
+            decision_from=F(f"{decision}__decided_on"),
+            decision_until=F(f"{decision}__effective_until"),
+        )
+        .filter(
+            Q(
+                status=VerdictStatus.EXCLUDED,
+                decision_status=DisciplineStatus.DECIDED,
+                decision_from__lte=period.ends_on,
+                decision_until__gte=period.starts_on,
+            )
+            | Q(status=VerdictStatus.PENDING, decision_status=DisciplineStatus.UNDER_REVIEW)
+        )
+        .filter(
+            ~Exists(
+                VerdictReason.objects.filter(
+                    verdict=OuterRef("pk"), decision=OuterRef("decision_pk")
+                )
+            )
+        )
+        .values(
+            "pk",
+            "decision_pk",
+            rule_code=Case(
+                When(status=VerdictStatus.EXCLUDED, then=Value(ReasonRule.DISCIPLINE_IN_EFFECT)),
+                default=Value(ReasonRule.DISCIPLINE_OPEN),
+                output_field=models.CharField(),
+            ),
+        )
+    )
+    insert_select(VerdictReason, ["verdict", "decision", "rule"], new_decision_reasons)
     _recount(period=period, only=only)
+
+
+def _still_deciding(*, period: Period) -> Q:
+    """The reasons (VerdictReason rows) that still decide their verdict's status."""
+    start, end = period.window()
+    deciding = Q(
+        verdict__status=VerdictStatus.EXCLUDED,
+        decision__status=DisciplineStatus.DECIDED,
+        decision__decided_on__lte=period.ends_on,
+        decision__effective_until__gte=period.starts_on,
+        rule=ReasonRule.DISCIPLINE_IN_EFFECT,
+    ) | Q(
+        verdict__status=VerdictStatus.PENDING,
+        decision__status=DisciplineStatus.UNDER_REVIEW,
+        rule=ReasonRule.DISCIPLINE_OPEN,
+    )
+    if period.policy == Policy.VIOLATIONS:
+        in_window = Q(record__occurred_at__gte=start, record__occurred_at__lt=end)
+        deciding |= in_window & (
+            Q(
+                verdict__status=VerdictStatus.EXCLUDED,
+                record__status=RecordStatus.CONFIRMED,
+                rule=ReasonRule.CONFIRMED_VIOLATION,
+            )
+            | Q(
+                verdict__status=VerdictStatus.PENDING,
+                record__status=RecordStatus.SUBMITTED,
+                rule=ReasonRule.REVIEW_OPEN,
+            )
+        )
+    return deciding
 
 
 def _recount(*, period: Period, only: dict | None = None) -> None:
@@ -201,28 +289,15 @@ def _recount(*, period: Period, only: dict | None = None) -> None:
 
 
 def _open_revocation_cases(*, period: Period, only: dict | None = None) -> None:
-    """One statement: for each nomination the frozen list found eligible that now has a
-    confirmed record in the period, open a case naming its earliest such record, unless a case
-    is already open or the title already revoked. A closed case does not hide a later record.
+    """For each nomination the frozen list found eligible that now has discipline in effect in
+    the period, or (where the policy counts records) a confirmed record in it, open a case
+    naming the earliest such decision or record, unless a case is already open or the title
+    already revoked. A closed case does not hide a later finding. One statement per kind.
     """
     start, end = period.window()
-    nominations = Nomination.objects.filter(period=period, **(only or {}))
-    earliest_new_record = Subquery(
-        _records_in(status=RecordStatus.CONFIRMED, start=start, end=end)
-        .filter(
-            ~Exists(
-                RevocationCase.objects.filter(
-                    nomination=OuterRef(OuterRef("pk")), record=OuterRef("pk")
-                )
-            )
-        )
-        .order_by("occurred_at", "pk")
-        .values("pk")[:1]
-    )
-    insert_select(
-        RevocationCase,
-        ["nomination", "record", "opened_at", "status", "reason"],
-        nominations.filter(verdict__status=VerdictStatus.ELIGIBLE)
+    nominations = (
+        Nomination.objects.filter(period=period, **(only or {}))
+        .filter(verdict__status=VerdictStatus.ELIGIBLE)
         .filter(
             ~Exists(
                 RevocationCase.objects.filter(
@@ -231,16 +306,39 @@ def _open_revocation_cases(*, period: Period, only: dict | None = None) -> None:
                 )
             )
         )
-        .annotate(new_record=earliest_new_record)
-        .filter(new_record__isnull=False)
-        .values(
-            "pk",
-            "new_record",
-            opened=Value(timezone.now(), output_field=models.DateTimeField()),
-            case_status=Value(RevocationStatus.OPEN),
-            no_reason=Value(""),
-        ),
     )
+    findings = {
+        "decision": _decisions(status=DisciplineStatus.DECIDED, period=period).order_by(
+            "decided_on", "pk"
+        )
+    }
+    if period.policy == Policy.VIOLATIONS:
+        findings["record"] = _records_in(
+            status=RecordStatus.CONFIRMED, start=start, end=end
+        ).order_by("occurred_at", "pk")
+    for field, found in findings.items():
+        earliest_new = Subquery(
+            found.filter(
+                ~Exists(
+                    RevocationCase.objects.filter(
+                        nomination=OuterRef(OuterRef("pk")), **{field: OuterRef("pk")}
+                    )
+                )
+            ).values("pk")[:1]
+        )
+        insert_select(
+            RevocationCase,
+            ["nomination", field, "opened_at", "status", "reason"],
+            nominations.annotate(new_finding=earliest_new)
+            .filter(new_finding__isnull=False)
+            .values(
+                "pk",
+                "new_finding",
+                opened=Value(timezone.now(), output_field=models.DateTimeField()),
+                case_status=Value(RevocationStatus.OPEN),
+                no_reason=Value(""),
+            ),
+        )
 
 
 def _evaluate_in(*, period: Period, only: dict | None = None) -> None:
@@ -277,94 +375,6 @@ def evaluate_period(*, period: Period) -> None:
     _evaluate_in(period=period)
 
 
-# The person's re-evaluation in one statement (PostgreSQL): lock the periods they are
-# nominated in, upsert the verdicts of those still open, delete the reasons that no longer
-# decide, upsert the deciding ones, and name the approved periods (they keep their verdicts
-# and may open revocation cases). The statements of a WITH all see the table as it was before
-# it, so the verdicts are read back from the upsert's RETURNING beside those left unchanged.
-# A second statement, sent with the first in one round trip (psycopg's client-side binding
-# cursor takes several), recounts the council list's counts of the person's units as _recount
-# does: it must see the verdicts the first one wrote. Same rule as _status_of_nomination,
-# _evaluate and _recount, which tests/test_emulation_property.py checks against a reference.
-PERSON_STATEMENT = """
-WITH periods AS (
-    SELECT p.id, p.status,
-           (p.starts_on::timestamp AT TIME ZONE %(zone)s) AS window_start,
-           ((p.ends_on + 1)::timestamp AT TIME ZONE %(zone)s) AS window_end
-    FROM emulation_period p
-    WHERE EXISTS (SELECT 1 FROM emulation_nomination n
-                  WHERE n.period_id = p.id AND n.staff_id = %(staff)s)
-    ORDER BY p.id
-    FOR UPDATE
-), computed AS (
-    SELECT n.id AS nomination_id, p.window_start, p.window_end,
-           CASE WHEN EXISTS (SELECT 1 FROM inspections_violationrecord r
-                             WHERE r.staff_id = n.staff_id AND r.status = %(confirmed)s
-                               AND r.occurred_at >= p.window_start
-                               AND r.occurred_at < p.window_end) THEN %(excluded)s
-                WHEN EXISTS (SELECT 1 FROM inspections_violationrecord r
-                             WHERE r.staff_id = n.staff_id AND r.status = %(submitted)s
-                               AND r.occurred_at >= p.window_start
-                               AND r.occurred_at < p.window_end) THEN %(pending)s
-                ELSE %(eligible)s END AS status
-    FROM emulation_nomination n JOIN periods p ON p.id = n.period_id
-    WHERE n.staff_id = %(staff)s AND p.status <> %(approved)s
-), upserted AS (
-    INSERT INTO emulation_verdict (nomination_id, status, evaluated_at)
-    SELECT nomination_id, status, %(now)s FROM computed
-    ON CONFLICT (nomination_id) DO UPDATE
-        SET status = EXCLUDED.status, evaluated_at = EXCLUDED.evaluated_at
-        WHERE emulation_verdict.status <> EXCLUDED.status
-    RETURNING id, nomination_id, status
-), verdicts AS (
-    SELECT id, nomination_id, status FROM upserted
-    UNION ALL
-    SELECT v.id, v.nomination_id, v.status
-    FROM emulation_verdict v JOIN computed c
-         ON c.nomination_id = v.nomination_id AND c.status = v.status
-), deciding AS (
-    SELECT v.id AS verdict_id, r.id AS record_id,
-           CASE WHEN v.status = %(excluded)s THEN %(confirmed_rule)s
-                ELSE %(review_rule)s END AS rule
-    FROM verdicts v
-    JOIN computed c ON c.nomination_id = v.nomination_id
-    JOIN inspections_violationrecord r
-         ON r.staff_id = %(staff)s
-        AND r.occurred_at >= c.window_start AND r.occurred_at < c.window_end
-        AND ((v.status = %(excluded)s AND r.status = %(confirmed)s)
-             OR (v.status = %(pending)s AND r.status = %(submitted)s))
-), removed AS (
-    DELETE FROM emulation_verdictreason reason
-    USING emulation_verdict v, computed c
-    WHERE reason.verdict_id = v.id AND v.nomination_id = c.nomination_id
-      AND NOT EXISTS (SELECT 1 FROM deciding d
-                      WHERE d.verdict_id = reason.verdict_id AND d.record_id = reason.record_id)
-    RETURNING reason.id
-), added AS (
-    INSERT INTO emulation_verdictreason (verdict_id, record_id, rule)
-    SELECT verdict_id, record_id, rule FROM deciding
-    ON CONFLICT (verdict_id, record_id) DO UPDATE SET rule = EXCLUDED.rule
-        WHERE emulation_verdictreason.rule <> EXCLUDED.rule
-    RETURNING id
-)
-SELECT id FROM periods WHERE status = %(approved)s;
-
-INSERT INTO emulation_verdicttally (period_id, unit_id, title_id, eligible, excluded, pending)
-SELECT n.period_id, n.unit_id, n.title_id,
-       count(*) FILTER (WHERE v.status = %(eligible)s),
-       count(*) FILTER (WHERE v.status = %(excluded)s),
-       count(*) FILTER (WHERE v.status = %(pending)s)
-FROM emulation_nomination n LEFT JOIN emulation_verdict v ON v.nomination_id = n.id
-WHERE (n.period_id, n.unit_id) IN (
-    SELECT m.period_id, m.unit_id
-    FROM emulation_nomination m JOIN emulation_period p ON p.id = m.period_id
-    WHERE m.staff_id = %(staff)s AND p.status <> %(approved)s)
-GROUP BY n.period_id, n.unit_id, n.title_id
-ON CONFLICT (period_id, unit_id, title_id) DO UPDATE
-    SET eligible = EXCLUDED.eligible, excluded = EXCLUDED.excluded, pending = EXCLUDED.pending
-"""
-
-
 @transaction.atomic
 def evaluate_person(*, staff: Staff) -> None:
     """Re-evaluate the verdicts of `staff`'s nominations after a record changed.
@@ -373,58 +383,97 @@ def evaluate_person(*, staff: Staff) -> None:
     record counts (confirmed, dismissed, overturned). Periods still open get fresh verdicts;
     approved ones keep theirs and may open revocation cases.
 
-    Queries on PostgreSQL: one round trip (PERSON_STATEMENT), and one more per approved period
-    the person is nominated in. Elsewhere: lock the periods, then up to eight per period.
+    Queries: lock the periods the person is nominated in, then up to ten per period (the same
+    statements as a whole period's evaluation, narrowed to the person).
     """
-    if connection.vendor != "postgresql":
-        periods = Period.objects.select_for_update().filter(
-            Exists(Nomination.objects.filter(period=OuterRef("pk"), staff=staff))
-        )
-        for period in periods:
-            _evaluate_in(period=period, only={"staff": staff})
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            PERSON_STATEMENT,
-            {
-                "staff": staff.pk,
-                "zone": str(LOCAL_ZONE),
-                "now": timezone.now(),
-                "confirmed": RecordStatus.CONFIRMED.value,
-                "submitted": RecordStatus.SUBMITTED.value,
-                "excluded": VerdictStatus.EXCLUDED.value,
-                "pending": VerdictStatus.PENDING.value,
-                "eligible": VerdictStatus.ELIGIBLE.value,
-                "approved": PeriodStatus.APPROVED.value,
-                "confirmed_rule": ReasonRule.CONFIRMED_VIOLATION.value,
-                "review_rule": ReasonRule.REVIEW_OPEN.value,
-            },
-        )
-        approved = [period_id for (period_id,) in cursor.fetchall()]
-    for period in Period.objects.filter(pk__in=approved) if approved else []:
-        _open_revocation_cases(period=period, only={"staff": staff})
+    periods = Period.objects.select_for_update().filter(
+        Exists(Nomination.objects.filter(period=OuterRef("pk"), staff=staff))
+    )
+    for period in periods:
+        _evaluate_in(period=period, only={"staff": staff})
 
 
 # --- Periods ---------------------------------------------------------------------------------
 
 
+def _check_period_settings(
+    *, policy: str, min_months: int, collective_share: int, cstdcs_cap: int | None
+) -> None:
+    if policy not in Policy.values:
+        raise DomainError(UNKNOWN_POLICY, choices=", ".join(Policy.values))
+    if min_months < 0:
+        raise DomainError(MIN_MONTHS_NEGATIVE)
+    if not 1 <= collective_share <= 100:
+        raise DomainError(SHARE_OUT_OF_RANGE)
+    if cstdcs_cap is not None and not 1 <= cstdcs_cap <= 100:
+        raise DomainError(CAP_OUT_OF_RANGE)
+
+
 def period_create(
-    *, code: str, starts_on: datetime.date, ends_on: datetime.date, name: str = ""
+    *,
+    code: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    name: str = "",
+    policy: str = Policy.VIOLATIONS,
+    min_months: int = 6,
+    collective_share: int = 70,
+    cstdcs_cap: int | None = None,
 ) -> Period:
     code = code.strip()
     if not code:
         raise DomainError(PERIOD_CODE_MISSING)
     if ends_on < starts_on:
         raise DomainError(PERIOD_ENDS_BEFORE_START)
+    settings = {
+        "policy": policy,
+        "min_months": min_months,
+        "collective_share": collective_share,
+        "cstdcs_cap": cstdcs_cap,
+    }
+    _check_period_settings(**settings)
     if Period.objects.filter(code=code).exists():
         raise DomainError(PERIOD_CODE_TAKEN)
     try:
         with transaction.atomic():
             return Period.objects.create(
-                code=code, name=name.strip() or code, starts_on=starts_on, ends_on=ends_on
+                code=code,
+                name=name.strip() or code,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                **settings,
             )
     except IntegrityError:  # created meanwhile by someone else
         raise DomainError(PERIOD_CODE_TAKEN) from None
+
+
+@transaction.atomic
+def period_settings_change(
+    *,
+    period: Period,
+    policy: str,
+    min_months: int,
+    collective_share: int,
+    cstdcs_cap: int | None = None,
+) -> Period:
+    """Change what the rule applies in a period still collecting, and evaluate it again."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != PeriodStatus.COLLECTING:
+        raise DomainError(SETTINGS_NOT_COLLECTING)
+    settings = {
+        "policy": policy,
+        "min_months": min_months,
+        "collective_share": collective_share,
+        "cstdcs_cap": cstdcs_cap,
+    }
+    _check_period_settings(**settings)
+    changed = [name for name, value in settings.items() if getattr(period, name) != value]
+    if changed:
+        for name in changed:
+            setattr(period, name, settings[name])
+        period.save(update_fields=changed)
+        _evaluate(period=period)
+    return period
 
 
 @transaction.atomic

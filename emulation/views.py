@@ -22,6 +22,7 @@ from emulation.exports import (
 from emulation.forms import (
     NominationForm,
     NominationUploadForm,
+    PeriodSettingsForm,
     PeriodUploadForm,
     RevocationResolveForm,
 )
@@ -29,6 +30,7 @@ from emulation.models import (
     LOCAL_ZONE,
     Period,
     PeriodStatus,
+    Policy,
     RevocationCase,
     RevocationStatus,
     Title,
@@ -44,6 +46,19 @@ UNIT_CHOICES_SHOWN = 200
 UNIT_NOT_NOMINATING = gettext_lazy("No unit with this code nominated anyone in this period.")
 # Where the unit head's uploaded list waits for its confirmation (emulation/import_views.py).
 UPLOAD_SESSION_KEY = "nomination_import"
+# What excludes in a period, in words, with its legal basis.
+POLICY_TEXT = {
+    Policy.VIOLATIONS: gettext_lazy(
+        "Every violation record confirmed in the period excludes (the city's practice), and so "
+        "does discipline in effect on a day of the period; a record awaiting review or an open "
+        "discipline procedure defers the nomination (Decree 98/2023/NĐ-CP, article 4)."
+    ),
+    Policy.DISCIPLINE: gettext_lazy(
+        "Only discipline in effect on a day of the period excludes; violation records alone do "
+        "not. An open discipline procedure defers the nomination (Decree 98/2023/NĐ-CP, "
+        "article 4)."
+    ),
+}
 
 
 def _get_period_for_user(request, code: str, *, write: bool = False) -> Period:
@@ -107,7 +122,14 @@ def period_detail(request, code):
             "period": period,
             "counts": counts,
             "page": page,
-            "rows": [(row, selectors.deciding_records(row)) for row in page.rows],
+            "rows": [
+                (
+                    row,
+                    selectors.deciding_records(row),
+                    [selectors.decision_reason_text(d) for d in selectors.deciding_decisions(row)],
+                )
+                for row in page.rows
+            ],
             "units": units,
             "unit_code": unit_code,
             "unit_error": unit_error,
@@ -123,6 +145,17 @@ def period_detail(request, code):
             else None,
             "resolve_form": RevocationResolveForm(),
             "is_approved": period.status == PeriodStatus.APPROVED,
+            "policy_text": POLICY_TEXT[period.policy],
+            "settings_form": PeriodSettingsForm(
+                initial={
+                    "policy": period.policy,
+                    "min_months": period.min_months,
+                    "collective_share": period.collective_share,
+                    "cstdcs_cap": period.cstdcs_cap,
+                }
+            )
+            if request.user.has_role(Role.COUNCIL) and period.status == PeriodStatus.COLLECTING
+            else None,
         },
     )
 
@@ -182,6 +215,25 @@ def period_start_review(request, code):
         messages.error(request, str(error))
     else:
         messages.success(request, _("The list went to the council for review."))
+    return redirect("emulation:period", code=period.code)
+
+
+@require_POST
+@role_required(Role.COUNCIL)
+def period_settings(request, code):
+    period = _get_period_for_user(request, code, write=True)
+    form = PeriodSettingsForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("emulation:period", code=period.code)
+    try:
+        services.period_settings_change(period=period, **form.cleaned_data)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The rule's settings are saved and the list evaluated again."))
     return redirect("emulation:period", code=period.code)
 
 

@@ -557,3 +557,102 @@ class CitizenReport(models.Model):
 
     def __str__(self):
         return _("Citizen report %(code)s") % {"code": self.tracking_code}
+
+
+class DisciplineForm(models.TextChoices):
+    """Mildest first. Cán bộ and công chức: Decree 172/2025/NĐ-CP; viên chức: Decree 112/2020/
+    NĐ-CP as amended."""
+
+    KHIEN_TRACH = "khien_trach", _("Reprimand (khiển trách)")
+    CANH_CAO = "canh_cao", _("Warning (cảnh cáo)")
+    HA_BAC_LUONG = "ha_bac_luong", _("Salary grade lowered (hạ bậc lương)")
+    GIANG_CHUC = "giang_chuc", _("Demotion (giáng chức)")
+    CACH_CHUC = "cach_chuc", _("Removal from office (cách chức)")
+    BUOC_THOI_VIEC = "buoc_thoi_viec", _("Dismissal (buộc thôi việc)")
+    BAI_NHIEM = "bai_nhiem", _("Removal by vote (bãi nhiệm)")
+
+
+class DisciplineStatus(models.TextChoices):
+    UNDER_REVIEW = "under_review", _("Discipline procedure open")
+    DECIDED = "decided", _("Decided")
+    ANNULLED = "annulled", _("Annulled")
+
+
+class DisciplineDecision(models.Model):
+    """A discipline decision (quyết định kỷ luật), or a discipline procedure still open.
+
+    A legal document: every change is a row of DisciplineChange, and the award rule reads it
+    (Decree 98/2023/NĐ-CP art. 4: achievements count only after the discipline ends).
+    """
+
+    number = models.CharField(_("decision number"), max_length=64, unique=True)
+    staff = models.ForeignKey(
+        Staff,
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        related_name="discipline_decisions",
+    )
+    form = models.CharField(_("form of discipline"), max_length=16, choices=DisciplineForm.choices)
+    status = models.CharField(_("status"), max_length=16, choices=DisciplineStatus.choices)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    # The last day of the decision's effect.
+    effective_until = models.DateField(_("in effect until"), null=True, blank=True)
+    signer = models.CharField(_("signed by"), max_length=255, blank=True)
+    records = models.ManyToManyField(
+        ViolationRecord,
+        verbose_name=_("violation records it rests on"),
+        blank=True,
+        related_name="discipline_decisions",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("discipline decision")
+        verbose_name_plural = _("discipline decisions")
+        ordering = ["-decided_on", "number"]
+        indexes = [models.Index(fields=["staff", "status"], name="discipline_staff_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="decided")
+                | models.Q(decided_on__isnull=False, effective_until__isnull=False),
+                name="discipline_decided_has_dates",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effective_until__isnull=True)
+                | models.Q(decided_on__isnull=True)
+                | models.Q(effective_until__gte=models.F("decided_on")),
+                name="discipline_effect_after_decision",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} ({self.get_form_display()}, {self.get_status_display()})"
+
+
+class DisciplineChange(models.Model):
+    """One change of a discipline decision: who, when, and each field's old and new value."""
+
+    decision = models.ForeignKey(
+        DisciplineDecision, on_delete=models.PROTECT, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    # "created", "changed" or "imported".
+    action = models.CharField(_("action"), max_length=16)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("change of a discipline decision")
+        verbose_name_plural = _("changes of discipline decisions")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.decision_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inspections import views
+from inspections import discipline_views, views
 
 app_name = "inspections"
 
@@ -31,4 +31,29 @@ urlpatterns = [
     ),
     path("review/", views.review_queue, name="review_queue"),
     path("my-unit/records/", views.unit_records, name="unit_records"),
+    path("discipline/", discipline_views.discipline_list, name="discipline_list"),
+    path("discipline/new/", discipline_views.discipline_new, name="discipline_new"),
+    path("discipline/<int:pk>/", discipline_views.discipline_detail, name="discipline_detail"),
+    path("discipline/<int:pk>/edit/", discipline_views.discipline_edit, name="discipline_edit"),
+    path("discipline/import/", discipline_views.discipline_import_start, name="discipline_import"),
+    path(
+        "discipline/import/preview/",
+        discipline_views.discipline_import_preview,
+        name="discipline_preview",
+    ),
+    path(
+        "discipline/import/confirm/",
+        discipline_views.discipline_import_confirm,
+        name="discipline_confirm",
+    ),
+    path(
+        "discipline/import/cancel/",
+        discipline_views.discipline_import_cancel,
+        name="discipline_cancel",
+    ),
+    path(
+        "discipline/import/mau-quyet-dinh-ky-luat.xlsx",
+        discipline_views.discipline_import_template,
+        name="discipline_template",
+    ),
 ]

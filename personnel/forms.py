@@ -1,9 +1,11 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from core.uploads import checked_document
-from personnel.models import Regulation, StaffCategory, Unit
+from personnel.models import Regulation, Staff, StaffCategory, Unit
+from personnel.selectors import staff_search
 
 
 class DateInput(forms.DateInput):
@@ -54,6 +56,50 @@ class UnitLookupField(forms.CharField):
             SEVERAL_UNITS_MATCH,
             code="several_units",
             params={"units": names + (", …" if len(matches) > UNITS_SHOWN else "")},
+        )
+
+
+NO_STAFF_MATCHES = _("Nobody has this staff code, or a name or badge number matching it.")
+SEVERAL_STAFF_MATCH = _("Several people match: %(people)s. Type the staff code.")
+STAFF_SHOWN = 5
+
+
+class StaffLookupField(forms.CharField):
+    """A person typed by their staff code, or by name or badge number as the staff search finds
+    them (diacritics may be left out). A roster holds thousands: the page never lists them."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return value.code if isinstance(value, Staff) else value
+
+    def clean(self, value) -> Staff | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        by_code = list(Staff.objects.filter(code__iexact=text)[:2])
+        if len(by_code) == 1:
+            return by_code[0]
+        day = timezone.localdate()
+        matches = list(staff_search(query=text, day=day)[: STAFF_SHOWN + 1])
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise forms.ValidationError(NO_STAFF_MATCHES, code="no_staff")
+        # Namesakes are told apart by their unit.
+        people = ", ".join(
+            f"{person.full_name} ({', '.join(filter(None, (person.code, person.unit_name)))})"
+            for person in matches[:STAFF_SHOWN]
+        )
+        raise forms.ValidationError(
+            SEVERAL_STAFF_MATCH,
+            code="several_staff",
+            params={"people": people + (", …" if len(matches) > STAFF_SHOWN else "")},
         )
 
 

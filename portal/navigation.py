@@ -32,6 +32,11 @@ MENU = (
         _("Verify reports sent in by citizens and businesses."),
     ),
     MenuEntry(
+        "inspections:discipline_list",
+        _("Discipline decisions"),
+        _("Decisions and procedures under way that the award rule reads, with their history."),
+    ),
+    MenuEntry(
         "emulation:periods",
         _("Emulation periods"),
         _("Nomination lists with the rule's verdict for each person."),

@@ -22,6 +22,7 @@ from exports.services import export_make, export_request
 from inspections import citizen_report_services, services
 from inspections.models import (
     CitizenReport,
+    DisciplineDecision,
     Evidence,
     InspectionRound,
     RecordStatus,
@@ -293,6 +294,7 @@ class World:
     case: RevocationCase
     report: CitizenReport
     export: Export  # the record's minutes, prepared for the reviewer who asked
+    decision: DisciplineDecision  # person B's, long over: no verdict of the world's period moves
 
 
 def build_world(
@@ -345,6 +347,10 @@ def build_world(
     )  # fmt: skip
     export = export_request(kind="minutes_pdf", subject=str(record.pk), user=reviewer)
     export_make(export_id=export.pk)
+    decision = DisciplineDecision.objects.create(
+        number="12/QĐ-UBND", staff=person_b, form="khien_trach", status="decided",
+        decided_on=datetime.date(2018, 3, 15), effective_until=datetime.date(2019, 3, 14),
+    )  # fmt: skip
     users = {
         "anonymous": None,
         "outsider": outsider,
@@ -359,7 +365,7 @@ def build_world(
     return World(
         users=users, person_b=person_b, the_round=the_round, visit=visit, record=record,
         draft=draft, evidence=evidence, regulation=regulation, period=period,
-        nomination=nomination, case=case, report=report, export=export,
+        nomination=nomination, case=case, report=report, export=export, decision=decision,
     )  # fmt: skip
 
 
@@ -399,6 +405,7 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "emulation:period_export_csv": {"code": world.period.code},
         "emulation:period_start_review": {"code": world.period.code},
         "emulation:period_approve": {"code": world.period.code},
+        "emulation:period_settings": {"code": world.period.code},
         "emulation:period_upload": {"code": world.period.code},
         "emulation:revocation_resolve": {"pk": world.case.pk},
         "citizen_reports:track": {"code": world.report.tracking_code},
@@ -406,6 +413,8 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "citizen_reports:start_verification": {"pk": world.report.pk},
         "citizen_reports:close": {"pk": world.report.pk},
         "citizen_reports:confirm": {"pk": world.report.pk},
+        "inspections:discipline_detail": {"pk": world.decision.pk},
+        "inspections:discipline_edit": {"pk": world.decision.pk},
         "reports:print": {"year": timezone.localdate().year},
         "reports:export": {"year": timezone.localdate().year, "table": "summary", "fmt": "csv"},
     }

@@ -90,12 +90,14 @@ def test_it_prints_the_exact_json(nominations_2019):
                 "status": "excluded",
                 "reasons": [
                     {
+                        "kind": "violation",
                         "record_no": "BB-01/2019",
                         "type": "late_or_early_leave",
                         "occurred_on": "2019-03-12",
                         "status": "confirmed",
                     },
                     {
+                        "kind": "violation",
                         "record_no": "BB-20/2019",
                         "type": "alcohol_on_duty",
                         "occurred_on": "2019-12-31",
@@ -111,6 +113,7 @@ def test_it_prints_the_exact_json(nominations_2019):
                 "status": "pending",
                 "reasons": [
                     {
+                        "kind": "violation",
                         "record_no": "BB-07/2019",
                         "type": "no_badge",
                         "occurred_on": "2019-07-05",

@@ -287,8 +287,9 @@ def test_it_evaluates_a_period_in_a_fixed_number_of_queries(
 
     # 1 savepoint, 2 lock the period, 3-5 update the verdicts that became excluded, pending,
     # eligible, 6 insert the missing verdicts, 7 delete reasons that no longer decide,
-    # 8 insert new reasons, 9 delete the period's counts, 10 count them again, 11 release.
-    with django_assert_num_queries(11):
+    # 8 insert new record reasons, 9 insert new decision reasons, 10 delete the period's counts,
+    # 11 count them again, 12 release.
+    with django_assert_num_queries(12):
         evaluate_period(period=period)
 
     assert Verdict.objects.filter(nomination__period=period).count() == count
@@ -308,8 +309,9 @@ def test_it_checks_an_approved_period_in_a_fixed_number_of_queries(
         for n in Nomination.objects.filter(period=period)
     )
 
-    # 1 savepoint, 2 lock the period, 3 open the missing revocation cases, 4 release.
-    with django_assert_num_queries(4):
+    # 1 savepoint, 2 lock the period, 3 open the missing revocation cases for decisions, 4 for
+    # records, 5 release.
+    with django_assert_num_queries(5):
         evaluate_period(period=period)
 
     assert RevocationCase.objects.count() == len(range(0, count, 3))
@@ -476,13 +478,12 @@ def test_it_locks_the_persons_periods_while_re_evaluating(hung, year_2019):
     with CaptureQueriesContext(connection) as queries:
         evaluate_person(staff=hung)
 
-    # One statement (between the savepoint and its release) whose first step locks the
-    # periods the person is nominated in, before it reads a record or writes a verdict.
-    [statement] = [query["sql"] for query in queries if "emulation_verdict" in query["sql"]]
-    first_step = statement[: statement.index("), computed AS")]
-    assert "FROM emulation_period p" in first_step
-    assert first_step.rstrip().endswith("FOR UPDATE")
-    assert len(queries) == 3
+    # After the savepoint, the first statement locks the periods the person is nominated in,
+    # before one reads a record or writes a verdict.
+    first = queries[1]["sql"]
+    assert 'FROM "emulation_period"' in first
+    assert first.endswith("FOR UPDATE")
+    assert all("emulation_verdict" not in query["sql"] for query in queries[:2])
 
 
 # --- Nominations -------------------------------------------------------------------------------

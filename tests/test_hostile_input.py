@@ -20,6 +20,7 @@ NAMES = [
     "explanation", "witnesses", "token", "representative", "format", "file", "period",
     "occurred_at", "kind", "date_from", "date_to", "source", "category", "unit_code",
     "agency_code", "language", "password", "username", "otp_token", "fmt", "table",
+    "number", "form", "decided_on", "effective_until", "signer", "records",
 ]  # fmt: skip
 HOSTILE = {
     "NUL": "a\x00b",

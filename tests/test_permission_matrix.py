@@ -73,6 +73,16 @@ inspections:record_pdf_prepare      405   405   405   405   405   405   405   40
 inspections:evidence                login 403   200   404   200   200   404   200   200
 inspections:review_queue            login 403   403   403   200   403   403   403   200
 inspections:unit_records            login 403   403   403   403   403   200   200   200
+# discipline decisions: reviewers and administrators
+inspections:discipline_list         login 403   403   403   200   403   403   403   200
+inspections:discipline_new          login 403   403   403   200   403   403   403   200
+inspections:discipline_detail       login 403   403   403   200   403   403   403   200
+inspections:discipline_edit         login 403   403   403   200   403   403   403   200
+inspections:discipline_import       login 403   403   403   200   403   403   403   200
+inspections:discipline_preview      login 403   403   403   302   403   403   403   302
+inspections:discipline_confirm      405   405   405   405   405   405   405   405   405
+inspections:discipline_cancel       405   405   405   405   405   405   405   405   405
+inspections:discipline_template     login 403   403   403   200   403   403   403   200
 # citizen reports, reviewers' side
 citizen_reports:list                login 403   403   403   200   403   403   403   200
 citizen_reports:detail              login 403   403   403   200   403   403   403   200
@@ -101,6 +111,7 @@ emulation:period_export_csv         login 403   403   403   200   200   403   40
 emulation:period_prepare            405   405   405   405   405   405   405   405   405
 emulation:period_start_review       405   405   405   405   405   405   405   405   405
 emulation:period_approve            405   405   405   405   405   405   405   405   405
+emulation:period_settings           405   405   405   405   405   405   405   405   405
 emulation:revocation_resolve        405   405   405   405   405   405   405   405   405
 emulation:period_upload             login 403   403   403   405   403   403   403   405
 emulation:nominations               login 403   403   403   403   403   200   200   200
@@ -180,6 +191,7 @@ def test_it_answers_every_role_on_every_url_as_declared(world):
 # is read; the view checks the token itself right after (tests/test_import_web.py).
 CSRF_CHECKED_IN_THE_VIEW = {
     "personnel:import",
+    "inspections:discipline_import",
     "emulation:nomination_upload",
     "emulation:period_upload",
 }
@@ -221,11 +233,14 @@ inspections:record_dismiss          login 403   403   403   no    403   403   40
 inspections:record_appeal           login 403   403   403   302   403   404   302   302
 inspections:appeal_decide           login 403   403   403   no    403   403   403   no
 inspections:record_pdf_prepare      login 403   302   404   302   302   404   302   302
+inspections:discipline_confirm      login 403   403   403   no    403   403   403   no
+inspections:discipline_cancel       login 403   403   403   302   403   403   403   302
 personnel:import_confirm            login 403   403   403   no    403   403   403   no
 personnel:import_cancel             login 403   403   403   302   403   403   403   302
 emulation:period_prepare            login 403   403   403   302   302   403   403   302
 emulation:period_start_review       login 403   403   403   403   302   403   403   302
 emulation:period_approve            login 403   403   403   403   no    403   403   no
+emulation:period_settings           login 403   403   403   403   no    403   403   no
 emulation:revocation_resolve        login 403   403   403   403   no    403   403   no
 emulation:nomination_import_confirm login 403   403   403   no    403   no    no    no
 emulation:nomination_import_cancel  login 403   403   403   302   403   302   302   302

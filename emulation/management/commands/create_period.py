@@ -3,6 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
+from emulation.models import Policy
 from emulation.services import period_create
 
 
@@ -24,11 +25,55 @@ class Command(BaseCommand):
         parser.add_argument("start", help="first day, YYYY-MM-DD or DD/MM/YYYY")
         parser.add_argument("end", help="last day, YYYY-MM-DD or DD/MM/YYYY")
         parser.add_argument("--name", default="", help="the period's name (default: its code)")
+        parser.add_argument(
+            "--policy",
+            default=Policy.VIOLATIONS,
+            help="violations (default: a confirmed violation record excludes) or discipline "
+            "(only discipline excludes)",
+        )
+        parser.add_argument(
+            "--min-months",
+            type=int,
+            default=6,
+            help="months of service Lao động tiên tiến needs before the last day (default 6)",
+        )
+        parser.add_argument(
+            "--collective-share",
+            type=int,
+            default=70,
+            help="percent of a unit's members a collective title needs (default 70)",
+        )
+        parser.add_argument(
+            "--cstdcs-cap",
+            type=int,
+            default=None,
+            help="cap on Chiến sĩ thi đua cơ sở, percent of a unit's Lao động tiên tiến "
+            "(the council is warned, nobody is dropped)",
+        )
 
-    def handle(self, *args, code, start, end, name, **options):
+    def handle(
+        self,
+        *args,
+        code,
+        start,
+        end,
+        name,
+        policy,
+        min_months,
+        collective_share,
+        cstdcs_cap,
+        **options,
+    ):
         try:
             period = period_create(
-                code=code, starts_on=parse_day(start), ends_on=parse_day(end), name=name
+                code=code,
+                starts_on=parse_day(start),
+                ends_on=parse_day(end),
+                name=name,
+                policy=policy,
+                min_months=min_months,
+                collective_share=collective_share,
+                cstdcs_cap=cstdcs_cap,
             )
         except DomainError as error:
             raise CommandError(str(error)) from None
