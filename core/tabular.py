@@ -1,4 +1,4 @@
-"""Reading the exchange spreadsheets (CSV or XLSX) of the exchange contract (docs/exchange.md).
+"""Reading the exchange spreadsheets (CSV, XLSX, XLS or ODS) of docs/exchange.md.
 
 Generic: an import declares its columns (key, Vietnamese header, required, parser) and gets
 back its rows, numbered as the spreadsheet numbers them (header = row 1), each with its
@@ -9,7 +9,10 @@ import's service.
 import csv
 import datetime
 import io
+import itertools
+import math
 import re
+import struct
 import unicodedata
 import zipfile
 import zlib
@@ -17,28 +20,25 @@ import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from xml.etree.ElementTree import ParseError
+from typing import IO, Any, NamedTuple
+from xml.parsers import expat
 
+import python_calamine
 from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import column_index_from_string
-from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.xml.constants import SHARED_STRINGS
-from openpyxl.xml.functions import iterparse
 
 from core.errors import DomainError
 
-UNSUPPORTED_FILE = _("The file must be a CSV (.csv) or Excel (.xlsx) file.")
-UNREADABLE_XLSX = _("The file could not be read as an Excel (.xlsx) workbook.")
+UNSUPPORTED_FILE = _(
+    "The file must be a CSV (.csv), Excel (.xlsx, .xls) or OpenDocument (.ods) spreadsheet."
+)
+UNREADABLE_XLSX = _("The file could not be read as a spreadsheet workbook.")
 NOT_UTF8 = _("The file is not UTF-8 text: in Excel, save it as “CSV UTF-8”.")
 UNREADABLE_CSV = _("The file could not be read as CSV text.")
 NO_HEADER = _("The file is empty: its first row must hold the column headers.")
@@ -59,23 +59,24 @@ NOT_A_DATETIME = _(
     "“%(value)s” is not a date and time: write ISO 8601, e.g. 2019-03-12T08:30:00+07:00."
 )
 
-SUFFIXES = (".csv", ".xlsx")
+SUFFIXES = (".csv", ".xlsx", ".xls", ".ods")
 
-# What a damaged, cut-short or hand-made workbook makes zipfile, zlib and openpyxl raise:
-# each means the file cannot be read, never a fault of the portal (tests/test_import_fuzz.py).
+# What a damaged, cut-short or hand-made workbook makes calamine, zipfile, zlib, expat and
+# struct raise: each means the file cannot be read, never a fault of the portal
+# (tests/test_import_fuzz.py).
 BROKEN_WORKBOOK = (
+    python_calamine.CalamineError,
     zipfile.BadZipFile,
     zlib.error,
+    expat.ExpatError,
+    struct.error,
     EOFError,
-    NotImplementedError,
-    InvalidFileException,
+    NotImplementedError,  # a zip compression method zipfile lacks
+    RuntimeError,  # an encrypted zip member
     OSError,
-    ParseError,
-    KeyError,
-    IndexError,
+    LookupError,  # an index or key out of range, an unknown declared encoding
     ValueError,
     TypeError,
-    AttributeError,
     OverflowError,
 )
 
@@ -127,8 +128,8 @@ def shown(value: str) -> str:
     return value if len(value) <= SHOWN_LENGTH else value[: SHOWN_LENGTH - 1] + "…"
 
 
-# Parsers: each takes a non-empty cell value (text from CSV; text, number or date from XLSX)
-# and returns the Python value, or raises DomainError.
+# Parsers: each takes a non-empty cell value (text from CSV; text, int, float, bool, date or
+# time from a workbook) and returns the Python value, or raises DomainError.
 Parser = Callable[[Any], Any]
 
 
@@ -203,7 +204,7 @@ def local_zone() -> zoneinfo.ZoneInfo:
 def parse_datetime(value: Any) -> datetime.datetime:
     """ISO 8601 with an offset: that instant; without one: local time; a bare date: its start.
 
-    Local is Asia/Ho_Chi_Minh (settings.TIME_ZONE). A real date or date-time cell of XLSX
+    Local is Asia/Ho_Chi_Minh (settings.TIME_ZONE). A real date or date-time cell of a workbook
     carries no offset, so it is local too. Returns an aware datetime.
     """
     if isinstance(value, datetime.datetime):
@@ -257,7 +258,8 @@ def normalize_header(header: str) -> str:
 
 
 def read_table(path: str | Path, *, columns: Sequence[Column]) -> Table:
-    """Read a CSV or XLSX file (chosen by the extension of `path`) into numbered, parsed rows.
+    """Read a CSV, XLSX, XLS or ODS file (chosen by the extension of `path`) into numbered,
+    parsed rows.
 
     Raises TableError for problems with the file as a whole; problems of single cells are
     returned with their rows.
@@ -266,17 +268,21 @@ def read_table(path: str | Path, *, columns: Sequence[Column]) -> Table:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise TableError([Problem(None, None, UNSUPPORTED_FILE)])
-    raw_rows = _csv_rows(path) if suffix == ".csv" else _xlsx_rows(path)
+    raw_rows = _csv_rows(path) if suffix == ".csv" else _workbook_rows(path, suffix)
     try:
-        header_row = next(raw_rows, None)
-        if header_row is None:
+        first = next(raw_rows, None)
+        if first is None:
             raise TableError([Problem(None, None, NO_HEADER)])
+        number, header_row = first
+        data_rows: Iterator = raw_rows
+        if number != 1:  # row 1 is empty: no headers, and the row read is data
+            header_row, data_rows = (), itertools.chain([first], raw_rows)
         positions, headers = _map_headers(header_row, columns)
         by_key = {column.key: column for column in columns}
         fields = [(key, index, headers[key], by_key[key]) for key, index in positions.items()]
         unnamed = [index for index, header in enumerate(header_row) if _is_empty(header)]
         rows = []
-        for number, raw in enumerate(raw_rows, start=2):
+        for number, raw in data_rows:
             row = _parse_row(number, raw, fields, unnamed, len(header_row))
             if row is not None:
                 rows.append(row)
@@ -337,6 +343,8 @@ def _parse_row(
         value = raw[index] if index < length else None
         if value.__class__ is str:
             value = value.strip() or None
+        elif value.__class__ is float and value.is_integer():
+            value = int(value)  # a whole number as the sheet shows it: 1001, not 1001.0
         if value is None:
             values[key] = None
             if column.required:
@@ -352,18 +360,27 @@ def _parse_row(
     for index in [*unnamed, *range(width, length)]:
         if index < length and not _is_empty(raw[index]):
             blank = False
-            problems.append(Problem(number, get_column_letter(index + 1), VALUES_WITHOUT_HEADER))
+            problems.append(Problem(number, _column_letters(index + 1), VALUES_WITHOUT_HEADER))
     if blank:
         return None
     return Row(number=number, values=values, problems=problems)
 
 
-def _csv_rows(path: Path) -> Iterator[list[str]]:
+def _column_letters(number: int) -> str:
+    """A for 1, AA for 27, without openpyxl's limit: an .xls names columns up to 65,536."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     # utf-8-sig drops the byte-order mark Excel writes; newline="" lets csv handle CRLF.
     with path.open("rb") as binary:
         stream = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
         try:
-            yield from csv.reader(stream)
+            yield from enumerate(csv.reader(stream), start=1)
         except UnicodeDecodeError:
             raise TableError([Problem(None, None, NOT_UTF8)]) from None
         except csv.Error:  # e.g. a field longer than csv allows: not a table
@@ -372,109 +389,425 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
             stream.detach()
 
 
-_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _VALUE, _INLINE, _TEXT, _STRING, _RUN = (
-    f"{_SHEET_NS}{tag}" for tag in ("row", "v", "is", "t", "si", "r")
+# Workbooks: python-calamine reads them (.xlsx, .xls, .ods). It lays a sheet out as a dense
+# grid, every cell from the first to the last one holding a value, about 32 bytes each, even
+# for two values a million rows apart; it sets no limit of its own, and a grid too large for
+# memory ends the process (Rust aborts: no exception reaches Python). So the file is measured
+# first, here, by walking its cells as calamine will, and refused if too large.
+MAX_CELLS = 10_000_000  # grid cells calamine may hold at once, about 320 MB
+
+
+class WorkbookSize(NamedTuple):
+    """What calamine will build to read a workbook: the largest sheet it lays out (its last row
+    and column holding a value, counted from 1) and all the grid cells it holds at once."""
+
+    rows: int
+    columns: int
+    cells: int
+
+
+def _workbook_rows(path: Path, suffix: str) -> Iterator[tuple[int, list[Any]]]:
+    """The first sheet's rows that hold a value, each with its number in the sheet.
+
+    Values as calamine gives them: str, float, bool, date, datetime, time or timedelta; an
+    empty cell, or one holding an error such as #N/A, is "".
+    """
+    try:
+        size = _MEASURES[suffix](path)
+    except BROKEN_WORKBOOK:
+        raise _unreadable() from None
+    if size.cells > MAX_CELLS:
+        raise _unreadable()
+    try:
+        with python_calamine.load_workbook(path) as workbook:
+            sheet = workbook.get_sheet_by_index(0)
+        if sheet.start is None:  # not one value
+            return
+        first_row, first_column = sheet.start
+        # calamine's rows start at the first row and column holding a value; the numbers and
+        # the column positions reported stay the sheet's own.
+        padding = [None] * first_column
+        for number, values in enumerate(sheet.iter_rows(), start=first_row + 1):
+            if values.count("") < len(values):
+                yield number, padding + values if first_column else values
+    except BROKEN_WORKBOOK:
+        raise _unreadable() from None
+    except BaseException as error:
+        # A panic in calamine's Rust code (a slice out of range in a damaged file) reaches
+        # Python as pyo3's PanicException: a BaseException, and not importable by name.
+        if type(error).__module__ != "pyo3_runtime":
+            raise
+        raise _unreadable() from None
+
+
+def _unreadable() -> TableError:
+    return TableError([Problem(None, None, UNREADABLE_XLSX)])
+
+
+def _xml_parser(start: Callable, end: Callable) -> expat.XMLParserType:
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    return parser
+
+
+def _refuse_doctype(*_declaration) -> None:
+    # A DTD can give elements attributes the file does not write (calamine ignores it) and
+    # declare entities; no spreadsheet program writes one.
+    raise ValueError("document type declaration")
+
+
+def _column_number(letters: str) -> int:
+    """1 for A, 27 for AA; 0 for no letters."""
+    if letters and not (letters.isascii() and letters.isalpha()):
+        raise ValueError(f"column {letters!r}")
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _position(reference: str, columns: dict[str, int]) -> tuple[int, int]:
+    """(row, column) counted from 1 of a reference such as "AB12"; column 0 if it names none.
+    `columns` keeps the numbers of the letters met so far."""
+    letters = reference.rstrip("0123456789")
+    column = columns.get(letters)
+    if column is None:
+        column = columns[letters] = _column_number(letters)
+    row = int(reference[len(letters) :] or 0)
+    if row == 0:
+        raise ValueError(f"reference {reference!r}")
+    return row, column
+
+
+# The name a part must hold for calamine to read cells from it, in the encodings it decodes:
+# those that write ASCII as ASCII, and UTF-16 either way round.
+_SHEET_DATA = tuple(
+    "sheetData".encode(encoding) for encoding in ("ascii", "utf-16-le", "utf-16-be")
 )
 
 
-class _WorkbookReader(ExcelReader):
-    def read_strings(self):
-        """The shared strings as plain text: runs joined, phonetic hints (rPh) left out."""
-        part = self.package.find(SHARED_STRINGS)
-        if part is None:
-            return
-        strings = []
-        with self.archive.open(part.PartName[1:]) as source:
-            for _event, element in iterparse(source):
-                if element.tag == _STRING:
-                    parts = [
-                        (child.text if child.tag == _TEXT else child.findtext(_TEXT)) or ""
-                        for child in element
-                        if child.tag in (_TEXT, _RUN)
-                    ]
-                    strings.append("".join(parts).replace("x005F_", ""))  # as openpyxl does
-                    element.clear()
-        self.shared_strings = strings
+def _xlsx_size(path: Path) -> WorkbookSize:
+    """Every part that could be the first sheet is measured, and the largest counts: which one
+    calamine takes (from the relationships) need not be worked out the same way here."""
+    rows = columns = 0
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            part = archive.read(member)
+            if any(name in part for name in _SHEET_DATA):
+                sheet_rows, sheet_columns = _xlsx_sheet_extent(part)
+                rows, columns = max(rows, sheet_rows), max(columns, sheet_columns)
+    # The grid is built twice over at once: as references into the file, then as values.
+    return WorkbookSize(rows, columns, 2 * rows * columns)
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
-    """The values of the first sheet's rows, an empty tuple for each row the sheet skips.
+# The XML declaration's encoding, and the byte patterns by which calamine's parser takes a
+# part for UTF-16 without one.
+_ENCODING = re.compile(rb"""(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([^"']*)""")
+_UTF_16 = (b"\xfe\xff", b"\xff\xfe", b"\x00<", b"<\x00")
+# A cell's start tag other than "<c " (with a prefix, or another character after the name).
+_OTHER_CELL_TAGS = (re.compile(rb"<c[>/\t\n\r]"), re.compile(rb":c[\s/>]"))
+# Anything that reads as an r attribute, wherever it stands: calamine's parser takes a tag's
+# last r, and needs no space before it (<c r="A4"r="B107">).
+_REFERENCE = re.compile(rb"""r\s*=\s*["']([A-Za-z]*)(\d+)""")
 
-    openpyxl reads the workbook (which sheet is first, which styles are dates); the shared
-    strings and the cells are read here, in half the time openpyxl's readers take on
-    100,000 rows: they build objects per string and per cell (bench/import_staff.py).
-    openpyxl is pinned: the attributes used here are its internals.
+
+def _xlsx_sheet_extent(part: bytes) -> tuple[int, int]:
+    """The last row and column holding a value, or more: cells placed as calamine places them.
+
+    Excel, LibreOffice, openpyxl and XlsxWriter start every cell's tag with its reference,
+    <c r="B7" ...>: then the references bound the grid, read off the raw XML (as calamine's
+    parser reads it, no entity or DTD applied) at the speed of a regular expression. Any other
+    part is walked element by element.
     """
-    # Opened here and handed over: zipfile then never closes the file itself, and a member
-    # openpyxl leaves open after a parse error cannot keep it open past this function.
-    try:
-        stream = path.open("rb")
-    except OSError:
-        raise TableError([Problem(None, None, UNREADABLE_XLSX)]) from None
-    with stream:
-        yield from _workbook_rows(stream)
+    encoding = _ENCODING.match(part)
+    if (
+        part.startswith(_UTF_16)
+        or (encoding is not None and encoding[1].lower() not in (b"utf-8", b"utf8"))
+        or any(pattern.search(part) for pattern in _OTHER_CELL_TAGS)
+        or part.count(b"<c ") != part.count(b'<c r="')
+    ):
+        return _walked_sheet_extent(io.BytesIO(part))
+    references = _REFERENCE.findall(part)
+    if not references:
+        return 0, 0
+    letters, digits = zip(*references, strict=True)
+    return max(map(int, set(digits))), max(_column_number(name.decode()) for name in set(letters))
 
 
-def _workbook_rows(stream) -> Iterator[tuple[Any, ...]]:
-    try:
-        reader = _WorkbookReader(stream, read_only=True, data_only=True)
-        reader.read()
-        workbook = reader.wb
-    except BROKEN_WORKBOOK:
-        raise TableError([Problem(None, None, UNREADABLE_XLSX)]) from None
-    try:
-        sheet = workbook.worksheets[0]
-        shared, dates, epoch = sheet._shared_strings, workbook._date_formats, workbook.epoch
-        columns: dict[str, int] = {}  # column letters → index
-        row_number = 0
-        with sheet._get_source() as source:
-            for _event, element in iterparse(source):
-                if element.tag != _ROW:
-                    continue
-                row_number += 1
-                written_number = int(element.get("r") or row_number)
-                while row_number < written_number:  # rows left out of the file are empty
-                    yield ()
-                    row_number += 1
-                values: list[Any] = []
-                for cell in element:
-                    if reference := cell.get("r"):
-                        letters = reference.rstrip("0123456789")
-                        index = columns.get(letters)
-                        if index is None:
-                            index = columns[letters] = column_index_from_string(letters) - 1
-                        values.extend([None] * (index - len(values)))
-                    values.append(_xlsx_value(cell, shared, dates, epoch))
-                element.clear()
-                yield tuple(values)
-    except BROKEN_WORKBOOK:
-        raise TableError([Problem(None, None, UNREADABLE_XLSX)]) from None
-    finally:
-        workbook.close()
+def _walked_sheet_extent(part: IO[bytes]) -> tuple[int, int]:
+    """The last row and column holding a value, placing cells as calamine's cell reader does:
+    a cell at its reference, else just after the previous cell of its row; a row at its
+    number, else just after the previous row."""
+    active = in_cell = has_value = False
+    row = column = 0  # where calamine puts a cell or row without a reference, from 0
+    cell = (0, 0)
+    rows = columns = 0
+    letters: dict[str, int] = {}
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal active, in_cell, has_value, row, column, cell
+        if in_cell:  # whatever the cell holds may be its value
+            has_value = True
+            return
+        local = name.rpartition(":")[2]
+        if local == "c" and active:
+            in_cell, has_value = True, False
+            reference = attributes.get("r")
+            if reference is None:
+                cell = (row + 1, column + 1)
+            else:
+                cell = _position(reference, letters)
+                if cell[1] == 0:
+                    raise ValueError(f"cell reference {reference!r}")
+                column = cell[1] - 1
+        elif local == "row" and active:
+            if (reference := attributes.get("r")) is not None:
+                row = _position(reference, letters)[0] - 1
+        elif local == "sheetData":
+            active = True
+
+    def end(name: str) -> None:
+        nonlocal in_cell, row, column, rows, columns
+        local = name.rpartition(":")[2]
+        if in_cell:
+            if local == "c":  # calamine ends the cell at the first closing c, nested or not
+                in_cell = False
+                if has_value:
+                    rows, columns = max(rows, cell[0]), max(columns, cell[1])
+                column += 1
+        elif local == "row" and active:
+            row += 1
+            column = 0
+
+    _xml_parser(start, end).ParseFile(part)
+    return rows, columns
 
 
-def _xlsx_value(cell, shared: list, dates: set, epoch) -> Any:
-    kind = cell.get("t", "n")
-    if kind == "inlineStr":
-        inline = cell.find(_INLINE)
-        return (
-            "".join(text.text or "" for text in inline.iter(_TEXT)) if inline is not None else None
-        )
-    raw = cell.findtext(_VALUE)
-    if raw is None:
-        return None
-    if kind == "s":
-        return shared[int(raw)]
-    if kind == "n":
-        number = float(raw) if any(mark in raw for mark in ".eE") else int(raw)
-        style = cell.get("s")
-        return from_excel(number, epoch) if style and int(style) in dates else number
-    if kind == "b":
-        return raw == "1"
-    if kind == "d":
-        return datetime.datetime.fromisoformat(raw)
-    return raw  # "str" (a formula's text) and "e" (an error such as #N/A)
+def _ods_size(path: Path) -> WorkbookSize:
+    """calamine reads every table of content.xml on opening, not the first one alone."""
+    rows = columns = cells = 0
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            if member.filename == "content.xml":
+                with archive.open(member) as part:
+                    for table in _ods_tables(part):
+                        rows, columns = max(rows, table.rows), max(columns, table.columns)
+                        cells += table.cells
+    return WorkbookSize(rows, columns, cells)
+
+
+def _ods_tables(part: IO[bytes]) -> list[WorkbookSize]:
+    """Each table's last row and column holding a value, repeated rows and cells counted as
+    calamine expands them, and its cells: the values and formulas grids, and the row by row
+    lists it builds first (each up to the row's last value)."""
+    tables = []
+    in_table = False
+    depth = 0  # inside a cell: nothing there is a row or a cell of the table
+    row = repeats = column = last_column = 0
+    rows = columns = listed = 0
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal in_table, depth, row, repeats, column, last_column, rows, columns, listed
+        if depth:
+            depth += 1
+        elif name == "table:table" and not in_table:
+            in_table = True
+            row = rows = columns = listed = 0
+        elif not in_table:
+            return
+        elif name == "table:table-row":
+            repeats = _count(attributes.get("table:number-rows-repeated"))
+            column = last_column = 0
+        elif name in ("table:table-cell", "table:covered-table-cell"):
+            depth = 1
+            column += _count(attributes.get("table:number-columns-repeated"))
+            if any(key.startswith("office:") or key == "table:formula" for key in attributes):
+                last_column = column
+
+    def end(name: str) -> None:
+        nonlocal in_table, depth, row, rows, columns, listed
+        if depth:
+            depth -= 1
+        elif not in_table:
+            return
+        elif name == "table:table-row":
+            listed += last_column
+            if last_column:
+                rows, columns = row + repeats, max(columns, last_column)
+            row += repeats
+        elif name == "table:table":
+            in_table = False
+            tables.append(WorkbookSize(rows, columns, 2 * (rows * columns + listed)))
+
+    _xml_parser(start, end).ParseFile(part)
+    return tables
+
+
+def _count(written: str | None) -> int:
+    count = 1 if written is None else int(written)
+    if count < 0:
+        raise ValueError(f"repeated {written!r} times")
+    return count
+
+
+# The compound file (MS-CFB) holding an .xls workbook stream: sector numbers from this one on
+# mark chain ends, free sectors and the like.
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_END_OF_CHAIN = 0xFFFFFFFE
+_SPECIAL_SECTORS = 0xFFFFFFFA
+# BIFF records (MS-XLS) that calamine turns into cells: row and column in their first 4 bytes.
+_CELL_RECORDS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E})
+_MULTIPLE_RK, _DIMENSIONS, _BOUND_SHEET, _BOF, _EOF = 0x00BD, 0x0200, 0x0085, 0x0809, 0x000A
+
+
+def _xls_size(path: Path) -> WorkbookSize:
+    """calamine reads every sheet on opening, from where the workbook stream says it starts;
+    for each it reserves room for the cells its DIMENSIONS record announces, then lays out
+    the cells (values, then formulas)."""
+    stream = memoryview(_xls_workbook_stream(path.read_bytes()))
+    starts = []
+    for kind, data in _biff_records(stream, 0):
+        if kind == _BOUND_SHEET:
+            starts.append(struct.unpack_from("<I", data)[0])
+        elif kind == _EOF:
+            break
+    largest_rows = largest_columns = cells = 0
+    for start in starts:
+        if start > len(stream):
+            raise ValueError("sheet beyond the workbook stream")
+        rows = columns = 0
+        sheet_begun, depth = False, 0  # substreams nested in the sheet: embedded charts
+        for kind, data in _biff_records(stream, start):
+            if kind in _CELL_RECORDS:
+                row, column = struct.unpack_from("<HH", data)
+                rows, columns = max(rows, row + 1), max(columns, column + 1)
+            elif kind == _MULTIPLE_RK:
+                row, first = struct.unpack_from("<HH", data)
+                (last,) = struct.unpack_from("<H", data, len(data) - 2)
+                rows = max(rows, row + 1)
+                columns = max(columns, first + (len(data) - 1) // 6, last + 1)
+            elif kind == _DIMENSIONS:
+                cells += _reserved_cells(data)
+            elif kind == _BOF:
+                depth, sheet_begun = depth + sheet_begun, True
+            elif kind == _EOF:
+                if not depth:
+                    break
+                depth -= 1
+        largest_rows, largest_columns = max(largest_rows, rows), max(largest_columns, columns)
+        cells += 2 * rows * columns
+    return WorkbookSize(largest_rows, largest_columns, cells)
+
+
+def _reserved_cells(data: memoryview) -> int:
+    """The cells a DIMENSIONS record makes calamine reserve, with its 32-bit wrap-around."""
+    if len(data) == 14:
+        first_row, last_row, first_column, last_column = struct.unpack_from("<IIHH", data)
+    elif len(data) == 10:
+        first_row, last_row, first_column, last_column = struct.unpack_from("<HHHH", data)
+    else:
+        raise ValueError("DIMENSIONS record")
+    if first_column > 0xFF or last_column < first_column:
+        first_column = 0
+    if not (last_row and last_column):
+        return 1
+    rows = (last_row - first_row) % 2**32
+    columns = (last_column - first_column) % 2**32
+    return rows * columns
+
+
+def _biff_records(stream: memoryview, offset: int) -> Iterator[tuple[int, memoryview]]:
+    while offset < len(stream):
+        kind, length = struct.unpack_from("<HH", stream, offset)
+        end = offset + 4 + length
+        if end > len(stream):
+            raise ValueError("record beyond the workbook stream")
+        yield kind, stream[offset + 4 : end]
+        offset = end
+
+
+def _xls_workbook_stream(data: bytes) -> bytes:
+    """The workbook stream of a compound file, found and read as calamine does; anything it
+    would read otherwise (a chain looping or leaving the file, a sector cut short) refused."""
+    if len(data) < 512 or data[:8] != _OLE_SIGNATURE:
+        raise ValueError("not a compound file")
+    sector_shift, mini_shift = struct.unpack_from("<HH", data, 30)
+    if sector_shift not in (9, 12) or mini_shift != 6:
+        raise ValueError("sector sizes")
+    size = 1 << sector_shift
+    (directory_start,) = struct.unpack_from("<I", data, 48)
+    mini_fat_start, mini_fat_sectors, difat_start = struct.unpack_from("<III", data, 60)
+
+    def sector(number: int) -> bytes:
+        offset = (number + 1) * size
+        if offset + size > len(data):
+            raise ValueError("sector beyond the file")
+        return data[offset : offset + size]
+
+    def entries(sector_data: bytes) -> tuple[int, ...]:
+        return struct.unpack(f"<{len(sector_data) // 4}I", sector_data)
+
+    def chain(start: int, table: Sequence[int], read: Callable, length: float) -> bytes:
+        parts, seen, total, number = [], set(), 0, start
+        while number != _END_OF_CHAIN:
+            if number in seen or number >= _SPECIAL_SECTORS:
+                raise ValueError("broken sector chain")
+            seen.add(number)
+            part = read(number)
+            parts.append(part)
+            total += len(part)
+            if total >= length:
+                break
+            if number >= len(table):
+                raise ValueError("broken sector chain")
+            number = table[number]
+        return b"".join(parts)[: int(min(total, length))]
+
+    difat = list(entries(data[76:512]))
+    seen = set()
+    number = difat_start
+    while number < _SPECIAL_SECTORS:
+        if number in seen:
+            raise ValueError("DIFAT loop")
+        seen.add(number)
+        *more, number = entries(sector(number))
+        difat.extend(more)
+    fat = [entry for number in difat if number < 0xFFFFFFFC for entry in entries(sector(number))]
+    directory = chain(directory_start, fat, sector, math.inf)
+    if not directory or len(directory) % 128:
+        raise ValueError("directory")
+    streams: dict[str, tuple[int, int]] = {}  # name → first sector, length; the first one named
+    for offset in range(0, len(directory), 128):
+        name = directory[offset : offset + 64].decode("utf-16-le", "replace").split("\0")[0]
+        (start,) = struct.unpack_from("<I", directory, offset + 116)
+        (length,) = struct.unpack_from("<I" if size == 512 else "<Q", directory, offset + 120)
+        streams.setdefault(name, (start, length))
+        if offset == 0:  # the root entry: its stream is the mini stream
+            root_start, root_length = start, length
+    name = next(
+        (name for name in ("Workbook", "Book", "WORKBOOK", "BOOK") if name in streams), None
+    )
+    if name is None:
+        raise ValueError("no workbook stream")
+    start, length = streams[name]
+    if length >= 4096:
+        return chain(start, fat, sector, length)
+    if not mini_fat_sectors:
+        raise ValueError("small stream without a mini stream")
+    mini_stream = chain(root_start, fat, sector, root_length)
+    mini_fat = entries(chain(mini_fat_start, fat, sector, mini_fat_sectors * size))
+
+    def mini_sector(number: int) -> bytes:
+        if (number + 1) * 64 > len(mini_stream):
+            raise ValueError("mini sector beyond the mini stream")
+        return mini_stream[number * 64 : (number + 1) * 64]
+
+    return chain(start, mini_fat, mini_sector, length)
+
+
+_MEASURES = {".xlsx": _xlsx_size, ".xls": _xls_size, ".ods": _ods_size}
 
 
 def template_workbook(columns: Sequence[Column]) -> bytes:

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.tabular import SUFFIXES
 from emulation.models import Policy, RevocationStatus
 from personnel.models import Unit
 
@@ -42,11 +43,12 @@ class NominationUploadForm(forms.Form):
         label=_("File"),
         help_text=_(
             # The headers are the file's, in Vietnamese whatever the page's language.
-            'CSV (UTF-8) or Excel (.xlsx), first row the headers: <span lang="vi">Mã cán bộ'
+            "CSV (UTF-8), Excel (.xlsx, .xls) or OpenDocument (.ods), first row the headers: "
+            '<span lang="vi">Mã cán bộ'
             '</span> (staff_code), <span lang="vi">Danh hiệu</span> (title), optionally '
             '<span lang="vi">Đơn vị đề nghị</span> (agency_code).'
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}),
     )
 
     def __init__(self, *args, periods=(), **kwargs):
@@ -67,7 +69,7 @@ class PeriodUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=NominationUploadForm.base_fields["file"].help_text,
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}),
     )
 
 

@@ -55,7 +55,9 @@ class UploadForm(forms.Form):
     )
     file = forms.FileField(
         label=_("File"),
-        help_text=_("CSV (UTF-8) or Excel (.xlsx), first row the column headers."),
+        help_text=_(
+            "CSV (UTF-8), Excel (.xlsx, .xls) or OpenDocument (.ods), first row the column headers."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}),
     )
 

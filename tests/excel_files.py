@@ -1,4 +1,5 @@
-"""Workbooks as Excel saves them: texts in the shared strings table, dates as styled serials.
+"""Workbooks as Excel saves them (texts in the shared strings table, dates as styled serials),
+and minimal OpenDocument spreadsheets (.ods), with no styles.
 
 openpyxl writes every text inline in its cell; the reader must handle Excel's way too.
 Used by tests/test_tabular.py and by bench/import_staff.py.
@@ -85,3 +86,55 @@ def write_excel_style(path: Path, rows: Iterable[list]) -> None:
             archive.writestr(name, part)
         archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}">{shared}</sst>')
         archive.writestr("xl/worksheets/sheet1.xml", sheet)
+
+
+OPENDOCUMENT = "urn:oasis:names:tc:opendocument:xmlns"
+ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def write_ods(path: Path, *sheets: Iterable[list]) -> None:
+    """One table per sheet; None is an empty cell, an empty list an empty row."""
+    tables = []
+    for number, rows in enumerate(sheets, start=1):
+        lines = "".join(
+            f"<table:table-row>{''.join(map(_ods_cell, row)) or '<table:table-cell/>'}"
+            "</table:table-row>"
+            for row in rows
+        )
+        tables.append(f'<table:table table:name="Trang{number}">{lines}</table:table>')
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<office:document-content xmlns:office="{OPENDOCUMENT}:office:1.0" '
+        f'xmlns:table="{OPENDOCUMENT}:table:1.0" xmlns:text="{OPENDOCUMENT}:text:1.0" '
+        'office:version="1.3"><office:body><office:spreadsheet>'
+        f"{''.join(tables)}</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        f'<manifest:manifest xmlns:manifest="{OPENDOCUMENT}:manifest:1.0" '
+        'manifest:version="1.3">'
+        f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{ODS_TYPE}"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        # The media type comes first and uncompressed, so that a program can tell the kind.
+        archive.writestr("mimetype", ODS_TYPE, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", manifest)
+        archive.writestr("content.xml", content)
+
+
+def _ods_cell(value) -> str:
+    if value is None:
+        return "<table:table-cell/>"
+    if isinstance(value, bool):
+        kind = f'office:value-type="boolean" office:boolean-value="{str(value).lower()}"'
+    elif isinstance(value, int | float):
+        kind = f'office:value-type="float" office:value="{value}"'
+    elif isinstance(value, datetime.date):
+        kind = f'office:value-type="date" office:date-value="{value.isoformat()}"'
+    else:
+        return (
+            '<table:table-cell office:value-type="string">'
+            f"<text:p>{escape(value)}</text:p></table:table-cell>"
+        )
+    return f"<table:table-cell {kind}><text:p>{escape(str(value))}</text:p></table:table-cell>"

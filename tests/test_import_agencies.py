@@ -184,8 +184,8 @@ def test_it_finds_a_cycle_through_a_stored_unit(db, tmp_path):
     assert units() == before
 
 
-def test_it_refuses_a_file_neither_csv_nor_xlsx(db, tmp_path):
-    path = tmp_path / "agencies.ods"
+def test_it_refuses_a_file_that_is_no_spreadsheet(db, tmp_path):
+    path = tmp_path / "agencies.txt"
     path.write_bytes(b"not a spreadsheet we read")
 
     result = agencies_import(path=path)

@@ -258,8 +258,8 @@ def test_it_writes_nothing_when_one_row_of_many_is_bad(units, tmp_path):
     assert snapshot() == ([], [])
 
 
-def test_it_refuses_a_file_neither_csv_nor_xlsx(units, tmp_path):
-    result = staff_import(path=write_csv(tmp_path, ROSTER, name="staff.xls"), today=TODAY)
+def test_it_refuses_a_file_that_is_no_spreadsheet(units, tmp_path):
+    result = staff_import(path=write_csv(tmp_path, ROSTER, name="staff.txt"), today=TODAY)
 
     assert result.problems == [Problem(None, None, UNSUPPORTED_FILE)]
     assert snapshot() == ([], [])

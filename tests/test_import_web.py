@@ -92,7 +92,7 @@ def test_it_says_which_files_it_reads(client, reviewer):
 
     html = client.get(reverse("personnel:import_preview")).content.decode()
 
-    assert "Tệp phải là tệp CSV (.csv) hoặc Excel (.xlsx)." in html
+    assert "Tệp phải là bảng tính CSV (.csv), Excel (.xlsx, .xls) hoặc OpenDocument (.ods)." in html
 
 
 def test_it_refuses_a_file_over_the_limit_before_reading_it(client, reviewer, settings, media_root):

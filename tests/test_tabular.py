@@ -1,11 +1,14 @@
 """The spreadsheet reader shared by every import: files, headers, dates and date-times."""
 
 import datetime
+import re
+import struct
 import unicodedata
 import zipfile
 import zoneinfo
 
 import pytest
+import xlwt
 from django.utils import translation
 from openpyxl import Workbook
 
@@ -17,6 +20,7 @@ from core.tabular import (
     NOT_A_DATE,
     NOT_A_DATETIME,
     NOT_UTF8,
+    REQUIRED,
     UNKNOWN_HEADER,
     UNREADABLE_CSV,
     UNREADABLE_XLSX,
@@ -30,7 +34,7 @@ from core.tabular import (
     read_table,
     text,
 )
-from tests.excel_files import write_excel_style
+from tests.excel_files import write_excel_style, write_ods
 
 HANOI = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 COLUMNS = [
@@ -109,8 +113,8 @@ def test_it_refuses_bad_headers_and_encodings(tmp_path, content, problems):
     assert error.value.problems == problems
 
 
-@pytest.mark.parametrize("name", ["a.xls", "a.txt", "a"])
-def test_it_refuses_a_file_neither_csv_nor_xlsx(tmp_path, name):
+@pytest.mark.parametrize("name", ["a.xlsm", "a.txt", "a"])
+def test_it_refuses_a_file_of_another_kind(tmp_path, name):
     with pytest.raises(TableError) as error:
         read_table(write(tmp_path, name, b"code\nA\n"), columns=COLUMNS)
 
@@ -211,9 +215,10 @@ def test_it_reads_shared_strings_and_date_serials_as_excel_writes_them(tmp_path)
     ]
 
 
-def test_it_refuses_a_workbook_it_cannot_read(tmp_path):
+@pytest.mark.parametrize("name", ["a.xlsx", "a.xls", "a.ods"])
+def test_it_refuses_a_workbook_it_cannot_read(tmp_path, name):
     with pytest.raises(TableError) as error:
-        read_table(write(tmp_path, "a.xlsx", b"code\nA\n"), columns=COLUMNS)
+        read_table(write(tmp_path, name, b"code\nA\n"), columns=COLUMNS)
 
     assert error.value.problems == [Problem(None, None, UNREADABLE_XLSX)]
 
@@ -248,3 +253,179 @@ def test_it_refuses_values_in_a_column_without_header(tmp_path):
         Problem(2, "B", VALUES_WITHOUT_HEADER),
         Problem(3, "D", VALUES_WITHOUT_HEADER),
     ]
+
+
+SAME_ROWS = [
+    ["code", "on"],
+    [1001, datetime.date(2019, 3, 5)],
+    ["001", "05/03/2019"],
+    [],
+    [True, None],
+    ["A3", "2019-02-30"],
+]
+
+
+def write_xlsx(path, rows) -> None:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+
+
+def write_xls(path, rows) -> None:
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("Trang1")
+    day = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for row_index, row in enumerate(rows):
+        for column_index, value in enumerate(row):
+            if value is not None:
+                style = day if isinstance(value, datetime.date) else xlwt.Style.default_style
+                sheet.write(row_index, column_index, value, style)
+    workbook.save(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "writer"), [("a.xlsx", write_xlsx), ("a.ods", write_ods), ("a.xls", write_xls)]
+)
+def test_it_reads_ods_and_xls_files_as_it_reads_xlsx(tmp_path, name, writer):
+    writer(tmp_path / name, SAME_ROWS)
+
+    table = read_table(tmp_path / name, columns=COLUMNS)
+
+    assert [(row.number, row.values, row.problems) for row in table.rows] == [
+        (2, {"code": "1001", "on": datetime.date(2019, 3, 5)}, []),
+        (3, {"code": "001", "on": datetime.date(2019, 3, 5)}, []),
+        (5, {"code": "True", "on": None}, []),
+        (6, {"code": "A3", "on": None}, [Problem(6, "on", NO_SUCH_DAY, {"value": "2019-02-30"})]),
+    ]
+
+
+def test_it_numbers_rows_and_columns_as_the_sheet_does_when_values_start_further_in(tmp_path):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet["B1"], sheet["C1"] = "code", "on"  # column A left empty
+    sheet["B4"], sheet["C4"] = "A1", "2019-03-05"
+    sheet["E70000"] = "stray"
+    workbook.save(tmp_path / "a.xlsx")
+
+    table = read_table(tmp_path / "a.xlsx", columns=[COLUMNS[0], Column("on", "Ngày")])
+
+    assert [(row.number, row.values) for row in table.rows] == [
+        (4, {"code": "A1", "on": "2019-03-05"}),
+        (70000, {"code": None, "on": None}),
+    ]
+    assert table.problems == [
+        Problem(70000, "code", REQUIRED),
+        Problem(70000, "E", VALUES_WITHOUT_HEADER),
+    ]
+
+
+def test_it_takes_row_1_for_the_headers_even_when_it_is_empty(tmp_path):
+    workbook = Workbook()
+    workbook.active["A3"] = "code"
+    workbook.save(tmp_path / "a.xlsx")
+
+    with pytest.raises(TableError) as error:
+        read_table(tmp_path / "a.xlsx", columns=COLUMNS)
+
+    assert error.value.problems == [
+        Problem(1, None, MISSING_HEADER, {"key": "code", "header": "Mã"})
+    ]
+
+
+def rewrite_part(path, name: str, change) -> None:
+    """Replace the part `name` of the zip at `path` by change(its text)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {member: archive.read(member) for member in archive.namelist()}
+    parts[name] = change(parts[name].decode()).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, data in parts.items():
+            archive.writestr(member, data)
+
+
+def test_it_places_cells_without_references_one_after_the_other(tmp_path):
+    rows = [["Mã", "Ngày"], ["S01", datetime.date(2019, 3, 5)], [], [None, "2019-03-06"]]
+    write_excel_style(tmp_path / "a.xlsx", rows)
+    # Cells without their r="B2" attributes, as some programs write them; rows keep theirs.
+    rewrite_part(
+        tmp_path / "a.xlsx",
+        "xl/worksheets/sheet1.xml",
+        lambda sheet: re.sub(r'<c r="[A-Z]+\d+"', "<c", sheet).replace(
+            '<row r="4"><c', '<row r="4"><c/><c'
+        ),
+    )
+
+    table = read_table(tmp_path / "a.xlsx", columns=COLUMNS)
+
+    assert [(row.number, row.values) for row in table.rows] == [
+        (2, {"code": "S01", "on": datetime.date(2019, 3, 5)}),
+        (4, {"code": None, "on": datetime.date(2019, 3, 6)}),
+    ]
+
+
+def far_xlsx(path) -> None:
+    write_excel_style(path, [["code"], ["A1"]])
+    far_row = '<row r="50000000"><c r="A50000000" t="s"><v>1</v></c></row>'
+    rewrite_part(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda sheet: sheet.replace("</sheetData>", f"{far_row}</sheetData>"),
+    )
+
+
+def far_xlsx_without_references(path) -> None:
+    far_xlsx(path)
+    rewrite_part(
+        path, "xl/worksheets/sheet1.xml", lambda sheet: re.sub(r' r="[A-Z]+\d+"', "", sheet)
+    )
+
+
+def far_ods(path) -> None:
+    write_ods(path, [["code"], [], ["A1"]])
+    rewrite_part(
+        path,
+        "content.xml",
+        lambda content: content.replace(
+            "<table:table-row><table:table-cell/>",
+            '<table:table-row table:number-rows-repeated="50000000"><table:table-cell/>',
+        ),
+    )
+
+
+def far_xls(path) -> None:
+    """A cell at the last row and column an .xls sheet can name."""
+    write_xls(path, [["code"], ["A1"]])
+    data = bytearray(path.read_bytes())
+    label = data.index(struct.pack("<HH", 0x00FD, 10))  # LABELSST of the last text, "A1"
+    struct.pack_into("<HH", data, label + 4, 0xFFFF, 0xFF)
+    path.write_bytes(bytes(data))
+
+
+def xls_announcing_billions(path) -> None:
+    """calamine reserves room for the cells a DIMENSIONS record announces."""
+    write_xls(path, [["code"], ["A1"]])
+    data = bytearray(path.read_bytes())
+    dimensions = data.index(struct.pack("<HH", 0x0200, 14))
+    struct.pack_into("<IIHH", data, dimensions + 4, 0, 0x7FFFFFFF, 0, 0xFF)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("name", "writer"),
+    [
+        ("a.xlsx", far_xlsx),
+        ("a.xlsx", far_xlsx_without_references),
+        ("a.ods", far_ods),
+        ("a.xls", far_xls),
+        ("a.xls", xls_announcing_billions),
+    ],
+)
+def test_it_refuses_a_sheet_reaching_too_far_before_calamine_lays_it_out(tmp_path, name, writer):
+    # Laid out, these would take gigabytes, or end the test run: calamine aborts the process
+    # when memory runs out.
+    writer(tmp_path / name)
+
+    with pytest.raises(TableError) as error:
+        read_table(tmp_path / name, columns=COLUMNS)
+
+    assert error.value.problems == [Problem(None, None, UNREADABLE_XLSX)]

@@ -8,7 +8,7 @@ from emulation.imports import nominations_import
 
 class Command(BaseCommand):
     help = (
-        "Upsert the nominations of a period from a nominations file (CSV or XLSX, see "
+        "Upsert the nominations of a period from a nominations file (CSV, XLSX, XLS or ODS, see "
         "EXCHANGE.md), then evaluate the period; all or nothing."
     )
 

@@ -6,7 +6,8 @@ from inspections.discipline_imports import discipline_import
 
 class Command(BaseCommand):
     help = (
-        "Record discipline decisions from a discipline file (CSV or XLSX, see EXCHANGE.md), "
+        "Record discipline decisions from a discipline file (CSV, XLSX, XLS or ODS, see "
+        "EXCHANGE.md), "
         "upserted by decision_no. All or nothing."
     )
 

@@ -6,7 +6,8 @@ from inspections.imports import violations_import
 
 class Command(BaseCommand):
     help = (
-        "Add violation records from a violations file (CSV or XLSX, see EXCHANGE.md), or bring "
+        "Add violation records from a violations file (CSV, XLSX, XLS or ODS, see EXCHANGE.md), "
+        "or bring "
         "imported ones up to date; confirmed and dismissed records are never changed. All or "
         "nothing."
     )

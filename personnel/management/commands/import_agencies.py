@@ -5,7 +5,10 @@ from personnel.imports import agencies_import
 
 
 class Command(BaseCommand):
-    help = "Upsert units from an agencies file (CSV or XLSX, see EXCHANGE.md); all or nothing."
+    help = (
+        "Upsert units from an agencies file (CSV, XLSX, XLS or ODS, see EXCHANGE.md); "
+        "all or nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")

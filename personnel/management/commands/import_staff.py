@@ -6,7 +6,8 @@ from personnel.imports import staff_import
 
 class Command(BaseCommand):
     help = (
-        "Upsert staff from a staff file (CSV or XLSX, see EXCHANGE.md), recording transfers; "
+        "Upsert staff from a staff file (CSV, XLSX, XLS or ODS, see EXCHANGE.md), recording "
+        "transfers; "
         "all or nothing."
     )
 
