@@ -7,6 +7,7 @@ Chromium (the browser tests' settings) and photographs its pages. Nothing is dow
 the scratch folder is removed at the end.
 """
 
+import datetime
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
@@ -36,7 +38,12 @@ SHOTS = [
     ("dashboard-phone", PHONE, "noivu", "/bao-cao/?year=2019", "the dashboard on a phone"),
     ("council-list-desktop", DESKTOP, "hoidong", "/emulation/periods/2019/", "council list"),
     ("unit-nominations-phone", PHONE, "truongdonvi", "/emulation/nominations/", "unit head"),
+    ("discipline-list-desktop", DESKTOP, "noivu", "/inspections/discipline/", "discipline"),
+    ("this-year-list-desktop", DESKTOP, "hoidong", "this_year_period", "this year's list"),
 ]
+
+# The period of this year is named by the Vietnamese calendar year.
+LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def environment() -> dict[str, str]:
@@ -73,6 +80,9 @@ def wait_for(url: str, seconds: float = 60) -> None:
 
 
 def go(page, target: str) -> None:
+    if target == "this_year_period":
+        page.goto(f"/emulation/periods/{datetime.datetime.now(LOCAL_ZONE).year}/")
+        return
     if target.startswith("/"):
         page.goto(target)
     elif target == "visit":

@@ -200,3 +200,33 @@ EXCHANGE_KEYS = [
     "violations_by_type",
     "nominees_excluded",
 ]
+
+
+def test_it_shows_this_years_list_with_a_record_and_discipline_among_its_reasons(db, tmp_path):
+    import json
+    from io import StringIO
+
+    from django.utils import timezone
+
+    call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
+    out = StringIO()
+    year = str(timezone.localdate().year)
+    call_command("eligibility", period=year, format="json", stdout=out)
+
+    reasons = [
+        (nomination["status"], reason["kind"], reason["status"])
+        for nomination in json.loads(out.getvalue())["nominations"]
+        for reason in nomination["reasons"]
+    ]
+    assert ("excluded", "discipline", "decided") in reasons
+    assert ("pending", "discipline", "under_review") in reasons
+    assert ("pending", "violation", "submitted") in reasons
+
+
+def test_it_disciplines_nobody_in_the_articles_years(db, tmp_path):
+    from inspections.models import DisciplineDecision
+
+    call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
+
+    assert not DisciplineDecision.objects.filter(decided_on__year__in=[2018, 2019]).exists()
+    assert DisciplineDecision.objects.count() == 2

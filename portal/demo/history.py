@@ -19,8 +19,14 @@ from django.utils import timezone
 
 from emulation.models import Nomination, Title
 from emulation.services import evaluate_period, period_approve, period_create, period_start_review
-from inspections import citizen_report_services, services
-from inspections.models import RoundKind, SignatureStatus, ViolationType
+from inspections import citizen_report_services, discipline_services, services
+from inspections.models import (
+    DisciplineForm,
+    DisciplineStatus,
+    RoundKind,
+    SignatureStatus,
+    ViolationType,
+)
 from personnel.models import Staff, Unit, User
 from personnel.selectors import staff_posted_to
 
@@ -379,3 +385,38 @@ def _build_today(*, accounts, units, rng):
         for person in staff_posted_to(unit=chi_lang, day=today)
     )
     evaluate_period(period=period)
+    _discipline_this_year(accounts=accounts, unit=chi_lang, today=today)
+
+
+def _discipline_this_year(*, accounts, unit, today) -> None:
+    """Two of this year's nominees: one reprimanded in the spring (excluded until the decision's
+    effect ends), one whose discipline procedure is still open (deferred). The city's 2018 and
+    2019 had no discipline at all."""
+    people = list(staff_posted_to(unit=unit, day=today)[:6])
+    if len(people) < 6:
+        return
+    reprimanded, under_review = people[4], people[5]
+    spring = datetime.date(today.year, 3, 16)
+    with time_machine.travel(_at(min(spring, today), 14, 0), tick=False):
+        discipline_services.discipline_record(
+            number=f"15/QĐ-UBND-{today.year}",
+            staff=reprimanded,
+            form=DisciplineForm.KHIEN_TRACH,
+            status=DisciplineStatus.DECIDED,
+            decided_on=min(spring, today),
+            effective_until=None,
+            signer="Chủ tịch UBND phường (tên minh họa)",
+            records=None,
+            actor=accounts["noivu"],
+        )
+    discipline_services.discipline_record(
+        number=f"08/TB-UBND-{today.year}",
+        staff=under_review,
+        form=DisciplineForm.CANH_CAO,
+        status=DisciplineStatus.UNDER_REVIEW,
+        decided_on=None,
+        effective_until=None,
+        signer="",
+        records=None,
+        actor=accounts["noivu"],
+    )
