@@ -9,11 +9,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 
-from core.imports import ImportSummary
+from core.imports import Action, ImportSummary
 from core.uploads import (
     MULTIPART_SLACK,
     UploadSizeLimit,
@@ -100,3 +101,67 @@ def preview_context(summary: ImportSummary, *, actions: tuple[str, ...]) -> dict
 
 def report_imported(request: HttpRequest, summary: ImportSummary) -> None:
     messages.success(request, summary.counts_text())
+
+
+def preview_pending(
+    request: HttpRequest,
+    *,
+    pending: dict | None,
+    run: Callable[..., ImportSummary],
+    result_page: Callable[..., HttpResponse],
+    start: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """The preview of the file waiting in the session: `run(pending, dry_run=True)`; without
+    one, back to `start()` with a word."""
+    if pending is None:
+        messages.warning(request, NO_PENDING_IMPORT)
+        return start()
+    return result_page(request, pending, run(pending, dry_run=True))
+
+
+def confirm_pending(
+    request: HttpRequest,
+    *,
+    pending: dict | None,
+    pending_import: PendingImport,
+    run: Callable[..., ImportSummary],
+    result_page: Callable[..., HttpResponse],
+    start: Callable[[], HttpResponse],
+    done: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """Import the very file previewed (its name comes back with the form), or show why not.
+
+    `done()` makes the answer after a written import, before the pending file is forgotten.
+    """
+    if pending is None or request.POST.get("file") != pending["file"]:
+        messages.warning(request, NO_PENDING_IMPORT)
+        return start()
+    summary = run(pending, dry_run=False)
+    if not summary.written:
+        return result_page(request, pending, summary, status=400)
+    answer = done()
+    pending_import.forget(request)
+    report_imported(request, summary)
+    return answer
+
+
+def preview_page(
+    request: HttpRequest,
+    pending: dict,
+    summary: ImportSummary,
+    *,
+    labels: dict,
+    urls: dict,
+    actions: tuple[str, ...] = (Action.CREATED, Action.UPDATED),
+    status: int = 200,
+) -> HttpResponse:
+    """The preview page every import shows: `labels` names what the file holds (`what`, the
+    headings `created` and `updated`, the columns `code` and `name`); `urls` the confirmation,
+    another upload and the cancellation (`confirm_url`, `again_url`, `cancel_url`)."""
+    context = {
+        "pending": pending,
+        "labels": labels,
+        **urls,
+        **preview_context(summary, actions=actions),
+    }
+    return render(request, "_import_preview.html", context, status=status)

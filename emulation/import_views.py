@@ -9,11 +9,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.access import role_required
 from core.import_flow import (
-    NO_PENDING_IMPORT,
     PendingImport,
+    confirm_pending,
     preview_context,
+    preview_pending,
     receive_upload,
-    report_imported,
     too_large_text,
 )
 from core.imports import Action, ImportSummary
@@ -108,42 +108,47 @@ def _result_page(request, pending: dict, summary: ImportSummary, *, status: int 
     return render(request, "emulation/nomination_import_preview.html", context, status=status)
 
 
-def _run(request, pending: dict, *, dry_run: bool):
-    unit = Unit.objects.filter(pk=pending["unit"]).first() if pending["unit"] else None
-    with local_upload(pending["file"]) as path:
-        return nominations_import(
-            path=path,
-            period_code=pending["period"],
-            unit=unit,
-            submitted_by=request.user,
-            dry_run=dry_run,
-        )
+def _runner(request):
+    """The nomination import of the waiting file, for the unit it was uploaded for."""
+
+    def run(pending: dict, *, dry_run: bool) -> ImportSummary:
+        unit = Unit.objects.filter(pk=pending["unit"]).first() if pending["unit"] else None
+        with local_upload(pending["file"]) as path:
+            return nominations_import(
+                path=path,
+                period_code=pending["period"],
+                unit=unit,
+                submitted_by=request.user,
+                dry_run=dry_run,
+            )
+
+    return run
 
 
 @require_GET
 @role_required(Role.UNIT_HEAD, Role.REVIEWER)
 def preview(request):
-    pending = _pending(request)
-    if pending is None:
-        messages.warning(request, NO_PENDING_IMPORT)
-        return redirect("emulation:nominations")
-    return _result_page(request, pending, _run(request, pending, dry_run=True))
+    return preview_pending(
+        request,
+        pending=_pending(request),
+        run=_runner(request),
+        result_page=_result_page,
+        start=lambda: redirect("emulation:nominations"),
+    )
 
 
 @require_POST
 @role_required(Role.UNIT_HEAD, Role.REVIEWER)
 def confirm(request):
-    pending = _pending(request)
-    if pending is None or request.POST.get("file") != pending["file"]:
-        messages.warning(request, NO_PENDING_IMPORT)
-        return _back(request)
-    result = _run(request, pending, dry_run=False)
-    if not result.written:
-        return _result_page(request, pending, result, status=400)
-    back = _back(request)
-    PENDING.forget(request)
-    report_imported(request, result)
-    return back
+    return confirm_pending(
+        request,
+        pending=_pending(request),
+        pending_import=PENDING,
+        run=_runner(request),
+        result_page=_result_page,
+        start=lambda: _back(request),
+        done=lambda: _back(request),
+    )
 
 
 @require_POST

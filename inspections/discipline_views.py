@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -13,14 +14,14 @@ from django.views.decorators.http import require_GET, require_POST
 from core.access import role_required
 from core.errors import DomainError
 from core.import_flow import (
-    NO_PENDING_IMPORT,
     PendingImport,
-    preview_context,
+    confirm_pending,
+    preview_page,
+    preview_pending,
     receive_upload,
-    report_imported,
     too_large_text,
 )
-from core.imports import Action, ImportSummary
+from core.imports import ImportSummary
 from core.personal_data import personal_data_access_log
 from core.tabular import template_workbook
 from core.uploads import local_upload
@@ -137,39 +138,50 @@ def _accept_upload(request):
 
 
 def _result_page(request, pending: dict, summary: ImportSummary, *, status: int = 200):
-    context = {
-        "pending": pending,
-        **preview_context(summary, actions=(Action.CREATED, Action.UPDATED)),
+    labels = {
+        "what": _("Discipline decisions"),
+        "created": _("Decisions to record"),
+        "updated": _("Decisions to change"),
+        "code": _("Decision number"),
+        "name": _("Staff member"),
     }
-    return render(request, "inspections/discipline_import_preview.html", context, status=status)
+    urls = {
+        "confirm_url": reverse("inspections:discipline_confirm"),
+        "again_url": reverse("inspections:discipline_import"),
+        "cancel_url": reverse("inspections:discipline_cancel"),
+    }
+    return preview_page(request, pending, summary, labels=labels, urls=urls, status=status)
+
+
+def _run(pending: dict, *, dry_run: bool) -> ImportSummary:
+    with local_upload(pending["file"]) as path:
+        return discipline_import(path=path, dry_run=dry_run)
 
 
 @require_GET
 @role_required(Role.REVIEWER)
 def discipline_import_preview(request):
-    pending = PENDING.get(request)
-    if pending is None:
-        messages.warning(request, NO_PENDING_IMPORT)
-        return redirect("inspections:discipline_import")
-    with local_upload(pending["file"]) as path:
-        result = discipline_import(path=path, dry_run=True)
-    return _result_page(request, pending, result)
+    return preview_pending(
+        request,
+        pending=PENDING.get(request),
+        run=_run,
+        result_page=_result_page,
+        start=lambda: redirect("inspections:discipline_import"),
+    )
 
 
 @require_POST
 @role_required(Role.REVIEWER)
 def discipline_import_confirm(request):
-    pending = PENDING.get(request)
-    if pending is None or request.POST.get("file") != pending["file"]:
-        messages.warning(request, NO_PENDING_IMPORT)
-        return redirect("inspections:discipline_import")
-    with local_upload(pending["file"]) as path:
-        result = discipline_import(path=path)
-    if not result.written:
-        return _result_page(request, pending, result, status=400)
-    PENDING.forget(request)
-    report_imported(request, result)
-    return redirect("inspections:discipline_list")
+    return confirm_pending(
+        request,
+        pending=PENDING.get(request),
+        pending_import=PENDING,
+        run=_run,
+        result_page=_result_page,
+        start=lambda: redirect("inspections:discipline_import"),
+        done=lambda: redirect("inspections:discipline_list"),
+    )
 
 
 @require_POST

@@ -5,9 +5,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -15,14 +15,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.access import role_required
 from core.import_flow import (
-    NO_PENDING_IMPORT,
     PendingImport,
-    preview_context,
+    confirm_pending,
+    preview_page,
+    preview_pending,
     receive_upload,
-    report_imported,
     too_large_text,
 )
-from core.imports import Action, ImportSummary
+from core.imports import ImportSummary
 from core.tabular import SUFFIXES, Column, template_workbook
 from core.uploads import (
     local_upload,
@@ -98,40 +98,50 @@ def _accept_upload(request):
 
 
 def _result_page(request, pending: dict, summary: ImportSummary, *, status: int = 200):
-    context = {
-        "pending": pending,
-        "kind": KINDS[pending["kind"]],
-        **preview_context(summary, actions=(Action.CREATED, Action.UPDATED)),
+    labels = {
+        "what": KINDS[pending["kind"]].label,
+        "created": _("Rows to create"),
+        "updated": _("Rows to change"),
+        "code": _("Code"),
+        "name": _("Name"),
     }
-    return render(request, "personnel/import_preview.html", context, status=status)
+    urls = {
+        "confirm_url": reverse("personnel:import_confirm"),
+        "again_url": reverse("personnel:import"),
+        "cancel_url": reverse("personnel:import_cancel"),
+    }
+    return preview_page(request, pending, summary, labels=labels, urls=urls, status=status)
+
+
+def _run(pending: dict, *, dry_run: bool) -> ImportSummary:
+    with local_upload(pending["file"]) as path:
+        return KINDS[pending["kind"]].service(path=path, dry_run=dry_run)
+
+
+def _back():
+    return redirect("personnel:import")
 
 
 @require_GET
 @role_required(Role.REVIEWER)
 def preview(request):
-    pending = _pending(request)
-    if pending is None:
-        messages.warning(request, NO_PENDING_IMPORT)
-        return redirect("personnel:import")
-    with local_upload(pending["file"]) as path:
-        result = KINDS[pending["kind"]].service(path=path, dry_run=True)
-    return _result_page(request, pending, result)
+    return preview_pending(
+        request, pending=_pending(request), run=_run, result_page=_result_page, start=_back
+    )
 
 
 @require_POST
 @role_required(Role.REVIEWER)
 def confirm(request):
-    pending = _pending(request)
-    if pending is None or request.POST.get("file") != pending["file"]:
-        messages.warning(request, NO_PENDING_IMPORT)
-        return redirect("personnel:import")
-    with local_upload(pending["file"]) as path:
-        result = KINDS[pending["kind"]].service(path=path)
-    if not result.written:
-        return _result_page(request, pending, result, status=400)
-    PENDING.forget(request)
-    report_imported(request, result)
-    return redirect("personnel:import")
+    return confirm_pending(
+        request,
+        pending=_pending(request),
+        pending_import=PENDING,
+        run=_run,
+        result_page=_result_page,
+        start=_back,
+        done=_back,
+    )
 
 
 @require_POST
