@@ -28,16 +28,19 @@ def bulk_insert(model: type[models.Model], field_names: list[str], rows: Iterabl
         )
         return
     as_json = [isinstance(field, models.JSONField) for field in fields]
+    if any(as_json):  # COPY takes JSON as text
+        rows = [
+            tuple(
+                json.dumps(value, ensure_ascii=False) if is_json else value
+                for value, is_json in zip(row, as_json, strict=True)
+            )
+            for row in rows
+        ]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            if any(as_json):
-                row = tuple(
-                    json.dumps(value, ensure_ascii=False) if is_json else value
-                    for value, is_json in zip(row, as_json, strict=True)
-                )
             copy.write_row(row)
 
 

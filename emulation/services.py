@@ -89,13 +89,19 @@ def _records_in(
     )
 
 
+def _in_effect(period: Period, *, decided_on: str, effective_until: str) -> Q:
+    """The overlap rule: a decision's effect (`decided_on` … `effective_until`, both days
+    included) touches a day of the period. The arguments name the two dates' lookups."""
+    return Q(**{f"{decided_on}__lte": period.ends_on, f"{effective_until}__gte": period.starts_on})
+
+
 def _decisions(*, status: str, period: Period) -> QuerySet[DisciplineDecision]:
     """The person's discipline decisions of `status` that count in `period`, for an outer
     Nomination query: a decided one whose effect overlaps the period, any open procedure."""
     decisions = DisciplineDecision.objects.filter(staff=OuterRef("staff"), status=status)
     if status == DisciplineStatus.DECIDED:
         decisions = decisions.filter(
-            decided_on__lte=period.ends_on, effective_until__gte=period.starts_on
+            _in_effect(period, decided_on="decided_on", effective_until="effective_until")
         )
     return decisions
 
@@ -203,12 +209,8 @@ def _evaluate(*, period: Period, only: dict | None = None) -> None:
             decision_until=F(f"{decision}__effective_until"),
         )
         .filter(
-            Q(
-                status=VerdictStatus.EXCLUDED,
-                decision_status=DisciplineStatus.DECIDED,
-                decision_from__lte=period.ends_on,
-                decision_until__gte=period.starts_on,
-            )
+            Q(status=VerdictStatus.EXCLUDED, decision_status=DisciplineStatus.DECIDED)
+            & _in_effect(period, decided_on="decision_from", effective_until="decision_until")
             | Q(status=VerdictStatus.PENDING, decision_status=DisciplineStatus.UNDER_REVIEW)
         )
         .filter(
@@ -235,13 +237,14 @@ def _evaluate(*, period: Period, only: dict | None = None) -> None:
 def _still_deciding(*, period: Period) -> Q:
     """The reasons (VerdictReason rows) that still decide their verdict's status."""
     start, end = period.window()
+    in_effect = _in_effect(
+        period, decided_on="decision__decided_on", effective_until="decision__effective_until"
+    )
     deciding = Q(
         verdict__status=VerdictStatus.EXCLUDED,
         decision__status=DisciplineStatus.DECIDED,
-        decision__decided_on__lte=period.ends_on,
-        decision__effective_until__gte=period.starts_on,
         rule=ReasonRule.DISCIPLINE_IN_EFFECT,
-    ) | Q(
+    ) & in_effect | Q(
         verdict__status=VerdictStatus.PENDING,
         decision__status=DisciplineStatus.UNDER_REVIEW,
         rule=ReasonRule.DISCIPLINE_OPEN,

@@ -36,10 +36,9 @@ def postings_covering(day: datetime.date) -> Q:
     )
 
 
-def posting_covering(
-    postings: list[Posting], day: datetime.date, *, fallback_to_earliest: bool = False
-) -> Posting | None:
-    """The rule for a person's unit on a day, from their postings sorted by start (open first).
+def posting_covering(postings: list, day: datetime.date, *, fallback_to_earliest: bool = False):
+    """The rule for a person's unit on a day, from their postings (Posting objects or rows
+    with starts_on and ends_on) sorted by start, open start first.
 
     The latest-starting posting that covers `day`; with fallback_to_earliest, a day no posting
     covers gives the earliest known posting (EXCHANGE.md: such a record takes the person's
@@ -56,7 +55,7 @@ def posting_covering(
     return covering
 
 
-def _by_start(posting: Posting) -> datetime.date:
+def _by_start(posting) -> datetime.date:
     return posting.starts_on or datetime.date.min
 
 
@@ -77,10 +76,11 @@ class PostingHistory:
     """The postings of many people, read once, for the same rule in memory (the imports)."""
 
     def __init__(self, staff_ids: Iterable[int]):
-        self._postings: dict[int, list[Posting]] = {}
+        # Plain rows, not model instances: an import reads the postings of 100,000 people.
+        self._postings: dict[int, list] = {}
         for batch in itertools.batched(staff_ids, BATCH_SIZE):
-            for posting in Posting.objects.filter(staff_id__in=batch).only(
-                "staff_id", "unit_id", "starts_on", "ends_on"
+            for posting in Posting.objects.filter(staff_id__in=batch).values_list(
+                "staff_id", "unit_id", "starts_on", "ends_on", named=True
             ):
                 self._postings.setdefault(posting.staff_id, []).append(posting)
         for postings in self._postings.values():
