@@ -30,28 +30,39 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.db.models import Q
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from bench.servers import start_gunicorn
-from emulation import services
+from emulation import rule, services
 from emulation.models import (
     LOCAL_ZONE,
     Nomination,
     Period,
+    Policy,
+    Rating,
     Title,
     TitleKind,
     Verdict,
     VerdictReason,
     VerdictStatus,
 )
-from inspections.models import RecordStatus, ViolationRecord, ViolationType
+from inspections.models import (
+    DisciplineDecision,
+    DisciplineForm,
+    DisciplineStatus,
+    RecordStatus,
+    ViolationRecord,
+    ViolationType,
+)
 from inspections.services import round_create, visit_start
 from personnel.imports import STAFF_COLUMNS, staff_import
-from personnel.models import Role, Staff, Unit, User
+from personnel.models import Posting, Role, Staff, Unit, User
 from personnel.search import staff_search_text
+from personnel.selectors import postings_covering
 from tests.excel_files import write_excel_style
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -80,6 +91,20 @@ class Scale:
     def confirmed_in_period(self) -> int:
         return self.staff // 20
 
+    @property
+    def decision_plan(self) -> list[tuple[str, str]]:
+        """Discipline decisions (status, when): one person in 250 decided with an effect
+        overlapping the period, as many decided before or after it, one in 500 under review,
+        one in 1,000 annulled (at least two, one, one and one)."""
+        counts = [
+            ((DisciplineStatus.DECIDED, "in"), max(self.staff // 250, 2)),
+            ((DisciplineStatus.DECIDED, "before"), max(self.staff // 500, 1)),
+            ((DisciplineStatus.DECIDED, "after"), max(self.staff // 500, 1)),
+            ((DisciplineStatus.UNDER_REVIEW, "open"), max(self.staff // 500, 1)),
+            ((DisciplineStatus.ANNULLED, "in"), max(self.staff // 1000, 1)),
+        ]
+        return [kind for kind, count in counts for _ in range(count)]
+
 
 SCALES = {
     "tiny": Scale("tiny", units=5, staff=50, repeats=1, import_rows=100, http_clients=4),
@@ -89,11 +114,29 @@ SCALES = {
 }
 
 PERIOD_CODE = "BENCH-2025"
+BENCH_TITLES = [
+    (rule.LAO_DONG_TIEN_TIEN, "Lao động tiên tiến", TitleKind.INDIVIDUAL),
+    (rule.CHIEN_SI_THI_DUA_CO_SO, "Chiến sĩ thi đua cơ sở", TitleKind.INDIVIDUAL),
+    (rule.TAP_THE_LAO_DONG_TIEN_TIEN, "Tập thể lao động tiên tiến", TitleKind.COLLECTIVE),
+    (rule.TAP_THE_LAO_DONG_XUAT_SAC, "Tập thể lao động xuất sắc", TitleKind.COLLECTIVE),
+]
 PERIOD_START = datetime.date(2025, 1, 1)
 PERIOD_END = datetime.date(2025, 12, 31)
 FIRST_YEAR = 2016  # ten years of records: 2016 to 2025
 NAIVE_SAMPLE = 5_000
 BASELINE_TABLE = "bench_baseline_verdict"
+
+# Nominations by staff index (modulo 20) and by unit index (modulo 20, and one unit in 5).
+LDTT_OF_20 = 17  # 0 to 16: Lao động tiên tiến
+CSTDCS_OF_20 = (0, 7)  # Chiến sĩ thi đua cơ sở, with Lao động tiên tiến
+CSTDCS_ALONE_OF_40 = 18  # Chiến sĩ thi đua cơ sở without it (staff index modulo 40)
+TTLDXS_OF_20 = (0, 3)  # Tập thể lao động xuất sắc (0 also Tập thể lao động tiên tiến)
+LDTT_RATINGS = [Rating.TOT, Rating.XUAT_SAC, Rating.HOAN_THANH, Rating.KHONG_HOAN_THANH, ""]
+LDTT_RATING_WEIGHTS = [55, 25, 8, 2, 10]
+CSTDCS_RATINGS = [Rating.XUAT_SAC, Rating.TOT, Rating.HOAN_THANH, ""]
+CSTDCS_RATING_WEIGHTS = [40, 40, 5, 15]
+UNKNOWN_HIRE, RECENT_HIRE = 0.05, 0.04  # no hired_on; hired after the 6 months' cutoff
+MOVED, GONE = 25, 75  # staff index modulo 50 (moved on 1 July) and modulo 100 (gone)
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
 MIDDLE = ["Văn", "Thị", "Minh", "Đức", "Quốc", "Thanh", "Ngọc", "Hữu", "Xuân", "Thu"]
@@ -129,7 +172,9 @@ def _local(day: datetime.date, seconds: int) -> datetime.datetime:
 
 
 def generate(scale: Scale) -> Period:
-    """Units, staff with one posting each, ten years of records, one period's nominations."""
+    """Units; staff (recruitment dates, some transferred or gone before the period's last day);
+    ten years of records; discipline decisions; one period's nominations, individual (ratings,
+    initiatives) and collective."""
     rng = random.Random(2025)
     now = timezone.now()
     unit_base, staff_base = _next_id("personnel_unit"), _next_id("personnel_staff")
@@ -144,6 +189,21 @@ def generate(scale: Scale) -> Period:
         return unit_ids[staff_index % scale.units]
 
     search_texts: dict[str, str] = {}
+    oldest_hire = datetime.date(1990, 1, 1)
+    hire_days = (datetime.date(2024, 1, 1) - oldest_hire).days
+    cutoff = rule.tenure_cutoff(ends_on=PERIOD_END, months=6)
+
+    def hired_on(index: int) -> datetime.date | None:
+        """Mostly long before the period; some too recent for Lao động tiên tiến, some
+        unknown, and the two days either side of the cutoff."""
+        if index in (1, 2):
+            return cutoff + datetime.timedelta(days=index - 1)
+        draw = rng.random()
+        if draw < UNKNOWN_HIRE:
+            return None
+        if draw < UNKNOWN_HIRE + RECENT_HIRE:
+            return cutoff + datetime.timedelta(days=rng.randrange(1, 185))
+        return oldest_hire + datetime.timedelta(days=rng.randrange(hire_days))
 
     def staff_rows():
         for index in range(scale.staff):
@@ -157,6 +217,7 @@ def generate(scale: Scale) -> Period:
                 CATEGORIES[index % 4],
                 "",
                 "",
+                hired_on(index),
                 True,
                 search_texts[name],
                 now,
@@ -172,6 +233,7 @@ def generate(scale: Scale) -> Period:
             "category",
             "position",
             "badge_number",
+            "hired_on",
             "is_active",
             "search_text",
             "created_at",
@@ -179,11 +241,21 @@ def generate(scale: Scale) -> Period:
         ],
         staff_rows(),
     )
-    _copy(
-        "personnel_posting",
-        ["staff_id", "unit_id"],
-        ((staff_base + index, unit_of(index)) for index in range(scale.staff)),
-    )
+
+    def posting_rows():
+        """One posting each, open at both ends, but for one person in 50, moved from the
+        next unit on 1 July, and one in 100, gone on 31 October (no unit on the last day)."""
+        for index in range(scale.staff):
+            staff_id, unit_id = staff_base + index, unit_of(index)
+            if index % 50 == MOVED:
+                yield (staff_id, unit_of(index + 1), None, datetime.date(2025, 6, 30))
+                yield (staff_id, unit_id, datetime.date(2025, 7, 1), None)
+            elif index % 100 == GONE:
+                yield (staff_id, unit_id, None, datetime.date(2025, 10, 31))
+            else:
+                yield (staff_id, unit_id, None, None)
+
+    _copy("personnel_posting", ["staff_id", "unit_id", "starts_on", "ends_on"], posting_rows())
 
     # Records: first those in the period (confirmed, then submitted, dismissed, drafts), then
     # the other nine years (confirmed, dismissed, overturned). A person may have several.
@@ -261,22 +333,86 @@ def generate(scale: Scale) -> Period:
         record_rows(),
     )
 
+    def decision_rows():
+        """Decided with an effect overlapping the period (the first one from 1 January
+        exactly), decided before or after it, procedures still open, annulled; every form in
+        turn, so that some bar a collective title (cảnh cáo and heavier) and some do not."""
+        forms = DisciplineForm.values
+        for index, (status, when) in enumerate(scale.decision_plan):
+            decided_on = effective_until = None
+            if when == "in":
+                decided_on = datetime.date(2024, 7, 1) + datetime.timedelta(
+                    days=0 if index == 0 else rng.randrange(549)
+                )
+                effective_until = decided_on + datetime.timedelta(
+                    days=184 if index == 0 else rng.randrange(184, 366)
+                )
+            elif when == "before":
+                decided_on = datetime.date(2022, 1, 1) + datetime.timedelta(rng.randrange(700))
+                effective_until = decided_on + datetime.timedelta(rng.randrange(30, 365))
+            elif when == "after":
+                decided_on = datetime.date(2026, 1, 1) + datetime.timedelta(rng.randrange(180))
+                effective_until = decided_on + datetime.timedelta(365)
+            yield (
+                f"{index + 1}/QĐ-KL",
+                staff_base + rng.randrange(scale.staff),
+                forms[(index + 1) % len(forms)],
+                status,
+                decided_on,
+                effective_until,
+                "",
+                now,
+                now,
+            )
+
+    _copy(
+        "inspections_disciplinedecision",
+        [
+            "number",
+            "staff_id",
+            "form",
+            "status",
+            "decided_on",
+            "effective_until",
+            "signer",
+            "created_at",
+            "updated_at",
+        ],
+        decision_rows(),
+    )
+
     period = Period.objects.create(
         code=PERIOD_CODE, name="Năm 2025", starts_on=PERIOD_START, ends_on=PERIOD_END
     )
-    title, _created = Title.objects.get_or_create(
-        code="lao_dong_tien_tien",
-        defaults={"name": "Lao động tiên tiến", "kind": TitleKind.INDIVIDUAL},
-    )
-    # 17 people in 20 are nominated, for one title each.
+    # A migration seeds the titles, but a test database flushed by an earlier test has lost them.
+    titles = {
+        code: Title.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})[0].pk
+        for code, name, kind in BENCH_TITLES
+    }
+
+    def nomination_rows():
+        """17 people in 20 for Lao động tiên tiến; 5 in 40 for Chiến sĩ thi đua cơ sở (one
+        of them without Lao động tiên tiến); then one unit in 5 for Tập thể lao động tiên
+        tiến and 2 in 20 for Tập thể lao động xuất sắc."""
+        for index in range(scale.staff):
+            staff_id, unit_id = staff_base + index, unit_of(index)
+            if index % 20 < LDTT_OF_20:
+                rating = rng.choices(LDTT_RATINGS, LDTT_RATING_WEIGHTS)[0]
+                yield (titles[rule.LAO_DONG_TIEN_TIEN], staff_id, unit_id, rating, "")
+            if index % 20 in CSTDCS_OF_20 or index % 40 == CSTDCS_ALONE_OF_40:
+                rating = rng.choices(CSTDCS_RATINGS, CSTDCS_RATING_WEIGHTS)[0]
+                initiative = f"Sáng kiến {index}: số hóa sổ theo dõi" if rng.random() < 0.5 else ""
+                yield (titles[rule.CHIEN_SI_THI_DUA_CO_SO], staff_id, unit_id, rating, initiative)
+        for index in range(scale.units):
+            if index % 5 == 0:
+                yield (titles[rule.TAP_THE_LAO_DONG_TIEN_TIEN], None, unit_ids[index], "", "")
+            if index % 20 in TTLDXS_OF_20:
+                yield (titles[rule.TAP_THE_LAO_DONG_XUAT_SAC], None, unit_ids[index], "", "")
+
     _copy(
         "emulation_nomination",
-        ["period_id", "staff_id", "title_id", "unit_id", "created_at"],
-        (
-            (period.pk, staff_base + index, title.pk, unit_of(index), now)
-            for index in range(scale.staff)
-            if index % 20 < 17
-        ),
+        ["period_id", "title_id", "staff_id", "unit_id", "rating", "initiative", "created_at"],
+        ((period.pk, *row, now) for row in nomination_rows()),
     )
     with connection.cursor() as cursor:
         # VACUUM cannot run in a transaction (the smoke test runs in one); ANALYZE can.
@@ -285,11 +421,14 @@ def generate(scale: Scale) -> Period:
 
 
 def row_counts(period: Period) -> dict[str, int]:
+    nominations = Nomination.objects.filter(period=period)
     return {
         "units": Unit.objects.count(),
         "staff": Staff.objects.count(),
         "violations": ViolationRecord.objects.count(),
-        "nominations": Nomination.objects.filter(period=period).count(),
+        "decisions": DisciplineDecision.objects.count(),
+        "nominations": nominations.count(),
+        "collective_nominations": nominations.filter(staff__isnull=True).count(),
     }
 
 
@@ -351,75 +490,275 @@ def _clear_baseline() -> None:
     _execute(f"{verb} {BASELINE_TABLE}")
 
 
-def _baseline_sql(period: Period) -> tuple[str, list]:
-    """The rule as one hand-written statement: two outer joins against the distinct people
-    with a confirmed or a submitted record in the window (an anti-join where they are NULL)."""
+# The whole rule (EXCHANGE.md, "The rule in full") written by hand in one statement's common
+# table expressions: each nomination's facts as flags, its status and its unchecked criteria.
+# The baseline inserts the statuses; the check reuses the flags to name the expected reasons.
+RULE_CTES = """
+WITH conduct AS (
+    -- Per person: something that excludes, something that defers (records only under the
+    -- policy "violations"; decisions under both).
+    SELECT staff_id, bool_or(excludes) AS excludes, bool_or(NOT excludes) AS defers
+    FROM (
+        SELECT staff_id, status = 'confirmed' AS excludes
+        FROM inspections_violationrecord
+        WHERE %(records_count)s AND status IN ('confirmed', 'submitted')
+          AND occurred_at >= %(start)s AND occurred_at < %(end)s
+        UNION ALL
+        SELECT staff_id, status = 'decided'
+        FROM inspections_disciplinedecision
+        WHERE status = 'under_review'
+           OR (status = 'decided' AND decided_on <= %(ends_on)s
+               AND effective_until >= %(starts_on)s)
+    ) AS counted
+    GROUP BY staff_id
+),
+person AS (
+    SELECT n.id, n.staff_id, t.code AS title, n.rating, s.hired_on,
+           coalesce(c.excludes, false) AS conduct_excludes,
+           coalesce(c.defers, false) AS conduct_defers,
+           btrim(n.initiative) = '' AS no_initiative
+    FROM emulation_nomination n
+    JOIN emulation_title t ON t.id = n.title_id
+    JOIN personnel_staff s ON s.id = n.staff_id
+    LEFT JOIN conduct c ON c.staff_id = n.staff_id
+    WHERE n.period_id = %(period)s
+),
+ldtt AS (
+    SELECT *,
+           CASE WHEN conduct_excludes OR bad_rating OR short_tenure THEN 'excluded'
+                WHEN conduct_defers THEN 'pending' ELSE 'eligible' END AS status
+    FROM (
+        SELECT person.*,
+               rating NOT IN ('', 'tot', 'xuat_sac') AS bad_rating,
+               coalesce(hired_on > (%(ends_on)s::date
+                                    - make_interval(months => %(min_months)s))::date,
+                        false) AS short_tenure,
+               concat_ws(',', CASE WHEN rating = '' THEN 'rating' END,
+                              CASE WHEN hired_on IS NULL THEN 'tenure' END) AS unchecked
+        FROM person WHERE title = 'lao_dong_tien_tien'
+    ) AS flagged
+),
+other AS (
+    SELECT *,
+           CASE WHEN conduct_excludes
+                     OR (title = 'chien_si_thi_dua_co_so'
+                         AND (held NOT IN ('eligible', 'pending') OR no_merit)) THEN 'excluded'
+                WHEN conduct_defers OR (title = 'chien_si_thi_dua_co_so' AND held = 'pending')
+                     THEN 'pending'
+                ELSE 'eligible' END AS status
+    FROM (
+        SELECT p.*, coalesce(l.status, 'missing') AS held,
+               p.rating NOT IN ('', 'xuat_sac') AND p.no_initiative AS no_merit,
+               CASE WHEN p.title = 'chien_si_thi_dua_co_so' AND p.rating = ''
+                         AND p.no_initiative THEN 'merit' ELSE '' END AS unchecked
+        FROM person p
+        LEFT JOIN ldtt l ON l.staff_id = p.staff_id
+        WHERE p.title <> 'lao_dong_tien_tien'
+    ) AS flagged
+),
+individual AS (
+    SELECT id, staff_id, title, status, unchecked FROM ldtt
+    UNION ALL
+    SELECT id, staff_id, title, status, unchecked FROM other
+),
+collective AS (
+    SELECT n.id, n.unit_id, t.code AS title
+    FROM emulation_nomination n
+    JOIN emulation_title t ON t.id = n.title_id
+    WHERE n.period_id = %(period)s AND n.staff_id IS NULL
+),
+member AS (
+    -- The staff whose posting covers the period's last day, in a nominated unit.
+    SELECT DISTINCT p.unit_id, p.staff_id
+    FROM personnel_posting p
+    WHERE p.unit_id IN (SELECT unit_id FROM collective)
+      AND (p.starts_on IS NULL OR p.starts_on <= %(ends_on)s)
+      AND (p.ends_on IS NULL OR p.ends_on >= %(ends_on)s)
+),
+member_decision AS (
+    -- Decided decisions of cảnh cáo or heavier in effect in the period, of members.
+    SELECT m.unit_id, d.id AS decision_id
+    FROM member m
+    JOIN inspections_disciplinedecision d ON d.staff_id = m.staff_id
+    WHERE d.status = 'decided' AND d.form = ANY(%(barring)s)
+      AND d.decided_on <= %(ends_on)s AND d.effective_until >= %(starts_on)s
+),
+held AS (
+    -- One row per nominated person: the statuses of their two titles.
+    SELECT staff_id,
+           min(status) FILTER (WHERE title = 'lao_dong_tien_tien') AS ldtt,
+           min(status) FILTER (WHERE title = 'chien_si_thi_dua_co_so') AS cstdcs
+    FROM individual
+    GROUP BY staff_id
+),
+unit_facts AS (
+    SELECT m.unit_id, count(*) AS members,
+           count(*) FILTER (WHERE h.ldtt = 'eligible') AS ldtt_eligible,
+           count(*) FILTER (WHERE h.ldtt = 'pending') AS ldtt_pending,
+           count(*) FILTER (WHERE h.cstdcs = 'eligible') AS cstdcs_eligible,
+           count(*) FILTER (WHERE h.cstdcs = 'pending') AS cstdcs_pending
+    FROM member m
+    LEFT JOIN held h ON h.staff_id = m.staff_id
+    GROUP BY m.unit_id
+),
+collective_flagged AS (
+    SELECT *,
+           CASE WHEN NOT share_with_pending OR disciplined OR (no_cstdcs AND NOT cstdcs_pending)
+                     THEN 'excluded'
+                WHEN NOT share_reached OR no_cstdcs THEN 'pending'
+                ELSE 'eligible' END AS status
+    FROM (
+        SELECT c.id, c.unit_id, c.title,
+               coalesce(f.members, 0) AS members,
+               coalesce(f.ldtt_eligible, 0) AS holders,
+               coalesce(f.members > 0 AND f.ldtt_eligible * 100 >= %(share)s * f.members, false)
+                   AS share_reached,
+               coalesce(f.members > 0
+                        AND (f.ldtt_eligible + f.ldtt_pending) * 100 >= %(share)s * f.members,
+                        false) AS share_with_pending,
+               EXISTS (SELECT 1 FROM member_decision md WHERE md.unit_id = c.unit_id)
+                   AS disciplined,
+               c.title = 'tap_the_lao_dong_xuat_sac' AND coalesce(f.cstdcs_eligible, 0) = 0
+                   AS no_cstdcs,
+               coalesce(f.cstdcs_pending, 0) > 0 AS cstdcs_pending
+        FROM collective c
+        LEFT JOIN unit_facts f ON f.unit_id = c.unit_id
+    ) AS flagged
+),
+verdict AS (
+    SELECT id, status, unchecked FROM individual
+    UNION ALL
+    SELECT id, status, '' FROM collective_flagged
+)
+"""
+
+
+def _rule_params(period: Period) -> dict:
     start, end = period.window()
+    return {
+        "period": period.pk,
+        "start": start,
+        "end": end,
+        "starts_on": period.starts_on,
+        "ends_on": period.ends_on,
+        "min_months": period.min_months,
+        "share": period.collective_share,
+        "records_count": period.policy == Policy.VIOLATIONS,
+        "barring": [form for form in DisciplineForm.values if form != DisciplineForm.KHIEN_TRACH],
+    }
+
+
+def _baseline_sql(period: Period) -> tuple[str, dict]:
+    """The rule as one hand-written statement (RULE_CTES) inserting every nomination's status
+    and unchecked criteria, individuals and collectives."""
     sql = f"""
-        INSERT INTO {BASELINE_TABLE} (nomination_id, status, evaluated_at)
-        SELECT n.id,
-               CASE WHEN confirmed.staff_id IS NOT NULL THEN 'excluded'
-                    WHEN submitted.staff_id IS NOT NULL THEN 'pending'
-                    ELSE 'eligible' END,
-               now()
-        FROM emulation_nomination n
-        LEFT JOIN (SELECT DISTINCT staff_id FROM inspections_violationrecord
-                   WHERE status = 'confirmed' AND occurred_at >= %s AND occurred_at < %s)
-             AS confirmed ON confirmed.staff_id = n.staff_id
-        LEFT JOIN (SELECT DISTINCT staff_id FROM inspections_violationrecord
-                   WHERE status = 'submitted' AND occurred_at >= %s AND occurred_at < %s)
-             AS submitted ON submitted.staff_id = n.staff_id
-        WHERE n.period_id = %s
+        INSERT INTO {BASELINE_TABLE} (nomination_id, status, evaluated_at, unchecked)
+        {RULE_CTES}
+        SELECT id, status, now(), unchecked FROM verdict
     """  # noqa: S608
-    return sql, [start, end, start, end, period.pk]
+    return sql, _rule_params(period)
+
+
+# The reasons the rule must store, from the flags of RULE_CTES: (nomination, kind, record,
+# decision, data) for every reason of the deciding status.
+EXPECTED_REASONS = """
+expected AS (
+    SELECT i.id, 'violation' AS kind, r.id AS record_id, NULL::bigint AS decision_id,
+           '{}'::jsonb AS data
+    FROM individual i
+    JOIN inspections_violationrecord r ON r.staff_id = i.staff_id
+    WHERE %(records_count)s AND r.occurred_at >= %(start)s AND r.occurred_at < %(end)s
+      AND ((i.status = 'excluded' AND r.status = 'confirmed')
+        OR (i.status = 'pending' AND r.status = 'submitted'))
+    UNION ALL
+    SELECT i.id, 'discipline', NULL, d.id, '{}'::jsonb
+    FROM individual i
+    JOIN inspections_disciplinedecision d ON d.staff_id = i.staff_id
+    WHERE (i.status = 'excluded' AND d.status = 'decided' AND d.decided_on <= %(ends_on)s
+           AND d.effective_until >= %(starts_on)s)
+       OR (i.status = 'pending' AND d.status = 'under_review')
+    UNION ALL
+    SELECT id, 'rating', NULL, NULL, jsonb_build_object('rating', rating)
+    FROM ldtt WHERE status = 'excluded' AND bad_rating
+    UNION ALL
+    SELECT id, 'tenure', NULL, NULL,
+           jsonb_build_object('hired_on', to_char(hired_on, 'YYYY-MM-DD'),
+                              'min_months', %(min_months)s::int)
+    FROM ldtt WHERE status = 'excluded' AND short_tenure
+    UNION ALL
+    SELECT id, 'requires_title', NULL, NULL,
+           jsonb_build_object('title', 'lao_dong_tien_tien', 'status', held)
+    FROM other
+    WHERE title = 'chien_si_thi_dua_co_so'
+      AND ((status = 'excluded' AND held NOT IN ('eligible', 'pending'))
+        OR (status = 'pending' AND held = 'pending'))
+    UNION ALL
+    SELECT id, 'merit', NULL, NULL, '{}'::jsonb
+    FROM other WHERE title = 'chien_si_thi_dua_co_so' AND status = 'excluded' AND no_merit
+    UNION ALL
+    SELECT id, 'collective_share', NULL, NULL,
+           jsonb_build_object('members', members, 'holders', holders,
+                              'required_percent', %(share)s::int)
+    FROM collective_flagged
+    WHERE (status = 'excluded' AND NOT share_with_pending)
+       OR (status = 'pending' AND NOT share_reached)
+    UNION ALL
+    SELECT c.id, 'member_disciplined', NULL, md.decision_id, '{}'::jsonb
+    FROM collective_flagged c
+    JOIN member_decision md ON md.unit_id = c.unit_id
+    WHERE c.status = 'excluded'
+    UNION ALL
+    SELECT id, 'no_cstdcs_member', NULL, NULL, '{}'::jsonb
+    FROM collective_flagged
+    WHERE no_cstdcs AND ((status = 'excluded' AND NOT cstdcs_pending)
+                         OR (status = 'pending' AND cstdcs_pending))
+),
+stored AS (
+    SELECT v.nomination_id AS id, r.kind, r.record_id, r.decision_id, r.data
+    FROM emulation_verdictreason r
+    JOIN emulation_verdict v ON v.id = r.verdict_id
+    JOIN emulation_nomination n ON n.id = v.nomination_id
+    WHERE n.period_id = %(period)s
+)
+"""
 
 
 def _same_verdicts(period: Period) -> bool:
-    """The service's verdicts equal the hand-written statement's, and its reasons are exactly
-    the deciding records (confirmed for excluded, submitted for pending, in the window)."""
-    start, end = period.window()
+    """The service's verdicts (status and unchecked criteria) equal the hand-written
+    statement's for every nomination, and its reasons are exactly the deciding ones: the
+    records, decisions and members' decisions, and the failed criteria with their data."""
     differences = _execute(
         f"""
         SELECT count(*) FROM (
-          (SELECT v.nomination_id, v.status FROM emulation_verdict v
-           JOIN emulation_nomination n ON n.id = v.nomination_id WHERE n.period_id = %s
-           EXCEPT SELECT nomination_id, status FROM {BASELINE_TABLE})
+          (SELECT v.nomination_id, v.status, v.unchecked FROM emulation_verdict v
+           JOIN emulation_nomination n ON n.id = v.nomination_id WHERE n.period_id = %(period)s
+           EXCEPT SELECT nomination_id, status, unchecked FROM {BASELINE_TABLE})
           UNION ALL
-          (SELECT nomination_id, status FROM {BASELINE_TABLE}
-           EXCEPT SELECT v.nomination_id, v.status FROM emulation_verdict v
-           JOIN emulation_nomination n ON n.id = v.nomination_id WHERE n.period_id = %s)
+          (SELECT nomination_id, status, unchecked FROM {BASELINE_TABLE}
+           EXCEPT SELECT v.nomination_id, v.status, v.unchecked FROM emulation_verdict v
+           JOIN emulation_nomination n ON n.id = v.nomination_id WHERE n.period_id = %(period)s)
         ) AS differing
         """,  # noqa: S608
-        [period.pk, period.pk],
+        {"period": period.pk},
     )[0][0]
     reasons_wrong = _execute(
-        """
+        f"""
+        {RULE_CTES}, {EXPECTED_REASONS}
         SELECT count(*) FROM (
-          (SELECT v.id, r.id FROM emulation_verdict v
-           JOIN emulation_nomination n ON n.id = v.nomination_id
-           JOIN inspections_violationrecord r ON r.staff_id = n.staff_id
-           WHERE n.period_id = %s AND r.occurred_at >= %s AND r.occurred_at < %s
-             AND ((v.status = 'excluded' AND r.status = 'confirmed')
-               OR (v.status = 'pending' AND r.status = 'submitted'))
-           EXCEPT SELECT verdict_id, record_id FROM emulation_verdictreason)
-          UNION ALL
-          (SELECT verdict_id, record_id FROM emulation_verdictreason
-           EXCEPT SELECT v.id, r.id FROM emulation_verdict v
-           JOIN emulation_nomination n ON n.id = v.nomination_id
-           JOIN inspections_violationrecord r ON r.staff_id = n.staff_id
-           WHERE n.period_id = %s AND r.occurred_at >= %s AND r.occurred_at < %s
-             AND ((v.status = 'excluded' AND r.status = 'confirmed')
-               OR (v.status = 'pending' AND r.status = 'submitted')))
+            (SELECT * FROM expected EXCEPT ALL SELECT * FROM stored)
+            UNION ALL
+            (SELECT * FROM stored EXCEPT ALL SELECT * FROM expected)
         ) AS differing
-        """,
-        [period.pk, start, end, period.pk, start, end],
+        """,  # noqa: S608
+        _rule_params(period),
     )[0][0]
     return differences == 0 and reasons_wrong == 0
 
 
 def case_eligibility_period(period: Period, repeats: int) -> dict:
     # The baseline stores the same verdict rows the same way: the columns, indexes and
-    # deferred foreign key of emulation_verdict (not the reasons, about one row in twenty).
+    # deferred foreign key of emulation_verdict, status and unchecked criteria (not the
+    # reasons, about one row for four verdicts, nor the council list's counts).
     _execute(f"CREATE TABLE {BASELINE_TABLE} (LIKE emulation_verdict INCLUDING ALL)")
     _execute(
         f"ALTER TABLE {BASELINE_TABLE} ADD FOREIGN KEY (nomination_id) "
@@ -457,11 +796,15 @@ def _confirm_new_record(staff: Staff, sequence: int) -> ViolationRecord:
 
 def case_eligibility_person(period: Period, repeats: int) -> dict:
     """evaluate_person for a nominated, eligible person just given a confirmed record, against
-    the same for a person with no nominations. Each repetition takes new people."""
+    the same for a person with no nominations. Each repetition takes new people. Afterwards
+    the whole period must still agree with the hand-written statement (the collectives of
+    those people's units included)."""
     eligible = list(
         Staff.objects.filter(
             nominations__period=period, nominations__verdict__status=VerdictStatus.ELIGIBLE
-        ).order_by("pk")[:repeats]
+        )
+        .distinct()
+        .order_by("pk")[:repeats]
     )
     not_nominated = list(Staff.objects.filter(nominations__isnull=True).order_by("pk")[:repeats])
     sequence = 900_000_000
@@ -492,44 +835,113 @@ def case_eligibility_person(period: Period, repeats: int) -> dict:
             )
         else:
             same &= not verdicts.exists()
+    _clear_baseline()
+    sql, params = _baseline_sql(period)
+    _execute(sql, params)
+    same &= _same_verdicts(period)
     return _result(
         "eligibility_person", seconds, "person_without_nominations", baseline_seconds, same
     )
 
 
-def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int, str]:
-    """The rule as a loop: two queries and a write per nomination (what the service avoids)."""
+def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int, tuple]:
+    """The rule as a loop: per nomination, a few queries for its facts, the rule's own
+    functions, and a write (what the service avoids). Lao động tiên tiến first, then the
+    titles that read it, then the collectives, which read their members' verdicts."""
     start, end = period.window()
     now = timezone.now()
     verdicts = {}
-    for nomination in nominations:
-        records = ViolationRecord.objects.filter(
-            staff_id=nomination.staff_id, occurred_at__gte=start, occurred_at__lt=end
-        )
-        if records.filter(status=RecordStatus.CONFIRMED).exists():
-            status = VerdictStatus.EXCLUDED
-        elif records.filter(status=RecordStatus.SUBMITTED).exists():
-            status = VerdictStatus.PENDING
+    in_effect = Q(status=DisciplineStatus.UNDER_REVIEW) | Q(
+        status=DisciplineStatus.DECIDED,
+        decided_on__lte=period.ends_on,
+        effective_until__gte=period.starts_on,
+    )
+    decision_fields = ("pk", "status", "form", "decided_on")
+
+    def order(nomination):
+        return (nomination.staff_id is None, nomination.title.code != rule.LAO_DONG_TIEN_TIEN)
+
+    for nomination in sorted(nominations, key=order):
+        title = nomination.title.code
+        if nomination.staff_id is not None:
+            person = rule.Person(hired_on=nomination.staff.hired_on)
+            if period.policy == Policy.VIOLATIONS:
+                person.records = [
+                    rule.Record(*row)
+                    for row in ViolationRecord.objects.filter(
+                        staff_id=nomination.staff_id,
+                        status__in=[RecordStatus.CONFIRMED, RecordStatus.SUBMITTED],
+                        occurred_at__gte=start,
+                        occurred_at__lt=end,
+                    ).values_list("pk", "status", "occurred_at")
+                ]
+            person.decisions = [
+                rule.Decision(*row)
+                for row in DisciplineDecision.objects.filter(
+                    in_effect, staff_id=nomination.staff_id
+                ).values_list(*decision_fields)
+            ]
+            held = None
+            if title == rule.CHIEN_SI_THI_DUA_CO_SO:
+                held = (
+                    Verdict.objects.filter(
+                        nomination__period=period,
+                        nomination__staff_id=nomination.staff_id,
+                        nomination__title__code=rule.LAO_DONG_TIEN_TIEN,
+                    )
+                    .values_list("status", flat=True)
+                    .first()
+                )
+            judgement = rule.judge_individual(
+                title=title,
+                person=person,
+                rating=nomination.rating,
+                initiative=nomination.initiative,
+                policy=period.policy,
+                ends_on=period.ends_on,
+                min_months=period.min_months,
+                lao_dong_tien_tien=held,
+            )
         else:
-            status = VerdictStatus.ELIGIBLE
+            member_ids = Posting.objects.filter(
+                postings_covering(period.ends_on), unit_id=nomination.unit_id
+            ).values("staff_id")
+            members = rule.Members(count=Staff.objects.filter(pk__in=member_ids).count())
+            for held_title, status in Verdict.objects.filter(
+                nomination__period=period, nomination__staff_id__in=member_ids
+            ).values_list("nomination__title__code", "status"):
+                members.verdicts.setdefault(held_title, []).append(status)
+            members.decisions = [
+                rule.Decision(*row)
+                for row in DisciplineDecision.objects.filter(
+                    in_effect, status=DisciplineStatus.DECIDED, staff_id__in=member_ids
+                ).values_list(*decision_fields, "staff__code")
+            ]
+            judgement = rule.judge_collective(
+                title=title, members=members, share=period.collective_share
+            )
+        unchecked = ",".join(judgement.unchecked)
         Verdict.objects.update_or_create(
-            nomination=nomination, defaults={"status": status, "evaluated_at": now}
+            nomination=nomination,
+            defaults={"status": judgement.status, "unchecked": unchecked, "evaluated_at": now},
         )
-        verdicts[nomination.pk] = status
+        verdicts[nomination.pk] = (judgement.status, unchecked)
     return verdicts
 
 
 def case_eligibility_naive(period: Period, repeats: int, period_result: dict) -> dict:
     """The loop over a sample of at most 5,000 nominations, extrapolated to the period, against
     the service's whole-period figure measured just before. Rolled back: it changes nothing."""
-    total = Nomination.objects.filter(period=period).count()
-    sample = list(Nomination.objects.filter(period=period).order_by("pk")[:NAIVE_SAMPLE])
-    expected = dict(
-        Verdict.objects.filter(nomination__in=[n.pk for n in sample]).values_list(
-            "nomination_id", "status"
-        )
-    )
-    results: list[dict[int, str]] = []
+    nominations = Nomination.objects.filter(period=period)
+    total = nominations.count()
+    sample = list(nominations.select_related("staff", "title").order_by("pk")[:NAIVE_SAMPLE])
+    expected = {
+        nomination_id: (status, unchecked)
+        for nomination_id, status, unchecked in Verdict.objects.filter(
+            nomination__in=[n.pk for n in sample]
+        ).values_list("nomination_id", "status", "unchecked")
+    }
+    results: list[dict[int, tuple]] = []
 
     def loop():
         with transaction.atomic():
@@ -564,15 +976,29 @@ PLAIN_STATIC = {
 }
 
 
+# The council's page lists people's nominations exceptions first: excluded, pending, eligible
+# with a criterion unchecked, eligible; within each group by staff code, title code and id
+# (emulation.selectors.nomination_page's key), written here by hand.
+COUNCIL_ORDER = """
+SELECT n.id, s.code
+FROM emulation_nomination n
+JOIN personnel_staff s ON s.id = n.staff_id
+JOIN emulation_title t ON t.id = n.title_id
+LEFT JOIN emulation_verdict v ON v.nomination_id = n.id
+WHERE n.period_id = %s
+ORDER BY CASE WHEN v.status = 'excluded' THEN 0
+              WHEN v.status = 'pending' THEN 1
+              WHEN v.unchecked IS DISTINCT FROM '' THEN 2
+              ELSE 3 END,
+         s.code, t.code, n.id
+"""
+
+
 def case_council_list(period: Period, repeats: int) -> list[dict]:
     """The council's period page through the test client: first page and last page."""
     client = Client()
     client.force_login(_user("bench-council", Role.COUNCIL))
-    ordered = list(
-        Nomination.objects.filter(period=period)
-        .order_by("staff__code", "title__code", "pk")
-        .values_list("pk", "staff__code")
-    )
+    ordered = _execute(COUNCIL_ORDER, [period.pk])
     page_size = 50
     last_start = (len(ordered) - 1) // page_size * page_size
     url = reverse("emulation:period", kwargs={"code": period.code})
@@ -610,16 +1036,22 @@ def case_council_list(period: Period, repeats: int) -> list[dict]:
 
 # The same columns as the streamed export (EXCHANGE.md's eligibility CSV), by the database
 # alone: one aggregate statement written out by COPY.
+# People first (by staff code, then title), then the collectives (no staff code, the unit's
+# name, by unit code, then title). record_nos: the numbers of the deciding records, then of
+# the decisions (the person's, or the members' for a collective), each oldest first, which
+# is the order of the reasons' positions; the criteria's reasons have no number. A NULL is
+# written as nothing, as the view writes an empty field (an empty string would be "").
 EXPORT_COPY = """
 COPY (
-    SELECT s.code AS staff_code, s.full_name, u.code AS agency_code, t.code AS title,
+    SELECT s.code AS staff_code, coalesce(s.full_name, u.name) AS full_name,
+           u.code AS agency_code, t.code AS title,
            coalesce(v.status, 'eligible') AS status,
-           string_agg(coalesce(r.number, d.number, ''), '; '
-                      ORDER BY reason.decision_id IS NOT NULL, r.occurred_at, r.id,
+           string_agg(coalesce(r.number, d.number), '; '
+                      ORDER BY reason.record_id IS NULL, r.occurred_at, r.id,
                                d.decided_on, d.id)
-               FILTER (WHERE reason.id IS NOT NULL) AS record_nos
+               FILTER (WHERE coalesce(r.number, d.number) IS NOT NULL) AS record_nos
     FROM emulation_nomination n
-    JOIN personnel_staff s ON s.id = n.staff_id
+    LEFT JOIN personnel_staff s ON s.id = n.staff_id
     JOIN personnel_unit u ON u.id = n.unit_id
     JOIN emulation_title t ON t.id = n.title_id
     LEFT JOIN emulation_verdict v ON v.nomination_id = n.id
@@ -627,8 +1059,8 @@ COPY (
     LEFT JOIN inspections_violationrecord r ON r.id = reason.record_id
     LEFT JOIN inspections_disciplinedecision d ON d.id = reason.decision_id
     WHERE n.period_id = {period}
-    GROUP BY n.id, s.code, s.full_name, u.code, t.code, v.status
-    ORDER BY s.code, t.code, n.id
+    GROUP BY n.id, s.code, s.full_name, u.code, u.name, t.code, v.status
+    ORDER BY s.code, u.code, t.code, n.id
 ) TO STDOUT WITH (FORMAT csv, HEADER)
 """
 
@@ -1150,7 +1582,8 @@ def table(report: dict) -> str:
     rows = report["rows"]
     lines = [
         f"scale {report['scale']}: {rows['units']:,} units, {rows['staff']:,} staff, "
-        f"{rows['violations']:,} violation records, {rows['nominations']:,} nominations",
+        f"{rows['violations']:,} violation records, {rows['decisions']:,} discipline decisions, "
+        f"{rows['nominations']:,} nominations ({rows['collective_nominations']:,} collective)",
         "",
         f"{'case':<20} {'median':>12}  {'baseline':<27} {'median':>12} {'ratio':>9}  same  notes",
     ]

@@ -40,6 +40,13 @@ SHOTS = [
     ("unit-nominations-phone", PHONE, "truongdonvi", "/emulation/nominations/", "unit head"),
     ("discipline-list-desktop", DESKTOP, "noivu", "/inspections/discipline/", "discipline"),
     ("this-year-list-desktop", DESKTOP, "hoidong", "this_year_period", "this year's list"),
+    (
+        "this-year-collectives-desktop",
+        DESKTOP,
+        "hoidong",
+        "this_year_collectives",
+        "this year's collective titles",
+    ),
 ]
 
 # The period of this year is named by the Vietnamese calendar year.
@@ -79,10 +86,15 @@ def wait_for(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"the server did not answer at {url}")
 
 
-def go(page, target: str) -> None:
+def go(page, target: str) -> float:
+    """Open the page of `target`; the height at which its picture starts (0: the top)."""
     if target == "this_year_period":
         page.goto(f"/emulation/periods/{datetime.datetime.now(LOCAL_ZONE).year}/")
-        return
+        return 0
+    if target == "this_year_collectives":
+        go(page, "this_year_period")
+        # From the section's heading down, below the page of people's nominations.
+        return page.locator("h2", has_text="Danh hiệu tập thể").bounding_box()["y"] - 24
     if target.startswith("/"):
         page.goto(target)
     elif target == "visit":
@@ -92,6 +104,7 @@ def go(page, target: str) -> None:
     elif target == "record_form":
         go(page, "visit")
         page.locator("nav.big-actions a").last.click()
+    return 0
 
 
 def main() -> None:
@@ -138,14 +151,16 @@ def main() -> None:
                     page.fill("#id_username", username)
                     page.fill("#id_password", passwords[username])
                     page.click("main button[type=submit]")
-                go(page, target)
+                top = go(page, target)
                 path = OUT / f"{name}.png"
                 if size == DESKTOP:
-                    height = min(page.evaluate("document.body.scrollHeight"), DESKTOP_MAX_HEIGHT)
+                    height = min(
+                        page.evaluate("document.body.scrollHeight") - top, DESKTOP_MAX_HEIGHT
+                    )
                     page.screenshot(
                         path=path,
                         full_page=True,
-                        clip={"x": 0, "y": 0, "width": size["width"], "height": height},
+                        clip={"x": 0, "y": top, "width": size["width"], "height": height},
                     )
                 else:
                     page.screenshot(path=path)

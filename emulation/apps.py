@@ -10,6 +10,7 @@ class EmulationConfig(AppConfig):
         from emulation import selectors, services
         from emulation.exports import register_exports
         from inspections import hooks
+        from personnel import hooks as personnel_hooks
 
         register_exports()
 
@@ -18,3 +19,5 @@ class EmulationConfig(AppConfig):
         hooks.on_person_records_changed(services.evaluate_person)
         hooks.on_records_imported(services.evaluate_periods_holding)
         hooks.on_cited_records(selectors.cited_record_ids)
+        # A recruitment date or a unit changed: tenure and the collectives' members.
+        personnel_hooks.on_staff_changed(services.evaluate_after_staff_changes)

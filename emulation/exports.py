@@ -6,9 +6,12 @@ the reader's interface language.
 
 import csv
 from collections.abc import Iterator
+from dataclasses import dataclass
 from io import BytesIO, StringIO
 from pathlib import Path
+from urllib.parse import urlencode
 
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -20,11 +23,13 @@ from openpyxl.utils import get_column_letter
 from emulation.models import LOCAL_ZONE, Period, VerdictStatus
 from emulation.selectors import (
     ELIGIBILITY_CSV_COLUMNS,
-    deciding_decisions,
-    deciding_records,
-    decision_reason_text,
+    NOT_FULLY_CHECKED,
+    ListFilter,
     eligibility_rows,
-    nomination_list,
+    list_filter,
+    list_group,
+    reason_texts,
+    unchecked_text,
 )
 from exports.kinds import PDF, XLSX, Maker, register
 from personnel.models import Role
@@ -32,45 +37,74 @@ from personnel.models import Role
 COUNCIL = "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
-ELIGIBLE_HEADING = "I. DANH SÁCH ĐỦ ĐIỀU KIỆN"
-NOT_ELIGIBLE_HEADING = "II. DANH SÁCH KHÔNG ĐỦ ĐIỀU KIỆN"
-COLUMNS = ["STT", "Mã cán bộ", "Họ và tên", "Đơn vị đề nghị", "Danh hiệu"]
-REASON_COLUMN = "Lý do (biên bản vi phạm, quyết định kỷ luật)"
-STATUS_TEXT = {
-    VerdictStatus.EXCLUDED: "Có vi phạm đã được xác nhận trong kỳ",
-    VerdictStatus.PENDING: "Đang chờ xem xét biên bản vi phạm",
+# The exceptions first, as on the council's page.
+PARTS = [("A. CÁ NHÂN", False), ("B. TẬP THỂ", True)]
+GROUP_HEADINGS = {
+    VerdictStatus.EXCLUDED: "I. KHÔNG ĐỦ ĐIỀU KIỆN",
+    VerdictStatus.PENDING: "II. TẠM HOÃN XÉT, CHỜ KẾT QUẢ XEM XÉT",
+    NOT_FULLY_CHECKED: "III. ĐỦ ĐIỀU KIỆN, CHƯA KIỂM TRA ĐỦ TIÊU CHUẨN",
+    VerdictStatus.ELIGIBLE: "IV. ĐỦ ĐIỀU KIỆN",
 }
-WIDTHS = [6, 14, 28, 30, 28, 60]
+COLUMNS = ["STT", "Mã cán bộ", "Họ và tên", "Đơn vị đề nghị", "Danh hiệu", "Lý do và căn cứ"]
+COLLECTIVE_COLUMNS = ["STT", "Mã đơn vị", "Tên đơn vị", "Danh hiệu", "Lý do và căn cứ"]
+WIDTHS = [6, 14, 28, 30, 28, 70]
+FILTER_LABELS = {"unit": "Đơn vị", "title": "Danh hiệu", "status": "Kết quả"}
 
 
 def _reason_text(nomination) -> str:
-    """The reasons in words: the records (if any) after their status, then each decision."""
-    parts = []
-    if records := deciding_records(nomination):
-        numbers = ", ".join(
-            f"{record.number or ''} ({record.occurred_at.astimezone(LOCAL_ZONE):%d/%m/%Y})"
-            for record in records
-        )
-        parts.append(f"{STATUS_TEXT[nomination.verdict.status]}: {numbers}")
-    parts += [decision_reason_text(decision) for decision in deciding_decisions(nomination)]
-    return "; ".join(parts)
+    """Why the nomination is in its part of the list, in words with the legal basis; the
+    criteria not checked for an eligible one."""
+    if list_group(nomination) == NOT_FULLY_CHECKED:
+        return unchecked_text(nomination)
+    return "; ".join(reason_texts(nomination))
 
 
-def official_tables(*, period: Period) -> tuple[list, list]:
-    """The list split as the council signs it: eligible, and not eligible (with the reason)."""
-    eligible, not_eligible = [], []
-    for nomination in nomination_list(period=period):
-        verdict = getattr(nomination, "verdict", None)
-        if verdict is None or verdict.status == VerdictStatus.ELIGIBLE:
-            eligible.append(nomination)
-        else:
+@dataclass
+class Part:
+    heading: str
+    collective: bool
+    groups: list[tuple[str, list]]  # (heading, nominations), the empty ones left out
+
+
+def official_tables(*, period: Period, filters: ListFilter | None = None) -> list[Part]:
+    """The list as the council signs it, in the reader's filters: people, then collectives,
+    each the exceptions first, every row with its reasons in words (Vietnamese)."""
+    filters = filters or ListFilter()
+    grouped = {(collective, group): [] for _h, collective in PARTS for group in GROUP_HEADINGS}
+    with translation.override("vi"):
+        for nomination in filters.nominations(period):
             nomination.reason_text = _reason_text(nomination)
-            not_eligible.append(nomination)
-    return eligible, not_eligible
+            grouped[(nomination.is_collective, list_group(nomination))].append(nomination)
+    return [
+        Part(
+            heading,
+            collective,
+            [
+                (group_heading, grouped[(collective, group)])
+                for group, group_heading in GROUP_HEADINGS.items()
+                if grouped[(collective, group)]
+            ],
+        )
+        for heading, collective in PARTS
+    ]
 
 
-def period_workbook(*, period: Period) -> bytes:
-    eligible, not_eligible = official_tables(period=period)
+def filters_text(filters: ListFilter | None) -> str:
+    """The filters in words under the document's title; "" for the whole list."""
+    if filters is None:
+        return ""
+    shown = []
+    if filters.unit:
+        shown.append(f"{FILTER_LABELS['unit']}: {filters.unit.name}")
+    if filters.title:
+        shown.append(f"{FILTER_LABELS['title']}: {filters.title.name}")
+    if filters.status:
+        shown.append(f"{FILTER_LABELS['status']}: {GROUP_HEADINGS[filters.status][4:].lower()}")
+    return "; ".join(shown)
+
+
+def period_workbook(*, period: Period, filters: ListFilter | None = None) -> bytes:
+    parts = official_tables(period=period, filters=filters)
 
     workbook = Workbook()
     sheet = workbook.active
@@ -81,30 +115,38 @@ def period_workbook(*, period: Period) -> bytes:
     sheet.append([])
     sheet.append([f"DANH SÁCH XÉT THI ĐUA, KHEN THƯỞNG KỲ {period.name.upper()}"])
     sheet.append([f"Từ ngày {period.starts_on:%d/%m/%Y} đến ngày {period.ends_on:%d/%m/%Y}"])
+    if shown := filters_text(filters):
+        sheet.append([f"Lọc theo: {shown}"])
     for row in (1, 2, 4):
         for cell in sheet[row]:
             cell.font = bold
     sheet.cell(row=4, column=1).alignment = Alignment(horizontal="left")
 
-    def table(heading: str, rows: list, with_reason: bool) -> None:
-        sheet.append([])
-        sheet.append([heading])
+    def heading(text: str) -> None:
+        sheet.append([text])
         sheet.cell(row=sheet.max_row, column=1).font = bold
-        sheet.append([*COLUMNS, REASON_COLUMN] if with_reason else COLUMNS)
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-        for number, nomination in enumerate(rows, start=1):
-            values = [
-                number,
-                nomination.staff.code,
-                nomination.staff.full_name,
-                nomination.unit.name,
-                nomination.title.name,
-            ]
-            sheet.append([*values, nomination.reason_text] if with_reason else values)
 
-    table(ELIGIBLE_HEADING, eligible, with_reason=False)
-    table(NOT_ELIGIBLE_HEADING, not_eligible, with_reason=True)
+    for part in parts:
+        sheet.append([])
+        heading(part.heading)
+        if not part.groups:
+            sheet.append(["Không có."])
+        for group_heading, rows in part.groups:
+            heading(group_heading)
+            sheet.append(COLLECTIVE_COLUMNS if part.collective else COLUMNS)
+            for cell in sheet[sheet.max_row]:
+                cell.font = bold
+            for number, nomination in enumerate(rows, start=1):
+                if part.collective:
+                    values = [number, nomination.unit.code, nomination.unit.name]
+                else:
+                    values = [
+                        number,
+                        nomination.staff.code,
+                        nomination.staff.full_name,
+                        nomination.unit.name,
+                    ]
+                sheet.append([*values, nomination.title.name, nomination.reason_text or None])
     for index, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
 
@@ -116,24 +158,22 @@ def period_workbook(*, period: Period) -> bytes:
 PDF_STYLESHEET = Path(__file__).with_name("period_pdf.css")
 
 
-def period_pdf(*, period: Period) -> bytes:
-    """The same two official tables as a PDF (A4 landscape, Liberation Serif)."""
+def period_pdf(*, period: Period, filters: ListFilter | None = None) -> bytes:
+    """The same list as a PDF (A4 landscape, Liberation Serif)."""
     # Imported here: WeasyPrint loads pango on import, which only this export needs.
     from weasyprint import CSS, HTML
 
-    eligible, not_eligible = official_tables(period=period)
+    parts = official_tables(period=period, filters=filters)
     with translation.override("vi"), timezone.override(LOCAL_ZONE):
         html = render_to_string(
             "emulation/period_pdf.html",
             {
                 "period": period,
-                "eligible": eligible,
-                "not_eligible": not_eligible,
+                "parts": parts,
+                "filters": filters_text(filters),
                 "council": COUNCIL,
                 "nation": NATION,
                 "motto": MOTTO,
-                "eligible_heading": ELIGIBLE_HEADING,
-                "not_eligible_heading": NOT_ELIGIBLE_HEADING,
                 "today": timezone.localdate(),
             },
         )
@@ -162,14 +202,34 @@ PERIOD_XLSX = "period_xlsx"
 PERIOD_PDF = "period_pdf"
 
 
+def export_subject(period: Period, filters: ListFilter) -> str:
+    """The period's code, and the filters as a query string when there are any."""
+    query = urlencode(filters.query())
+    return f"{period.code}?{query}" if query else period.code
+
+
+def _period_and_filters(subject: str) -> tuple[Period, ListFilter]:
+    code, _sep, query = subject.partition("?")
+    period = Period.objects.get(code=code)
+    given = QueryDict(query)
+    filters = list_filter(
+        period=period,
+        unit_code=given.get("unit", ""),
+        title_code=given.get("title", ""),
+        status=given.get("status", ""),
+    )
+    return period, filters
+
+
 def _sees_period(user, subject: str) -> bool:
-    return Period.objects.filter(code=subject).exists()
+    return Period.objects.filter(code=subject.partition("?")[0]).exists()
 
 
 def _period_file(subject: str, extension: str) -> tuple[str, bytes]:
-    period = Period.objects.get(code=subject)
+    period, filters = _period_and_filters(subject)
     make = period_workbook if extension == "xlsx" else period_pdf
-    return f"danh-sach-{slugify(period.code) or period.pk}.{extension}", make(period=period)
+    data = make(period=period, filters=filters)
+    return f"danh-sach-{slugify(period.code) or period.pk}.{extension}", data
 
 
 def register_exports() -> None:

@@ -2,24 +2,61 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.tabular import SUFFIXES
-from emulation.models import Policy, RevocationStatus
-from personnel.models import Unit
+from emulation.models import Policy, Rating, RevocationStatus
+from personnel.forms import StaffLookupField
+from personnel.models import Staff, Unit
+
+NOBODY_IN_UNIT = _(
+    "Nobody posted to your unit today has this staff code, or a name or badge number matching it."
+)
 
 
 class NominationForm(forms.Form):
-    """Codes only: the service looks them up and says what is wrong with each."""
+    """A unit head's nomination of a person of the unit, or (`collective`) of the unit itself.
+
+    Period and title stay codes: the service looks them up and says what is wrong with each.
+    The person is typed as for the inspector's staff search: a staff code, or a name, initials
+    or badge number with or without diacritics, found among the unit's people (`staff`).
+    """
 
     period = forms.CharField(label=_("Period"), widget=forms.Select)
-    staff_code = forms.CharField(label=_("Staff code"), max_length=32)
+    staff_code = StaffLookupField(
+        label=_("Staff member"),
+        help_text=_("Staff code, or name or badge number; diacritics may be left out."),
+        no_match=NOBODY_IN_UNIT,
+        # A plain <datalist> of the unit's people suggests them (no script).
+        widget=forms.TextInput(
+            attrs={"type": "search", "autocomplete": "off", "list": "unit-staff"}
+        ),
+    )
     title = forms.CharField(label=_("Title"), widget=forms.Select)
+    rating = forms.ChoiceField(
+        label=_("Quality rating"),
+        choices=[("", _("Not given")), *Rating.choices],
+        required=False,
+        help_text=_(
+            "The person's quality rating for the year; without it the verdict says the rating "
+            "was not checked."
+        ),
+    )
+    initiative = forms.CharField(
+        label=_("Initiative"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The recognised initiative or research the nomination rests on, if any."),
+    )
 
-    def __init__(self, *args, periods=(), staff=(), titles=(), **kwargs):
+    def __init__(self, *args, periods=(), titles=(), staff=None, collective=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["period"].widget.choices = [(p.code, str(p)) for p in periods]
         self.fields["title"].widget.choices = [(t.code, t.name) for t in titles]
-        # A suggestion list of the unit's staff (a plain <datalist>, no script).
-        self.fields["staff_code"].widget.attrs["list"] = "unit-staff"
-        self.staff_choices = staff
+        self.staff_choices = Staff.objects.none() if staff is None else staff
+        if collective:
+            for name in ("staff_code", "rating", "initiative"):
+                del self.fields[name]
+        else:
+            self.fields["staff_code"].among = self.staff_choices
 
 
 class RevocationResolveForm(forms.Form):
@@ -44,9 +81,12 @@ class NominationUploadForm(forms.Form):
         help_text=_(
             # The headers are the file's, in Vietnamese whatever the page's language.
             "CSV (UTF-8), Excel (.xlsx, .xls) or OpenDocument (.ods), first row the headers: "
-            '<span lang="vi">Mã cán bộ'
-            '</span> (staff_code), <span lang="vi">Danh hiệu</span> (title), optionally '
-            '<span lang="vi">Đơn vị đề nghị</span> (agency_code).'
+            '<span lang="vi">Mã cán bộ</span> (staff_code), <span lang="vi">Danh hiệu</span> '
+            '(title), optionally <span lang="vi">Đơn vị đề nghị</span> (agency_code), '
+            '<span lang="vi">Xếp loại</span> (rating: xuat_sac, tot, hoan_thanh or '
+            'khong_hoan_thanh) and <span lang="vi">Sáng kiến</span> (initiative). For a '
+            'collective title leave <span lang="vi">Mã cán bộ</span> empty and give the unit '
+            'nominated as <span lang="vi">Đơn vị đề nghị</span>.'
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}),
     )

@@ -15,17 +15,17 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.db import BATCH_SIZE
 from core.imports import Action, Change, ImportSummary, RowPlan, field_label, import_file
-from core.tabular import Column, Problem, Table, text
-from emulation.models import LOCAL_ZONE, Nomination, Period, Title, TitleKind
+from core.tabular import Column, Problem, Table, choice, text
+from emulation.models import LOCAL_ZONE, Nomination, Period, Rating, Title, TitleKind
 from emulation.services import (
     PERIOD_APPROVED,
     STAFF_OUTSIDE_UNIT,
-    TITLE_NOT_INDIVIDUAL,
     UNKNOWN_PERIOD,
     evaluate_period,
 )
@@ -34,15 +34,24 @@ from personnel.models import Posting, Staff, Unit, User
 from personnel.selectors import PostingHistory, postings_covering
 
 NOMINATION_COLUMNS = (
-    Column("staff_code", "Mã cán bộ", required=True, parser=text(max_length=32)),
+    # Required for an individual title, empty for a collective one: checked row by row.
+    Column("staff_code", "Mã cán bộ", parser=text(max_length=32)),
     Column("title", "Danh hiệu", required=True, parser=text(max_length=64)),
     Column("agency_code", "Đơn vị đề nghị", parser=text(max_length=32)),
+    Column("rating", "Xếp loại", parser=choice(Rating.values)),
+    Column("initiative", "Sáng kiến", parser=text(max_length=2000)),
 )
 
 UNKNOWN_TITLE_CODE = _("Unknown title “%(code)s”; the titles are: %(titles)s.")
 NOMINATED_TWICE = _("This person is already nominated for this title on row %(row)s.")
+UNIT_NOMINATED_TWICE = _("This unit is already nominated for this title on row %(row)s.")
 NO_KNOWN_UNIT = _("This person has no known unit: give the nominating unit.")
 NOT_YOUR_UNIT = _("You can only nominate for your own unit (%(code)s).")
+STAFF_CODE_MISSING = _("Give the staff code: this title is given to a person.")
+COLLECTIVE_UNIT_MISSING = _("Give the code of the unit nominated for this collective title.")
+COLLECTIVE_WITH_STAFF = _(
+    "A collective title is given to a unit: leave the staff code empty and give the unit."
+)
 
 
 @dataclass(slots=True)
@@ -52,9 +61,11 @@ class NominationPlan(RowPlan):
 
 @dataclass(slots=True)
 class _NominationWrite:
-    staff_id: int
+    staff_id: int | None  # None: a collective nomination
     title_id: int
     unit_id: int
+    rating: str
+    initiative: str
     pk: int | None = None  # None: a new nomination
 
 
@@ -100,7 +111,7 @@ def _plan_nominations(
 ) -> tuple[ImportSummary, list[_NominationWrite]]:
     problems = list(table.problems)
     header = table.headers.get
-    codes = {row.values["staff_code"] for row in table.rows if row.values["staff_code"]}
+    codes = {row.values["staff_code"] for row in table.rows if row.values.get("staff_code")}
     people = {
         code: (pk, name)
         for code, pk, name in Staff.objects.filter(code__in=codes).values_list(
@@ -110,11 +121,9 @@ def _plan_nominations(
     titles = {
         code: (pk, kind) for code, pk, kind in Title.objects.values_list("code", "pk", "kind")
     }
-    individual = ", ".join(
-        sorted(code for code, (_pk, kind) in titles.items() if kind == TitleKind.INDIVIDUAL)
-    )
-    units = dict(Unit.objects.values_list("code", "pk"))
-    unit_codes = {pk: code for code, pk in units.items()}
+    all_titles = ", ".join(sorted(titles))
+    units = {code: (pk, name) for code, pk, name in Unit.objects.values_list("code", "pk", "name")}
+    unit_codes = {pk: code for code, (pk, _name) in units.items()}
     staff_ids = [pk for pk, _name in people.values()]
     if unit is None:
         postings = PostingHistory(staff_ids)
@@ -126,78 +135,106 @@ def _plan_nominations(
             .distinct()
         )
     stored = {
-        (staff_id, title_id): (pk, unit_id)
-        for pk, staff_id, title_id, unit_id in Nomination.objects.filter(
-            period=period, staff_id__in=staff_ids
-        ).values_list("pk", "staff_id", "title_id", "unit_id")
+        (staff_id, title_id, None if staff_id else unit_id): (pk, unit_id, rating, initiative)
+        for pk, staff_id, title_id, unit_id, rating, initiative in Nomination.objects.filter(
+            Q(staff_id__in=staff_ids) | Q(staff__isnull=True), period=period
+        ).values_list("pk", "staff_id", "title_id", "unit_id", "rating", "initiative")
     }
+    # Columns absent from the file leave the stored values as they are.
+    given = {key: key in table.headers for key in ("rating", "initiative")}
 
-    first_row: dict[tuple[str, str], int] = {}
+    first_row: dict[tuple, int] = {}
     plans, writes = [], []
     for row in table.rows:
         values = row.values
-        staff_code, title_code = values["staff_code"], values["title"]
-        person = people.get(staff_code) if staff_code else None
-        if staff_code and person is None:
-            params = {"code": staff_code}
-            problems.append(Problem(row.number, header("staff_code"), UNKNOWN_STAFF_CODE, params))
+        staff_code, title_code = values.get("staff_code"), values["title"]
+        unit_code = values.get("agency_code")
         title = titles.get(title_code) if title_code else None
         if title_code and title is None:
-            params = {"code": title_code, "titles": individual}
+            params = {"code": title_code, "titles": all_titles}
             problems.append(Problem(row.number, header("title"), UNKNOWN_TITLE_CODE, params))
-        elif title is not None and title[1] != TitleKind.INDIVIDUAL:
-            problems.append(Problem(row.number, header("title"), TITLE_NOT_INDIVIDUAL))
-        if staff_code and title_code:
-            key = (staff_code, title_code)
+        collective = title is not None and title[1] == TitleKind.COLLECTIVE
+        staff_column = header("staff_code", "staff_code")
+        unit_column = header("agency_code", "agency_code")
+        person = people.get(staff_code) if staff_code else None
+        if collective and staff_code:
+            problems.append(Problem(row.number, staff_column, COLLECTIVE_WITH_STAFF))
+            continue
+        if title is not None and not collective and not staff_code:
+            if not row.problems:
+                problems.append(Problem(row.number, staff_column, STAFF_CODE_MISSING))
+            continue
+        if staff_code and person is None:
+            params = {"code": staff_code}
+            problems.append(Problem(row.number, staff_column, UNKNOWN_STAFF_CODE, params))
+        nominated = units.get(unit_code) if unit_code else None
+        if unit_code and nominated is None:
+            params = {"code": unit_code}
+            problems.append(Problem(row.number, unit_column, UNKNOWN_UNIT, params))
+            continue
+        unit_id = nominated[0] if nominated else None
+        if unit is not None and unit_id is not None and unit_id != unit.pk:
+            params = {"code": unit.code}
+            problems.append(Problem(row.number, unit_column, NOT_YOUR_UNIT, params))
+            continue
+        if collective:
+            unit_id = unit.pk if unit is not None else unit_id
+            if unit_id is None:
+                problems.append(Problem(row.number, unit_column, COLLECTIVE_UNIT_MISSING))
+                continue
+            key = ("unit", unit_id, title_code)
+            twice = UNIT_NOMINATED_TWICE
+        else:
+            key = ("staff", staff_code, title_code)
+            twice = NOMINATED_TWICE
+        if title is not None:
             if key in first_row:
                 params = {"row": first_row[key]}
-                problems.append(Problem(row.number, header("staff_code"), NOMINATED_TWICE, params))
+                column = unit_column if collective else staff_column
+                problems.append(Problem(row.number, column, twice, params))
                 continue
             first_row[key] = row.number
-        unit_code = values.get("agency_code")
-        unit_id = units.get(unit_code) if unit_code else None
-        if unit_code and unit_id is None:
-            params = {"code": unit_code}
-            problems.append(Problem(row.number, header("agency_code"), UNKNOWN_UNIT, params))
+        if row.problems or title is None or (not collective and person is None):
             continue
-        if row.problems or person is None or title is None or title[1] != TitleKind.INDIVIDUAL:
-            continue
-        staff_id, name = person
-        if unit is not None:
-            if unit_id is not None and unit_id != unit.pk:
-                params = {"code": unit.code}
-                problems.append(Problem(row.number, header("agency_code"), NOT_YOUR_UNIT, params))
-                continue
-            if staff_id not in in_unit:
-                problems.append(Problem(row.number, header("staff_code"), STAFF_OUTSIDE_UNIT))
-                continue
-            unit_id = unit.pk
-        elif unit_id is None:
-            unit_id = postings.unit_id_on(staff_id, day)
-            if unit_id is None:
-                column = header("agency_code", "agency_code")
-                problems.append(Problem(row.number, column, NO_KNOWN_UNIT))
-                continue
-        old = stored.get((staff_id, title[0]))
-        if old is None:
-            plans.append(
-                NominationPlan(row.number, staff_code, name, Action.CREATED, title=title_code)
-            )
-            writes.append(_NominationWrite(staff_id, title[0], unit_id))
-        elif old[1] == unit_id:
-            plans.append(
-                NominationPlan(row.number, staff_code, name, Action.UNCHANGED, title=title_code)
-            )
+        if collective:
+            staff_id, code, name = None, unit_codes[unit_id], units[unit_codes[unit_id]][1]
         else:
-            change = Change(
-                field_label(Nomination, "unit"), unit_codes.get(old[1], "—"), unit_codes[unit_id]
+            (staff_id, name), code = person, staff_code
+            if unit is not None:
+                if staff_id not in in_unit:
+                    problems.append(Problem(row.number, staff_column, STAFF_OUTSIDE_UNIT))
+                    continue
+                unit_id = unit.pk
+            elif unit_id is None:
+                unit_id = postings.unit_id_on(staff_id, day)
+                if unit_id is None:
+                    problems.append(Problem(row.number, unit_column, NO_KNOWN_UNIT))
+                    continue
+        old = stored.get((staff_id, title[0], None if staff_id else unit_id))
+        rating = values.get("rating") or ""
+        initiative = values.get("initiative") or ""
+        if old is not None:
+            rating = rating if given["rating"] else old[2]
+            initiative = initiative if given["initiative"] else old[3]
+        write = _NominationWrite(staff_id, title[0], unit_id, rating, initiative)
+        if old is None:
+            plans.append(NominationPlan(row.number, code, name, Action.CREATED, title=title_code))
+            writes.append(write)
+            continue
+        changes = [
+            Change(field_label(Nomination, field), shown_old, shown_new)
+            for field, shown_old, shown_new, differs in (
+                ("unit", unit_codes.get(old[1], "—"), unit_codes[unit_id], old[1] != unit_id),
+                ("rating", old[2] or "—", rating or "—", old[2] != rating),
+                ("initiative", old[3] or "—", initiative or "—", old[3] != initiative),
             )
-            plans.append(
-                NominationPlan(
-                    row.number, staff_code, name, Action.UPDATED, [change], title=title_code
-                )
-            )
-            writes.append(_NominationWrite(staff_id, title[0], unit_id, pk=old[0]))
+            if differs
+        ]
+        action = Action.UPDATED if changes else Action.UNCHANGED
+        plans.append(NominationPlan(row.number, code, name, action, changes, title=title_code))
+        if changes:
+            write.pk = old[0]
+            writes.append(write)
     problems.sort(key=lambda problem: problem.row or 0)
     return ImportSummary(plans=plans, problems=problems), writes
 
@@ -212,6 +249,8 @@ def _write_nominations(
                 staff_id=write.staff_id,
                 title_id=write.title_id,
                 unit_id=write.unit_id,
+                rating=write.rating,
+                initiative=write.initiative,
                 submitted_by=submitted_by,
             )
             for write in writes
@@ -220,7 +259,16 @@ def _write_nominations(
         batch_size=BATCH_SIZE,
     )
     Nomination.objects.bulk_update(
-        [Nomination(pk=write.pk, unit_id=write.unit_id) for write in writes if write.pk],
-        ["unit"],
+        [
+            Nomination(
+                pk=write.pk,
+                unit_id=write.unit_id,
+                rating=write.rating,
+                initiative=write.initiative,
+            )
+            for write in writes
+            if write.pk
+        ],
+        ["unit", "rating", "initiative"],
         batch_size=BATCH_SIZE,
     )

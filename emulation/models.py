@@ -123,14 +123,30 @@ class Title(models.Model):
         return self.name
 
 
+class Rating(models.TextChoices):
+    """The year's quality rating of a cán bộ, công chức or viên chức (Decree 90/2020/NĐ-CP as
+    amended by Decree 48/2023/NĐ-CP), best first."""
+
+    XUAT_SAC = "xuat_sac", _("Tasks completed excellently")
+    TOT = "tot", _("Tasks completed well")
+    HOAN_THANH = "hoan_thanh", _("Tasks completed")
+    KHONG_HOAN_THANH = "khong_hoan_thanh", _("Tasks not completed")
+
+
 class Nomination(models.Model):
-    """A person proposed for a title in a period (đề nghị khen thưởng)."""
+    """A person, or a unit for a collective title, proposed for a title in a period (đề nghị
+    khen thưởng). A collective nomination has no person; its unit is the unit nominated."""
 
     period = models.ForeignKey(
         Period, verbose_name=_("period"), on_delete=models.PROTECT, related_name="nominations"
     )
     staff = models.ForeignKey(
-        Staff, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="nominations"
+        Staff,
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nominations",
     )
     title = models.ForeignKey(
         Title, verbose_name=_("title"), on_delete=models.PROTECT, related_name="nominations"
@@ -150,19 +166,41 @@ class Nomination(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices, blank=True)
+    # The recognised initiative or research the nomination rests on (Chiến sĩ thi đua cơ sở).
+    initiative = models.TextField(_("initiative"), blank=True)
 
     class Meta:
         verbose_name = _("nomination")
         verbose_name_plural = _("nominations")
         constraints = [
             models.UniqueConstraint(
-                fields=["period", "staff", "title"], name="nomination_once_per_title"
+                fields=["period", "staff", "title"],
+                condition=models.Q(staff__isnull=False),
+                name="nomination_once_per_title",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "unit", "title"],
+                condition=models.Q(staff__isnull=True),
+                name="collective_nomination_once_per_title",
             ),
         ]
         indexes = [models.Index(fields=["unit", "period"], name="nomination_unit_period")]
 
     def __str__(self):
-        return f"{self.staff} — {self.title} ({self.period.code})"
+        return f"{self.staff or self.unit} — {self.title} ({self.period.code})"
+
+    @property
+    def is_collective(self) -> bool:
+        return self.staff_id is None
+
+    @property
+    def nominee_name(self) -> str:
+        return self.unit.name if self.staff_id is None else self.staff.full_name
+
+    @property
+    def nominee_code(self) -> str:
+        return "" if self.staff_id is None else self.staff.code
 
 
 class VerdictStatus(models.TextChoices):
@@ -181,6 +219,9 @@ class Verdict(models.Model):
     status = models.CharField(_("verdict"), max_length=16, choices=VerdictStatus.choices)
     # When the verdict last changed: running the rule again without news changes nothing.
     evaluated_at = models.DateTimeField(_("evaluated at"))
+    # The criteria without data (emulation.rule.UNCHECKED_ORDER), comma-separated: never
+    # passed silently.
+    unchecked = models.CharField(_("not checked"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("verdict")
@@ -189,6 +230,14 @@ class Verdict(models.Model):
 
     def __str__(self):
         return f"{self.nomination_id}: {self.status}"
+
+    @property
+    def unchecked_criteria(self) -> list[str]:
+        return self.unchecked.split(",") if self.unchecked else []
+
+    @property
+    def not_fully_checked(self) -> bool:
+        return self.status == VerdictStatus.ELIGIBLE and bool(self.unchecked)
 
 
 class VerdictTally(models.Model):
@@ -217,45 +266,51 @@ class VerdictTally(models.Model):
         return f"{self.period_id}/{self.unit_id}/{self.title_id}"
 
 
-class ReasonRule(models.TextChoices):
-    CONFIRMED_VIOLATION = "confirmed_violation_in_period", _("Confirmed violation in the period")
-    REVIEW_OPEN = "review_open", _("Violation record awaiting review")
-    # Decree 98/2023/NĐ-CP art. 4: achievements count only after the discipline ends.
-    DISCIPLINE_IN_EFFECT = "discipline_in_effect", _("Discipline in effect in the period")
-    # Decree 98/2023/NĐ-CP art. 4: no award while a discipline procedure is open.
-    DISCIPLINE_OPEN = "discipline_open", _("Discipline procedure open")
+class ReasonKind(models.TextChoices):
+    """What a reason is about, in the order the list gives them (EXCHANGE.md)."""
+
+    VIOLATION = "violation", _("Violation record")
+    # Decree 98/2023/NĐ-CP art. 4.
+    DISCIPLINE = "discipline", _("Discipline")
+    RATING = "rating", _("Quality rating")
+    TENURE = "tenure", _("Length of service")
+    REQUIRES_TITLE = "requires_title", _("Lao động tiên tiến in the same period")
+    MERIT = "merit", _("Excellent rating or initiative")
+    COLLECTIVE_SHARE = "collective_share", _("Share of members with Lao động tiên tiến")
+    MEMBER_DISCIPLINED = "member_disciplined", _("Member disciplined")
+    NO_CSTDCS_MEMBER = "no_cstdcs_member", _("No member with Chiến sĩ thi đua cơ sở")
 
 
 class VerdictReason(models.Model):
-    """One record or discipline decision that decides a verdict, and the rule that made it
-    count."""
+    """One reason that decides a verdict: a record, a discipline decision (the person's, or a
+    member's for a collective), or a failed criterion with the data that decided it."""
 
     verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="reasons")
+    kind = models.CharField(_("kind"), max_length=32, choices=ReasonKind.choices)
     record = models.ForeignKey(
         ViolationRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decision = models.ForeignKey(
         DisciplineDecision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    rule = models.CharField(_("rule"), max_length=64, choices=ReasonRule.choices)
+    # The criterion's data, as EXCHANGE.md's reason object gives it (e.g. {"rating": "tot"}).
+    data = models.JSONField(default=dict, blank=True)
+    # The reason's place in the verdict's list: by kind, then oldest first.
+    position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("verdict reason")
         verbose_name_plural = _("verdict reasons")
+        ordering = ["verdict", "position"]
         constraints = [
             models.UniqueConstraint(fields=["verdict", "record"], name="reason_once_per_record"),
             models.UniqueConstraint(
                 fields=["verdict", "decision"], name="reason_once_per_decision"
             ),
-            models.CheckConstraint(
-                condition=models.Q(record__isnull=False, decision__isnull=True)
-                | models.Q(record__isnull=True, decision__isnull=False),
-                name="reason_names_a_record_or_a_decision",
-            ),
         ]
 
     def __str__(self):
-        return f"{self.verdict_id}: {self.rule} {self.record_id or self.decision_id}"
+        return f"{self.verdict_id}: {self.kind} {self.record_id or self.decision_id or ''}"
 
 
 class RevocationStatus(models.TextChoices):

@@ -1,11 +1,13 @@
 """Reads of the emulation lists: the council's pages, the exports and the commands."""
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import (
     Case,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -22,6 +24,8 @@ from emulation.models import (
     LOCAL_ZONE,
     Nomination,
     Period,
+    Rating,
+    ReasonKind,
     RevocationCase,
     RevocationStatus,
     Title,
@@ -29,7 +33,7 @@ from emulation.models import (
     VerdictStatus,
     VerdictTally,
 )
-from inspections.models import DisciplineStatus
+from inspections.models import DisciplineStatus, RecordStatus
 from personnel.models import Unit
 
 PAGE_SIZE = 50
@@ -43,27 +47,26 @@ def period_by_code(*, code: str) -> Period | None:
     return Period.objects.filter(code=code).first()
 
 
-def _records_first(prefix: str) -> Case:
-    """An ordering key: a reason naming a record (0) before one naming a decision (1)."""
-    return Case(
-        When(**{f"{prefix}decision__isnull": True}, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-
-
 def _reasons_prefetch() -> Prefetch:
-    # Violation records first, then discipline decisions, each oldest first.
+    # In the contract's order, which the rule service stores as each reason's position.
     return Prefetch(
         "verdict__reasons",
-        queryset=VerdictReason.objects.select_related("record", "decision").order_by(
-            _records_first(""),
-            "record__occurred_at",
-            "record__pk",
-            "decision__decided_on",
-            "decision__pk",
+        queryset=VerdictReason.objects.select_related("record", "decision__staff").order_by(
+            "position", "pk"
         ),
     )
+
+
+# The council reads the exceptions first: excluded, pending, eligible but not fully checked,
+# then eligible.
+EXCEPTIONS_FIRST = Case(
+    When(verdict__status=VerdictStatus.EXCLUDED, then=Value(0)),
+    When(verdict__status=VerdictStatus.PENDING, then=Value(1)),
+    When(~Q(verdict__unchecked=""), then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+NOT_FULLY_CHECKED = "not_fully_checked"
 
 
 def nomination_list(
@@ -73,18 +76,97 @@ def nomination_list(
     title: Title | None = None,
     status: str | None = None,
 ) -> QuerySet[Nomination]:
-    """The period's nominations with their verdicts, by staff code then title code."""
+    """The period's nominations with their verdicts in the contract's order: people by staff
+    code then title code, then the collectives by unit code then title code.
+
+    `status` is a verdict status or NOT_FULLY_CHECKED (eligible with a criterion unchecked).
+    """
     nominations = Nomination.objects.filter(period=period)
     if unit is not None:
         nominations = nominations.filter(unit=unit)
     if title is not None:
         nominations = nominations.filter(title=title)
-    if status:
+    if status == NOT_FULLY_CHECKED:
+        nominations = nominations.filter(verdict__status=VerdictStatus.ELIGIBLE).exclude(
+            verdict__unchecked=""
+        )
+    elif status:
         nominations = nominations.filter(verdict__status=status)
     return (
         nominations.select_related("staff", "title", "unit", "verdict")
         .prefetch_related(_reasons_prefetch())
-        .order_by("staff__code", "title__code", "pk")
+        .order_by(F("staff__code").asc(nulls_last=True), "unit__code", "title__code", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """The council page's filters, which its exports take too."""
+
+    unit: Unit | None = None
+    title: Title | None = None
+    status: str = ""
+
+    def query(self) -> dict[str, str]:
+        given = {
+            "unit": self.unit.code if self.unit else "",
+            "title": self.title.code if self.title else "",
+            "status": self.status,
+        }
+        return {key: value for key, value in given.items() if value}
+
+    def nominations(self, period: Period) -> QuerySet[Nomination]:
+        return nomination_list(period=period, unit=self.unit, title=self.title, status=self.status)
+
+
+LIST_STATUSES = [*VerdictStatus.values, NOT_FULLY_CHECKED]
+
+
+def list_filter(*, period: Period, unit_code: str = "", title_code: str = "", status: str = ""):
+    """The filters as given in a query string; an unknown value filters nothing."""
+    unit = (
+        Unit.objects.filter(code=unit_code, nominations__period=period).distinct().first()
+        if unit_code
+        else None
+    )
+    title = Title.objects.filter(code=title_code).first() if title_code else None
+    return ListFilter(unit=unit, title=title, status=status if status in LIST_STATUSES else "")
+
+
+def list_group(nomination: Nomination) -> str:
+    """Which part of the council's list a nomination is in (EXCEPTIONS_FIRST)."""
+    verdict = getattr(nomination, "verdict", None)
+    if verdict is None:
+        return VerdictStatus.ELIGIBLE
+    if verdict.not_fully_checked:
+        return NOT_FULLY_CHECKED
+    return verdict.status
+
+
+def cap_warnings(*, period: Period) -> list[dict]:
+    """Units nominating more people for Chiến sĩ thi đua cơ sở than the period's cap allows:
+    a percentage of their eligible Lao động tiên tiến. It only warns the council."""
+    if period.cstdcs_cap is None:
+        return []
+    tallies = VerdictTally.objects.filter(
+        period=period, title__code__in=["lao_dong_tien_tien", "chien_si_thi_dua_co_so"]
+    ).values_list("unit_id", "title__code", "eligible", "excluded", "pending")
+    by_unit: dict[int, dict[str, int]] = {}
+    for unit_id, title, eligible, excluded, pending in tallies:
+        counts = by_unit.setdefault(unit_id, {"holders": 0, "nominated": 0})
+        if title == "lao_dong_tien_tien":
+            counts["holders"] += eligible
+        else:
+            counts["nominated"] += eligible + excluded + pending
+    over = {
+        unit_id: counts | {"cap": counts["holders"] * period.cstdcs_cap // 100}
+        for unit_id, counts in by_unit.items()
+        if counts["nominated"] > counts["holders"] * period.cstdcs_cap // 100
+    }
+    units = Unit.objects.in_bulk(list(over))
+    return sorted(
+        ({"unit": units[unit_id], **counts} for unit_id, counts in over.items()),
+        key=lambda warning: warning["unit"].code,
     )
 
 
@@ -119,24 +201,35 @@ class Page:
     has_previous: bool
 
 
-def nomination_page(*, nominations: QuerySet[Nomination], after: int | None) -> Page:
-    """Keyset pagination on (staff code, title code, pk): every page costs the same.
+def nomination_page(
+    *, nominations: QuerySet[Nomination], after: int | None, collective: bool = False
+) -> Page:
+    """Keyset pagination, the exceptions first: people's nominations on (group, staff code,
+    title code, pk), or the collectives on (group, unit code, title code, pk). Every page
+    costs the same.
 
     `after` is the pk of the last row of the previous page (one query to read its key).
     """
+    code = "unit__code" if collective else "staff__code"
+    nominations = (
+        nominations.filter(staff__isnull=collective)
+        .annotate(list_group=EXCEPTIONS_FIRST)
+        .order_by("list_group", code, "title__code", "pk")
+    )
     if after is not None:
         key = (
             nominations.filter(pk=after)
-            .values_list("staff__code", "title__code", "pk")
+            .values_list("list_group", code, "title__code", "pk")
             .order_by()
             .first()
         )
         if key is not None:
-            staff_code, title_code, pk = key
+            group, nominee, title_code, pk = key
             nominations = nominations.filter(
-                Q(staff__code__gt=staff_code)
-                | Q(staff__code=staff_code, title__code__gt=title_code)
-                | Q(staff__code=staff_code, title__code=title_code, pk__gt=pk)
+                Q(list_group__gt=group)
+                | Q(list_group=group, **{f"{code}__gt": nominee})
+                | Q(list_group=group, **{code: nominee}, title__code__gt=title_code)
+                | Q(list_group=group, **{code: nominee}, title__code=title_code, pk__gt=pk)
             )
     rows = list(nominations[: PAGE_SIZE + 1])
     next_after = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
@@ -167,8 +260,16 @@ def deciding_records(nomination: Nomination) -> list:
 
 
 def deciding_decisions(nomination: Nomination) -> list:
-    """The discipline decisions behind the verdict, oldest first (prefetched)."""
-    return [reason.decision for reason in deciding_reasons(nomination) if reason.decision_id]
+    """The person's discipline decisions behind the verdict, oldest first (prefetched)."""
+    return [
+        reason.decision
+        for reason in deciding_reasons(nomination)
+        if reason.kind == ReasonKind.DISCIPLINE
+    ]
+
+
+def _day(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def decision_reason_text(decision) -> str:
@@ -180,32 +281,134 @@ def decision_reason_text(decision) -> str:
         ) % {
             "form": decision.get_form_display().lower(),
             "number": decision.number,
-            "day": decision.decided_on.strftime("%d/%m/%Y"),
+            "day": _day(decision.decided_on),
         }
     return gettext(
         "Discipline procedure open (%(number)s): deferred, Decree 98/2023/NĐ-CP, article 4"
     ) % {"number": decision.number}
 
 
+def reason_text(reason: VerdictReason) -> str:
+    """One reason in words, with its legal basis, in the active language."""
+    data = reason.data
+    match reason.kind:
+        case ReasonKind.VIOLATION:
+            record = reason.record
+            text = (
+                gettext("Violation record %(number)s of %(day)s confirmed in the period")
+                if record.status == RecordStatus.CONFIRMED
+                else gettext("Violation record %(number)s of %(day)s awaiting review: deferred")
+            )
+            return text % {
+                "number": record.number or "—",
+                "day": _day(record.occurred_at.astimezone(LOCAL_ZONE)),
+            }
+        case ReasonKind.DISCIPLINE:
+            return decision_reason_text(reason.decision)
+        case ReasonKind.RATING:
+            return gettext(
+                "Rated “%(rating)s”: Lao động tiên tiến needs tasks completed well or better, "
+                "Law 06/2022/QH15, article 24"
+            ) % {"rating": Rating(data["rating"]).label}
+        case ReasonKind.TENURE:
+            return gettext(
+                "Recruited on %(day)s: less than %(months)s months of service in the period, "
+                "Circular 01/2024/TT-BNV"
+            ) % {
+                "day": _day(datetime.date.fromisoformat(data["hired_on"])),
+                "months": data["min_months"],
+            }
+        case ReasonKind.REQUIRES_TITLE:
+            text = {
+                "missing": gettext(
+                    "Not nominated for Lao động tiên tiến in the period, Law 06/2022/QH15, "
+                    "article 23"
+                ),
+                VerdictStatus.EXCLUDED: gettext(
+                    "Not eligible for Lao động tiên tiến in the period, Law 06/2022/QH15, "
+                    "article 23"
+                ),
+                VerdictStatus.PENDING: gettext(
+                    "Lao động tiên tiến in the period is deferred, Law 06/2022/QH15, article 23"
+                ),
+            }
+            return text[data["status"]]
+        case ReasonKind.MERIT:
+            return gettext(
+                "Neither tasks completed excellently nor a recognised initiative, Law "
+                "06/2022/QH15, article 23"
+            )
+        case ReasonKind.COLLECTIVE_SHARE:
+            return gettext(
+                "%(holders)s of %(members)s members eligible for Lao động tiên tiến, fewer "
+                "than %(percent)s%%, Law 06/2022/QH15, articles 27 and 28"
+            ) % {
+                "holders": data["holders"],
+                "members": data["members"],
+                "percent": data["required_percent"],
+            }
+        case ReasonKind.MEMBER_DISCIPLINED:
+            decision = reason.decision
+            return gettext(
+                "Member %(name)s (%(code)s) disciplined with %(form)s (decision %(number)s of "
+                "%(day)s), Law 06/2022/QH15, articles 27 and 28"
+            ) % {
+                "name": decision.staff.full_name,
+                "code": decision.staff.code,
+                "form": decision.get_form_display().lower(),
+                "number": decision.number,
+                "day": _day(decision.decided_on),
+            }
+    return gettext("No member eligible for Chiến sĩ thi đua cơ sở, Law 06/2022/QH15, article 27")
+
+
+def reason_texts(nomination: Nomination) -> list[str]:
+    return [reason_text(reason) for reason in deciding_reasons(nomination)]
+
+
+def unchecked_text(nomination: Nomination) -> str:
+    """The criteria the rule could not check for want of data, in words; "" when none."""
+    verdict = getattr(nomination, "verdict", None)
+    if verdict is None or not verdict.unchecked:
+        return ""
+    names = {
+        "rating": gettext("the rating"),
+        "tenure": gettext("the date of recruitment"),
+        "merit": gettext("an excellent rating or an initiative"),
+    }
+    return gettext("Not checked, no data: %(criteria)s") % {
+        "criteria": ", ".join(names[name] for name in verdict.unchecked_criteria)
+    }
+
+
 def _reason_object(reason: VerdictReason) -> dict:
     """One reason of EXCHANGE.md's `eligibility --format json`."""
-    if reason.record_id:
+    if reason.kind == ReasonKind.VIOLATION:
         record = reason.record
         return {
-            "kind": "violation",
+            "kind": reason.kind,
             "record_no": record.number or "",
             "type": record.type,
             "occurred_on": record.occurred_at.astimezone(LOCAL_ZONE).date().isoformat(),
             "status": record.status,
         }
     decision = reason.decision
-    return {
-        "kind": "discipline",
-        "decision_no": decision.number,
-        "form": decision.form,
-        "status": decision.status,
-        "decided_on": decision.decided_on.isoformat() if decision.decided_on else None,
-    }
+    if reason.kind == ReasonKind.DISCIPLINE:
+        return {
+            "kind": reason.kind,
+            "decision_no": decision.number,
+            "form": decision.form,
+            "status": decision.status,
+            "decided_on": decision.decided_on.isoformat() if decision.decided_on else None,
+        }
+    if reason.kind == ReasonKind.MEMBER_DISCIPLINED:
+        return {
+            "kind": reason.kind,
+            "staff_code": decision.staff.code,
+            "decision_no": decision.number,
+            "form": decision.form,
+        }
+    return {"kind": reason.kind, **reason.data}
 
 
 def eligibility_report(*, period: Period) -> dict:
@@ -215,12 +418,15 @@ def eligibility_report(*, period: Period) -> dict:
         verdict = getattr(nomination, "verdict", None)
         nominations.append(
             {
-                "staff_code": nomination.staff.code,
-                "full_name": nomination.staff.full_name,
+                "staff_code": nomination.nominee_code,
+                "full_name": nomination.nominee_name,
                 "agency_code": nomination.unit.code,
                 "title": nomination.title.code,
                 "status": verdict.status if verdict else VerdictStatus.ELIGIBLE.value,
                 "reasons": [_reason_object(reason) for reason in deciding_reasons(nomination)],
+                "unchecked": verdict.unchecked_criteria if verdict else [],
+                "rating": nomination.rating,
+                "initiative": nomination.initiative,
             }
         )
     return {
@@ -254,23 +460,20 @@ def eligibility_rows(*, period: Period) -> Iterator[list[str]]:
     rows = (
         Nomination.objects.filter(period=period)
         .order_by(
-            "staff__code",
+            F("staff__code").asc(nulls_last=True),
+            "unit__code",
             "title__code",
             "pk",
-            _records_first("verdict__reasons__"),
-            "verdict__reasons__record__occurred_at",
-            "verdict__reasons__record__pk",
-            "verdict__reasons__decision__decided_on",
-            "verdict__reasons__decision__pk",
+            "verdict__reasons__position",
+            "verdict__reasons__pk",
         )
         .values_list(
             "pk",
             "staff__code",
-            "staff__full_name",
+            Coalesce("staff__full_name", "unit__name"),
             "unit__code",
             "title__code",
             "verdict__status",
-            "verdict__reasons__pk",
             "verdict__reasons__record__number",
             "verdict__reasons__decision__number",
         )
@@ -283,7 +486,6 @@ def eligibility_rows(*, period: Period) -> Iterator[list[str]]:
         unit_code,
         title,
         status,
-        reason,
         record_number,
         decision_number,
     ) in rows.iterator(chunk_size=ELIGIBILITY_CHUNK):
@@ -291,9 +493,9 @@ def eligibility_rows(*, period: Period) -> Iterator[list[str]]:
             if current is not None:
                 yield [*current[1:], "; ".join(numbers)]
             status = status or VerdictStatus.ELIGIBLE.value
-            current = (pk, staff_code, full_name, unit_code, title, status)
+            current = (pk, staff_code or "", full_name, unit_code, title, status)
             numbers = []
-        if reason is not None:
+        if record_number is not None or decision_number is not None:
             numbers.append(record_number or decision_number or "")
     if current is not None:
         yield [*current[1:], "; ".join(numbers)]

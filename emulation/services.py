@@ -1,36 +1,35 @@
-"""The eligibility rule and the emulation workflow: the one place that writes verdicts.
+"""The award rule's service and the emulation workflow: the one place that writes verdicts.
 
-The rule (DOMAIN.md, EXCHANGE.md "The rule in full"): a nomination is **excluded** when its
-person has a decided discipline decision in effect on a day of the period (Decree 98/2023/NĐ-CP
-art. 4), or, under the period's policy `violations`, a confirmed violation record whose local
-date lies in the period, whichever unit it was made in; **pending** when a discipline procedure
-is open or, under `violations`, a record is submitted and not yet reviewed (art. 4: no award
-while a review is open); **eligible** otherwise. Draft, dismissed and overturned records and
-annulled decisions never count.
+The rule itself (EXCHANGE.md, "The rule in full") is emulation.rule, pure functions. This
+module reads the facts it needs set-based (the nominations, the people's recruitment, their
+records in the period and the discipline decisions that count in it, the collectives' members
+and their verdicts), asks the rule for each verdict, and writes only the verdicts and reasons
+that changed, so running it again changes nothing. Both databases run the same code.
 
-Every evaluation is set-based: a fixed handful of statements whatever the number of
-nominations, and it touches only rows whose verdict or reasons changed, so running it again
-changes nothing. An approved period is frozen: a record confirmed later inside it opens a
+A fixed number of statements whatever the number of nominations (batched writes aside). An
+approved period is frozen: a record confirmed or a decision taken later inside it opens a
 revocation case instead (Law 06/2022/QH15, chapter VII).
 """
 
 import bisect
 import datetime
+import itertools
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.db import insert_select
+from core.db import BATCH_SIZE, bulk_insert, insert_select
 from core.errors import DomainError
+from emulation import rule
 from emulation.models import (
     LOCAL_ZONE,
     Nomination,
     Period,
     PeriodStatus,
     Policy,
-    ReasonRule,
+    Rating,
     RevocationCase,
     RevocationStatus,
     Title,
@@ -46,8 +45,8 @@ from inspections.models import (
     RecordStatus,
     ViolationRecord,
 )
-from personnel.models import Staff, Unit, User
-from personnel.selectors import unit_on
+from personnel.models import Posting, Staff, Unit, User
+from personnel.selectors import postings_covering, unit_on
 
 PERIOD_ENDS_BEFORE_START = _("The period's last day is before its first day.")
 PERIOD_CODE_TAKEN = _("An emulation period with this code already exists.")
@@ -56,6 +55,10 @@ UNKNOWN_PERIOD = _("There is no emulation period with this code.")
 UNKNOWN_STAFF = _("There is no staff member with this code.")
 UNKNOWN_TITLE = _("There is no emulation title with this code.")
 TITLE_NOT_INDIVIDUAL = _("This is a collective title; it cannot be given to a person.")
+TITLE_NOT_COLLECTIVE = _("This title is given to a person: give the staff member.")
+COLLECTIVE_WITHOUT_UNIT = _("A collective title needs the unit nominated.")
+COLLECTIVE_DUPLICATE = _("This unit is already nominated for this title in this period.")
+UNKNOWN_RATING = _("Unknown rating; the ratings are: %(ratings)s.")
 STAFF_OUTSIDE_UNIT = _("This person is not posted to your unit.")
 STAFF_WITHOUT_UNIT = _("This person has no known unit; give the nominating unit.")
 NOMINATION_DUPLICATE = _("This person is already nominated for this title in this period.")
@@ -77,7 +80,7 @@ REVOCATION_REASON_MISSING = _("Give the reason for closing the case.")
 REVOCATION_UNKNOWN_OUTCOME = _("Choose whether to revoke the title or close the case.")
 
 
-# --- The rule, set-based -------------------------------------------------------------------
+# --- The rule, over facts read set-based ------------------------------------------------------
 
 
 def _records_in(
@@ -106,167 +109,217 @@ def _decisions(*, status: str, period: Period) -> QuerySet[DisciplineDecision]:
     return decisions
 
 
-def _status_of_nomination(*, period: Period) -> Case:
-    """The rule as one SQL expression over a Nomination row.
-
-    Excluded: discipline in effect in the period (Decree 98/2023/NĐ-CP art. 4), or, where the
-    period's policy counts them, a confirmed violation record in it. Pending: a discipline
-    procedure open, or a record awaiting review.
-    """
-    start, end = period.window()
-    counts_records = period.policy == Policy.VIOLATIONS
-    excluded = [Exists(_decisions(status=DisciplineStatus.DECIDED, period=period))]
-    pending = [Exists(_decisions(status=DisciplineStatus.UNDER_REVIEW, period=period))]
-    if counts_records:
-        excluded.append(Exists(_records_in(status=RecordStatus.CONFIRMED, start=start, end=end)))
-        pending.append(Exists(_records_in(status=RecordStatus.SUBMITTED, start=start, end=end)))
-    return Case(
-        *(When(condition, then=Value(VerdictStatus.EXCLUDED)) for condition in excluded),
-        *(When(condition, then=Value(VerdictStatus.PENDING)) for condition in pending),
-        default=Value(VerdictStatus.ELIGIBLE),
-        output_field=models.CharField(),
+def _counting_decisions(period: Period) -> QuerySet[DisciplineDecision]:
+    """Every decision that counts in `period`: decided and in effect in it, or under review."""
+    return DisciplineDecision.objects.filter(
+        Q(status=DisciplineStatus.DECIDED)
+        & _in_effect(period, decided_on="decided_on", effective_until="effective_until")
+        | Q(status=DisciplineStatus.UNDER_REVIEW)
     )
 
 
-def _evaluate(*, period: Period, only: dict | None = None) -> None:
-    """Bring the verdicts and reasons of `period`'s nominations (those matching the lookups
-    `only`, e.g. {"staff": staff}) up to date.
-
-    Eight statements at most: update changed verdicts (one per status), insert missing ones,
-    delete reasons that no longer decide, insert new deciding reasons, recount the verdicts.
-    """
+def _read_conduct(period: Period, people: dict[int, rule.Person], staff_ids: set[int] | None):
+    """Add to each person their records in the period's window (under the policy
+    `violations`) and the discipline decisions that count in it: two statements."""
     start, end = period.window()
+    records = ViolationRecord.objects.filter(
+        status__in=[RecordStatus.CONFIRMED, RecordStatus.SUBMITTED],
+        occurred_at__gte=start,
+        occurred_at__lt=end,
+    )
+    decisions = _counting_decisions(period)
+    if staff_ids is not None:
+        records = records.filter(staff_id__in=staff_ids)
+        decisions = decisions.filter(staff_id__in=staff_ids)
+    if period.policy == Policy.VIOLATIONS:
+        for pk, staff_id, status, occurred_at in records.values_list(
+            "pk", "staff_id", "status", "occurred_at"
+        ):
+            if staff_id in people:
+                people[staff_id].records.append(rule.Record(pk, status, occurred_at))
+    for pk, staff_id, status, form, decided_on in decisions.values_list(
+        "pk", "staff_id", "status", "form", "decided_on"
+    ):
+        if staff_id in people:
+            people[staff_id].decisions.append(rule.Decision(pk, status, form, decided_on))
+
+
+def _judge_people(period: Period, staff_ids: set[int] | None) -> dict[int, rule.Judgement]:
+    """The verdict on each individual nomination in scope (all when `staff_ids` is None), by
+    nomination id: three statements."""
+    nominations = Nomination.objects.filter(period=period, staff__isnull=False)
+    if staff_ids is not None:
+        nominations = nominations.filter(staff_id__in=staff_ids)
+    rows = sorted(
+        nominations.values_list(
+            "pk", "staff_id", "title__code", "rating", "initiative", "staff__hired_on"
+        ),
+        # Lao động tiên tiến before the titles that require it.
+        key=lambda row: row[2] == rule.CHIEN_SI_THI_DUA_CO_SO,
+    )
+    people = {row[1]: rule.Person(hired_on=row[5]) for row in rows}
+    if people:
+        _read_conduct(period, people, staff_ids)
+    judgements, held = {}, {}
+    for pk, staff_id, title, rating, initiative, _hired_on in rows:
+        judgement = rule.judge_individual(
+            title=title,
+            person=people[staff_id],
+            rating=rating,
+            initiative=initiative,
+            policy=period.policy,
+            ends_on=period.ends_on,
+            min_months=period.min_months,
+            lao_dong_tien_tien=held.get(staff_id),
+        )
+        if title == rule.LAO_DONG_TIEN_TIEN:
+            held[staff_id] = judgement.status
+        judgements[pk] = judgement
+    return judgements
+
+
+def _judge_collectives(
+    period: Period, staff_ids: set[int] | None, unit_ids: set[int] | None
+) -> dict[int, rule.Judgement]:
+    """The verdict on each collective nomination in scope: those of `unit_ids` and of the
+    units the people `staff_ids` are members of (all when both are None). Reads the members'
+    verdicts as stored, so the individual verdicts are written first."""
+    nominations = Nomination.objects.filter(period=period, staff__isnull=True)
+    if staff_ids is not None or unit_ids is not None:
+        scope = Q(unit_id__in=unit_ids or [])
+        if staff_ids:
+            scope |= Q(
+                unit__in=Posting.objects.filter(
+                    postings_covering(period.ends_on), staff_id__in=staff_ids
+                ).values("unit")
+            )
+        nominations = nominations.filter(scope)
+    rows = list(nominations.values_list("pk", "unit_id", "title__code"))
+    if not rows:
+        return {}
+    units = {unit_id for _pk, unit_id, _title in rows}
+    members = {unit_id: rule.Members() for unit_id in units}
+    postings = Posting.objects.filter(postings_covering(period.ends_on), unit_id__in=units)
+    unit_of = {}
+    for staff_id, unit_id in postings.values_list("staff_id", "unit_id").distinct():
+        unit_of.setdefault(staff_id, []).append(unit_id)
+        members[unit_id].count += 1
+    member_ids = postings.values("staff_id")
+    held = Nomination.objects.filter(
+        period=period,
+        staff_id__in=member_ids,
+        title__code__in=[rule.LAO_DONG_TIEN_TIEN, rule.CHIEN_SI_THI_DUA_CO_SO],
+    ).values_list("staff_id", "title__code", "verdict__status")
+    for staff_id, title, status in held:
+        for unit_id in unit_of.get(staff_id, ()):
+            members[unit_id].verdicts.setdefault(title, []).append(status)
+    disciplined = (
+        _counting_decisions(period)
+        .filter(status=DisciplineStatus.DECIDED, staff_id__in=member_ids)
+        .values_list("pk", "staff_id", "status", "form", "decided_on", "staff__code")
+    )
+    for pk, staff_id, status, form, decided_on, staff_code in disciplined:
+        for unit_id in unit_of.get(staff_id, ()):
+            members[unit_id].decisions.append(
+                rule.Decision(pk, status, form, decided_on, staff_code=staff_code)
+            )
+    return {
+        pk: rule.judge_collective(
+            title=title, members=members[unit_id], share=period.collective_share
+        )
+        for pk, unit_id, title in rows
+    }
+
+
+def _reason_rows(judgement: rule.Judgement) -> list[tuple]:
+    return [
+        (reason.kind, reason.record, reason.decision, reason.data) for reason in judgement.reasons
+    ]
+
+
+def _store(period: Period, judgements: dict[int, rule.Judgement], *, whole: bool) -> None:
+    """Write the verdicts and reasons that differ from the stored ones, and only those:
+    running the rule again without news changes nothing."""
+    if not judgements:
+        return
     now = timezone.now()
-    computed = _status_of_nomination(period=period)
-    # The scope as plain join conditions (an IN (subquery) led SQLite to a quadratic plan).
-    scope = {"period": period, **(only or {})}
-    nominations = Nomination.objects.filter(**scope)
-    of_verdict = {f"nomination__{lookup}": value for lookup, value in scope.items()}
-    of_reason = {f"verdict__{lookup}": value for lookup, value in of_verdict.items()}
+    # The whole period's rows in one read each, or those of the judged nominations in batches.
+    scopes = (
+        [{"nomination__period": period}]
+        if whole
+        else [{"nomination_id__in": batch} for batch in itertools.batched(judgements, BATCH_SIZE)]
+    )
+    stored, stored_reasons = {}, {}
+    for scope in scopes:
+        for pk, nomination_id, status, unchecked in Verdict.objects.filter(**scope).values_list(
+            "pk", "nomination_id", "status", "unchecked"
+        ):
+            stored[nomination_id] = (pk, status, unchecked)
+        reasons = VerdictReason.objects.filter(
+            **{f"verdict__{lookup}": value for lookup, value in scope.items()}
+        )
+        for verdict_id, kind, record, decision, data in reasons.order_by(
+            "verdict_id", "position"
+        ).values_list("verdict_id", "kind", "record_id", "decision_id", "data"):
+            stored_reasons.setdefault(verdict_id, []).append((kind, record, decision, data))
 
-    # Existing verdicts first, so that a first evaluation does not compute the rule again for
-    # the verdicts it has just inserted (a third of its time at province scale).
-    # One UPDATE per status, each driven by an uncorrelated IN (…). The rule stays one CASE
-    # so that each EXISTS is a per-row probe of the (staff, status, occurred_at) index: as
-    # separate EXISTS / NOT EXISTS conditions the planner may pick anti-joins that go
-    # quadratic before the tables have statistics; a correlated SET subquery did too.
-    with_status = nominations.alias(new_status=computed)
-    for status in VerdictStatus.values:
-        Verdict.objects.filter(
-            nomination__in=with_status.filter(new_status=status).values("pk")
-        ).exclude(status=status).update(status=status, evaluated_at=now)
-
-    insert_select(
-        Verdict,
-        ["nomination", "status", "evaluated_at"],
-        nominations.filter(~Exists(Verdict.objects.filter(nomination=OuterRef("pk")))).values(
-            "pk", new_status=computed, now=Value(now, output_field=models.DateTimeField())
+    new, changed, reasons_changed = [], {}, []
+    for nomination_id, judgement in judgements.items():
+        unchecked = ",".join(judgement.unchecked)
+        old = stored.get(nomination_id)
+        if old is None:
+            new.append((nomination_id, judgement.status, now, unchecked))
+            continue
+        verdict_id, status, old_unchecked = old
+        if (status, old_unchecked) != (judgement.status, unchecked):
+            changed.setdefault((judgement.status, unchecked), []).append(verdict_id)
+        if stored_reasons.get(verdict_id, []) != _reason_rows(judgement):
+            reasons_changed.append(verdict_id)
+    for (status, unchecked), verdict_ids in changed.items():
+        for batch in itertools.batched(verdict_ids, BATCH_SIZE):
+            Verdict.objects.filter(pk__in=batch).update(
+                status=status, unchecked=unchecked, evaluated_at=now
+            )
+    for batch in itertools.batched(reasons_changed, BATCH_SIZE):
+        VerdictReason.objects.filter(verdict_id__in=batch).delete()
+    bulk_insert(Verdict, ["nomination", "status", "evaluated_at", "unchecked"], new)
+    verdict_of = {nomination_id: pk for nomination_id, (pk, _s, _u) in stored.items()}
+    if len(new) > BATCH_SIZE:
+        inserted = Verdict.objects.filter(nomination__period=period)
+        verdict_of.update(inserted.values_list("nomination_id", "pk"))
+    elif new:
+        inserted = Verdict.objects.filter(nomination_id__in=[row[0] for row in new])
+        verdict_of.update(inserted.values_list("nomination_id", "pk"))
+    rewrite = set(reasons_changed)
+    rewrite.update(verdict_of[row[0]] for row in new)
+    bulk_insert(
+        VerdictReason,
+        ["verdict", "kind", "record", "decision", "data", "position"],
+        (
+            (verdict_of[nomination_id], kind, record, decision, data, position)
+            for nomination_id, judgement in judgements.items()
+            if verdict_of[nomination_id] in rewrite
+            for position, (kind, record, decision, data) in enumerate(_reason_rows(judgement))
         ),
     )
 
-    VerdictReason.objects.filter(**of_reason).exclude(_still_deciding(period=period)).delete()
 
-    # Every person's record beside each verdict: one join, named once through annotations so
-    # that the filters below all speak of the same record.
-    record = "nomination__staff__records"
-    new_reasons = (
-        Verdict.objects.filter(**of_verdict)
-        .annotate(
-            record_pk=F(f"{record}__pk"),
-            record_status=F(f"{record}__status"),
-            record_at=F(f"{record}__occurred_at"),
-        )
-        .filter(
-            Q(status=VerdictStatus.EXCLUDED, record_status=RecordStatus.CONFIRMED)
-            | Q(status=VerdictStatus.PENDING, record_status=RecordStatus.SUBMITTED),
-            record_at__gte=start,
-            record_at__lt=end,
-        )
-        .filter(
-            ~Exists(
-                VerdictReason.objects.filter(verdict=OuterRef("pk"), record=OuterRef("record_pk"))
-            )
-        )
-        .values(
-            "pk",
-            "record_pk",
-            rule_code=Case(
-                When(status=VerdictStatus.EXCLUDED, then=Value(ReasonRule.CONFIRMED_VIOLATION)),
-                default=Value(ReasonRule.REVIEW_OPEN),
-                output_field=models.CharField(),
-            ),
-        )
-    )
-    if period.policy == Policy.VIOLATIONS:
-        insert_select(VerdictReason, ["verdict", "record", "rule"], new_reasons)
-    decision = "nomination__staff__discipline_decisions"
-    new_decision_reasons = (
-        Verdict.objects.filter(**of_verdict)
-        .annotate(
-            decision_pk=F(f"{decision}__pk"),
-            decision_status=F(f"{decision}__status"),
-            decision_from=F(f"{decision}__decided_on"),
-            decision_until=F(f"{decision}__effective_until"),
-        )
-        .filter(
-            Q(status=VerdictStatus.EXCLUDED, decision_status=DisciplineStatus.DECIDED)
-            & _in_effect(period, decided_on="decision_from", effective_until="decision_until")
-            | Q(status=VerdictStatus.PENDING, decision_status=DisciplineStatus.UNDER_REVIEW)
-        )
-        .filter(
-            ~Exists(
-                VerdictReason.objects.filter(
-                    verdict=OuterRef("pk"), decision=OuterRef("decision_pk")
-                )
-            )
-        )
-        .values(
-            "pk",
-            "decision_pk",
-            rule_code=Case(
-                When(status=VerdictStatus.EXCLUDED, then=Value(ReasonRule.DISCIPLINE_IN_EFFECT)),
-                default=Value(ReasonRule.DISCIPLINE_OPEN),
-                output_field=models.CharField(),
-            ),
-        )
-    )
-    insert_select(VerdictReason, ["verdict", "decision", "rule"], new_decision_reasons)
-    _recount(period=period, only=only)
+def _evaluate(
+    *, period: Period, staff_ids: set[int] | None = None, unit_ids: set[int] | None = None
+) -> None:
+    """Bring the verdicts, reasons and counts of `period` up to date: every nomination, or
+    those of the people `staff_ids` and the collectives of `unit_ids` and of those people's
+    units. A fixed number of statements whatever the number of nominations (batched writes
+    aside): the individuals first, since a collective reads its members' verdicts."""
+    whole = staff_ids is None and unit_ids is None
+    _store(period, _judge_people(period, None if whole else staff_ids or set()), whole=whole)
+    _store(period, _judge_collectives(period, staff_ids, unit_ids), whole=False)
+    _recount(period=period, staff_ids=staff_ids, unit_ids=unit_ids)
 
 
-def _still_deciding(*, period: Period) -> Q:
-    """The reasons (VerdictReason rows) that still decide their verdict's status."""
-    start, end = period.window()
-    in_effect = _in_effect(
-        period, decided_on="decision__decided_on", effective_until="decision__effective_until"
-    )
-    deciding = Q(
-        verdict__status=VerdictStatus.EXCLUDED,
-        decision__status=DisciplineStatus.DECIDED,
-        rule=ReasonRule.DISCIPLINE_IN_EFFECT,
-    ) & in_effect | Q(
-        verdict__status=VerdictStatus.PENDING,
-        decision__status=DisciplineStatus.UNDER_REVIEW,
-        rule=ReasonRule.DISCIPLINE_OPEN,
-    )
-    if period.policy == Policy.VIOLATIONS:
-        in_window = Q(record__occurred_at__gte=start, record__occurred_at__lt=end)
-        deciding |= in_window & (
-            Q(
-                verdict__status=VerdictStatus.EXCLUDED,
-                record__status=RecordStatus.CONFIRMED,
-                rule=ReasonRule.CONFIRMED_VIOLATION,
-            )
-            | Q(
-                verdict__status=VerdictStatus.PENDING,
-                record__status=RecordStatus.SUBMITTED,
-                rule=ReasonRule.REVIEW_OPEN,
-            )
-        )
-    return deciding
-
-
-def _recount(*, period: Period, only: dict | None = None) -> None:
+def _recount(
+    *, period: Period, staff_ids: set[int] | None = None, unit_ids: set[int] | None = None
+) -> None:
     """Bring the council list's counts (VerdictTally) in step with the verdicts.
 
     A whole-period evaluation counts the period afresh (it has just read all of it anyway);
@@ -274,12 +327,26 @@ def _recount(*, period: Period, only: dict | None = None) -> None:
     (unit, period) index: one or two statements either way.
     """
     nominations = Nomination.objects.filter(period=period)
-    if only:
-        nominations = nominations.filter(
-            unit__in=Nomination.objects.filter(period=period, **only).values("unit")
-        )
-    else:
+    if staff_ids is None and unit_ids is None:
         VerdictTally.objects.filter(period=period).delete()
+    else:
+        # The units read first: an OR of two subqueries kept the planner off the (unit,
+        # period) index, scanning the whole period.
+        units = set(unit_ids or ())
+        if staff_ids:
+            units.update(
+                Nomination.objects.filter(period=period, staff_id__in=staff_ids)
+                .order_by()
+                .values_list("unit_id", flat=True)
+                .union(
+                    Posting.objects.filter(
+                        postings_covering(period.ends_on), staff_id__in=staff_ids
+                    )
+                    .order_by()
+                    .values_list("unit_id", flat=True)
+                )
+            )
+        nominations = nominations.filter(unit_id__in=units)
     counts = nominations.values("period", "unit", "title").annotate(
         **{status: Count("pk", filter=Q(verdict__status=status)) for status in VerdictStatus.values}
     )
@@ -291,7 +358,7 @@ def _recount(*, period: Period, only: dict | None = None) -> None:
     )
 
 
-def _open_revocation_cases(*, period: Period, only: dict | None = None) -> None:
+def _open_revocation_cases(*, period: Period, staff_ids: set[int] | None = None) -> None:
     """For each nomination the frozen list found eligible that now has discipline in effect in
     the period, or (where the policy counts records) a confirmed record in it, open a case
     naming the earliest such decision or record, unless a case is already open or the title
@@ -299,7 +366,11 @@ def _open_revocation_cases(*, period: Period, only: dict | None = None) -> None:
     """
     start, end = period.window()
     nominations = (
-        Nomination.objects.filter(period=period, **(only or {}))
+        Nomination.objects.filter(
+            period=period,
+            staff__isnull=False,
+            **({} if staff_ids is None else {"staff_id__in": staff_ids}),
+        )
         .filter(verdict__status=VerdictStatus.ELIGIBLE)
         .filter(
             ~Exists(
@@ -344,11 +415,11 @@ def _open_revocation_cases(*, period: Period, only: dict | None = None) -> None:
         )
 
 
-def _evaluate_in(*, period: Period, only: dict | None = None) -> None:
+def _evaluate_in(*, period: Period, staff_ids: set[int] | None = None) -> None:
     if period.is_approved:
-        _open_revocation_cases(period=period, only=only)
+        _open_revocation_cases(period=period, staff_ids=staff_ids)
     else:
-        _evaluate(period=period, only=only)
+        _evaluate(period=period, staff_ids=staff_ids)
 
 
 def evaluate_periods_holding(*, days: list[datetime.date]) -> None:
@@ -368,6 +439,33 @@ def evaluate_periods_holding(*, days: list[datetime.date]) -> None:
             evaluate_period(period=period)
 
 
+def evaluate_after_staff_changes(*, staff_ids: list[int]) -> None:
+    """Evaluate again, whole and once each, the open periods whose verdicts these people's new
+    recruitment dates or units may change: those nominating one of them, or a unit one of
+    them was posted to before the period's end (a member joining or leaving). Registered with
+    personnel.hooks for the staff import and transfers."""
+    posted = Posting.objects.filter(
+        Q(starts_on__isnull=True) | Q(starts_on__lte=OuterRef(OuterRef("ends_on"))),
+        unit=OuterRef("unit"),
+    )
+    affected = set()
+    for batch in itertools.batched(staff_ids, BATCH_SIZE):
+        affected.update(
+            Period.objects.exclude(status=PeriodStatus.APPROVED)
+            .filter(
+                Exists(Nomination.objects.filter(period=OuterRef("pk"), staff_id__in=batch))
+                | Exists(
+                    Nomination.objects.filter(period=OuterRef("pk"), staff__isnull=True).filter(
+                        Exists(posted.filter(staff_id__in=batch))
+                    )
+                )
+            )
+            .values_list("pk", flat=True)
+        )
+    for period in Period.objects.filter(pk__in=affected).order_by("starts_on", "pk"):
+        evaluate_period(period=period)
+
+
 @transaction.atomic
 def evaluate_period(*, period: Period) -> None:
     """Evaluate every nomination of `period` in a fixed number of statements.
@@ -380,20 +478,26 @@ def evaluate_period(*, period: Period) -> None:
 
 @transaction.atomic
 def evaluate_person(*, staff: Staff) -> None:
-    """Re-evaluate the verdicts of `staff`'s nominations after a record changed.
+    """Re-evaluate the verdicts of `staff`'s nominations, and of the collectives of their
+    units, after a record or a discipline decision of theirs changed.
 
     The inspections workflow calls this after every transition that changes whether a
-    record counts (confirmed, dismissed, overturned). Periods still open get fresh verdicts;
-    approved ones keep theirs and may open revocation cases.
+    record or a decision counts. Periods still open get fresh verdicts; approved ones keep
+    theirs and may open revocation cases.
 
-    Queries: lock the periods the person is nominated in, then up to ten per period (the same
-    statements as a whole period's evaluation, narrowed to the person).
+    Queries: lock the periods concerned, then the statements of a whole period's evaluation,
+    narrowed to the person and their units.
     """
     periods = Period.objects.select_for_update().filter(
         Exists(Nomination.objects.filter(period=OuterRef("pk"), staff=staff))
+        | Exists(
+            Nomination.objects.filter(
+                period=OuterRef("pk"), staff__isnull=True, unit__postings__staff=staff
+            )
+        )
     )
     for period in periods:
-        _evaluate_in(period=period, only={"staff": staff})
+        _evaluate_in(period=period, staff_ids={staff.pk})
 
 
 # --- Periods ---------------------------------------------------------------------------------
@@ -524,49 +628,75 @@ def period_approve(*, period: Period, user: User) -> Period:
 def nomination_create(
     *,
     period_code: str,
-    staff_code: str,
     title_code: str,
     unit: Unit | None,
     submitted_by: User | None,
+    staff_code: str = "",
+    rating: str = "",
+    initiative: str = "",
     unit_must_match: bool = True,
 ) -> Nomination:
-    """Nominate a person for a title, and evaluate the nomination at once.
+    """Nominate a person, or a unit for a collective title, and evaluate it at once.
 
-    `unit` is the nominating unit; with `unit_must_match` (a unit head) the person must be
-    posted to it today. Without a unit, it is the person's unit today.
+    For a person, `unit` is the nominating unit; with `unit_must_match` (a unit head) the
+    person must be posted to it today; without a unit, it is the person's unit today. For a
+    collective title `unit` is the unit nominated and there is no person.
     """
     period = Period.objects.select_for_update().filter(code=period_code.strip()).first()
     if period is None:
         raise DomainError(UNKNOWN_PERIOD)
     if period.is_approved:
         raise DomainError(PERIOD_APPROVED)
-    staff = Staff.objects.filter(code=staff_code.strip()).first()
-    if staff is None:
-        raise DomainError(UNKNOWN_STAFF)
     title = Title.objects.filter(code=title_code.strip()).first()
     if title is None:
         raise DomainError(UNKNOWN_TITLE)
-    if title.kind != TitleKind.INDIVIDUAL:
-        raise DomainError(TITLE_NOT_INDIVIDUAL)
-    today = timezone.localdate(timezone=LOCAL_ZONE)
-    if unit is None:
-        unit = unit_on(staff=staff, day=today, fallback_to_earliest=True)
+    rating = rating.strip()
+    if rating and rating not in Rating.values:
+        raise DomainError(UNKNOWN_RATING, ratings=", ".join(Rating.values))
+    staff_code = staff_code.strip()
+    if title.kind == TitleKind.COLLECTIVE:
+        if staff_code:
+            raise DomainError(TITLE_NOT_INDIVIDUAL)
         if unit is None:
-            raise DomainError(STAFF_WITHOUT_UNIT)
-    elif unit_must_match:
-        unit_today = unit_on(staff=staff, day=today)
-        if unit_today is None or unit_today.pk != unit.pk:
-            raise DomainError(STAFF_OUTSIDE_UNIT)
-    if Nomination.objects.filter(period=period, staff=staff, title=title).exists():
-        raise DomainError(NOMINATION_DUPLICATE)
+            raise DomainError(COLLECTIVE_WITHOUT_UNIT)
+        staff = None
+    else:
+        if not staff_code:
+            raise DomainError(TITLE_NOT_COLLECTIVE)
+        staff = Staff.objects.filter(code=staff_code).first()
+        if staff is None:
+            raise DomainError(UNKNOWN_STAFF)
+        today = timezone.localdate(timezone=LOCAL_ZONE)
+        if unit is None:
+            unit = unit_on(staff=staff, day=today, fallback_to_earliest=True)
+            if unit is None:
+                raise DomainError(STAFF_WITHOUT_UNIT)
+        elif unit_must_match:
+            unit_today = unit_on(staff=staff, day=today)
+            if unit_today is None or unit_today.pk != unit.pk:
+                raise DomainError(STAFF_OUTSIDE_UNIT)
+    duplicate = NOMINATION_DUPLICATE if staff else COLLECTIVE_DUPLICATE
+    same = Nomination.objects.filter(period=period, title=title)
+    same = same.filter(staff=staff) if staff else same.filter(staff=None, unit=unit)
+    if same.exists():
+        raise DomainError(duplicate)
     try:
         with transaction.atomic():
             nomination = Nomination.objects.create(
-                period=period, staff=staff, title=title, unit=unit, submitted_by=submitted_by
+                period=period,
+                staff=staff,
+                title=title,
+                unit=unit,
+                submitted_by=submitted_by,
+                rating=rating,
+                initiative=initiative.strip(),
             )
     except IntegrityError:
-        raise DomainError(NOMINATION_DUPLICATE) from None
-    _evaluate(period=period, only={"pk": nomination.pk})
+        raise DomainError(duplicate) from None
+    if staff:
+        _evaluate(period=period, staff_ids={staff.pk})
+    else:
+        _evaluate(period=period, unit_ids={unit.pk})
     return nomination
 
 

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -16,6 +18,7 @@ from emulation.exports import (
     PERIOD_PDF,
     PERIOD_XLSX,
     eligibility_csv,
+    export_subject,
     period_pdf,
     period_workbook,
 )
@@ -44,6 +47,7 @@ from personnel.selectors import staff_posted_to
 READERS = (Role.COUNCIL, Role.REVIEWER)
 UNIT_CHOICES_SHOWN = 200
 UNIT_NOT_NOMINATING = gettext_lazy("No unit with this code nominated anyone in this period.")
+NOT_FULLY_CHECKED_LABEL = gettext_lazy("Eligible, not fully checked")
 # Where the unit head's uploaded list waits for its confirmation (emulation/import_views.py).
 UPLOAD_SESSION_KEY = "nomination_import"
 # What excludes in a period, in words, with its legal basis.
@@ -102,19 +106,23 @@ def period_detail(request, code):
     unit_error = UNIT_NOT_NOMINATING if unit_code and unit is None else ""
     title = _choice(titles, request.GET.get("title", ""))
     status = request.GET.get("status", "")
-    if status not in VerdictStatus.values:
+    if status not in selectors.LIST_STATUSES:
         status = ""
-    filtered = selectors.nomination_list(period=period, unit=unit, title=title)
+    filters = selectors.ListFilter(unit=unit, title=title, status=status)
+    filtered = filters.nominations(period)
     counts = selectors.verdict_counts(period=period, unit=unit, title=title)
     try:
         after = int(request.GET["after"]) if request.GET.get("after") else None
     except ValueError:
         raise Http404 from None
-    page = selectors.nomination_page(
-        nominations=filtered.filter(verdict__status=status) if status else filtered, after=after
-    )
+    # People and collectives are listed apart, each paged: a period has hundreds of units.
+    collective = request.GET.get("nominee") == "unit"
+    page = selectors.nomination_page(nominations=filtered, after=after, collective=collective)
     query = request.GET.copy()
     query.pop("after", None)
+    people_query, units_query = query.copy(), query.copy()
+    people_query.pop("nominee", None)
+    units_query["nominee"] = "unit"
     return render(
         request,
         "emulation/period.html",
@@ -122,21 +130,25 @@ def period_detail(request, code):
             "period": period,
             "counts": counts,
             "page": page,
-            "rows": [
-                (
-                    row,
-                    selectors.deciding_records(row),
-                    [selectors.decision_reason_text(d) for d in selectors.deciding_decisions(row)],
-                )
-                for row in page.rows
-            ],
+            "rows": [_list_row(row) for row in page.rows],
+            "collective": collective,
+            "has_collectives": filtered.filter(staff__isnull=True).exists(),
+            "people_query": people_query.urlencode(),
+            "units_query": units_query.urlencode(),
+            "cap_warnings": selectors.cap_warnings(period=period),
             "units": units,
             "unit_code": unit_code,
             "unit_error": unit_error,
             "titles": titles,
-            "statuses": VerdictStatus.choices,
+            "statuses": [
+                (VerdictStatus.EXCLUDED, VerdictStatus.EXCLUDED.label),
+                (VerdictStatus.PENDING, VerdictStatus.PENDING.label),
+                (selectors.NOT_FULLY_CHECKED, NOT_FULLY_CHECKED_LABEL),
+                (VerdictStatus.ELIGIBLE, VerdictStatus.ELIGIBLE.label),
+            ],
             "selected": {"unit": unit, "title": title, "status": status},
             "filter_query": query.urlencode(),
+            "export_query": urlencode(filters.query()),
             "cases": selectors.open_revocation_cases(period=period),
             "can_act": request.user.has_role(Role.COUNCIL),
             # Reviewers and administrators may upload any unit's list while it is open.
@@ -160,11 +172,36 @@ def period_detail(request, code):
     )
 
 
+def _list_row(nomination) -> dict:
+    """A row of the council's list: the nomination, its records as links, the other reasons
+    and the criteria not checked, in words."""
+    return {
+        "nomination": nomination,
+        "group": selectors.list_group(nomination),
+        "records": selectors.deciding_records(nomination),
+        "reasons": [
+            selectors.reason_text(reason)
+            for reason in selectors.deciding_reasons(nomination)
+            if not reason.record_id
+        ],
+        "unchecked": selectors.unchecked_text(nomination),
+    }
+
+
+def _filters(request, period: Period) -> selectors.ListFilter:
+    return selectors.list_filter(
+        period=period,
+        unit_code=request.GET.get("unit", "").strip(),
+        title_code=request.GET.get("title", ""),
+        status=request.GET.get("status", ""),
+    )
+
+
 @role_required(*READERS)
 def period_export(request, code):
     period = _get_period_for_user(request, code)
     response = HttpResponse(
-        period_workbook(period=period),
+        period_workbook(period=period, filters=_filters(request, period)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     filename = f"danh-sach-{slugify(period.code) or period.pk}.xlsx"
@@ -175,7 +212,10 @@ def period_export(request, code):
 @role_required(*READERS)
 def period_export_pdf(request, code):
     period = _get_period_for_user(request, code)
-    response = HttpResponse(period_pdf(period=period), content_type="application/pdf")
+    response = HttpResponse(
+        period_pdf(period=period, filters=_filters(request, period)),
+        content_type="application/pdf",
+    )
     filename = f"danh-sach-{slugify(period.code) or period.pk}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -201,7 +241,13 @@ def period_export_request(request, code):
     kind = {"xlsx": PERIOD_XLSX, "pdf": PERIOD_PDF}.get(request.POST.get("format", ""))
     if kind is None:
         raise Http404
-    export = export_request(kind=kind, subject=period.code, user=request.user)
+    filters = selectors.list_filter(
+        period=period,
+        unit_code=request.POST.get("unit", "").strip(),
+        title_code=request.POST.get("title", ""),
+        status=request.POST.get("status", ""),
+    )
+    export = export_request(kind=kind, subject=export_subject(period, filters), user=request.user)
     return redirect("exports:status", pk=export.pk)
 
 
@@ -280,56 +326,91 @@ def _open_periods():
 
 
 def upload_form(*args) -> NominationUploadForm:
-    return NominationUploadForm(*args, periods=_open_periods())
+    # Its own ids: the nomination form on the same page has a period field too.
+    return NominationUploadForm(*args, periods=_open_periods(), auto_id="id_upload_%s")
 
 
 def nominations_page(
-    request, *, form=None, upload=None, upload_refusal: str | None = None, status: int = 200
+    request,
+    *,
+    form=None,
+    collective_form=None,
+    upload=None,
+    upload_refusal: str | None = None,
+    status: int = 200,
 ):
-    """The unit head's page: their unit's nominations, the form and the spreadsheet upload."""
+    """The unit head's page: their unit's nominations, the forms to nominate a person of the unit
+    or the unit itself, and the spreadsheet upload."""
     unit = request.user.unit
     today = timezone.localdate(timezone=LOCAL_ZONE)
     if form is None:
         form = NominationForm(**_form_options(unit, today))
+    if collective_form is None:
+        collective_form = NominationForm(**_form_options(unit, today, collective=True))
+    nominations = list(selectors.unit_nominations(unit=unit)) if unit else []
     return render(
         request,
         "emulation/nominations.html",
         {
             "unit": unit,
             "form": form,
+            "collective_form": collective_form,
             "upload_form": upload or upload_form(),
             "upload_refusal": upload_refusal,
             "pending_upload": request.session.get(UPLOAD_SESSION_KEY),
-            "nominations": selectors.unit_nominations(unit=unit) if unit else [],
+            "nominations": nominations,
+            "rows": [
+                (
+                    nomination,
+                    selectors.reason_texts(nomination),
+                    selectors.unchecked_text(nomination),
+                )
+                for nomination in nominations
+            ],
         },
         status=status,
     )
 
 
-def _form_options(unit, today) -> dict:
+def _form_options(unit, today, *, collective: bool = False) -> dict:
+    """The choices of the unit head's form: the open periods and the titles of the kind; for a
+    person, the unit's people today, among whom a typed name is looked up."""
+    if collective:
+        return {
+            "periods": _open_periods(),
+            "titles": Title.objects.filter(kind=TitleKind.COLLECTIVE).order_by("code"),
+            "collective": True,
+            # Both forms are on one page: the prefix keeps their fields' ids apart.
+            "prefix": "collective",
+        }
     return {
         "periods": _open_periods(),
         "titles": Title.objects.filter(kind=TitleKind.INDIVIDUAL).order_by("code"),
-        "staff": staff_posted_to(unit=unit, day=today) if unit else [],
+        "staff": staff_posted_to(unit=unit, day=today) if unit else None,
     }
 
 
 @role_required(Role.UNIT_HEAD)
 def nominations(request):
-    """A unit head's nominations and verdicts, and the form to nominate a person of the unit."""
+    """A unit head's nominations and verdicts, and the forms to nominate a person of the unit
+    (typed by code or by name) or the unit itself for a collective title."""
     unit = request.user.unit
     if request.method != "POST":
         return nominations_page(request)
     if unit is None:
         raise PermissionDenied
     today = timezone.localdate(timezone=LOCAL_ZONE)
-    form = NominationForm(request.POST, **_form_options(unit, today))
+    collective = request.POST.get("nominee") == "unit"
+    form = NominationForm(request.POST, **_form_options(unit, today, collective=collective))
     if form.is_valid():
+        data = form.cleaned_data
         try:
             services.nomination_create(
-                period_code=form.cleaned_data["period"],
-                staff_code=form.cleaned_data["staff_code"],
-                title_code=form.cleaned_data["title"],
+                period_code=data["period"],
+                title_code=data["title"],
+                staff_code=data["staff_code"].code if data.get("staff_code") else "",
+                rating=data.get("rating", ""),
+                initiative=data.get("initiative", ""),
                 unit=unit,
                 submitted_by=request.user,
             )
@@ -338,4 +419,6 @@ def nominations(request):
         else:
             messages.success(request, _("The nomination is recorded."))
             return redirect(reverse("emulation:nominations"))
+    if collective:
+        return nominations_page(request, collective_form=form)
     return nominations_page(request, form=form)

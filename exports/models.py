@@ -27,7 +27,8 @@ class Export(models.Model):
     # One of the kinds registered in exports.kinds by the app that makes the file.
     kind = models.CharField(_("kind"), max_length=20)
     # The record's number (pk) or the period's code, by kind.
-    subject = models.CharField(_("subject"), max_length=64)
+    # What the file is of, e.g. a period code and the list's filters as a query string.
+    subject = models.CharField(_("subject"), max_length=255)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,

@@ -66,14 +66,20 @@ STAFF_SHOWN = 5
 
 class StaffLookupField(forms.CharField):
     """A person typed by their staff code, or by name or badge number as the staff search finds
-    them (diacritics may be left out). A roster holds thousands: the page never lists them."""
+    them (diacritics may be left out). A roster holds thousands: the page never lists them.
 
-    def __init__(self, **kwargs):
+    `among` narrows the search by name to some people (a unit's, for its head); a staff code
+    is taken as typed, and the service says whether that person may be chosen.
+    """
+
+    def __init__(self, *, among=None, no_match=NO_STAFF_MATCHES, **kwargs):
         kwargs.setdefault("max_length", 200)
         kwargs.setdefault(
             "widget", forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
         )
         super().__init__(**kwargs)
+        self.among = among
+        self.no_match = no_match
 
     def prepare_value(self, value):
         return value.code if isinstance(value, Staff) else value
@@ -85,12 +91,14 @@ class StaffLookupField(forms.CharField):
         by_code = list(Staff.objects.filter(code__iexact=text)[:2])
         if len(by_code) == 1:
             return by_code[0]
-        day = timezone.localdate()
-        matches = list(staff_search(query=text, day=day)[: STAFF_SHOWN + 1])
+        found = staff_search(query=text, day=timezone.localdate())
+        if self.among is not None:
+            found = found.filter(pk__in=self.among.values("pk"))
+        matches = list(found[: STAFF_SHOWN + 1])
         if len(matches) == 1:
             return matches[0]
         if not matches:
-            raise forms.ValidationError(NO_STAFF_MATCHES, code="no_staff")
+            raise forms.ValidationError(self.no_match, code="no_staff")
         # Namesakes are told apart by their unit.
         people = ", ".join(
             f"{person.full_name} ({', '.join(filter(None, (person.code, person.unit_name)))})"

@@ -33,6 +33,7 @@ from core.tabular import (
     parse_date,
     text,
 )
+from personnel import hooks
 from personnel.models import Posting, Staff, StaffCategory, Unit, UnitKind
 from personnel.search import staff_search_text
 from personnel.services import current_posting_ends_on
@@ -351,3 +352,4 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
         ["staff", "unit", "starts_on"],
         [(move.pk, move.unit_id, move.starts_on) for move in moves],
     )
+    hooks.staff_changed(staff_ids=[write.pk for write in writes])

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from core.uploads import checked_document
+from personnel import hooks
 from personnel.models import Posting, Regulation, Staff, Unit
 
 TRANSFER_BEFORE_CURRENT_POSTING = _(
@@ -31,7 +32,9 @@ def staff_transfer(*, staff: Staff, unit: Unit, on: datetime.date) -> Posting:
             raise DomainError(TRANSFER_TO_SAME_UNIT)
         current.ends_on = current_posting_ends_on(current_starts_on=current.starts_on, on=on)
         current.save(update_fields=["ends_on"])
-    return Posting.objects.create(staff=staff, unit=unit, starts_on=on)
+    posting = Posting.objects.create(staff=staff, unit=unit, starts_on=on)
+    hooks.staff_changed(staff_ids=[staff.pk])
+    return posting
 
 
 def regulation_record(

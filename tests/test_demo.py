@@ -1,12 +1,21 @@
 """The demo: one account per role, each signs in with its generated password to its own menu."""
 
+import contextlib
+import datetime
+import json
 import stat
 from binascii import unhexlify
+from io import StringIO
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 
+from emulation.models import ReasonKind
 from personnel.models import Unit, User
 
 MENU_BY_ACCOUNT = {
@@ -25,6 +34,7 @@ MENU_BY_ACCOUNT = {
     },
 }
 ALL_MENU_LABELS = set().union(*MENU_BY_ACCOUNT.values())
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def read_accounts(path):
@@ -94,8 +104,6 @@ def test_it_does_not_reload_a_database_that_has_data(db, tmp_path, capsys):
 
 
 def test_it_builds_the_citys_49_units_with_staff_and_regulations(db, tmp_path):
-    import datetime
-
     from django.db.models import Count
 
     from personnel.selectors import regulation_coverage
@@ -113,9 +121,6 @@ def test_it_builds_the_citys_49_units_with_staff_and_regulations(db, tmp_path):
 
 
 def test_it_reproduces_the_articles_figures(db, tmp_path):
-    import json
-    from io import StringIO
-
     from django.db.models import Count
 
     from inspections.models import CitizenReport, InspectionRound, RecordStatus, ViolationRecord
@@ -152,12 +157,17 @@ def test_it_reproduces_the_articles_figures(db, tmp_path):
     assert len(verdicts) > 700
     assert len({entry["staff_code"] for entry in excluded}) == len(excluded) == 3
     assert all(reason["status"] == "confirmed" for entry in excluded for reason in entry["reasons"])
+    # Everyone is rated well and has served long enough; a Chiến sĩ thi đua cơ sở nominee has
+    # an initiative (most of them) or an excellent year: the criteria exclude nobody.
+    assert {entry["rating"] for entry in verdicts} == {"xuat_sac", "tot"}
+    assert not any(entry["unchecked"] for entry in verdicts)
+    stars = [entry for entry in verdicts if entry["title"] == "chien_si_thi_dua_co_so"]
+    assert sum(1 for entry in stars if entry["initiative"]) > len(stars) / 2
+    assert all(entry["initiative"] or entry["rating"] == "xuat_sac" for entry in stars)
+    assert all(entry["staff_code"] for entry in verdicts)
 
 
 def test_it_gives_the_articles_yearly_figures_in_the_discipline_report(db, tmp_path):
-    import json
-    from io import StringIO
-
     call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
 
     def report(year):
@@ -202,25 +212,41 @@ EXCHANGE_KEYS = [
 ]
 
 
-def test_it_shows_this_years_list_with_a_record_and_discipline_among_its_reasons(db, tmp_path):
-    import json
-    from io import StringIO
+REASON_KINDS = set(ReasonKind.values)
 
-    from django.utils import timezone
 
-    call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
+# Today, and a day of the first half of a year: the teacher recruited in September is then
+# still to come, and her tenure falls short all the same.
+@pytest.mark.parametrize(
+    "day", [None, datetime.datetime(2027, 3, 10, 10, 0, tzinfo=LOCAL)], ids=["today", "march"]
+)
+def test_it_shows_every_kind_of_reason_in_this_years_list(db, tmp_path, day):
+    with time_machine.travel(day, tick=False) if day else contextlib.nullcontext():
+        call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
+        year = str(timezone.localdate().year)
     out = StringIO()
-    year = str(timezone.localdate().year)
     call_command("eligibility", period=year, format="json", stdout=out)
 
+    nominations = json.loads(out.getvalue())["nominations"]
     reasons = [
-        (nomination["status"], reason["kind"], reason["status"])
-        for nomination in json.loads(out.getvalue())["nominations"]
+        (nomination["status"], reason["kind"], reason.get("status"))
+        for nomination in nominations
         for reason in nomination["reasons"]
     ]
+    assert {kind for _status, kind, _reason_status in reasons} == REASON_KINDS
     assert ("excluded", "discipline", "decided") in reasons
     assert ("pending", "discipline", "under_review") in reasons
     assert ("pending", "violation", "submitted") in reasons
+    # Eligible, not fully checked: a rating not entered yet.
+    assert any(n["status"] == "eligible" and n["unchecked"] for n in nominations)
+    assert all(n["rating"] or n["unchecked"] for n in nominations if n["staff_code"])
+    collectives = [n for n in nominations if not n["staff_code"]]
+    by_title = {}
+    for nomination in collectives:
+        by_title.setdefault(nomination["title"], set()).add(nomination["agency_code"])
+    assert len(by_title["tap_the_lao_dong_tien_tien"]) >= 3
+    assert 1 <= len(by_title["tap_the_lao_dong_xuat_sac"]) <= 2
+    assert {n["title"] for n in collectives if n["status"] == "eligible"} == set(by_title)
 
 
 def test_it_disciplines_nobody_in_the_articles_years(db, tmp_path):
@@ -229,4 +255,11 @@ def test_it_disciplines_nobody_in_the_articles_years(db, tmp_path):
     call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
 
     assert not DisciplineDecision.objects.filter(decided_on__year__in=[2018, 2019]).exists()
-    assert DisciplineDecision.objects.count() == 2
+    # The later years have some.
+    this_year = timezone.localdate().year
+    years = set(DisciplineDecision.objects.values_list("decided_on__year", flat=True)) - {None}
+    assert min(years) > 2019
+    assert len(years - {this_year}) >= 2
+    assert DisciplineDecision.objects.filter(
+        decided_on__year=this_year - 1, form="canh_cao", status="decided"
+    ).exists()

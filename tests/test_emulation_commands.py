@@ -65,14 +65,22 @@ def nominations_2019(unit_a, unit_b):
     make_record(hoa, local(2019, 5, 1, 8, 0), RecordStatus.DISMISSED, number="BB-D/2019")
     make_record(namesake, utc(2019, 12, 31, 17, 0), number="BB-01/2020")  # 1 Jan 2020 local
     staff_transfer(staff=hung, unit=unit_b, on=datetime.date(2019, 7, 1))
-    for code, title, unit in [
-        ("S003", "lao_dong_tien_tien", unit_a),
-        ("S003", "chien_si_thi_dua_co_so", unit_a),
-        ("S002", "lao_dong_tien_tien", unit_b),
-        ("S001", "lao_dong_tien_tien", unit_b),
+    namesake.hired_on = datetime.date(2010, 3, 1)
+    namesake.save()
+    for code, title, unit, rating, initiative in [
+        ("S003", "lao_dong_tien_tien", unit_a, "tot", ""),
+        ("S003", "chien_si_thi_dua_co_so", unit_a, "", "Phần mềm quản lý hồ sơ một cửa"),
+        ("S002", "lao_dong_tien_tien", unit_b, "", ""),
+        ("S001", "lao_dong_tien_tien", unit_b, "xuat_sac", ""),
     ]:
         nomination_create(
-            period_code="2019", staff_code=code, title_code=title, unit=unit, submitted_by=None
+            period_code="2019",
+            staff_code=code,
+            title_code=title,
+            unit=unit,
+            submitted_by=None,
+            rating=rating,
+            initiative=initiative,
         )
 
 
@@ -104,6 +112,9 @@ def test_it_prints_the_exact_json(nominations_2019):
                         "status": "confirmed",
                     },
                 ],
+                "unchecked": ["tenure"],
+                "rating": "xuat_sac",
+                "initiative": "",
             },
             {
                 "staff_code": "S002",
@@ -120,6 +131,9 @@ def test_it_prints_the_exact_json(nominations_2019):
                         "status": "submitted",
                     }
                 ],
+                "unchecked": ["rating", "tenure"],
+                "rating": "",
+                "initiative": "",
             },
             {
                 "staff_code": "S003",
@@ -128,6 +142,9 @@ def test_it_prints_the_exact_json(nominations_2019):
                 "title": "chien_si_thi_dua_co_so",
                 "status": "eligible",
                 "reasons": [],
+                "unchecked": [],
+                "rating": "",
+                "initiative": "Phần mềm quản lý hồ sơ một cửa",
             },
             {
                 "staff_code": "S003",
@@ -136,6 +153,9 @@ def test_it_prints_the_exact_json(nominations_2019):
                 "title": "lao_dong_tien_tien",
                 "status": "eligible",
                 "reasons": [],
+                "unchecked": [],
+                "rating": "tot",
+                "initiative": "",
             },
         ],
     }

@@ -1,5 +1,6 @@
 """The council's period pages, the unit head's nominations, the XLSX export and their guards."""
 
+import datetime
 from io import BytesIO
 
 import pytest
@@ -8,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from emulation import exports
 from emulation.models import Nomination, Period, PeriodStatus, RevocationCase, Title, Verdict
 from emulation.services import (
     STAFF_OUTSIDE_UNIT,
@@ -25,7 +27,8 @@ from tests.factories import local, make_period, make_record, make_staff
 
 @pytest.fixture
 def period_2019(unit_a, unit_b):
-    """Three people of unit A (one excluded, one pending) and one of unit B, eligible."""
+    """Three people of unit A (one excluded, one pending, one eligible without a rating or a
+    recruitment date: not fully checked) and one of unit B, eligible, well rated."""
     period = make_period("2019")
     people = {
         "S001": make_staff("S001", unit=unit_a, full_name="Nguyễn Văn Hùng"),
@@ -35,6 +38,7 @@ def period_2019(unit_a, unit_b):
     }
     make_record(people["S001"], local(2019, 3, 12, 8, 0), number="BB-01/2019")
     make_record(people["S002"], local(2019, 4, 2, 8, 0), RecordStatus.SUBMITTED, number="BB-02")
+    Staff.objects.filter(code="S004").update(hired_on=datetime.date(2012, 9, 1))
     for code, person in people.items():
         nomination_create(
             period_code="2019",
@@ -42,8 +46,17 @@ def period_2019(unit_a, unit_b):
             title_code="lao_dong_tien_tien",
             unit=person.postings.first().unit,
             submitted_by=None,
+            rating="tot" if code == "S004" else "",
         )
     return period
+
+
+@pytest.fixture
+def collective_2019(period_2019, unit_a):
+    """Unit A for Tập thể lao động tiên tiến: 1 of its 3 members eligible, fewer than 70%."""
+    return nomination_create(
+        period_code="2019", title_code="tap_the_lao_dong_tien_tien", unit=unit_a, submitted_by=None
+    )
 
 
 def test_it_lists_the_periods_to_the_council_and_reviewers(
@@ -64,12 +77,15 @@ def test_it_shows_counts_verdicts_and_deciding_records(client, period_2019, coun
 
     html = response.content.decode()
     assert response.context["counts"] == {"eligible": 2, "excluded": 1, "pending": 1}
+    # The exceptions first: excluded, pending, eligible but not fully checked, eligible.
     assert [row.staff.code for row in response.context["page"].rows] == [
         "S001",
         "S002",
         "S003",
         "S004",
     ]
+    assert "Đủ điều kiện, chưa kiểm tra đủ tiêu chuẩn" in html
+    assert "Chưa kiểm tra được, thiếu dữ liệu: xếp loại, ngày tuyển dụng" in html
     excluded_by = ViolationRecord.objects.get(number="BB-01/2019")
     pending_on = ViolationRecord.objects.get(number="BB-02")
     record_url = reverse("inspections:record_detail", args=[excluded_by.pk])
@@ -196,19 +212,21 @@ def test_it_serves_first_and_last_pages_in_fixed_queries(
     client, unit_a, council_member, count, django_assert_num_queries
 ):
     period = build_large_period(count, unit_a)
-    ordered = Nomination.objects.filter(period=period).order_by("staff__code")
+    # The exceptions first: the excluded (even numbers), then the eligible.
+    ordered = Nomination.objects.filter(period=period).order_by("-verdict__status", "staff__code")
+    assert ordered.first().verdict.status == "excluded"
     last_but_one = ordered.values_list("pk", flat=True)[max(count - 51, 0)]
     client.force_login(council_member)
     url = reverse("emulation:period", args=[period.code])
 
     # 1 session, 2 the user with their roles, 3 period, 4 counts (one aggregate), 5 the page
-    # with staff, title, unit and verdict, 6 its reasons with their records, 7 open revocation
-    # cases, 8 units of the filter, 9 titles of the filter (the session, saved at sign-in, is
-    # not saved again within a minute).
-    with django_assert_num_queries(9):
+    # with staff, title, unit and verdict, 6 its reasons with their records, 7 whether there
+    # are collectives, 8 open revocation cases, 9 units of the filter, 10 titles of the filter
+    # (the session, saved at sign-in, is not saved again within a minute).
+    with django_assert_num_queries(10):
         first = client.get(url)
     # The same plus reading the key of the row the page starts after.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         last = client.get(url, {"after": last_but_one})
 
     assert len(first.context["page"].rows) == min(count, 50)
@@ -229,7 +247,8 @@ def test_it_walks_all_pages_without_gaps(client, unit_a, council_member):
             break
         after = page.next_after
 
-    assert seen == [f"L{i:05}" for i in range(120)]
+    # The excluded first (a record for every other person), then the eligible.
+    assert seen == [f"L{i:05}" for i in range(0, 120, 2)] + [f"L{i:05}" for i in range(1, 120, 2)]
 
 
 # --- Actions and their guards ------------------------------------------------------------------
@@ -359,7 +378,9 @@ def test_it_streams_the_verdicts_as_the_exchange_csv(client, request, period_201
     ]
 
 
-def test_it_exports_the_official_tables_as_pdf(client, period_2019, council_member):
+def test_it_exports_the_official_tables_as_pdf(
+    client, period_2019, collective_2019, council_member
+):
     from pypdf import PdfReader
 
     client.force_login(council_member)
@@ -373,16 +394,23 @@ def test_it_exports_the_official_tables_as_pdf(client, period_2019, council_memb
     )
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Độc lập - Tự do - Hạnh phúc" in text
-    eligible_part, not_eligible_part = text.split("II. DANH SÁCH KHÔNG ĐỦ ĐIỀU KIỆN")
-    assert "I. DANH SÁCH ĐỦ ĐIỀU KIỆN" in eligible_part
-    assert "S003" in eligible_part and "S004" in eligible_part
-    assert "S001" not in eligible_part
-    assert "Nguyễn Văn Hùng" in not_eligible_part
-    assert "BB-01/2019 (12/03/2019)" in not_eligible_part
-    assert "Đang chờ xem xét biên bản vi phạm: BB-02 (02/04/2019)" in not_eligible_part
+    people, collectives = text.split("B. TẬP THỂ")
+    headings = [
+        "I. KHÔNG ĐỦ ĐIỀU KIỆN",
+        "II. TẠM HOÃN XÉT, CHỜ KẾT QUẢ XEM XÉT",
+        "III. ĐỦ ĐIỀU KIỆN, CHƯA KIỂM TRA ĐỦ TIÊU CHUẨN",
+        "IV. ĐỦ ĐIỀU KIỆN",
+    ]
+    positions = [people.index(heading) for heading in headings]
+    assert positions == sorted(positions)
+    assert people.index("S001") < positions[1] < people.index("S002") < positions[2]
+    assert positions[2] < people.index("S003") < positions[3] < people.index("S004")
+    assert "Biên bản vi phạm BB-01/2019 ngày 12/03/2019 đã được xác nhận trong kỳ" in people
+    assert "I. KHÔNG ĐỦ ĐIỀU KIỆN" in collectives and "P-A" in collectives
+    assert "Luật Thi đua, khen thưởng số 06/2022/QH15, Điều 27 và Điều 28" in collectives
 
 
-def test_it_exports_the_official_tables(client, period_2019, reviewer):
+def test_it_exports_the_official_tables(client, period_2019, collective_2019, reviewer):
     client.force_login(reviewer)
 
     response = client.get(reverse("emulation:period_export", args=["2019"]))
@@ -394,27 +422,90 @@ def test_it_exports_the_official_tables(client, period_2019, reviewer):
     rows = [row for row in rows if row]
     assert rows[0] == ["HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
     assert rows[1] == ["Độc lập - Tự do - Hạnh phúc"]
-    eligible_at = rows.index(["I. DANH SÁCH ĐỦ ĐIỀU KIỆN"])
-    not_eligible_at = rows.index(["II. DANH SÁCH KHÔNG ĐỦ ĐIỀU KIỆN"])
-    assert [row[1] for row in rows[eligible_at + 2 : not_eligible_at]] == ["S003", "S004"]
-    assert rows[not_eligible_at + 2 :] == [
+    people_at, collectives_at = rows.index(["A. CÁ NHÂN"]), rows.index(["B. TẬP THỂ"])
+    assert rows[people_at + 1 : collectives_at] == [
+        ["I. KHÔNG ĐỦ ĐIỀU KIỆN"],
+        exports.COLUMNS,
         [
             1,
             "S001",
             "Nguyễn Văn Hùng",
             "Phường Đông Kinh",
             "Lao động tiên tiến",
-            "Có vi phạm đã được xác nhận trong kỳ: BB-01/2019 (12/03/2019)",
+            "Biên bản vi phạm BB-01/2019 ngày 12/03/2019 đã được xác nhận trong kỳ",
         ],
+        ["II. TẠM HOÃN XÉT, CHỜ KẾT QUẢ XEM XÉT"],
+        exports.COLUMNS,
         [
-            2,
+            1,
             "S002",
             "Lê Thị Hoa",
             "Phường Đông Kinh",
             "Lao động tiên tiến",
-            "Đang chờ xem xét biên bản vi phạm: BB-02 (02/04/2019)",
+            "Biên bản vi phạm BB-02 ngày 02/04/2019 đang chờ xem xét: tạm hoãn xét",
+        ],
+        ["III. ĐỦ ĐIỀU KIỆN, CHƯA KIỂM TRA ĐỦ TIÊU CHUẨN"],
+        exports.COLUMNS,
+        [
+            1,
+            "S003",
+            "Phạm Minh Tuấn",
+            "Phường Đông Kinh",
+            "Lao động tiên tiến",
+            "Chưa kiểm tra được, thiếu dữ liệu: xếp loại, ngày tuyển dụng",
+        ],
+        ["IV. ĐỦ ĐIỀU KIỆN"],
+        exports.COLUMNS,
+        [1, "S004", "Đỗ Thu Trang", "Xã Hoàng Đồng", "Lao động tiên tiến"],
+    ]
+    assert rows[collectives_at + 1 :] == [
+        ["I. KHÔNG ĐỦ ĐIỀU KIỆN"],
+        exports.COLLECTIVE_COLUMNS,
+        [
+            1,
+            "P-A",
+            "Phường Đông Kinh",
+            "Tập thể lao động tiên tiến",
+            "1/3 thành viên đủ điều kiện Lao động tiên tiến, chưa đạt 70%, Luật Thi đua, khen "
+            "thưởng số 06/2022/QH15, Điều 27 và Điều 28",
         ],
     ]
+
+
+def test_it_lists_the_collectives_apart_with_their_reasons(
+    client, period_2019, collective_2019, council_member
+):
+    client.force_login(council_member)
+    url = reverse("emulation:period", args=["2019"])
+
+    people = client.get(url)
+    units = client.get(url, {"nominee": "unit"})
+
+    assert [row.staff.code for row in people.context["page"].rows] == [
+        "S001",
+        "S002",
+        "S003",
+        "S004",
+    ]
+    assert "?nominee=unit" in people.content.decode()
+    assert [row.unit.code for row in units.context["page"].rows] == ["P-A"]
+    html = units.content.decode()
+    assert "1/3 thành viên đủ điều kiện Lao động tiên tiến, chưa đạt 70%" in html
+    assert '<input type="hidden" name="nominee" value="unit">' in html
+
+
+def test_it_exports_the_list_as_the_page_filters_it(client, period_2019, reviewer):
+    client.force_login(reviewer)
+
+    response = client.get(
+        reverse("emulation:period_export", args=["2019"]), {"unit": "P-A", "status": "pending"}
+    )
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+    assert "Lọc theo: Đơn vị: Phường Đông Kinh; Kết quả: tạm hoãn xét, chờ kết quả xem xét" in cells
+    assert "S002" in cells
+    assert not {"S001", "S003", "S004"} & set(cells)
 
 
 # --- The unit head -------------------------------------------------------------------------

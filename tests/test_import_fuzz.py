@@ -95,7 +95,17 @@ GOOD = {
     "status": st.sampled_from(["confirmed", "submitted", "dismissed"]),
     "source": st.sampled_from(["inspection", "legacy", ""]),
     "description": texts,
-    "title": st.sampled_from(["lao_dong_tien_tien", "giay_khen", "chien_si_thi_dua_co_so"]),
+    "title": st.sampled_from(
+        [
+            "lao_dong_tien_tien",
+            "giay_khen",
+            "chien_si_thi_dua_co_so",
+            "tap_the_lao_dong_tien_tien",
+            "tap_the_lao_dong_xuat_sac",
+        ]
+    ),
+    "rating": st.sampled_from(["xuat_sac", "tot", "hoan_thanh", "khong_hoan_thanh", "Tot", ""]),
+    "initiative": texts,
 }
 
 

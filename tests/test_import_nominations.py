@@ -9,12 +9,16 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from core.tabular import MISSING_HEADER, Problem
+from core.tabular import MISSING_HEADER, UNKNOWN_CHOICE, Problem
 from emulation.import_views import SESSION_KEY
 from emulation.imports import (
+    COLLECTIVE_UNIT_MISSING,
+    COLLECTIVE_WITH_STAFF,
     NO_KNOWN_UNIT,
     NOMINATED_TWICE,
     NOT_YOUR_UNIT,
+    STAFF_CODE_MISSING,
+    UNIT_NOMINATED_TWICE,
     UNKNOWN_TITLE_CODE,
     nominations_import,
 )
@@ -22,7 +26,6 @@ from emulation.models import Nomination, PeriodStatus, Verdict, VerdictStatus
 from emulation.services import (
     PERIOD_APPROVED,
     STAFF_OUTSIDE_UNIT,
-    TITLE_NOT_INDIVIDUAL,
     UNKNOWN_PERIOD,
 )
 from inspections.models import RecordStatus
@@ -40,7 +43,11 @@ LIST = [
     "S002,lao_dong_tien_tien,P-A",
 ]
 LIST_CSV = "\n".join(LIST) + "\n"
-INDIVIDUAL_TITLES = "chien_si_thi_dua_co_so, giay_khen, lao_dong_tien_tien"
+ALL_TITLES = (
+    "chien_si_thi_dua_co_so, giay_khen, lao_dong_tien_tien, tap_the_lao_dong_tien_tien, "
+    "tap_the_lao_dong_xuat_sac"
+)
+RATINGS = "xuat_sac, tot, hoan_thanh, khong_hoan_thanh"
 
 
 def write_csv(tmp_path, lines, *, name="nominations.csv"):
@@ -138,14 +145,14 @@ def test_it_updates_the_nominating_unit(people, period, tmp_path):
                     2,
                     "title",
                     UNKNOWN_TITLE_CODE,
-                    {"code": "anh_hung", "titles": INDIVIDUAL_TITLES},
+                    {"code": "anh_hung", "titles": ALL_TITLES},
                 )
             ],
             id="unknown title",
         ),
         pytest.param(
             [HEADER, "S001,tap_the_lao_dong_tien_tien,"],
-            [Problem(2, "title", TITLE_NOT_INDIVIDUAL)],
+            [Problem(2, "staff_code", COLLECTIVE_WITH_STAFF)],
             id="collective title",
         ),
         pytest.param(
@@ -167,6 +174,26 @@ def test_it_updates_the_nominating_unit(people, period, tmp_path):
             ["staff_code", "S001"],
             [Problem(1, None, MISSING_HEADER, {"key": "title", "header": "Danh hiệu"})],
             id="missing header",
+        ),
+        pytest.param(
+            [HEADER + ",rating", "S001,lao_dong_tien_tien,,gioi"],
+            [Problem(2, "rating", UNKNOWN_CHOICE, {"value": "gioi", "choices": RATINGS})],
+            id="a rating outside the list",
+        ),
+        pytest.param(
+            [HEADER, ",lao_dong_tien_tien,X-B"],
+            [Problem(2, "staff_code", STAFF_CODE_MISSING)],
+            id="an individual title given to a unit",
+        ),
+        pytest.param(
+            [HEADER, ",tap_the_lao_dong_tien_tien,"],
+            [Problem(2, "agency_code", COLLECTIVE_UNIT_MISSING)],
+            id="a collective nomination without a unit",
+        ),
+        pytest.param(
+            [HEADER, ",tap_the_lao_dong_tien_tien,X-B", ",tap_the_lao_dong_tien_tien,X-B"],
+            [Problem(3, "agency_code", UNIT_NOMINATED_TWICE, {"row": 2})],
+            id="a unit twice for a title",
         ),
     ],
 )
@@ -441,3 +468,32 @@ def test_it_refuses_a_unit_head_without_a_unit(client, people, period, media_roo
 
     assert response.status_code == 403
     assert stored_uploads(media_root) == []
+
+
+def test_it_imports_ratings_initiatives_and_collective_nominations(people, period, tmp_path):
+    path = tmp_path / "de-nghi.csv"
+    path.write_text(
+        "Mã cán bộ,Danh hiệu,Đơn vị đề nghị,Xếp loại,Sáng kiến\n"
+        "S001,lao_dong_tien_tien,,xuat_sac,\n"
+        "S001,chien_si_thi_dua_co_so,,,Số hóa hồ sơ một cửa\n"
+        ",tap_the_lao_dong_tien_tien,X-B,,\n",
+        encoding="utf-8",
+    )
+
+    summary = nominations_import(path=path, period_code="2019")
+
+    assert summary.problems == [] and summary.created == 3
+    rows = Nomination.objects.order_by("pk").values_list(
+        "staff__code", "title__code", "unit__code", "rating", "initiative"
+    )
+    assert list(rows) == [
+        ("S001", "lao_dong_tien_tien", "X-B", "xuat_sac", ""),
+        ("S001", "chien_si_thi_dua_co_so", "X-B", "", "Số hóa hồ sơ một cửa"),
+        (None, "tap_the_lao_dong_tien_tien", "X-B", "", ""),
+    ]
+    # The same file again changes nothing; a new rating is an update shown in the preview.
+    assert nominations_import(path=path, period_code="2019").created == 0
+    path.write_text("staff_code,title,rating\nS001,lao_dong_tien_tien,tot\n", encoding="utf-8")
+    again = nominations_import(path=path, period_code="2019", dry_run=True)
+    assert [(plan.code, plan.action) for plan in again.plans] == [("S001", "updated")]
+    assert [(change.old, change.new) for change in again.plans[0].changes] == [("xuat_sac", "tot")]

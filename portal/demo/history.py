@@ -3,8 +3,10 @@
 It reproduces the article's figures (DOMAIN.md): in 2019 six surprise rounds over 49 units,
 26 of them inspected two or three times, 20 confirmed minutes, and a nomination list from
 which exactly 3 people are excluded; from 1 January to 30 March 2020, 13 units inspected and
-no violation. Then a little of today, so that every screen has something to show: a round
-under way, minutes waiting in the reviewer's queue, citizen reports, this year's nominations.
+no violation; and nobody disciplined in 2018 or 2019. Then a few discipline decisions of the
+later years, and a little of today, so that every screen has something to show: a round under
+way, minutes waiting in the reviewer's queue, citizen reports, and this year's nominations,
+individual and collective, in which the rule gives every kind of reason.
 
 Each past event runs at its own moment (time_machine), so numbers, visit times, audit
 entries and review dates read as they would have then.
@@ -17,7 +19,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.utils import timezone
 
-from emulation.models import Nomination, Title
+from emulation.models import Nomination, Rating, Title, TitleKind
 from emulation.services import evaluate_period, period_approve, period_create, period_start_review
 from inspections import citizen_report_services, discipline_services, services
 from inspections.models import (
@@ -27,7 +29,7 @@ from inspections.models import (
     SignatureStatus,
     ViolationType,
 )
-from personnel.models import Staff, Unit, User
+from personnel.models import Posting, Staff, StaffCategory, Unit, UnitKind, User
 from personnel.selectors import staff_posted_to
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -76,6 +78,44 @@ EXPLANATIONS = [
 # People who break the rules in 2019 and were also on the nomination list: exactly 3.
 NOMINATED_VIOLATORS = 3
 VISIT_TIMES = [(8, 10), (9, 40), (14, 5), (15, 30)]  # local; four visits a working day
+
+LAO_DONG_TIEN_TIEN = "lao_dong_tien_tien"
+CHIEN_SI_THI_DUA_CO_SO = "chien_si_thi_dua_co_so"
+TAP_THE_LAO_DONG_TIEN_TIEN = "tap_the_lao_dong_tien_tien"
+TAP_THE_LAO_DONG_XUAT_SAC = "tap_the_lao_dong_xuat_sac"
+TITLES = {  # code: (name, kind)
+    LAO_DONG_TIEN_TIEN: ("Lao động tiên tiến", TitleKind.INDIVIDUAL),
+    CHIEN_SI_THI_DUA_CO_SO: ("Chiến sĩ thi đua cơ sở", TitleKind.INDIVIDUAL),
+    TAP_THE_LAO_DONG_TIEN_TIEN: ("Tập thể lao động tiên tiến", TitleKind.COLLECTIVE),
+    TAP_THE_LAO_DONG_XUAT_SAC: ("Tập thể lao động xuất sắc", TitleKind.COLLECTIVE),
+}
+# Invented initiatives (sáng kiến) of the kind each sort of unit has recognised; "{level}" is
+# "phường" or "xã".
+INITIATIVES = {
+    "grassroots": [
+        "Số hóa hồ sơ một cửa cấp {level}",
+        "Ứng dụng mã QR để người dân tra cứu tiến độ giải quyết hồ sơ tại bộ phận một cửa",
+        "Số hóa sổ hộ tịch lưu trữ, rút ngắn thời gian cấp bản sao trích lục",
+        "Lập bản đồ số theo dõi trật tự xây dựng trên địa bàn {level}",
+    ],
+    "office": [
+        "Chuẩn hóa quy trình tiếp nhận, xử lý văn bản đến trên phần mềm quản lý văn bản",
+        "Lập bảng theo dõi điện tử thời hạn giải quyết hồ sơ, cảnh báo hồ sơ sắp quá hạn",
+        "Giải pháp nâng cao tỷ lệ hồ sơ nộp trực tuyến toàn trình",
+        "Xây dựng bộ mẫu biểu thẩm định dự toán chi thường xuyên",
+    ],
+    "school": [
+        "Một số biện pháp rèn kỹ năng đọc cho học sinh lớp 1",
+        "Đổi mới phương pháp dạy học theo nhóm trong môn Toán",
+        "Xây dựng tủ sách lớp học thân thiện, nâng cao văn hóa đọc cho học sinh",
+        "Sổ liên lạc điện tử giữa nhà trường và cha mẹ học sinh",
+    ],
+    "preschool": [
+        "Xây dựng góc thư viện xanh ngoài trời cho trẻ mẫu giáo",
+        "Làm đồ dùng, đồ chơi từ nguyên vật liệu tái chế phục vụ hoạt động học của trẻ",
+        "Tổ chức trò chơi dân gian giúp trẻ 5 tuổi phát triển vận động",
+    ],
+}
 
 
 def _at(day: datetime.date, hour: int, minute: int) -> datetime.datetime:
@@ -249,29 +289,60 @@ def build_history(*, accounts: dict[str, User]) -> None:
         )
         start += size
 
-    _build_today(accounts=accounts, units=units, rng=rng)
+    today = timezone.localdate()
+    disciplined_last_year = _discipline_later_years(reviewer=reviewer, today=today)
+    _build_today(
+        accounts=accounts, units=units, rng=rng, disciplined_last_year=disciplined_last_year
+    )
 
 
 def _titles() -> dict[str, Title]:
-    """The two individual titles the demo nominates for (created by a migration; a test
-    database flushed by an earlier test may have lost them)."""
-    names = {
-        "lao_dong_tien_tien": "Lao động tiên tiến",
-        "chien_si_thi_dua_co_so": "Chiến sĩ thi đua cơ sở",
-    }
+    """The titles the demo nominates for (created by a migration; a test database flushed by
+    an earlier test may have lost them)."""
     return {
-        code: Title.objects.get_or_create(code=code, defaults={"name": name, "kind": "individual"})[
-            0
-        ]
-        for code, name in names.items()
+        code: Title.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})[0]
+        for code, (name, kind) in TITLES.items()
     }
+
+
+def _good_rating(grades: random.Random) -> str:
+    # About one in five of those rated well are rated excellent.
+    return Rating.XUAT_SAC if grades.random() < 0.2 else Rating.TOT
+
+
+def _initiative(unit: Unit, grades: random.Random) -> str:
+    if unit.code.startswith("MN-"):
+        texts = INITIATIVES["preschool"]
+    elif unit.code.startswith(("TH-", "THCS-")):
+        texts = INITIATIVES["school"]
+    elif unit.kind in (UnitKind.WARD, UnitKind.COMMUNE):
+        texts = INITIATIVES["grassroots"]
+    else:
+        texts = INITIATIVES["office"]
+    level = "xã" if unit.kind == UnitKind.COMMUNE else "phường"
+    return grades.choice(texts).format(level=level)
+
+
+def _merit(unit: Unit, grades: random.Random) -> tuple[str, str]:
+    """The rating and initiative of a Chiến sĩ thi đua cơ sở nominee who meets the title:
+    mostly a recognised initiative, otherwise an excellent year."""
+    if grades.random() < 0.8:
+        return grades.choice([Rating.XUAT_SAC, Rating.TOT]), _initiative(unit, grades)
+    return Rating.XUAT_SAC, ""
 
 
 def _nominate(*, period, include, leave_out, rng, submitted_by):
     """Lao động tiên tiến for about four in five of each unit's staff (always `include`, never
     `leave_out`), Chiến sĩ thi đua cơ sở for one in seven of those; evaluated once for the
-    whole period afterwards."""
+    whole period afterwards.
+
+    Everyone is rated well, has served long enough and, for Chiến sĩ thi đua cơ sở, has an
+    initiative or an excellent year: the article's three violators are the only exclusions.
+    """
     titles = _titles()
+    # Ratings and initiatives come from their own generator, so that `rng` draws what it
+    # always drew and the rest of the history stays the same.
+    grades = random.Random(f"xếp loại {period.code}")  # noqa: S311 - reproducible fake data
     excluded = {person.pk for person in leave_out}
     included = {person.pk for person in include}
     day = period.ends_on
@@ -280,32 +351,67 @@ def _nominate(*, period, include, leave_out, rng, submitted_by):
         for person in staff_posted_to(unit=unit, day=day):
             if person.pk in excluded or (person.pk not in included and rng.random() > 0.8):
                 continue
-            nominations.append(
-                Nomination(
-                    period=period,
-                    staff=person,
-                    title=titles["lao_dong_tien_tien"],
-                    unit=unit,
-                    submitted_by=submitted_by,
-                )
+            nomination = Nomination(
+                period=period,
+                staff=person,
+                title=titles[LAO_DONG_TIEN_TIEN],
+                unit=unit,
+                submitted_by=submitted_by,
+                rating=_good_rating(grades),
             )
+            nominations.append(nomination)
             if person.pk not in included and rng.random() < 1 / 7:
+                # One rating a year per person: both nominations carry it.
+                nomination.rating, initiative = _merit(unit, grades)
                 nominations.append(
                     Nomination(
                         period=period,
                         staff=person,
-                        title=titles["chien_si_thi_dua_co_so"],
+                        title=titles[CHIEN_SI_THI_DUA_CO_SO],
                         unit=unit,
                         submitted_by=submitted_by,
+                        rating=nomination.rating,
+                        initiative=initiative,
                     )
                 )
     with time_machine.travel(_at(period.ends_on, 9, 0) - datetime.timedelta(days=20), tick=False):
         Nomination.objects.bulk_create(nominations, batch_size=500)
 
 
-def _build_today(*, accounts, units, rng):
+def _discipline_later_years(*, reviewer: User, today: datetime.date) -> Staff:
+    """Discipline in the years after the article's (2018 and 2019 had none): a reprimand four
+    years ago, a warning two years ago, and a warning of last autumn whose twelve months of
+    effect reach into this year. Returns the person warned last autumn."""
+    cases = [  # unit, which of its people, day, number, form, signer
+        ("X-MAIPHA", 3, datetime.date(today.year - 4, 5, 12), "21/QĐ-UBND",
+         DisciplineForm.KHIEN_TRACH, "Chủ tịch UBND xã (tên minh họa)"),
+        ("PQLDT", 2, datetime.date(today.year - 2, 9, 9), "112/QĐ-UBND",
+         DisciplineForm.CANH_CAO, "Chủ tịch UBND thành phố (tên minh họa)"),
+        ("P-DONGKINH", 2, datetime.date(today.year - 1, 10, 20), "37/QĐ-UBND",
+         DisciplineForm.CANH_CAO, "Chủ tịch UBND phường (tên minh họa)"),
+    ]  # fmt: skip
+    units = Unit.objects.in_bulk([code for code, *_rest in cases], field_name="code")
+    person = None
+    for code, index, decided_on, number, form, signer in cases:
+        person = staff_posted_to(unit=units[code], day=decided_on)[index]
+        with time_machine.travel(_at(decided_on, 14, 0), tick=False):
+            discipline_services.discipline_record(
+                number=f"{number}-{decided_on.year}",
+                staff=person,
+                form=form,
+                status=DisciplineStatus.DECIDED,
+                decided_on=decided_on,
+                effective_until=None,
+                signer=signer,
+                records=None,
+                actor=reviewer,
+            )
+    return person
+
+
+def _build_today(*, accounts, units, rng, disciplined_last_year):
     """This year: a round under way, minutes in the queue, reports, nominations."""
-    inspector, head = accounts["thanhtra"], accounts["truongdonvi"]
+    inspector = accounts["thanhtra"]
     now = timezone.localtime()
     today = now.date()
     chi_lang = Unit.objects.get(code="P-CHILANG")
@@ -328,6 +434,7 @@ def _build_today(*, accounts, units, rng):
                 services.visit_start(inspection_round=current_round, unit=unit, actor=inspector)
             )
     # Two minutes waiting for review, one still a draft.
+    in_queue = set()
     for visit, violation_type, submit in (
         (visited[0], ViolationType.NO_BADGE, True),
         (visited[0], ViolationType.LATE_OR_EARLY_LEAVE, True),
@@ -335,6 +442,8 @@ def _build_today(*, accounts, units, rng):
     ):
         day = timezone.localdate(visit.started_at)
         person = rng.choice(list(staff_posted_to(unit=visit.unit, day=day)))
+        if submit:
+            in_queue.add(person.pk)
         _write_minutes(
             visit=visit,
             staff=person,
@@ -365,37 +474,184 @@ def _build_today(*, accounts, units, rng):
         )
     citizen_report_services.report_start_verification(report=sent[0], reviewer=accounts["noivu"])
 
-    # This year's emulation period, still collecting: Phường Chi Lăng has sent its list,
-    # and one of its people is pending because of the minutes in the queue.
+    # This year's emulation period, still collecting.
     period = period_create(
         code=str(today.year),
         name=f"Năm {today.year}",
         starts_on=datetime.date(today.year, 1, 1),
         ends_on=datetime.date(today.year, 12, 31),
     )
-    titles = _titles()
-    Nomination.objects.bulk_create(
-        Nomination(
-            period=period,
-            staff=person,
-            title=titles["lao_dong_tien_tien"],
-            unit=chi_lang,
-            submitted_by=head,
-        )
-        for person in staff_posted_to(unit=chi_lang, day=today)
+    chi_lang_people = list(staff_posted_to(unit=chi_lang, day=today))
+    reprimanded, under_review = chi_lang_people[4], chi_lang_people[5]
+    _nominate_this_year(
+        period=period,
+        accounts=accounts,
+        # The people this year's minutes and discipline concern keep a plain good rating, so
+        # that each shows one reason.
+        busy={*in_queue, reprimanded.pk, under_review.pk},
+        disciplined_last_year=disciplined_last_year,
     )
+    _discipline_this_year(
+        accounts=accounts, reprimanded=reprimanded, under_review=under_review, today=today
+    )
+
+
+def _recruit_teacher(*, unit: Unit, year: int) -> Staff:
+    """A teacher recruited for the school year starting on 1 September: fewer than the six
+    months of service Lao động tiên tiến needs by the period's last day, whatever today is."""
+    hired_on = datetime.date(year, 9, 1)
+    rng = random.Random(year)  # noqa: S311 - reproducible fake data, not a secret
+    full_name = "Lương Thị Ngọc Ánh"
+    badge = f"{unit.code}.{rng.randrange(10**11, 10**12):012d}.VC"
+    person = Staff.objects.create(
+        code=f"LS{Staff.objects.count() + 1:05d}",
+        full_name=full_name,
+        category=StaffCategory.VIEN_CHUC,
+        position="Giáo viên",
+        badge_number=badge,
+        hired_on=hired_on,
+    )
+    Posting.objects.create(staff=person, unit=unit, starts_on=hired_on)
+    return person
+
+
+def _nominate_this_year(*, period, accounts, busy, disciplined_last_year) -> None:
+    """This year's lists, from five units, so that the council's list shows every kind of
+    reason beside eligible nominations, individual and collective:
+
+    - Phường Chi Lăng (the unit head's list): everyone; one rated only "hoàn thành" and still
+      proposed for Chiến sĩ thi đua cơ sở, one proposed for it without an initiative, one
+      whose rating is not entered yet; the ward proposed for Tập thể lao động tiên tiến.
+    - Trường Tiểu học Chi Lăng: everyone, with a teacher recruited in September and three
+      Chiến sĩ thi đua cơ sở; both collective titles.
+    - Phòng Nội vụ: its one Chiến sĩ thi đua cơ sở nominee lacks Lao động tiên tiến, so the
+      office falls short of Tập thể lao động xuất sắc.
+    - Phường Đông Kinh: a member still under last autumn's warning bars the collective title.
+    - Phòng Tài nguyên và Môi trường: only five of its people proposed, too few for it.
+    """
+    titles = _titles()
+    grades = random.Random(f"xếp loại {period.code}")  # noqa: S311 - reproducible fake data
+    head, reviewer = accounts["truongdonvi"], accounts["noivu"]
+    codes = ["P-CHILANG", "TH-CHILANG", "PNV", "P-DONGKINH", "PTNMT"]
+    units = Unit.objects.in_bulk(codes, field_name="code")
+    newcomer = _recruit_teacher(unit=units["TH-CHILANG"], year=period.ends_on.year)
+    # Members as the rule counts them: posted to the unit on the period's last day.
+    members = {code: list(staff_posted_to(unit=units[code], day=period.ends_on)) for code in codes}
+    nominations = []
+
+    def nominate(person, code, title, rating, initiative=""):
+        nominations.append(
+            Nomination(
+                period=period,
+                staff=person,
+                title=titles[title],
+                unit=units[code],
+                # Each unit sends its own list; Phòng Nội vụ keys in those sent on paper.
+                submitted_by=head if code == "P-CHILANG" else reviewer,
+                rating=rating,
+                initiative=initiative,
+            )
+        )
+
+    def nominate_all(code, people, ratings):
+        for person in people:
+            rating = ratings[person.pk] if person.pk in ratings else _good_rating(grades)
+            nominate(person, code, LAO_DONG_TIEN_TIEN, rating)
+
+    chi_lang = members["P-CHILANG"]
+    free = [person for person in chi_lang if person.pk not in busy]
+    weak, no_initiative, unrated, model = free[-1], free[-2], free[-3], free[-4]
+    nominate_all(
+        "P-CHILANG",
+        chi_lang,
+        {
+            weak.pk: Rating.HOAN_THANH,  # rating
+            no_initiative.pk: Rating.TOT,
+            unrated.pk: "",  # eligible, not fully checked
+            model.pk: Rating.XUAT_SAC,
+        },
+    )
+    nominate(
+        model,
+        "P-CHILANG",
+        CHIEN_SI_THI_DUA_CO_SO,
+        Rating.XUAT_SAC,
+        "Số hóa hồ sơ một cửa cấp phường",
+    )
+    nominate(no_initiative, "P-CHILANG", CHIEN_SI_THI_DUA_CO_SO, Rating.TOT)  # merit
+    # requires_title: an initiative, but Lao động tiên tiến is lost to the rating.
+    nominate(
+        weak,
+        "P-CHILANG",
+        CHIEN_SI_THI_DUA_CO_SO,
+        Rating.HOAN_THANH,
+        "Lập bản đồ số theo dõi trật tự xây dựng trên địa bàn phường",
+    )
+
+    school = members["TH-CHILANG"]
+    teachers = [
+        person for person in school if person.position == "Giáo viên" and person != newcomer
+    ]
+    starred = teachers[:3]
+    merits = [
+        (Rating.XUAT_SAC, "Một số biện pháp rèn kỹ năng đọc cho học sinh lớp 1"),
+        (Rating.TOT, "Đổi mới phương pháp dạy học theo nhóm trong môn Toán"),
+        (Rating.XUAT_SAC, ""),
+    ]
+    nominate_all(
+        "TH-CHILANG",
+        school,
+        {
+            newcomer.pk: Rating.TOT,  # tenure
+            teachers[-1].pk: Rating.HOAN_THANH,
+            **{person.pk: rating for person, (rating, _text) in zip(starred, merits, strict=True)},
+        },
+    )
+    for person, (rating, initiative) in zip(starred, merits, strict=True):
+        nominate(person, "TH-CHILANG", CHIEN_SI_THI_DUA_CO_SO, rating, initiative)
+
+    *office, without_title = members["PNV"]
+    nominate_all("PNV", office, {})
+    nominate(
+        without_title,
+        "PNV",
+        CHIEN_SI_THI_DUA_CO_SO,
+        Rating.XUAT_SAC,
+        "Xây dựng cơ sở dữ liệu cán bộ, công chức, viên chức dùng chung của thành phố",
+    )
+
+    dong_kinh = [person for person in members["P-DONGKINH"] if person != disciplined_last_year]
+    nominate_all("P-DONGKINH", dong_kinh, {dong_kinh[0].pk: Rating.XUAT_SAC})
+    nominate(
+        dong_kinh[0],
+        "P-DONGKINH",
+        CHIEN_SI_THI_DUA_CO_SO,
+        Rating.XUAT_SAC,
+        "Ứng dụng mã QR để người dân tra cứu tiến độ giải quyết hồ sơ tại bộ phận một cửa",
+    )
+
+    proposed = members["PTNMT"][:5]
+    nominate_all("PTNMT", proposed, {proposed[-1].pk: Rating.HOAN_THANH})
+
+    # The units proposed for collective titles; the rule judges them after their members.
+    for code, title in (
+        ("P-CHILANG", TAP_THE_LAO_DONG_TIEN_TIEN),
+        ("TH-CHILANG", TAP_THE_LAO_DONG_TIEN_TIEN),
+        ("TH-CHILANG", TAP_THE_LAO_DONG_XUAT_SAC),
+        ("PNV", TAP_THE_LAO_DONG_TIEN_TIEN),
+        ("PNV", TAP_THE_LAO_DONG_XUAT_SAC),
+        ("P-DONGKINH", TAP_THE_LAO_DONG_TIEN_TIEN),
+        ("PTNMT", TAP_THE_LAO_DONG_TIEN_TIEN),
+    ):
+        nominate(None, code, title, "")
+    Nomination.objects.bulk_create(nominations)
     evaluate_period(period=period)
-    _discipline_this_year(accounts=accounts, unit=chi_lang, today=today)
 
 
-def _discipline_this_year(*, accounts, unit, today) -> None:
+def _discipline_this_year(*, accounts, reprimanded, under_review, today) -> None:
     """Two of this year's nominees: one reprimanded in the spring (excluded until the decision's
-    effect ends), one whose discipline procedure is still open (deferred). The city's 2018 and
-    2019 had no discipline at all."""
-    people = list(staff_posted_to(unit=unit, day=today)[:6])
-    if len(people) < 6:
-        return
-    reprimanded, under_review = people[4], people[5]
+    effect ends; a reprimand does not bar the ward's collective title), one whose discipline
+    procedure is still open (deferred)."""
     spring = datetime.date(today.year, 3, 16)
     with time_machine.travel(_at(min(spring, today), 14, 0), tick=False):
         discipline_services.discipline_record(

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import ExtractMonth
 
-from emulation.models import Nomination, VerdictStatus
+from emulation.models import Nomination, ReasonKind, VerdictStatus
 from inspections.models import (
     CitizenReport,
     InspectionRound,
@@ -207,11 +207,19 @@ def year_figures(*, year: int) -> YearFigures:
     figures.citizen_reports_received = reports["received"]
     figures.citizen_reports_confirmed = reports["confirmed"]
     # 1 query: the nominees of the calendar-year period coded with the year, by verdict.
-    # A person nominated for two titles counts once.
+    # A person nominated for two titles counts once; excluded counts only those excluded for a
+    # violation or a discipline decision (EXCHANGE.md), not for a criterion such as tenure.
     nominees = Nomination.objects.filter(period__code=str(year)).aggregate(
-        nominations=Count("pk"),
+        nominations=Count("pk", distinct=True),
         people=Count("staff", distinct=True),
-        excluded=Count("staff", distinct=True, filter=Q(verdict__status=VerdictStatus.EXCLUDED)),
+        excluded=Count(
+            "staff",
+            distinct=True,
+            filter=Q(
+                verdict__status=VerdictStatus.EXCLUDED,
+                verdict__reasons__kind__in=[ReasonKind.VIOLATION, ReasonKind.DISCIPLINE],
+            ),
+        ),
         pending=Count("staff", distinct=True, filter=Q(verdict__status=VerdictStatus.PENDING)),
     )
     figures.has_nominations = nominees["nominations"] > 0

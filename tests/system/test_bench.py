@@ -63,7 +63,14 @@ def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(
     assert path.name == "tiny.json"
     assert set(written) == {"scale", "rows", "results"}
     assert written["scale"] == "tiny"
-    assert written["rows"] == {"units": 5, "staff": 50, "violations": 25, "nominations": 44}
+    assert written["rows"] == {
+        "units": 5,
+        "staff": 50,
+        "violations": 25,
+        "decisions": 6,
+        "nominations": 54,
+        "collective_nominations": 3,
+    }
     assert [result["name"] for result in written["results"]] == CASES
     for result in written["results"]:
         assert set(result) == RESULT_KEYS | EXTRA_KEYS.get(result["name"], set())

@@ -77,6 +77,7 @@ def build_city() -> City:
                 position=position,
                 badge_number=badge,
                 category=StaffCategory.CONG_CHUC,
+                hired_on=datetime.date(2015, 1, 1),
             )
             Posting.objects.create(staff=person, unit=unit, starts_on=datetime.date(2015, 1, 1))
             city.people[name] = person
@@ -142,7 +143,7 @@ def confirmed_record(city: City, person: Staff, **options) -> ViolationRecord:
 
 def this_years_period(city: City, nominees: list[tuple[Staff, str]]) -> Period:
     """This calendar year's period, collecting, with the given (person, title code) nominated
-    by their own units."""
+    by their own units, each rated "tasks completed well"."""
     year = timezone.localdate().year
     period = emulation_services.period_create(
         code=str(year),
@@ -157,6 +158,7 @@ def this_years_period(city: City, nominees: list[tuple[Staff, str]]) -> Period:
             title_code=title,
             unit=person.postings.get().unit,
             submitted_by=None,
+            rating="tot",
         )
     return period
 
