@@ -130,3 +130,8 @@ class PeriodSettingsForm(forms.Form):
         required=False,
         help_text=_("Optional. The council is warned per unit; nobody is dropped."),
     )
+    review_opens_on = forms.DateField(
+        label=_("The list may go to the council from"),
+        required=False,
+        help_text=_("Empty: 30 days before the period's last day."),
+    )

@@ -24,10 +24,10 @@ from core.imports import Action, Change, ImportSummary, RowPlan, field_label, im
 from core.tabular import Column, Problem, Table, choice, text
 from emulation.models import LOCAL_ZONE, Nomination, Period, Rating, Title, TitleKind
 from emulation.services import (
-    PERIOD_APPROVED,
     STAFF_OUTSIDE_UNIT,
     UNKNOWN_PERIOD,
     evaluate_period,
+    nomination_refusal,
 )
 from personnel.imports import UNKNOWN_STAFF_CODE, UNKNOWN_UNIT
 from personnel.models import Posting, Staff, Unit, User
@@ -91,8 +91,8 @@ def nominations_import(
             return ImportSummary(plans=[], problems=[Problem(None, None, UNKNOWN_PERIOD)]), None
         if not dry_run:
             period = Period.objects.select_for_update().get(pk=period.pk)
-        if period.is_approved:
-            return ImportSummary(plans=[], problems=[Problem(None, None, PERIOD_APPROVED)]), None
+        if refusal := nomination_refusal(period):
+            return ImportSummary(plans=[], problems=[Problem(None, None, refusal)]), None
         summary, writes = _plan_nominations(table, period=period, unit=unit, today=today)
         return summary, (period, writes)
 

@@ -12,6 +12,9 @@ from personnel.models import Staff, Unit
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+REVIEW_OPENS_BEFORE_END = 30
+
+
 class PeriodStatus(models.TextChoices):
     COLLECTING = "collecting", _("Collecting nominations")
     COUNCIL_REVIEW = "council_review", _("Under council review")
@@ -61,6 +64,9 @@ class Period(models.Model):
     cstdcs_cap = models.PositiveSmallIntegerField(
         _("cap on Chiến sĩ thi đua cơ sở (percent of Lao động tiên tiến)"), null=True, blank=True
     )
+    # The first day the list may go to the council; empty: REVIEW_OPENS_BEFORE_END days before
+    # the last day, so that a yearly review in December works.
+    review_opens_on = models.DateField(_("review opens on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("emulation period")
@@ -83,7 +89,27 @@ class Period(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.code})"
+        name = str(self.display_name)
+        return f"{name} ({self.code})" if self.shows_code else name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: a calendar-year period named by the portal ("Năm
+        2019") reads "Year 2019" in English; a name a person gave is shown as given."""
+        if self.code.isdigit() and self.name in (self.code, f"Năm {self.code}"):
+            return _("Year %(year)s") % {"year": self.code}
+        return self.name
+
+    @property
+    def shows_code(self) -> bool:
+        """Whether the code adds anything beside the name (not "Năm 2019 (2019)")."""
+        return self.code not in self.display_name
+
+    @property
+    def review_opening_day(self) -> datetime.date:
+        return self.review_opens_on or self.ends_on - datetime.timedelta(
+            days=REVIEW_OPENS_BEFORE_END
+        )
 
     @property
     def is_approved(self) -> bool:

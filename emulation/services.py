@@ -63,6 +63,13 @@ STAFF_OUTSIDE_UNIT = _("This person is not posted to your unit.")
 STAFF_WITHOUT_UNIT = _("This person has no known unit; give the nominating unit.")
 NOMINATION_DUPLICATE = _("This person is already nominated for this title in this period.")
 PERIOD_APPROVED = _("The period's list is approved and frozen; it takes no more nominations.")
+PERIOD_CLOSED = _(
+    "The period no longer takes nominations: its list is with the council. Nominations are "
+    "taken only while the period collects them."
+)
+REVIEW_NOT_OPEN = _(
+    "The list can go to the council from %(day)s, the period's review-opening day, not before."
+)
 PERIOD_NOT_COLLECTING = _("Only a period that is collecting nominations can go to the council.")
 PERIOD_NOT_IN_REVIEW = _("Only a period under council review can be approved.")
 PERIOD_HAS_PENDING = _(
@@ -75,6 +82,7 @@ MIN_MONTHS_NEGATIVE = _("The minimum months of service cannot be negative.")
 SHARE_OUT_OF_RANGE = _("The share for a collective title must be from 1 to 100 percent.")
 CAP_OUT_OF_RANGE = _("The cap on Chiến sĩ thi đua cơ sở must be from 1 to 100 percent.")
 SETTINGS_NOT_COLLECTING = _("The rule's settings can change only while the period collects.")
+REVIEW_DAY_OUTSIDE = _("The review-opening day must lie within the period.")
 REVOCATION_NOT_OPEN = _("This revocation case is already resolved.")
 REVOCATION_REASON_MISSING = _("Give the reason for closing the case.")
 REVOCATION_UNKNOWN_OUTCOME = _("Choose whether to revoke the title or close the case.")
@@ -504,7 +512,14 @@ def evaluate_person(*, staff: Staff) -> None:
 
 
 def _check_period_settings(
-    *, policy: str, min_months: int, collective_share: int, cstdcs_cap: int | None
+    *,
+    policy: str,
+    min_months: int,
+    collective_share: int,
+    cstdcs_cap: int | None,
+    review_opens_on: datetime.date | None = None,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
 ) -> None:
     if policy not in Policy.values:
         raise DomainError(UNKNOWN_POLICY, choices=", ".join(Policy.values))
@@ -514,6 +529,8 @@ def _check_period_settings(
         raise DomainError(SHARE_OUT_OF_RANGE)
     if cstdcs_cap is not None and not 1 <= cstdcs_cap <= 100:
         raise DomainError(CAP_OUT_OF_RANGE)
+    if review_opens_on is not None and not starts_on <= review_opens_on <= ends_on:
+        raise DomainError(REVIEW_DAY_OUTSIDE)
 
 
 def period_create(
@@ -526,6 +543,7 @@ def period_create(
     min_months: int = 6,
     collective_share: int = 70,
     cstdcs_cap: int | None = None,
+    review_opens_on: datetime.date | None = None,
 ) -> Period:
     code = code.strip()
     if not code:
@@ -537,8 +555,9 @@ def period_create(
         "min_months": min_months,
         "collective_share": collective_share,
         "cstdcs_cap": cstdcs_cap,
+        "review_opens_on": review_opens_on,
     }
-    _check_period_settings(**settings)
+    _check_period_settings(**settings, starts_on=starts_on, ends_on=ends_on)
     if Period.objects.filter(code=code).exists():
         raise DomainError(PERIOD_CODE_TAKEN)
     try:
@@ -562,6 +581,7 @@ def period_settings_change(
     min_months: int,
     collective_share: int,
     cstdcs_cap: int | None = None,
+    review_opens_on: datetime.date | None = None,
 ) -> Period:
     """Change what the rule applies in a period still collecting, and evaluate it again."""
     period = Period.objects.select_for_update().get(pk=period.pk)
@@ -572,14 +592,16 @@ def period_settings_change(
         "min_months": min_months,
         "collective_share": collective_share,
         "cstdcs_cap": cstdcs_cap,
+        "review_opens_on": review_opens_on,
     }
-    _check_period_settings(**settings)
+    _check_period_settings(**settings, starts_on=period.starts_on, ends_on=period.ends_on)
     changed = [name for name, value in settings.items() if getattr(period, name) != value]
     if changed:
         for name in changed:
             setattr(period, name, settings[name])
         period.save(update_fields=changed)
-        _evaluate(period=period)
+        if set(changed) - {"review_opens_on", "cstdcs_cap"}:
+            _evaluate(period=period)
     return period
 
 
@@ -589,6 +611,9 @@ def period_start_review(*, period: Period, user: User) -> Period:
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.status != PeriodStatus.COLLECTING:
         raise DomainError(PERIOD_NOT_COLLECTING)
+    opens_on = period.review_opening_day
+    if timezone.localdate(timezone=LOCAL_ZONE) < opens_on:
+        raise DomainError(REVIEW_NOT_OPEN, day=opens_on.strftime("%d/%m/%Y"))
     period.status = PeriodStatus.COUNCIL_REVIEW
     period.save(update_fields=["status"])
     return period
@@ -624,6 +649,16 @@ def period_approve(*, period: Period, user: User) -> Period:
 # --- Nominations ---------------------------------------------------------------------------
 
 
+def nomination_refusal(period: Period):
+    """Why `period` takes no nomination now; None while it collects. The form, the upload
+    and the command all ask this."""
+    if period.is_approved:
+        return PERIOD_APPROVED
+    if period.status != PeriodStatus.COLLECTING:
+        return PERIOD_CLOSED
+    return None
+
+
 @transaction.atomic
 def nomination_create(
     *,
@@ -645,8 +680,8 @@ def nomination_create(
     period = Period.objects.select_for_update().filter(code=period_code.strip()).first()
     if period is None:
         raise DomainError(UNKNOWN_PERIOD)
-    if period.is_approved:
-        raise DomainError(PERIOD_APPROVED)
+    if refusal := nomination_refusal(period):
+        raise DomainError(refusal)
     title = Title.objects.filter(code=title_code.strip()).first()
     if title is None:
         raise DomainError(UNKNOWN_TITLE)

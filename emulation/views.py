@@ -164,6 +164,7 @@ def period_detail(request, code):
                     "min_months": period.min_months,
                     "collective_share": period.collective_share,
                     "cstdcs_cap": period.cstdcs_cap,
+                    "review_opens_on": period.review_opens_on,
                 }
             )
             if request.user.has_role(Role.COUNCIL) and period.status == PeriodStatus.COLLECTING

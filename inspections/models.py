@@ -132,7 +132,15 @@ class ViolationRecord(models.Model):
         ]
 
     def __str__(self):
-        return self.number or _("Draft record #%(pk)s") % {"pk": self.pk}
+        if self.number:
+            return self.number
+        # A draft has no number yet: named by its person and the time it was made, never by
+        # a database id (WORDING.md).
+        made_at = timezone.localtime(self.created_at) if self.created_at else timezone.now()
+        return _("Draft record of %(person)s, made at %(time)s") % {
+            "person": self.staff.full_name,
+            "time": made_at.strftime("%H:%M, %d/%m/%Y"),
+        }
 
     @property
     def is_final(self) -> bool:

@@ -52,7 +52,8 @@ NOT_CONFIRMED = _("Only a confirmed record can be appealed.")
 ALREADY_APPEALED = _("This record has already been appealed.")
 NO_PENDING_APPEAL = _("This record has no appeal awaiting a decision.")
 APPEAL_CONFLICT = _(
-    "The appeal must be decided by a reviewer who neither wrote nor confirmed the record."
+    "The appeal must be decided by a reviewer who neither wrote nor confirmed the record, "
+    "nor lodged the appeal."
 )
 BAD_OUTCOME = _("Choose upheld or overturned.")
 CANNOT_CORRECT = _("Only a confirmed, dismissed or overturned record can be corrected.")
@@ -338,6 +339,8 @@ def record_submit(*, record: ViolationRecord, actor: User) -> ViolationRecord:
             to_status=RecordStatus.SUBMITTED,
             changes={"number": (None, number)},
         )
+        # Decree 98/2023/NĐ-CP art. 4: from now on the person's nominations wait on the review.
+        hooks.person_records_changed(staff=record.staff)
     return record
 
 
@@ -363,7 +366,8 @@ def appeal_decision_refusal(
         return NO_PENDING_APPEAL
     if not reviewer.has_role(Role.REVIEWER):
         return NOT_REVIEWER
-    if reviewer.pk in (record.author_id, record.reviewed_by_id):
+    # Nobody decides on their own act: the author, the confirming reviewer, the appellant.
+    if reviewer.pk in (record.author_id, record.reviewed_by_id, appeal.lodged_by_id):
         return APPEAL_CONFLICT
     return None
 
@@ -434,6 +438,7 @@ def record_appeal(*, record: ViolationRecord, actor: User, reason: str) -> Appea
             to_status=record.status,
             reason=appeal.reason,
         )
+        hooks.person_records_changed(staff=record.staff)
     return appeal
 
 
@@ -466,8 +471,7 @@ def appeal_decide(*, record: ViolationRecord, reviewer: User, outcome: str, reas
             to_status=record.status,
             reason=appeal.decision_reason,
         )
-        if outcome == AppealOutcome.OVERTURNED:
-            hooks.person_records_changed(staff=record.staff)
+        hooks.person_records_changed(staff=record.staff)
     return appeal
 
 

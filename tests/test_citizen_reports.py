@@ -221,7 +221,7 @@ def test_it_pretends_success_but_stores_nothing_when_the_honeypot_is_filled(clie
 
     html = response.content.decode()
     assert response.redirect_chain == [(reverse("citizen_reports:sent"), 302)]
-    assert "Mã theo dõi của bạn" in html
+    assert "Mã theo dõi phản ánh" in html
     assert CitizenReport.objects.count() == 0
 
 
@@ -235,7 +235,7 @@ def test_it_refuses_the_sixth_report_in_an_hour_from_one_address(client, unit_a,
     assert refused.status_code == 429
     with translation.override("vi"):
         assert str(TOO_MANY_REPORTS) in refused.content.decode()
-    assert "Đã có quá nhiều phản ánh gửi từ kết nối của bạn trong một giờ qua" in (
+    assert "Đã có quá nhiều phản ánh gửi từ kết nối này trong một giờ qua" in (
         refused.content.decode()
     )
     assert CitizenReport.objects.count() == 5

@@ -89,7 +89,7 @@ def test_it_shows_the_years_figures_beside_the_previous_years(client, reviewer, 
     assert rows["Phản ánh đã tiếp nhận"] == [2, 0]
     assert rows["Phản ánh được xác nhận"] == [1, 0]
     assert rows["Người bị loại khỏi danh sách đề nghị"] == [2, 0]
-    assert rows["Người chờ xem xét biên bản"] == [1, 0]
+    assert rows["Người đang chờ kết quả xem xét biên bản"] == [1, 0]
     assert rows["Đơn vị được kiểm tra nhưng không có vi phạm đã xác nhận"] == [1, 1]
     assert rows["Tỷ lệ đơn vị đã ban hành, sửa đổi quy chế (%)"] == [50, 25]
     assert '<th scope="row" data-label="Chỉ tiêu">Đợt kiểm tra đã bắt đầu</th>' in html

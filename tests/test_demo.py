@@ -20,13 +20,13 @@ from personnel.models import Unit, User
 
 MENU_BY_ACCOUNT = {
     "thanhtra": {"Đợt kiểm tra", "Cán bộ", "Đơn vị"},
-    "noivu": {"Đợt kiểm tra", "Biên bản chờ duyệt", "Đợt thi đua", "Cán bộ", "Đơn vị"},
-    "hoidong": {"Đợt thi đua"},
+    "noivu": {"Đợt kiểm tra", "Biên bản chờ xem xét", "Kỳ xét thi đua", "Cán bộ", "Đơn vị"},
+    "hoidong": {"Kỳ xét thi đua"},
     "truongdonvi": {"Cán bộ", "Đơn vị của tôi"},
     "quantri": {
         "Đợt kiểm tra",
-        "Biên bản chờ duyệt",
-        "Đợt thi đua",
+        "Biên bản chờ xem xét",
+        "Kỳ xét thi đua",
         "Cán bộ",
         "Đơn vị",
         "Đơn vị của tôi",

@@ -258,7 +258,7 @@ def test_the_command_names_an_unknown_period(people, tmp_path):
             "import_nominations", "--period", "1999", str(write_csv(tmp_path, LIST)), stderr=stderr
         )
 
-    assert stderr.getvalue() == "Không có đợt thi đua nào mang mã này.\n"
+    assert stderr.getvalue() == "Không có kỳ xét thi đua nào mang mã này.\n"
 
 
 # --- The unit head's upload -----------------------------------------------------------------

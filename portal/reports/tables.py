@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -70,7 +71,8 @@ def _summary(report: Report) -> Table:
 
 
 def month_label(month: int) -> str:
-    return _("Month %(month)s") % {"month": month}
+    # Django's month names: "January" in English, "Tháng 1" in Vietnamese.
+    return str(MONTHS[month])
 
 
 def report_tables(report: Report) -> dict[str, Table]:

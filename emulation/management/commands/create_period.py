@@ -50,6 +50,11 @@ class Command(BaseCommand):
             help="cap on Chiến sĩ thi đua cơ sở, percent of a unit's Lao động tiên tiến "
             "(the council is warned, nobody is dropped)",
         )
+        parser.add_argument(
+            "--review-opens-on",
+            default=None,
+            help="first day the list may go to the council (default: 30 days before the end)",
+        )
 
     def handle(
         self,
@@ -62,6 +67,7 @@ class Command(BaseCommand):
         min_months,
         collective_share,
         cstdcs_cap,
+        review_opens_on,
         **options,
     ):
         try:
@@ -74,6 +80,7 @@ class Command(BaseCommand):
                 min_months=min_months,
                 collective_share=collective_share,
                 cstdcs_cap=cstdcs_cap,
+                review_opens_on=parse_day(review_opens_on) if review_opens_on else None,
             )
         except DomainError as error:
             raise CommandError(str(error)) from None

@@ -150,6 +150,8 @@ def this_years_period(city: City, nominees: list[tuple[Staff, str]]) -> Period:
         name=f"Năm {year}",
         starts_on=datetime.date(year, 1, 1),
         ends_on=datetime.date(year, 12, 31),
+        # The journey sends the list to the council whatever the month it runs in.
+        review_opens_on=datetime.date(year, 1, 1),
     )
     for person, title in nominees:
         emulation_services.nomination_create(

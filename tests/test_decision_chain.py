@@ -1,0 +1,191 @@
+"""The chain from a record to the council's list, walked step by step as its users would: every
+transition brings the person's verdicts up to date in the same transaction, and nobody decides
+on their own act."""
+
+import datetime
+
+import pytest
+
+from core.errors import DomainError
+from emulation.selectors import eligibility_report
+from emulation.services import nomination_create
+from inspections import services
+from inspections.models import AppealOutcome, RecordStatus
+from personnel.models import Role
+from tests.factories import local, make_period, make_staff, make_user
+
+
+@pytest.fixture
+def nominee(unit_a):
+    staff = make_staff("S001", unit=unit_a, full_name="Nguyễn Văn Hùng")
+    staff.hired_on = datetime.date(2010, 1, 1)
+    staff.save(update_fields=["hired_on"])
+    make_period("2019")
+    nomination_create(
+        period_code="2019",
+        staff_code="S001",
+        title_code="lao_dong_tien_tien",
+        unit=unit_a,
+        submitted_by=None,
+        rating="tot",
+    )
+    return staff
+
+
+def council_list() -> tuple[str, list]:
+    """The nominee's row of the council's list: status and the numbers of its records."""
+    from emulation.models import Period
+
+    [row] = eligibility_report(period=Period.objects.get(code="2019"))["nominations"]
+    return row["status"], [reason.get("record_no") for reason in row["reasons"]]
+
+
+@pytest.fixture
+def second_reviewer(db):
+    return make_user("reviewer2", role=Role.REVIEWER)
+
+
+@pytest.fixture
+def third_reviewer(db):
+    return make_user("reviewer3", role=Role.REVIEWER)
+
+
+def test_every_transition_brings_the_list_up_to_date(
+    nominee, unit_a, inspector, reviewer, second_reviewer, third_reviewer
+):
+    record = services.record_create(
+        author=inspector,
+        staff=nominee,
+        unit=unit_a,
+        occurred_at=local(2019, 5, 6, 8, 0),
+        type="no_badge",
+        description="Không đeo thẻ",
+    )
+    assert council_list() == ("eligible", [])
+
+    services.record_submit(record=record, actor=inspector)
+    record.refresh_from_db()
+    assert council_list() == ("pending", [record.number])
+
+    services.record_confirm(record=record, reviewer=reviewer)
+    assert council_list() == ("excluded", [record.number])
+
+    services.record_appeal(record=record, actor=second_reviewer, reason="Có giấy nghỉ phép")
+    assert council_list() == ("excluded", [record.number])
+
+    services.appeal_decide(
+        record=record, reviewer=third_reviewer, outcome=AppealOutcome.OVERTURNED, reason="Đúng"
+    )
+    assert council_list() == ("eligible", [])
+
+
+def test_a_dismissed_record_stops_deferring(nominee, unit_a, inspector, reviewer):
+    record = services.record_create(
+        author=inspector,
+        staff=nominee,
+        unit=unit_a,
+        occurred_at=local(2019, 5, 6, 8, 0),
+        type="no_badge",
+        description="Không đeo thẻ",
+    )
+    services.record_submit(record=record, actor=inspector)
+    assert council_list()[0] == "pending"
+
+    services.record_dismiss(record=record, reviewer=reviewer, reason="Nhầm người")
+
+    assert council_list() == ("eligible", [])
+
+
+def test_the_appellant_does_not_decide_their_appeal(
+    nominee, unit_a, inspector, reviewer, second_reviewer
+):
+    record = services.record_create(
+        author=inspector,
+        staff=nominee,
+        unit=unit_a,
+        occurred_at=local(2019, 5, 6, 8, 0),
+        type="no_badge",
+        description="Không đeo thẻ",
+    )
+    services.record_submit(record=record, actor=inspector)
+    services.record_confirm(record=record, reviewer=reviewer)
+    services.record_appeal(record=record, actor=second_reviewer, reason="Có giấy nghỉ phép")
+
+    with pytest.raises(DomainError) as refused:
+        services.appeal_decide(
+            record=record,
+            reviewer=second_reviewer,
+            outcome=AppealOutcome.OVERTURNED,
+            reason="Tự quyết",
+        )
+
+    assert refused.value.message == services.APPEAL_CONFLICT
+    record.refresh_from_db()
+    assert record.status == RecordStatus.CONFIRMED
+    assert council_list()[0] == "excluded"
+
+
+def test_a_period_takes_nominations_only_while_it_collects(
+    nominee, unit_a, council_member, tmp_path
+):
+    from emulation.imports import nominations_import
+    from emulation.models import Nomination, Period
+    from emulation.services import PERIOD_CLOSED, period_start_review
+
+    period_start_review(period=Period.objects.get(code="2019"), user=council_member)
+    other = make_staff("S002", unit=unit_a)
+    before = Nomination.objects.count()
+
+    with pytest.raises(DomainError) as refused:
+        nomination_create(
+            period_code="2019",
+            staff_code=other.code,
+            title_code="giay_khen",
+            unit=unit_a,
+            submitted_by=None,
+        )
+    assert refused.value.message == PERIOD_CLOSED
+    path = tmp_path / "de-nghi.csv"
+    path.write_text("staff_code,title\nS002,giay_khen\n", encoding="utf-8")
+    summary = nominations_import(path=path, period_code="2019")
+    assert [problem.message for problem in summary.problems] == [PERIOD_CLOSED]
+    assert Nomination.objects.count() == before
+
+
+def test_the_list_goes_to_the_council_no_earlier_than_its_review_opening_day(
+    db, council_member, time_machine
+):
+    from emulation.models import PeriodStatus
+    from emulation.services import REVIEW_NOT_OPEN, period_create, period_start_review
+
+    period = period_create(
+        code="2026", starts_on=datetime.date(2026, 1, 1), ends_on=datetime.date(2026, 12, 31)
+    )
+    time_machine.move_to(local(2026, 11, 30, 16, 0))
+
+    with pytest.raises(DomainError) as refused:
+        period_start_review(period=period, user=council_member)
+
+    assert refused.value.message == REVIEW_NOT_OPEN
+    assert "01/12/2026" in str(refused.value)
+    period.refresh_from_db()
+    assert period.status == PeriodStatus.COLLECTING
+
+    time_machine.move_to(local(2026, 12, 1, 8, 0))
+    assert period_start_review(period=period, user=council_member).status == "council_review"
+
+
+def test_it_refuses_a_review_opening_day_outside_the_period(db):
+    from emulation.models import Period
+    from emulation.services import REVIEW_DAY_OUTSIDE, period_create
+
+    with pytest.raises(DomainError) as refused:
+        period_create(
+            code="2026",
+            starts_on=datetime.date(2026, 1, 1),
+            ends_on=datetime.date(2026, 12, 31),
+            review_opens_on=datetime.date(2027, 1, 5),
+        )
+
+    assert refused.value.message == REVIEW_DAY_OUTSIDE
+    assert not Period.objects.exists()
