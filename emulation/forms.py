@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.tabular import SUFFIXES
-from emulation.models import Policy, Rating, RevocationStatus
+from emulation.models import CASE_OUTCOMES, Policy, Rating, RevocationStatus
 from personnel.forms import StaffLookupField
 from personnel.models import Staff, Unit
 
@@ -59,17 +59,30 @@ class NominationForm(forms.Form):
             self.fields["staff_code"].among = self.staff_choices
 
 
+OUTCOME_LABELS = {
+    RevocationStatus.REVOKED: _("Revoke the title"),
+    RevocationStatus.REINSTATED: _("Reinstate the title"),
+    RevocationStatus.GRANTED: _("Grant the title"),
+}
+
+
 class RevocationResolveForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[
-            (RevocationStatus.REVOKED, _("Revoke the title")),
-            (RevocationStatus.CLOSED, _("Close without revocation")),
-        ],
-    )
+    """The council's decision on a case: no outcome is chosen in advance."""
+
+    outcome = forms.ChoiceField(label=_("Decision"))
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+
+    def __init__(self, *args, case, **kwargs):
+        # One form per case on the page: ids of their own, the same field names.
+        kwargs.setdefault("auto_id", f"case-{case.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [
+            ("", _("Choose…")),
+            (CASE_OUTCOMES[case.kind], OUTCOME_LABELS[CASE_OUTCOMES[case.kind]]),
+            (RevocationStatus.CLOSED, _("Close without change")),
+        ]
 
 
 class NominationUploadForm(forms.Form):

@@ -342,16 +342,40 @@ class VerdictReason(models.Model):
 class RevocationStatus(models.TextChoices):
     OPEN = "open", _("Open")
     REVOKED = "revoked", _("Title revoked")
-    CLOSED = "closed", _("Closed without revocation")
+    REINSTATED = "reinstated", _("Title reinstated")
+    GRANTED = "granted", _("Title granted")
+    CLOSED = "closed", _("Closed without change")
+
+
+class CaseKind(models.TextChoices):
+    # Law 06/2022/QH15, chapter VII: a violation established after the approval.
+    REVOCATION = "revocation", _("Revocation")
+    # The record that excluded the person was overturned or dismissed after the approval.
+    REINSTATEMENT = "reinstatement", _("Reinstatement")
+    # Decree 98/2023/NĐ-CP art. 4: a deferred nomination whose review has ended.
+    DEFERRED = "deferred", _("Deferred nomination")
+
+
+# What the council may decide on each kind of case, besides closing it without change.
+CASE_OUTCOMES = {
+    CaseKind.REVOCATION: RevocationStatus.REVOKED,
+    CaseKind.REINSTATEMENT: RevocationStatus.REINSTATED,
+    CaseKind.DEFERRED: RevocationStatus.GRANTED,
+}
 
 
 class RevocationCase(models.Model):
-    """A violation or discipline inside an approved period established after its approval.
+    """A finding inside an approved period made after its approval, for the council.
 
     Law on Emulation and Commendation 06/2022/QH15, chapter VII: the approved list is never
-    edited silently; the council revokes the title or closes the case with a reason.
+    edited silently. A violation established later: revoke the title or close the case. A
+    record that excluded the person overturned or dismissed later: reinstate. A deferred
+    nomination whose review ended: grant the title or not. Closing needs a reason.
     """
 
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=CaseKind.choices, default=CaseKind.REVOCATION
+    )
     nomination = models.ForeignKey(
         Nomination, on_delete=models.PROTECT, related_name="revocation_cases"
     )
@@ -382,10 +406,10 @@ class RevocationCase(models.Model):
         ordering = ["opened_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["nomination", "record"], name="revocation_once_per_record"
+                fields=["nomination", "record", "kind"], name="revocation_once_per_record"
             ),
             models.UniqueConstraint(
-                fields=["nomination", "decision"], name="revocation_once_per_decision"
+                fields=["nomination", "decision", "kind"], name="revocation_once_per_decision"
             ),
             models.CheckConstraint(
                 condition=models.Q(record__isnull=False, decision__isnull=True)

@@ -15,8 +15,8 @@ import bisect
 import datetime
 import itertools
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +24,9 @@ from core.db import BATCH_SIZE, bulk_insert, insert_select
 from core.errors import DomainError
 from emulation import rule
 from emulation.models import (
+    CASE_OUTCOMES,
     LOCAL_ZONE,
+    CaseKind,
     Nomination,
     Period,
     PeriodStatus,
@@ -72,49 +74,24 @@ REVIEW_NOT_OPEN = _(
 )
 PERIOD_NOT_COLLECTING = _("Only a period that is collecting nominations can go to the council.")
 PERIOD_NOT_IN_REVIEW = _("Only a period under council review can be approved.")
-PERIOD_HAS_PENDING = _(
-    "The list cannot be approved while nominations await the review of a violation record: "
-    "%(names)s."
-)
-PENDING_NAMES_SHOWN = 20
 UNKNOWN_POLICY = _("Unknown policy: choose one of %(choices)s.")
 MIN_MONTHS_NEGATIVE = _("The minimum months of service cannot be negative.")
 SHARE_OUT_OF_RANGE = _("The share for a collective title must be from 1 to 100 percent.")
 CAP_OUT_OF_RANGE = _("The cap on Chiến sĩ thi đua cơ sở must be from 1 to 100 percent.")
 SETTINGS_NOT_COLLECTING = _("The rule's settings can change only while the period collects.")
 REVIEW_DAY_OUTSIDE = _("The review-opening day must lie within the period.")
-REVOCATION_NOT_OPEN = _("This revocation case is already resolved.")
+REVOCATION_NOT_OPEN = _("This case is already decided.")
 REVOCATION_REASON_MISSING = _("Give the reason for closing the case.")
-REVOCATION_UNKNOWN_OUTCOME = _("Choose whether to revoke the title or close the case.")
+REVOCATION_UNKNOWN_OUTCOME = _("Choose the council's decision on the case.")
 
 
 # --- The rule, over facts read set-based ------------------------------------------------------
-
-
-def _records_in(
-    *, status: str, start: datetime.datetime, end: datetime.datetime
-) -> QuerySet[ViolationRecord]:
-    """The person's records of `status` in [start, end), for an outer Nomination query."""
-    return ViolationRecord.objects.filter(
-        staff=OuterRef("staff"), status=status, occurred_at__gte=start, occurred_at__lt=end
-    )
 
 
 def _in_effect(period: Period, *, decided_on: str, effective_until: str) -> Q:
     """The overlap rule: a decision's effect (`decided_on` … `effective_until`, both days
     included) touches a day of the period. The arguments name the two dates' lookups."""
     return Q(**{f"{decided_on}__lte": period.ends_on, f"{effective_until}__gte": period.starts_on})
-
-
-def _decisions(*, status: str, period: Period) -> QuerySet[DisciplineDecision]:
-    """The person's discipline decisions of `status` that count in `period`, for an outer
-    Nomination query: a decided one whose effect overlaps the period, any open procedure."""
-    decisions = DisciplineDecision.objects.filter(staff=OuterRef("staff"), status=status)
-    if status == DisciplineStatus.DECIDED:
-        decisions = decisions.filter(
-            _in_effect(period, decided_on="decided_on", effective_until="effective_until")
-        )
-    return decisions
 
 
 def _counting_decisions(period: Period) -> QuerySet[DisciplineDecision]:
@@ -366,66 +343,74 @@ def _recount(
     )
 
 
-def _open_revocation_cases(*, period: Period, staff_ids: set[int] | None = None) -> None:
-    """For each nomination the frozen list found eligible that now has discipline in effect in
-    the period, or (where the policy counts records) a confirmed record in it, open a case
-    naming the earliest such decision or record, unless a case is already open or the title
-    already revoked. A closed case does not hide a later finding. One statement per kind.
+def _findings(reasons) -> list[tuple[int | None, int | None]]:
+    """The (record, decision) pairs among reasons, in their order."""
+    return [
+        (reason.record, reason.decision) for reason in reasons if reason.record or reason.decision
+    ]
+
+
+def _open_cases(*, period: Period, staff_ids: set[int] | None = None) -> None:
+    """An approved list is frozen (Law 06/2022/QH15, chapter VII): where the rule now differs
+    from it, open a case for the council, naming the record or decision concerned.
+
+    - eligible then, excluded now: a revocation case, naming the earliest new finding;
+    - excluded then, no longer: a reinstatement case, naming the record that had excluded;
+    - deferred then (pending), decided now: a follow-up case (Decree 98/2023/NĐ-CP art. 4).
+
+    No case while one of the same kind is open or was decided for the change; a case closed
+    without change does not hide a later finding.
     """
-    start, end = period.window()
-    nominations = (
-        Nomination.objects.filter(
-            period=period,
-            staff__isnull=False,
-            **({} if staff_ids is None else {"staff_id__in": staff_ids}),
-        )
-        .filter(verdict__status=VerdictStatus.ELIGIBLE)
-        .filter(
-            ~Exists(
-                RevocationCase.objects.filter(
-                    nomination=OuterRef("pk"),
-                    status__in=[RevocationStatus.OPEN, RevocationStatus.REVOKED],
-                )
-            )
-        )
+    judgements = _judge_people(period, staff_ids)
+    if not judgements:
+        return
+    scope = {"nomination__period": period}
+    if staff_ids is not None:
+        scope["nomination__staff_id__in"] = staff_ids
+    frozen = dict(Verdict.objects.filter(**scope).values_list("nomination_id", "status"))
+    frozen_findings: dict[int, list] = {}
+    for nomination_id, record, decision in (
+        VerdictReason.objects.filter(**{f"verdict__{key}": value for key, value in scope.items()})
+        .order_by("verdict_id", "position")
+        .values_list("verdict__nomination_id", "record_id", "decision_id")
+    ):
+        if record or decision:
+            frozen_findings.setdefault(nomination_id, []).append((record, decision))
+    cases: dict[tuple[int, str], list] = {}
+    for nomination_id, kind, record, decision, status in RevocationCase.objects.filter(
+        **scope
+    ).values_list("nomination_id", "kind", "record_id", "decision_id", "status"):
+        cases.setdefault((nomination_id, kind), []).append((record, decision, status))
+
+    now = timezone.now()
+    new = []
+    for nomination_id, judgement in judgements.items():
+        then = frozen.get(nomination_id)
+        if then == VerdictStatus.ELIGIBLE and judgement.status == VerdictStatus.EXCLUDED:
+            kind, findings = CaseKind.REVOCATION, _findings(judgement.reasons)
+        elif then == VerdictStatus.EXCLUDED and judgement.status != VerdictStatus.EXCLUDED:
+            kind, findings = CaseKind.REINSTATEMENT, frozen_findings.get(nomination_id, [])
+        elif then == VerdictStatus.PENDING and judgement.status != VerdictStatus.PENDING:
+            kind, findings = CaseKind.DEFERRED, frozen_findings.get(nomination_id, [])
+        else:
+            continue
+        earlier = cases.get((nomination_id, kind), [])
+        if any(status != RevocationStatus.CLOSED for *_finding, status in earlier):
+            continue
+        named = {(record, decision) for record, decision, _status in earlier}
+        finding = next((found for found in findings if found not in named), None)
+        if finding is not None:
+            new.append((kind, nomination_id, *finding, now, RevocationStatus.OPEN, ""))
+    bulk_insert(
+        RevocationCase,
+        ["kind", "nomination", "record", "decision", "opened_at", "status", "reason"],
+        new,
     )
-    findings = {
-        "decision": _decisions(status=DisciplineStatus.DECIDED, period=period).order_by(
-            "decided_on", "pk"
-        )
-    }
-    if period.policy == Policy.VIOLATIONS:
-        findings["record"] = _records_in(
-            status=RecordStatus.CONFIRMED, start=start, end=end
-        ).order_by("occurred_at", "pk")
-    for field, found in findings.items():
-        earliest_new = Subquery(
-            found.filter(
-                ~Exists(
-                    RevocationCase.objects.filter(
-                        nomination=OuterRef(OuterRef("pk")), **{field: OuterRef("pk")}
-                    )
-                )
-            ).values("pk")[:1]
-        )
-        insert_select(
-            RevocationCase,
-            ["nomination", field, "opened_at", "status", "reason"],
-            nominations.annotate(new_finding=earliest_new)
-            .filter(new_finding__isnull=False)
-            .values(
-                "pk",
-                "new_finding",
-                opened=Value(timezone.now(), output_field=models.DateTimeField()),
-                case_status=Value(RevocationStatus.OPEN),
-                no_reason=Value(""),
-            ),
-        )
 
 
 def _evaluate_in(*, period: Period, staff_ids: set[int] | None = None) -> None:
     if period.is_approved:
-        _open_revocation_cases(period=period, staff_ids=staff_ids)
+        _open_cases(period=period, staff_ids=staff_ids)
     else:
         _evaluate(period=period, staff_ids=staff_ids)
 
@@ -621,24 +606,13 @@ def period_start_review(*, period: Period, user: User) -> Period:
 
 @transaction.atomic
 def period_approve(*, period: Period, user: User) -> Period:
-    """Approve and freeze the list, refused while any nomination is pending (named)."""
+    """Approve and freeze the list. A pending nomination does not hold the others back
+    (Decree 98/2023/NĐ-CP art. 4 defers the person, not the list): it is approved as deferred,
+    and becomes a case for the council when its review ends."""
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.status != PeriodStatus.COUNCIL_REVIEW:
         raise DomainError(PERIOD_NOT_IN_REVIEW)
     _evaluate(period=period)
-    pending = (
-        Nomination.objects.filter(period=period, verdict__status=VerdictStatus.PENDING)
-        .order_by("staff__code", "title__code")
-        .values_list("staff__full_name", "staff__code")
-        .distinct()
-    )
-    # Name the first few people; the list page filtered on "pending" shows them all.
-    pending = list(pending[: PENDING_NAMES_SHOWN + 1])
-    if pending:
-        names = ", ".join(f"{name} ({code})" for name, code in pending[:PENDING_NAMES_SHOWN])
-        if len(pending) > PENDING_NAMES_SHOWN:
-            names += ", …"
-        raise DomainError(PERIOD_HAS_PENDING % {"names": names})
     period.status = PeriodStatus.APPROVED
     period.approved_by = user
     period.approved_at = timezone.now()
@@ -742,11 +716,12 @@ def nomination_create(
 def revocation_resolve(
     *, case: RevocationCase, outcome: str, reason: str, user: User
 ) -> RevocationCase:
-    """Revoke the title, or close the case with a reason."""
+    """Decide a case: its kind's outcome (revoke, reinstate, grant), or close it with a
+    reason."""
     case = RevocationCase.objects.select_for_update().get(pk=case.pk)
     if case.status != RevocationStatus.OPEN:
         raise DomainError(REVOCATION_NOT_OPEN)
-    if outcome not in (RevocationStatus.REVOKED, RevocationStatus.CLOSED):
+    if outcome not in (CASE_OUTCOMES[case.kind], RevocationStatus.CLOSED):
         raise DomainError(REVOCATION_UNKNOWN_OUTCOME)
     reason = reason.strip()
     if outcome == RevocationStatus.CLOSED and not reason:

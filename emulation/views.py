@@ -149,13 +149,15 @@ def period_detail(request, code):
             "selected": {"unit": unit, "title": title, "status": status},
             "filter_query": query.urlencode(),
             "export_query": urlencode(filters.query()),
-            "cases": selectors.open_revocation_cases(period=period),
+            "cases": [
+                (case, RevocationResolveForm(case=case))
+                for case in selectors.open_revocation_cases(period=period)
+            ],
             "can_act": request.user.has_role(Role.COUNCIL),
             # Reviewers and administrators may upload any unit's list while it is open.
             "upload_form": PeriodUploadForm()
             if request.user.has_role(Role.REVIEWER) and not period.is_approved
             else None,
-            "resolve_form": RevocationResolveForm(),
             "is_approved": period.status == PeriodStatus.APPROVED,
             "policy_text": POLICY_TEXT[period.policy],
             "settings_form": PeriodSettingsForm(
@@ -301,7 +303,7 @@ def period_approve(request, code):
 @role_required(Role.COUNCIL)
 def revocation_resolve(request, pk):
     case = _get_case_for_user(request, pk)
-    form = RevocationResolveForm(request.POST)
+    form = RevocationResolveForm(request.POST, case=case)
     if not form.is_valid():
         messages.error(request, services.REVOCATION_UNKNOWN_OUTCOME)
     else:
@@ -315,10 +317,14 @@ def revocation_resolve(request, pk):
         except DomainError as error:
             messages.error(request, str(error))
         else:
-            if form.cleaned_data["outcome"] == RevocationStatus.REVOKED:
-                messages.success(request, _("The title is revoked."))
-            else:
-                messages.success(request, _("The case is closed."))
+            done = {
+                RevocationStatus.REVOKED: _("The title is revoked."),
+                RevocationStatus.REINSTATED: _("The title is reinstated."),
+                RevocationStatus.GRANTED: _("The title is granted."),
+            }
+            messages.success(
+                request, done.get(form.cleaned_data["outcome"], _("The case is closed."))
+            )
     return redirect("emulation:period", code=case.nomination.period.code)
 
 

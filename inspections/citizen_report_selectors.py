@@ -31,7 +31,7 @@ def report_by_tracking_code(*, code: str) -> CitizenReport | None:
     code = normalise_tracking_code(code)
     if len(code) != TRACKING_CODE_LENGTH:
         return None
-    return CitizenReport.objects.select_related("unit").filter(tracking_code=code).first()
+    return CitizenReport.objects.select_related("unit", "record").filter(tracking_code=code).first()
 
 
 def reports_sent_from(*, sender_hash: str, since: datetime.datetime) -> int:

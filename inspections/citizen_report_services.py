@@ -28,7 +28,7 @@ from inspections.models import (
     ViolationRecord,
     ViolationType,
 )
-from inspections.services import record_create
+from inspections.services import record_create, record_submit
 from personnel.models import Staff, Unit, User
 from personnel.selectors import unit_on
 
@@ -167,7 +167,9 @@ def create_draft_record_for_report(
 def report_confirm(
     *, report: CitizenReport, reviewer: User, staff: Staff, violation_type: str
 ) -> ViolationRecord:
-    """Confirm the report by turning it into a draft violation record against `staff`."""
+    """Confirm the report by turning it into a violation record against `staff`, submitted at
+    once for review by another reviewer (whoever verified it may not confirm it): from now
+    on the person's nominations wait on that review."""
     report = _locked(report)
     if report.status != ReportStatus.VERIFYING:
         raise DomainError(NOT_BEING_VERIFIED)
@@ -180,6 +182,7 @@ def report_confirm(
     record = create_draft_record_for_report(
         report=report, staff=staff, unit=unit, violation_type=violation_type, author=reviewer
     )
+    record = record_submit(record=record, actor=reviewer)
     report.status = ReportStatus.CONFIRMED
     report.staff = staff
     report.record = record

@@ -204,6 +204,10 @@ def report_confirm_view(request, pk):
         messages.error(request, str(error))
     else:
         messages.success(
-            request, _("The report was confirmed; a draft violation record was created.")
+            request,
+            _(
+                "The report was confirmed; a violation record was made and sent for review "
+                "by another reviewer."
+            ),
         )
     return _detail(report)

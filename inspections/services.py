@@ -40,6 +40,11 @@ from personnel.selectors import staff_posted_to, unit_on
 
 NOT_POSTED = _("This person was not posted to this unit on that day.")
 IN_FUTURE = _("The time of the violation cannot be in the future.")
+BEFORE_VISIT = _(
+    "A record made in a visit is of what the team saw there: its time lies between the "
+    "visit's start (%(start)s) and now. Older violations come in through the import of "
+    "violation records."
+)
 UNIT_NOT_VISITED = _("The record's unit must be the unit of the visit.")
 NOT_A_DRAFT = _("Only a draft record can be changed.")
 NOT_AUTHOR = _("Only the author of the record can do this.")
@@ -143,6 +148,10 @@ def _check_person_and_time(
         raise DomainError(IN_FUTURE)
     if visit is not None and visit.unit_id != unit.pk:
         raise DomainError(UNIT_NOT_VISITED)
+    # Times are written to the minute: a violation seen in the visit's first minute fits.
+    if visit is not None and occurred_at < visit.started_at.replace(second=0, microsecond=0):
+        started = timezone.localtime(visit.started_at).strftime("%H:%M, %d/%m/%Y")
+        raise DomainError(BEFORE_VISIT, start=started)
     # Which day a violation belongs to is always its local date (EXCHANGE.md).
     posted_unit = unit_on(staff=staff, day=timezone.localdate(occurred_at))
     if posted_unit is None or posted_unit.pk != unit.pk:

@@ -96,6 +96,16 @@ def make_period(code="2019", start=(2019, 1, 1), end=(2019, 12, 31), **extra) ->
     )
 
 
+def visit_started_earlier(visit: Visit, *, hours: int = 3) -> Visit:
+    """A visit begun a while ago, so that records of what the team saw since then fit in it
+    (a record's time lies between its visit's start and now)."""
+    Visit.objects.filter(pk=visit.pk).update(
+        started_at=visit.started_at - datetime.timedelta(hours=hours)
+    )
+    visit.refresh_from_db()
+    return visit
+
+
 def make_record(
     staff: Staff,
     occurred_at: datetime.datetime,
@@ -313,7 +323,9 @@ def build_world(
         ends_on=today + datetime.timedelta(days=7), lead=inspector, members=[],
         units=[unit_a, unit_b],
     )  # fmt: skip
-    visit = services.visit_start(inspection_round=the_round, unit=unit_b, actor=inspector)
+    visit = visit_started_earlier(
+        services.visit_start(inspection_round=the_round, unit=unit_b, actor=inspector)
+    )
     occurred_at = timezone.now() - datetime.timedelta(minutes=30)
     record = services.record_create(
         author=inspector, staff=person_b, unit=unit_b, visit=visit, type="no_badge",

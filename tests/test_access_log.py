@@ -14,7 +14,7 @@ from inspections.citizen_report_services import report_submit
 from personnel.models import Posting, Role, Staff, StaffCategory
 from portal.models import PersonalDataAccess
 from tests.conftest import drained
-from tests.factories import jpeg, make_user
+from tests.factories import jpeg, make_user, visit_started_earlier
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +38,9 @@ def record(inspector, reviewer, person, unit_a):
         code="DX-09", name="Kiểm tra đột xuất", kind="surprise", starts_on=today,
         ends_on=today, lead=inspector, members=[], units=[unit_a],
     )  # fmt: skip
-    visit = services.visit_start(inspection_round=the_round, unit=unit_a, actor=inspector)
+    visit = visit_started_earlier(
+        services.visit_start(inspection_round=the_round, unit=unit_a, actor=inspector)
+    )
     draft = services.record_create(
         author=inspector, staff=person, unit=unit_a, visit=visit, type="no_badge",
         occurred_at=timezone.now() - datetime.timedelta(minutes=5), description="Không đeo thẻ.",

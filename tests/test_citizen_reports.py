@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from core.errors import DomainError
+from inspections import services as record_services
 from inspections.citizen_report_services import (
     NOT_BEING_VERIFIED,
     NOT_RECEIVED,
@@ -144,15 +145,18 @@ def test_it_takes_a_report_through_to_a_record_and_keeps_the_tracking_page_imper
         hung.postings.get().unit,
         ViolationType.ABSENT_WITHOUT_REASON,
     )
+    # Submitted at once, for another reviewer: whoever verified it does not confirm it.
     assert (record.status, record.source, record.author) == (
-        RecordStatus.DRAFT,
+        RecordStatus.SUBMITTED,
         RecordSource.CITIZEN_REPORT,
         reviewer,
     )
     assert record.occurred_at == report.occurred_at
-    assert record.number is None
+    assert record.number is not None
+    assert record_services.review_refusal(record=record, reviewer=reviewer) is not None
     tracking = client.get(track_url).content.decode()
     assert "Đã xác nhận" in tracking
+    assert "biên bản đang chờ cán bộ khác xem xét" in tracking
     assert "Phường Đông Kinh" in tracking
     for personal in [
         "Nguyễn Văn Hùng",
@@ -516,8 +520,9 @@ def test_it_closes_a_report_with_a_reason(client, reviewer, unit_a):
     assert report.record is None
     assert ViolationRecord.objects.count() == 0
     tracking = client.get(reverse("citizen_reports:track", args=[report.tracking_code]))
+    # The citizen is told why, in the reviewer's words.
     assert "Không được xác nhận" in tracking.content.decode()
-    assert "đi công tác" not in tracking.content.decode()
+    assert "Lý do: Đã xác minh: cán bộ đi công tác theo lịch" in tracking.content.decode()
 
 
 def test_it_refuses_to_close_without_a_reason(client, reviewer, unit_a):

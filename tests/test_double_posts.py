@@ -23,7 +23,7 @@ from inspections.models import AuditEntry, Evidence, FormSubmission, RecordStatu
 from personnel.import_views import SESSION_KEY
 from personnel.models import Posting, Role, Staff
 from tests.conftest import SignedInClient
-from tests.factories import jpeg, make_period, make_staff, make_user
+from tests.factories import jpeg, make_period, make_staff, make_user, visit_started_earlier
 
 STAFF = "staff_code,full_name,agency_code,category\nS001,Nguyễn Văn Hùng,P-A,cong_chuc\n"
 
@@ -47,7 +47,8 @@ def visit_with_person(inspector, unit_a):
         code="DX-01", name="Kiểm tra đột xuất đợt 1", kind="surprise", starts_on=today,
         ends_on=today + datetime.timedelta(days=7), lead=inspector, members=[], units=[unit_a],
     )  # fmt: skip
-    return services.visit_start(inspection_round=the_round, unit=unit_a, actor=inspector), person
+    visit = services.visit_start(inspection_round=the_round, unit=unit_a, actor=inspector)
+    return visit_started_earlier(visit), person
 
 
 def record_form(person, token: str) -> dict:

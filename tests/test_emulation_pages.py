@@ -254,17 +254,21 @@ def test_it_walks_all_pages_without_gaps(client, unit_a, council_member):
 # --- Actions and their guards ------------------------------------------------------------------
 
 
-def test_it_lets_the_council_send_to_review_and_refuses_approval_naming_the_pending(
-    client, period_2019, council_member
-):
+def test_it_approves_with_the_pending_nomination_deferred(client, period_2019, council_member):
     client.force_login(council_member)
 
     client.post(reverse("emulation:period_start_review", args=["2019"]))
-    response = client.post(reverse("emulation:period_approve", args=["2019"]), follow=True)
+    response = client.post(
+        reverse("emulation:period_approve", args=["2019"]), {"status": "pending"}, follow=True
+    )
 
     period_2019.refresh_from_db()
-    assert period_2019.status == PeriodStatus.COUNCIL_REVIEW
-    assert "Lê Thị Hoa (S002)" in response.content.decode()
+    assert period_2019.status == PeriodStatus.APPROVED
+    html = client.get(
+        reverse("emulation:period", args=["2019"]), {"status": "pending"}
+    ).content.decode()
+    assert response.status_code == 200
+    assert "Lê Thị Hoa" in html and "Chờ xem xét" in html
 
 
 def test_it_approves_and_freezes(client, period_2019, council_member):

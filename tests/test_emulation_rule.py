@@ -22,10 +22,10 @@ from emulation.services import (
     PERIOD_APPROVED,
     PERIOD_CODE_TAKEN,
     PERIOD_ENDS_BEFORE_START,
-    PERIOD_HAS_PENDING,
     PERIOD_NOT_IN_REVIEW,
     REVOCATION_NOT_OPEN,
     REVOCATION_REASON_MISSING,
+    REVOCATION_UNKNOWN_OUTCOME,
     STAFF_OUTSIDE_UNIT,
     TITLE_NOT_INDIVIDUAL,
     UNKNOWN_PERIOD,
@@ -39,7 +39,7 @@ from emulation.services import (
     period_start_review,
     revocation_resolve,
 )
-from inspections.models import RecordStatus
+from inspections.models import RecordStatus, ViolationRecord
 from personnel.models import Staff, StaffCategory
 from personnel.services import staff_transfer
 from tests.factories import (
@@ -316,28 +316,14 @@ def test_it_checks_an_approved_period_in_a_fixed_number_of_queries(
         for n in Nomination.objects.filter(period=period)
     )
 
-    # 1 savepoint, 2 lock the period, 3 open the missing revocation cases for decisions, 4 for
-    # records, 5 release.
-    with django_assert_num_queries(5):
+    # 1 savepoint, 2 lock the period, 3 read the nominations with their people, 4-5 the
+    # people's records and decisions, 6-7 the frozen verdicts and their reasons, 8 the cases
+    # already open, 9 open the new ones, 10 release.
+    with django_assert_num_queries(10):
         evaluate_period(period=period)
 
     assert RevocationCase.objects.count() == len(range(0, count, 3))
     assert Verdict.objects.filter(status="eligible").count() == len(verdicts)
-
-
-def test_it_names_at_most_twenty_pending_people(unit_a, council_member):
-    period = build_period_with(90, unit_a)
-    Verdict.objects.all().delete()
-    period_start_review(period=period, user=council_member)
-
-    with pytest.raises(DomainError) as error:
-        period_approve(period=period, user=council_member)
-
-    assert str(error.value).count("Trần Thị Mai") == 20
-    assert str(error.value).endswith(", ….")
-
-
-# --- Periods, approval and the freeze ------------------------------------------------------
 
 
 def test_it_creates_a_period_and_refuses_bad_ones(db):
@@ -353,22 +339,66 @@ def test_it_creates_a_period_and_refuses_bad_ones(db):
     assert list(Period.objects.values_list("code", "name")) == [("2019", "2019")]
 
 
-def test_it_refuses_to_approve_while_anything_is_pending_and_names_them(
+def test_it_approves_with_a_nomination_deferred_and_asks_the_council_when_its_review_ends(
     hung, unit_a, year_2019, council_member
 ):
     other = make_staff("S002", unit=unit_a, full_name="Lê Thị Hoa")
     nominate(year_2019, hung)
-    nominate(year_2019, other)
-    make_record(other, local(2019, 6, 1, 8, 0), RecordStatus.SUBMITTED)
+    deferred = nominate(year_2019, other)
+    record = make_record(other, local(2019, 6, 1, 8, 0), RecordStatus.SUBMITTED, number="BB-S")
+    evaluate_person(staff=other)
     period_start_review(period=year_2019, user=council_member)
 
-    with pytest.raises(DomainError) as error:
-        period_approve(period=year_2019, user=council_member)
+    period_approve(period=year_2019, user=council_member)
 
-    assert str(error.value) == str(PERIOD_HAS_PENDING % {"names": "Lê Thị Hoa (S002)"})
     year_2019.refresh_from_db()
-    assert year_2019.status == PeriodStatus.COUNCIL_REVIEW
-    assert year_2019.approved_by is None
+    assert year_2019.status == PeriodStatus.APPROVED
+    assert verdict_of(deferred) == ("pending", [("BB-S", "submitted")])
+    assert not RevocationCase.objects.exists()
+
+    record.status = RecordStatus.DISMISSED
+    record.save(update_fields=["status"])
+    evaluate_person(staff=other)
+
+    # The approved list stays as it was; the council decides on the deferred nomination.
+    assert verdict_of(deferred)[0] == "pending"
+    case = RevocationCase.objects.get()
+    assert (case.kind, case.nomination, case.record, case.status) == (
+        "deferred",
+        deferred,
+        record,
+        "open",
+    )
+    with pytest.raises(DomainError) as refused:
+        revocation_resolve(case=case, outcome="revoked", reason="", user=council_member)
+    assert refused.value.message == REVOCATION_UNKNOWN_OUTCOME
+    revocation_resolve(case=case, outcome="granted", reason="", user=council_member)
+    case.refresh_from_db()
+    assert case.status == "granted"
+
+
+def test_it_asks_the_council_to_reinstate_when_the_excluding_record_is_overturned(
+    approved_2019, council_member
+):
+    old = ViolationRecord.objects.get(number="BB-OLD")
+    hoa = old.staff
+
+    old.status = RecordStatus.OVERTURNED
+    old.save(update_fields=["status"])
+    evaluate_person(staff=hoa)
+    evaluate_person(staff=hoa)  # once only
+
+    case = RevocationCase.objects.get()
+    assert (case.kind, case.nomination.staff, case.record, case.status) == (
+        "reinstatement",
+        hoa,
+        old,
+        "open",
+    )
+    assert Verdict.objects.get(nomination=case.nomination).status == "excluded"
+    revocation_resolve(case=case, outcome="reinstated", reason="", user=council_member)
+    case.refresh_from_db()
+    assert case.status == "reinstated"
 
 
 def test_it_approves_only_a_list_under_review(hung, year_2019, council_member):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from inspections import services
+from inspections.models import Visit
 from personnel.models import Posting, Role, Staff
 from tests.factories import make_user
 
@@ -30,8 +31,10 @@ def record(inspector, unit_a, monkeypatch):
         code="S001", full_name="Nguyễn Văn Đức", category="cong_chuc", position="Công chức Tư pháp"
     )
     Posting.objects.create(staff=person, unit=unit_a)
-    # 08:45 in Hà Nội on 12 March 2026 (01:45 UTC).
+    # 08:45 in Hà Nội on 12 March 2026 (01:45 UTC), in the visit begun at 08:15.
     occurred = datetime.datetime(2026, 3, 12, 1, 45, tzinfo=datetime.UTC)
+    Visit.objects.filter(pk=visit.pk).update(started_at=occurred - datetime.timedelta(minutes=30))
+    visit.refresh_from_db()
     created = services.record_create(
         author=inspector, staff=person, unit=unit_a, visit=visit, type="no_badge",
         occurred_at=occurred,

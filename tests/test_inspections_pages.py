@@ -21,7 +21,7 @@ from inspections.models import (
     Visit,
 )
 from personnel.models import Posting, Role, Staff
-from tests.factories import jpeg, make_user
+from tests.factories import jpeg, make_user, visit_started_earlier
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,9 @@ def person(unit_a):
 
 @pytest.fixture
 def visit(the_round, unit_a, inspector):
-    return services.visit_start(inspection_round=the_round, unit=unit_a, actor=inspector)
+    return visit_started_earlier(
+        services.visit_start(inspection_round=the_round, unit=unit_a, actor=inspector)
+    )
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from inspections.citizen_report_services import report_confirm, report_start_ver
 from inspections.models import Appeal, AuditEntry, Evidence, ViolationRecord
 from personnel.models import Posting, Regulation, Role, Staff, StaffCategory
 from tests.conftest import drained
-from tests.factories import jpeg, make_user
+from tests.factories import jpeg, make_user, visit_started_earlier
 
 
 def _status(client, url, **data):
@@ -80,7 +80,9 @@ def test_it_shows_unit_b_its_own_objects_and_those_only(client, world, unit_a, i
         code="A-0001", full_name="Đỗ Văn An", category=StaffCategory.CONG_CHUC
     )
     Posting.objects.create(staff=person_a, unit=unit_a)
-    visit_a = services.visit_start(inspection_round=world.the_round, unit=unit_a, actor=inspector)
+    visit_a = visit_started_earlier(
+        services.visit_start(inspection_round=world.the_round, unit=unit_a, actor=inspector)
+    )
     record_a = services.record_create(
         author=inspector, staff=person_a, unit=unit_a, visit=visit_a, type="late_or_early_leave",
         occurred_at=timezone.now() - datetime.timedelta(minutes=5), description="Đi muộn.",
@@ -248,7 +250,7 @@ def test_it_shows_the_citizen_the_status_and_nothing_personal(client, world, rev
     html = client.get(reverse("citizen_reports:track", args=[report.tracking_code])).content
     text = html.decode()
 
-    assert "Phản ánh đã được xác nhận và đã lập biên bản vi phạm." in text
+    assert "Phản ánh đã được xác minh và đã lập biên bản vi phạm" in text
     for personal in (
         report.contact_name,
         report.contact_phone,

@@ -36,6 +36,7 @@ SETUP = """
 import datetime
 from django.utils import timezone
 from inspections import services
+from inspections.models import Visit
 from personnel.models import Posting, Role, Staff, Unit, UnitKind
 from tests.factories import make_user
 
@@ -50,6 +51,11 @@ the_round = services.round_create(
     ends_on=today + datetime.timedelta(days=7), lead=inspector, members=[], units=[unit],
 )
 visit = services.visit_start(inspection_round=the_round, unit=unit, actor=inspector)
+# Begun three hours ago: the records below are of what the team saw since.
+Visit.objects.filter(pk=visit.pk).update(
+    started_at=visit.started_at - datetime.timedelta(hours=3)
+)
+visit.refresh_from_db()
 # An audit trail that is already there: the chain must still hold after the fault.
 earlier = services.record_create(
     author=inspector, staff=person, unit=unit, visit=visit, type="no_badge",

@@ -21,7 +21,7 @@ from inspections import services
 from inspections.models import InspectionRound, ViolationRecord, Visit
 from personnel.models import Posting, Role, Staff, StaffCategory, Unit, UnitKind, User
 from tests.conftest import PROJECT_DIR, restore_seeded_rows
-from tests.factories import make_user
+from tests.factories import make_user, visit_started_earlier
 
 PASSWORD = "a-long-test-passphrase"
 AXE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -108,8 +108,9 @@ def photo_bytes() -> bytes:
 
 def visit_at(city: City, unit: Unit) -> Visit:
     existing = Visit.objects.filter(round=city.round, unit=unit).first()
-    return existing or services.visit_start(
-        inspection_round=city.round, unit=unit, actor=city.inspector
+    # Begun a while ago: the journeys' records are of what the team saw since.
+    return existing or visit_started_earlier(
+        services.visit_start(inspection_round=city.round, unit=unit, actor=city.inspector)
     )
 
 

@@ -1,7 +1,7 @@
 """Journey 3, on a desktop: the award council reads this year's list, where the person of
-journey 1 is excluded with her record cited; filters it, downloads it, is told who still
-blocks the approval, approves once that is resolved, and then sees the revocation case a late
-confirmation raises. Vietnamese and English."""
+journey 1 is excluded with her record cited; filters it, downloads it, approves it with one
+nomination deferred, and then sees the cases that the end of that review and a late
+confirmation raise. Vietnamese and English."""
 
 import io
 from pathlib import Path
@@ -10,8 +10,7 @@ import openpyxl
 import pytest
 from django.utils import translation
 
-from emulation.models import Period, PeriodStatus, RevocationCase, VerdictStatus
-from emulation.services import PERIOD_HAS_PENDING
+from emulation.models import CaseKind, Period, PeriodStatus, RevocationCase, VerdictStatus
 from inspections import services
 from tests.system.browser.journeys import (
     build_city,
@@ -133,36 +132,36 @@ def test_it_takes_the_council_from_the_list_to_the_approval_and_a_revocation_cas
     assert any(hangs_record.number in row for row in hang_rows)
     desktop.goto(list_url)
 
-    # To the council, and the approval refused while Hùng's record is under review.
+    # To the council. Hùng's record still under review does not hold the list back: his
+    # nomination is approved as deferred (Decree 98/2023/NĐ-CP art. 4).
     desktop.click("text=" + t(language, "Send the list to the council"))
     assert messages_of(desktop) == [t(language, "The list went to the council for review.")]
     assert status_of_period(desktop) == label(language, PeriodStatus.COUNCIL_REVIEW)
     desktop.click("text=" + t(language, "Approve and freeze the list"))
-    refusal = t(language, PERIOD_HAS_PENDING, names="Nguyễn Văn Hùng (DK-002)")
-    assert messages_of(desktop) == [refusal]
-    assert desktop.locator(".message--error").get_attribute("role") == "alert"
-    assert status_of_period(desktop) == label(language, PeriodStatus.COUNCIL_REVIEW)
-    check_page(desktop, language)
-
-    # Resolved: the reviewer dismisses Hùng's record; the council approves.
-    services.record_dismiss(
-        record=hungs_record, reviewer=city.reviewer, reason="Đi muộn có lý do chính đáng."
-    )
-    desktop.reload()
-    assert counts(desktop) == ["3", "1", "0"]
-    desktop.click("text=" + t(language, "Approve and freeze the list"))
     assert messages_of(desktop) == [t(language, "The list is approved and frozen.")]
     assert status_of_period(desktop).startswith(label(language, PeriodStatus.APPROVED))
     assert Period.objects.get(pk=period.pk).status == PeriodStatus.APPROVED
+    assert counts(desktop) == ["2", "1", "1"]
+    cases_heading = desktop.locator("main h2", has_text=t(language, "Cases for the council"))
+    assert cases_heading.count() == 0
 
-    # A late confirmation inside the period: a revocation case for Hương.
-    assert desktop.locator("main h2", has_text=t(language, "Revocation cases")).count() == 0
+    # After the approval: Hùng's record dismissed ends his deferral, and a late confirmation
+    # inside the period concerns Hương. Each is a case for the council; the list stays as
+    # approved.
+    services.record_dismiss(
+        record=hungs_record, reviewer=city.reviewer, reason="Đi muộn có lý do chính đáng."
+    )
     late = confirmed_record(city, huong, type="improper_conduct", minutes_ago=30)
     desktop.reload()
-    assert desktop.locator("main h2", has_text=t(language, "Revocation cases")).count() == 1
+    assert counts(desktop) == ["2", "1", "1"]
+    assert cases_heading.count() == 1
     cases = desktop.locator("main table:not(:has(caption)) tbody tr").all_inner_texts()
-    assert len(cases) == 1
-    assert "Nguyễn Thị Hương (DK-003)" in cases[0]
-    assert late.number in cases[0]
-    assert RevocationCase.objects.get().nomination.staff == huong
+    assert len(cases) == 2
+    deferred = next(case for case in cases if "Nguyễn Văn Hùng (DK-002)" in case)
+    assert label(language, CaseKind.DEFERRED) in deferred
+    assert hungs_record.number in deferred
+    revocation = next(case for case in cases if "Nguyễn Thị Hương (DK-003)" in case)
+    assert label(language, CaseKind.REVOCATION) in revocation
+    assert late.number in revocation
+    assert {case.kind for case in RevocationCase.objects.all()} == {"deferred", "revocation"}
     check_page(desktop, language)

@@ -135,15 +135,19 @@ def test_it_takes_the_reviewer_through_the_queue_a_citizen_report_and_the_figure
     assert desktop.locator("#id_staff option:checked").inner_text() == str(binh)
     check_page(desktop, language)
     desktop.select_option("#id_violation_type", ViolationType.ALCOHOL_ON_DUTY.value)
-    desktop.click("text=" + t(language, "Confirm and open a draft record"))
+    desktop.click("text=" + t(language, "Confirm and make a violation record"))
     assert messages_of(desktop) == [
-        t(language, "The report was confirmed; a draft violation record was created.")
+        t(
+            language,
+            "The report was confirmed; a violation record was made and sent for review by "
+            "another reviewer.",
+        )
     ]
     assert desktop.locator(".citizen-report__status").first.inner_text() == label(
         language, ReportStatus.CONFIRMED
     )
     from_report = ViolationRecord.objects.get(source=RecordSource.CITIZEN_REPORT)
-    assert (from_report.staff, from_report.status) == (binh, RecordStatus.DRAFT)
+    assert (from_report.staff, from_report.status) == (binh, RecordStatus.SUBMITTED)
     assert from_report.type == ViolationType.ALCOHOL_ON_DUTY
 
     # The year's figures.
