@@ -128,6 +128,33 @@ class Period(models.Model):
         return start, end
 
 
+class PeriodAction(models.TextChoices):
+    SENT_TO_COUNCIL = "sent_to_council", _("Sent to the council")
+    RETURNED = "returned", _("Returned to collection")
+    APPROVED = "approved", _("Approved")
+
+
+class PeriodEvent(models.Model):
+    """One step of a period's life, with who took it and why: the trail the council's list
+    rests on."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("step"), max_length=20, choices=PeriodAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("step of a period")
+        verbose_name_plural = _("steps of periods")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.period_id}: {self.action}"
+
+
 class TitleKind(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")
     COLLECTIVE = "collective", _("Collective")

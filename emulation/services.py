@@ -29,6 +29,8 @@ from emulation.models import (
     CaseKind,
     Nomination,
     Period,
+    PeriodAction,
+    PeriodEvent,
     PeriodStatus,
     Policy,
     Rating,
@@ -74,6 +76,8 @@ REVIEW_NOT_OPEN = _(
 )
 PERIOD_NOT_COLLECTING = _("Only a period that is collecting nominations can go to the council.")
 PERIOD_NOT_IN_REVIEW = _("Only a period under council review can be approved.")
+PERIOD_NOT_IN_REVIEW_TO_RETURN = _("Only a list with the council can be returned to collection.")
+RETURN_REASON_MISSING = _("Give the reason for returning the list to collection.")
 UNKNOWN_POLICY = _("Unknown policy: choose one of %(choices)s.")
 MIN_MONTHS_NEGATIVE = _("The minimum months of service cannot be negative.")
 SHARE_OUT_OF_RANGE = _("The share for a collective title must be from 1 to 100 percent.")
@@ -601,6 +605,26 @@ def period_start_review(*, period: Period, user: User) -> Period:
         raise DomainError(REVIEW_NOT_OPEN, day=opens_on.strftime("%d/%m/%Y"))
     period.status = PeriodStatus.COUNCIL_REVIEW
     period.save(update_fields=["status"])
+    PeriodEvent.objects.create(
+        period=period, action=PeriodAction.SENT_TO_COUNCIL, actor=user, at=timezone.now()
+    )
+    return period
+
+
+@transaction.atomic
+def period_return_to_collection(*, period: Period, user: User, reason: str) -> Period:
+    """Take the list back from the council to collect again: with a reason, in the trail."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != PeriodStatus.COUNCIL_REVIEW:
+        raise DomainError(PERIOD_NOT_IN_REVIEW_TO_RETURN)
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(RETURN_REASON_MISSING)
+    period.status = PeriodStatus.COLLECTING
+    period.save(update_fields=["status"])
+    PeriodEvent.objects.create(
+        period=period, action=PeriodAction.RETURNED, actor=user, at=timezone.now(), reason=reason
+    )
     return period
 
 
@@ -617,6 +641,9 @@ def period_approve(*, period: Period, user: User) -> Period:
     period.approved_by = user
     period.approved_at = timezone.now()
     period.save(update_fields=["status", "approved_by", "approved_at"])
+    PeriodEvent.objects.create(
+        period=period, action=PeriodAction.APPROVED, actor=user, at=period.approved_at
+    )
     return period
 
 

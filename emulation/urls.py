@@ -13,6 +13,7 @@ urlpatterns = [
     path("periods/<str:code>/prepare/", views.period_export_request, name="period_prepare"),
     path("periods/<str:code>/review/", views.period_start_review, name="period_start_review"),
     path("periods/<str:code>/approve/", views.period_approve, name="period_approve"),
+    path("periods/<str:code>/return/", views.period_return, name="period_return"),
     path("periods/<str:code>/settings/", views.period_settings, name="period_settings"),
     path("revocations/<int:pk>/resolve/", views.revocation_resolve, name="revocation_resolve"),
     path("periods/<str:code>/upload/", import_views.period_upload, name="period_upload"),

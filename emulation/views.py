@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.access import role_required
+from core.confirm import asks_once_more
 from core.errors import DomainError
 from emulation import selectors, services
 from emulation.exports import (
@@ -160,6 +161,7 @@ def period_detail(request, code):
             else None,
             "is_approved": period.status == PeriodStatus.APPROVED,
             "policy_text": POLICY_TEXT[period.policy],
+            "events": period.events.select_related("actor"),
             "settings_form": PeriodSettingsForm(
                 initial={
                     "policy": period.policy,
@@ -256,6 +258,13 @@ def period_export_request(request, code):
 
 @require_POST
 @role_required(Role.COUNCIL)
+@asks_once_more(
+    gettext_lazy(
+        "Sending the list to the council closes the collection: the period takes no more "
+        "nominations."
+    ),
+    button=gettext_lazy("Send the list to the council"),
+)
 def period_start_review(request, code):
     period = _get_period_for_user(request, code, write=True)
     try:
@@ -264,6 +273,28 @@ def period_start_review(request, code):
         messages.error(request, str(error))
     else:
         messages.success(request, _("The list went to the council for review."))
+    return redirect("emulation:period", code=period.code)
+
+
+@require_POST
+@role_required(Role.COUNCIL)
+@asks_once_more(
+    gettext_lazy(
+        "Returning the list to collection takes it back from the council: the units may "
+        "nominate again, and the reason is kept in the period's history."
+    ),
+    button=gettext_lazy("Return the list to collection"),
+)
+def period_return(request, code):
+    period = _get_period_for_user(request, code, write=True)
+    try:
+        services.period_return_to_collection(
+            period=period, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The list is back in collection."))
     return redirect("emulation:period", code=period.code)
 
 
@@ -288,6 +319,13 @@ def period_settings(request, code):
 
 @require_POST
 @role_required(Role.COUNCIL)
+@asks_once_more(
+    gettext_lazy(
+        "Approving freezes the list. Pending nominations are approved as deferred; what "
+        "changes later becomes a case for the council."
+    ),
+    button=gettext_lazy("Approve and freeze the list"),
+)
 def period_approve(request, code):
     period = _get_period_for_user(request, code, write=True)
     try:
@@ -301,6 +339,10 @@ def period_approve(request, code):
 
 @require_POST
 @role_required(Role.COUNCIL)
+@asks_once_more(
+    gettext_lazy("The council's decision on the case is final."),
+    button=gettext_lazy("Record the decision"),
+)
 def revocation_resolve(request, pk):
     case = _get_case_for_user(request, pk)
     form = RevocationResolveForm(request.POST, case=case)

@@ -11,9 +11,11 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.access import role_required
+from core.confirm import asks_once_more
 from core.errors import DomainError
 from core.personal_data import personal_data_access_log
 from exports.services import export_request
@@ -153,6 +155,12 @@ def visit_detail(request, pk):
 
 @require_POST
 @role_required(Role.INSPECTOR)
+@asks_once_more(
+    gettext_lazy(
+        "Finishing the visit closes it: no more records, roll call or checklist answers in it."
+    ),
+    button=gettext_lazy("Finish the visit"),
+)
 def visit_finish(request, pk):
     visit = _get_visit_for_user(request, pk, write=True)
     form = VisitFinishForm(request.POST)
@@ -410,6 +418,13 @@ def record_photos(request, pk):
 
 @require_POST
 @role_required(Role.INSPECTOR)
+@asks_once_more(
+    gettext_lazy(
+        "Submitting gives the record its number and sends it to a reviewer. It can no longer "
+        "be changed; a mistake is put right by a correction."
+    ),
+    button=gettext_lazy("Submit the record"),
+)
 def record_submit(request, pk):
     return _record_action(
         request,
@@ -421,6 +436,13 @@ def record_submit(request, pk):
 
 @require_POST
 @role_required(Role.REVIEWER)
+@asks_once_more(
+    gettext_lazy(
+        "Confirming makes the record final: the person's nominations are evaluated again at "
+        "once, and the record can then only be appealed."
+    ),
+    button=gettext_lazy("Confirm the record"),
+)
 def record_confirm(request, pk):
     return _record_action(
         request,
@@ -435,6 +457,13 @@ def record_confirm(request, pk):
 
 @require_POST
 @role_required(Role.REVIEWER)
+@asks_once_more(
+    gettext_lazy(
+        "Dismissing makes the record final, with the reason given: it no longer counts "
+        "against the person."
+    ),
+    button=gettext_lazy("Dismiss the record"),
+)
 def record_dismiss(request, pk):
     return _record_action(
         request,

@@ -417,6 +417,7 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "emulation:period_export_csv": {"code": world.period.code},
         "emulation:period_start_review": {"code": world.period.code},
         "emulation:period_approve": {"code": world.period.code},
+        "emulation:period_return": {"code": world.period.code},
         "emulation:period_settings": {"code": world.period.code},
         "emulation:period_upload": {"code": world.period.code},
         "emulation:revocation_resolve": {"pk": world.case.pk},

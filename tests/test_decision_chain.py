@@ -189,3 +189,68 @@ def test_it_refuses_a_review_opening_day_outside_the_period(db):
 
     assert refused.value.message == REVIEW_DAY_OUTSIDE
     assert not Period.objects.exists()
+
+
+def test_a_step_that_cannot_be_undone_asks_once_more_without_javascript(
+    client, nominee, unit_a, inspector, reviewer
+):
+    from django.urls import reverse
+
+    record = services.record_create(
+        author=inspector,
+        staff=nominee,
+        unit=unit_a,
+        occurred_at=local(2019, 5, 6, 8, 0),
+        type="no_badge",
+        description="Không đeo thẻ",
+    )
+    services.record_submit(record=record, actor=inspector)
+    client.force_login(reviewer)
+    url = reverse("inspections:record_dismiss", args=[record.pk])
+
+    asked = client.post(url, {"reason": "Nhầm người"})
+
+    html = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Bác bỏ làm biên bản trở thành chính thức" in html
+    assert '<input type="hidden" name="reason" value="Nhầm người">' in html
+    assert '<input type="hidden" name="confirmed" value="yes">' in html
+    assert 'class="button button--consequential"' in html
+    record.refresh_from_db()
+    assert record.status == RecordStatus.SUBMITTED
+
+    client.post(url, {"reason": "Nhầm người", "confirmed": "yes"})
+
+    record.refresh_from_db()
+    assert (record.status, record.review_reason) == (RecordStatus.DISMISSED, "Nhầm người")
+
+
+def test_the_council_returns_a_list_to_collection_with_a_reason_kept_in_its_history(
+    client, nominee, council_member
+):
+    from django.urls import reverse
+
+    from emulation.models import Period, PeriodEvent, PeriodStatus
+    from emulation.services import RETURN_REASON_MISSING, period_start_review
+
+    period = period_start_review(period=Period.objects.get(code="2019"), user=council_member)
+    client.force_login(council_member)
+    url = reverse("emulation:period_return", args=["2019"])
+
+    refused = client.post(url, {"reason": "  ", "confirmed": "yes"}, follow=True)
+    assert str(RETURN_REASON_MISSING).replace("'", "&#x27;") in refused.content.decode() or (
+        "Hãy nêu lý do" in refused.content.decode()
+    )
+    period.refresh_from_db()
+    assert period.status == PeriodStatus.COUNCIL_REVIEW
+
+    client.post(url, {"reason": "Phường Chi Lăng gửi bổ sung danh sách", "confirmed": "yes"})
+
+    period.refresh_from_db()
+    assert period.status == PeriodStatus.COLLECTING
+    assert list(PeriodEvent.objects.values_list("action", "actor", "reason")) == [
+        ("sent_to_council", council_member.pk, ""),
+        ("returned", council_member.pk, "Phường Chi Lăng gửi bổ sung danh sách"),
+    ]
+    page = client.get(reverse("emulation:period", args=["2019"])).content.decode()
+    assert "Phường Chi Lăng gửi bổ sung danh sách" in page

@@ -263,3 +263,96 @@ def test_it_disciplines_nobody_in_the_articles_years(db, tmp_path):
     assert DisciplineDecision.objects.filter(
         decided_on__year=this_year - 1, form="canh_cao", status="decided"
     ).exists()
+
+
+# Today's part is made with the clock: it must look like a working day whenever it is loaded.
+MOMENTS = {
+    "today": None,
+    "monday-0700": datetime.datetime(2027, 3, 8, 7, 0, tzinfo=LOCAL),
+    "wednesday-1000": datetime.datetime(2027, 3, 10, 10, 0, tzinfo=LOCAL),
+    "friday-1730": datetime.datetime(2027, 3, 12, 17, 30, tzinfo=LOCAL),
+    "sunday-0300": datetime.datetime(2027, 3, 14, 3, 0, tzinfo=LOCAL),
+}
+OFFICE_HOURS = [
+    (datetime.time(7, 30), datetime.time(11, 30)),
+    (datetime.time(13, 30), datetime.time(16, 30)),
+]
+
+
+def load_demo_at(moment, tmp_path):
+    """Load the demo at `moment` (None: now); the moment the load ended."""
+    with time_machine.travel(moment, tick=False) if moment else contextlib.nullcontext():
+        call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
+        return timezone.now()
+
+
+def in_office_hours(moment):
+    local = timezone.localtime(moment)
+    return local.weekday() < 5 and any(
+        opens <= local.time() <= closes for opens, closes in OFFICE_HOURS
+    )
+
+
+@pytest.mark.parametrize("moment", MOMENTS.values(), ids=MOMENTS.keys())
+def test_it_starts_todays_visits_in_office_hours_on_a_working_day(db, tmp_path, moment):
+    from inspections.models import InspectionRound, RecordStatus, RollCallEntry, ViolationRecord
+
+    now = load_demo_at(moment, tmp_path)
+
+    todays_round = InspectionRound.objects.get(code__endswith="-DX")
+    visits = list(todays_round.visits.order_by("started_at"))
+    assert len(visits) >= 3
+    for visit in visits:
+        assert in_office_hours(visit.started_at), visit
+        assert visit.started_at <= now
+    *ended, under_way = visits
+    # One visit under way, the latest, on the last working day; the earlier ones ended later
+    # the same day, before it.
+    assert under_way.finished_at is None
+    assert now - under_way.started_at < datetime.timedelta(days=3)
+    for visit in ended:
+        assert visit.finished_at is not None, visit
+        assert in_office_hours(visit.finished_at), visit
+        assert timezone.localdate(visit.finished_at) == timezone.localdate(visit.started_at)
+        assert visit.started_at < visit.finished_at < under_way.started_at
+    # Whatever the team wrote or noted, it did so during the visit, never after now.
+    records = ViolationRecord.objects.filter(visit__round=todays_round).select_related("visit")
+    assert records.count() == 3
+    for record in records:
+        visit = record.visit
+        assert visit.started_at.replace(second=0, microsecond=0) <= record.occurred_at
+        assert record.occurred_at <= (visit.finished_at or now)
+    entries = RollCallEntry.objects.filter(visit__round=todays_round).select_related("visit")
+    assert entries.exists()
+    for entry in entries:
+        assert entry.visit.started_at <= entry.noted_at <= (entry.visit.finished_at or now)
+        if entry.attendance == "late":
+            assert timezone.localtime(entry.noted_at).time() < datetime.time(11, 30)
+    assert entries.filter(attendance="late", record__isnull=False).exists()
+    # Two minutes wait in the reviewer's queue, one is still a draft.
+    statuses = sorted(records.values_list("status", flat=True))
+    assert statuses == [RecordStatus.DRAFT, RecordStatus.SUBMITTED, RecordStatus.SUBMITTED]
+
+
+@pytest.mark.parametrize(
+    "moment", [MOMENTS["today"], MOMENTS["monday-0700"]], ids=["today", "monday-0700"]
+)
+def test_it_spreads_the_citizen_reports_over_the_last_days(db, tmp_path, moment):
+    from inspections.models import CitizenReport
+
+    now = load_demo_at(moment, tmp_path)
+
+    reports = list(CitizenReport.objects.order_by("created_at"))
+    arrivals = [report.created_at for report in reports]
+    assert len(reports) == 3
+    assert len(set(arrivals)) == 3
+    assert len({timezone.localdate(arrival) for arrival in arrivals}) > 1
+    for report in reports:
+        # What happened at the unit happened in office hours, some hours before it was told.
+        assert in_office_hours(report.occurred_at), report
+        assert report.occurred_at < report.created_at <= now
+        assert 6 <= timezone.localtime(report.created_at).hour < 23
+    assert sorted(report.status for report in reports) == ["received", "received", "verifying"]
+    (verifying,) = [report for report in reports if report.status == "verifying"]
+    assert in_office_hours(verifying.verification_started_at)
+    assert verifying.created_at < verifying.verification_started_at <= now

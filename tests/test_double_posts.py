@@ -177,12 +177,12 @@ def test_it_tells_the_second_of_two_reviewers_that_the_record_was_already_decide
     page = reverse("inspections:record_detail", args=[record.pk])
     # Both have the record open, with its buttons.
     assert "Bác bỏ" in second.get(page).content.decode()
-    first.post(reverse("inspections:record_confirm", args=[record.pk]))
+    first.post(reverse("inspections:record_confirm", args=[record.pk]), {"confirmed": "yes"})
     trail = list(AuditEntry.objects.order_by("pk").values())
 
     response = second.post(
         reverse("inspections:record_dismiss", args=[record.pk]),
-        {"reason": "Không đủ căn cứ."},
+        {"reason": "Không đủ căn cứ.", "confirmed": "yes"},
         follow=True,
     )
 
@@ -202,10 +202,10 @@ def test_it_keeps_one_confirmation_when_a_reviewer_confirms_twice(inspector, rev
     client.force_login(reviewer)
     url = reverse("inspections:record_confirm", args=[record.pk])
 
-    client.post(url)
+    client.post(url, {"confirmed": "yes"})
     trail = list(AuditEntry.objects.order_by("pk").values())
     reviewed_at = ViolationRecord.objects.get().reviewed_at
-    again = client.post(url, follow=True)
+    again = client.post(url, {"confirmed": "yes"}, follow=True)
 
     assert "Chỉ biên bản đã gửi mới được xác nhận hoặc bác bỏ." in again.content.decode()
     assert list(AuditEntry.objects.order_by("pk").values()) == trail

@@ -221,12 +221,13 @@ def test_it_serves_first_and_last_pages_in_fixed_queries(
 
     # 1 session, 2 the user with their roles, 3 period, 4 counts (one aggregate), 5 the page
     # with staff, title, unit and verdict, 6 its reasons with their records, 7 whether there
-    # are collectives, 8 open revocation cases, 9 units of the filter, 10 titles of the filter
-    # (the session, saved at sign-in, is not saved again within a minute).
-    with django_assert_num_queries(10):
+    # are collectives, 8 open revocation cases, 9 the list's history, 10 units of the filter,
+    # 11 titles of the filter (the session, saved at sign-in, is not saved again within a
+    # minute).
+    with django_assert_num_queries(11):
         first = client.get(url)
     # The same plus reading the key of the row the page starts after.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         last = client.get(url, {"after": last_but_one})
 
     assert len(first.context["page"].rows) == min(count, 50)
@@ -257,9 +258,9 @@ def test_it_walks_all_pages_without_gaps(client, unit_a, council_member):
 def test_it_approves_with_the_pending_nomination_deferred(client, period_2019, council_member):
     client.force_login(council_member)
 
-    client.post(reverse("emulation:period_start_review", args=["2019"]))
+    client.post(reverse("emulation:period_start_review", args=["2019"]), {"confirmed": "yes"})
     response = client.post(
-        reverse("emulation:period_approve", args=["2019"]), {"status": "pending"}, follow=True
+        reverse("emulation:period_approve", args=["2019"]), {"confirmed": "yes"}, follow=True
     )
 
     period_2019.refresh_from_db()
@@ -278,9 +279,9 @@ def test_it_approves_and_freezes(client, period_2019, council_member):
     Staff.objects.get(code="S002").records.exclude(pk=record.pk).update(status="dismissed")
     evaluate_person(staff=Staff.objects.get(code="S002"))
     client.force_login(council_member)
-    client.post(reverse("emulation:period_start_review", args=["2019"]))
+    client.post(reverse("emulation:period_start_review", args=["2019"]), {"confirmed": "yes"})
 
-    response = client.post(reverse("emulation:period_approve", args=["2019"]))
+    response = client.post(reverse("emulation:period_approve", args=["2019"]), {"confirmed": "yes"})
 
     period_2019.refresh_from_db()
     assert response.status_code == 302
@@ -307,7 +308,7 @@ def test_it_lists_open_cases_and_resolves_them(client, revocation_case, council_
     before = client.get(url).content.decode()
     client.post(
         reverse("emulation:revocation_resolve", args=[revocation_case.pk]),
-        {"outcome": "closed", "reason": "Đã xác minh lại"},
+        {"outcome": "closed", "reason": "Đã xác minh lại", "confirmed": "yes"},
     )
     after = client.get(url).content.decode()
 
@@ -337,7 +338,7 @@ def test_it_lets_only_the_council_resolve_a_case(client, request, revocation_cas
 
     response = client.post(
         reverse("emulation:revocation_resolve", args=[revocation_case.pk]),
-        {"outcome": "revoked", "reason": ""},
+        {"outcome": "revoked", "reason": "", "confirmed": "yes"},
     )
 
     assert response.status_code == 403

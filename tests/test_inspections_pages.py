@@ -310,7 +310,7 @@ def test_it_lets_the_author_change_and_submit_a_draft(client, inspector, draft):
     }
 
     client.post(reverse("inspections:record_edit", args=[draft.pk]), data)
-    client.post(reverse("inspections:record_submit", args=[draft.pk]))
+    client.post(reverse("inspections:record_submit", args=[draft.pk]), {"confirmed": "yes"})
 
     draft.refresh_from_db()
     assert draft.description == "Không đeo thẻ khi tiếp công dân."
@@ -326,7 +326,9 @@ def test_it_confirms_from_the_record_page(client, reviewer, submitted):
     page = html_of(client.get(reverse("inspections:record_detail", args=[submitted.pk])))
     assert reverse("inspections:record_confirm", args=[submitted.pk]) in page
 
-    response = client.post(reverse("inspections:record_confirm", args=[submitted.pk]), {"note": ""})
+    response = client.post(
+        reverse("inspections:record_confirm", args=[submitted.pk]), {"note": "", "confirmed": "yes"}
+    )
 
     submitted.refresh_from_db()
     assert response["Location"] == reverse("inspections:record_detail", args=[submitted.pk])
@@ -337,7 +339,9 @@ def test_it_refuses_a_dismissal_without_reason_with_a_message(client, reviewer, 
     client.force_login(reviewer)
 
     response = client.post(
-        reverse("inspections:record_dismiss", args=[submitted.pk]), {"reason": ""}, follow=True
+        reverse("inspections:record_dismiss", args=[submitted.pk]),
+        {"reason": "", "confirmed": "yes"},
+        follow=True,
     )
 
     assert "Hãy nêu lý do." in flash(response)
@@ -354,7 +358,9 @@ def test_it_refuses_a_reviewer_confirming_their_own_record(client, person, unit_
     services.record_submit(record=record, actor=both)
     client.force_login(both)
 
-    response = client.post(reverse("inspections:record_confirm", args=[record.pk]), follow=True)
+    response = client.post(
+        reverse("inspections:record_confirm", args=[record.pk]), {"confirmed": "yes"}, follow=True
+    )
 
     assert "Bạn không thể xem xét biên bản do chính mình lập." in flash(response)
     record.refresh_from_db()
@@ -551,7 +557,9 @@ def test_it_keeps_a_draft_from_other_inspectors(url_name, client, draft, the_rou
     client.force_login(colleague)
     before = world_state()
 
-    response = client.post(reverse(url_name, args=[draft.pk]), {"description": "Sửa."})
+    response = client.post(
+        reverse(url_name, args=[draft.pk]), {"description": "Sửa.", "confirmed": "yes"}
+    )
 
     assert response.status_code == 404  # a draft is its author's alone: not even shown
     assert world_state() == before

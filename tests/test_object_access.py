@@ -225,7 +225,9 @@ def test_it_refuses_another_teams_inspector_adding_photos_or_submitting(client, 
     photos = client.post(
         reverse("inspections:record_photos", args=[world.draft.pk]), {"photos": jpeg()}
     )
-    submit = _status(client, reverse("inspections:record_submit", args=[world.draft.pk]), go=1)
+    submit = _status(
+        client, reverse("inspections:record_submit", args=[world.draft.pk]), confirmed="yes"
+    )
 
     assert (photos.status_code, submit) == (404, 404)
     assert _everything_written() == before

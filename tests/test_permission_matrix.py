@@ -111,6 +111,7 @@ emulation:period_export_csv         login 403   403   403   200   200   403   40
 emulation:period_prepare            405   405   405   405   405   405   405   405   405
 emulation:period_start_review       405   405   405   405   405   405   405   405   405
 emulation:period_approve            405   405   405   405   405   405   405   405   405
+emulation:period_return             405   405   405   405   405   405   405   405   405
 emulation:period_settings           405   405   405   405   405   405   405   405   405
 emulation:revocation_resolve        405   405   405   405   405   405   405   405   405
 emulation:period_upload             login 403   403   403   405   403   403   403   405
@@ -240,6 +241,7 @@ personnel:import_cancel             login 403   403   403   302   403   403   40
 emulation:period_prepare            login 403   403   403   302   302   403   403   302
 emulation:period_start_review       login 403   403   403   403   302   403   403   302
 emulation:period_approve            login 403   403   403   403   no    403   403   no
+emulation:period_return             login 403   403   403   403   no    403   403   no
 emulation:period_settings           login 403   403   403   403   no    403   403   no
 emulation:revocation_resolve        login 403   403   403   403   no    403   403   no
 emulation:nomination_import_confirm login 403   403   403   no    403   no    no    no
@@ -251,7 +253,14 @@ POST_EXPECTED = {
         line.split() for line in POST_EXPECTED_TABLE.strip().splitlines() if line[0] != "#"
     )
 }
-POSTED = {"reason": "Lý do.", "note": "Ghi chú.", "outcome": "upheld", "format": "xlsx"}
+POSTED = {
+    "reason": "Lý do.",
+    "note": "Ghi chú.",
+    "outcome": "upheld",
+    "format": "xlsx",
+    # Past the page that asks once more before a step that cannot be undone.
+    "confirmed": "yes",
+}
 
 
 def _post_answer(client, url: str):

@@ -23,10 +23,13 @@ from emulation.models import Nomination, Rating, Title, TitleKind
 from emulation.services import evaluate_period, period_approve, period_create, period_start_review
 from inspections import citizen_report_services, discipline_services, services
 from inspections.models import (
+    Attendance,
     DisciplineForm,
     DisciplineStatus,
+    RollCallEntry,
     RoundKind,
     SignatureStatus,
+    ViolationRecord,
     ViolationType,
 )
 from personnel.models import Posting, Staff, StaffCategory, Unit, UnitKind, User
@@ -78,6 +81,12 @@ EXPLANATIONS = [
 # People who break the rules in 2019 and were also on the nomination list: exactly 3.
 NOMINATED_VIOLATORS = 3
 VISIT_TIMES = [(8, 10), (9, 40), (14, 5), (15, 30)]  # local; four visits a working day
+# Office hours (local), Monday to Friday.
+OFFICE_HOURS = [((7, 30), (11, 30)), ((13, 30), (16, 30))]
+# Today's round: when the team may arrive at a unit (local, and up to five minutes later) and
+# how long it stays at most (minutes), so that each visit ends in office hours before the next
+# one starts. Only the first of the morning sees who arrives late.
+VISIT_SLOTS = [((7, 35), 95), ((9, 35), 95), ((13, 35), 85), ((15, 10), 70)]
 
 LAO_DONG_TIEN_TIEN = "lao_dong_tien_tien"
 CHIEN_SI_THI_DUA_CO_SO = "chien_si_thi_dua_co_so"
@@ -178,13 +187,12 @@ def _run_round(*, code, name, first_day, units, lead, kind=RoundKind.SURPRISE):
 
 def _write_minutes(*, visit, staff, violation_type, author, rng, reviewer=None, submit=True):
     """Minutes written during the visit, submitted at once, reviewed three days later."""
-    local_start = timezone.localtime(visit.started_at)
     occurred_at = visit.started_at + datetime.timedelta(minutes=rng.randint(5, 40))
     late_by = rng.randint(15, 50)
-    description = DESCRIPTIONS[violation_type].format(
-        time=f"{local_start.hour + (local_start.minute + late_by) // 60} giờ "
-        f"{(local_start.minute + late_by) % 60:02d} phút"
-    )
+    if violation_type == ViolationType.LATE_OR_EARLY_LEAVE:
+        # Seen when the person arrives.
+        occurred_at = visit.started_at + datetime.timedelta(minutes=late_by)
+    description = DESCRIPTIONS[violation_type].format(time=_clock(occurred_at))
     with time_machine.travel(occurred_at + datetime.timedelta(minutes=10), tick=False):
         record = services.record_create(
             author=author,
@@ -204,6 +212,28 @@ def _write_minutes(*, visit, staff, violation_type, author, rng, reviewer=None, 
         with time_machine.travel(occurred_at + datetime.timedelta(days=3, hours=2), tick=False):
             record = services.record_confirm(record=record, reviewer=reviewer)
     return record
+
+
+def _fit_to_time_of_day(plan, types):
+    """The same types, swapped so that late arrivals are seen at morning visits and drinking
+    at lunch at afternoon ones."""
+    types = types[:]
+    morning = [timezone.localtime(visit.started_at).hour < 12 for visit, _person in plan]
+    special = (ViolationType.LATE_OR_EARLY_LEAVE, ViolationType.ALCOHOL_ON_DUTY)
+    for violation_type, in_the_morning in (
+        (ViolationType.LATE_OR_EARLY_LEAVE, True),
+        (ViolationType.ALCOHOL_ON_DUTY, False),
+    ):
+        for index, current in enumerate(types):
+            if current != violation_type or morning[index] == in_the_morning:
+                continue
+            other = next(
+                other
+                for other, kind in enumerate(types)
+                if morning[other] == in_the_morning and kind not in special
+            )
+            types[index], types[other] = types[other], types[index]
+    return types
 
 
 def build_history(*, accounts: dict[str, User]) -> None:
@@ -245,6 +275,7 @@ def build_history(*, accounts: dict[str, User]) -> None:
         plan.append((visit, person))
     # Written in the order they happened, so the year's minutes are numbered by date.
     plan.sort(key=lambda item: item[0].started_at)
+    types = _fit_to_time_of_day(plan, types)
     for (visit, person), violation_type in zip(plan, types, strict=True):
         _write_minutes(
             visit=visit,
@@ -411,68 +442,94 @@ def _discipline_later_years(*, reviewer: User, today: datetime.date) -> Staff:
 
 def _build_today(*, accounts, units, rng, disciplined_last_year):
     """This year: a round under way, minutes in the queue, reports, nominations."""
-    inspector = accounts["thanhtra"]
+    inspector, reviewer = accounts["thanhtra"], accounts["noivu"]
     now = timezone.localtime()
     today = now.date()
     chi_lang = Unit.objects.get(code="P-CHILANG")
     others = [unit for unit in units if unit.code in {"P-DONGKINH", "PTNMT", "TH-VINHTRAI"}]
-    with time_machine.travel(now - datetime.timedelta(days=2), tick=False):
+    dong_kinh, tnmt = others[0], others[1]
+    chi_lang_people = list(staff_posted_to(unit=chi_lang, day=today))
+    reprimanded, under_review = chi_lang_people[4], chi_lang_people[5]
+
+    # The round's visits, all begun before now: Phường Chi Lăng on a morning, then Phòng Tài
+    # nguyên và Môi trường, then Phường Đông Kinh, where the team still is (or which it has
+    # not closed yet, when now is out of office hours).
+    clock = random.Random("giờ hành chính")  # noqa: S311 - reproducible fake data
+    under_way_since = _visit_under_way_since(now, clock)
+    tnmt_times = next(_visits_before(under_way_since, clock))
+    chi_lang_times = next(  # the first visit of a morning, for its roll call
+        times for times in _visits_before(tnmt_times[0], clock) if times[0].hour < 9
+    )
+    first_day = chi_lang_times[0].date()
+    with time_machine.travel(_at(_working_day_before(first_day), 15, 20), tick=False):
         current_round = services.round_create(
-            code=f"KT-{today.year}-DX",
-            name=f"Kiểm tra đột xuất tháng {today.month} năm {today.year}",
+            code=f"KT-{first_day.year}-DX",
+            name=f"Kiểm tra đột xuất tháng {first_day.month} năm {first_day.year}",
             kind=RoundKind.SURPRISE,
-            starts_on=today - datetime.timedelta(days=1),
+            starts_on=first_day,
             ends_on=today + datetime.timedelta(days=10),
             lead=inspector,
             members=[],
             units=[chi_lang, *others],
         )
-    visited = []
-    for unit, hours_ago in ((chi_lang, 26), (others[0], 3)):
-        with time_machine.travel(now - datetime.timedelta(hours=hours_ago), tick=False):
-            visited.append(
-                services.visit_start(inspection_round=current_round, unit=unit, actor=inspector)
-            )
-    # Two minutes waiting for review, one still a draft.
-    in_queue = set()
-    for visit, violation_type, submit in (
-        (visited[0], ViolationType.NO_BADGE, True),
-        (visited[0], ViolationType.LATE_OR_EARLY_LEAVE, True),
-        (visited[1], ViolationType.IMPROPER_CONDUCT, False),
-    ):
-        day = timezone.localdate(visit.started_at)
-        person = rng.choice(list(staff_posted_to(unit=visit.unit, day=day)))
-        if submit:
-            in_queue.add(person.pk)
-        _write_minutes(
-            visit=visit,
-            staff=person,
-            violation_type=violation_type,
-            author=inspector,
-            rng=rng,
-            submit=submit,
-        )
 
-    # Citizen reports: two just received, one being verified.
-    sent = []
-    for unit, hint, text in (
-        (chi_lang, "Cán bộ tiếp nhận hồ sơ buổi sáng", "Cán bộ một cửa đi muộn, công dân phải "
-         "chờ từ 7 giờ 30 đến 8 giờ 15 mới được tiếp nhận hồ sơ."),
-        (others[0], "", "Cán bộ trả lời thiếu tôn trọng khi tôi hỏi về hồ sơ đăng ký hộ tịch."),
-        (others[1], "", "Hồ sơ đất đai nộp đã quá hạn 10 ngày nhưng chưa có kết quả, không được "
-         "thông báo lý do."),
-    ):  # fmt: skip
-        sent.append(
-            citizen_report_services.report_submit(
-                unit=unit,
-                staff_hint=hint,
-                occurred_at=now - datetime.timedelta(days=2),
-                description=text,
-                contact_name="Người dân (thông tin minh họa)",
-                sender_address="192.0.2.10",
-            )
+    # Phường Chi Lăng: at the morning roll call one person wears no badge, another arrives
+    # late; both minutes are written and submitted there, and wait in the reviewer's queue.
+    # (Not the two people this year's discipline concerns: each shows one reason.)
+    no_badge, late = rng.sample(
+        [person for person in chi_lang_people if person not in (reprimanded, under_review)], k=2
+    )
+    visit = _visit(current_round, chi_lang, chi_lang_times[0], inspector)
+    roll_call_at = chi_lang_times[0] + datetime.timedelta(minutes=clock.randint(3, 6))
+    _roll_call(visit, roll_call_at, inspector, faults={no_badge: Attendance.NO_BADGE}, late=late)
+    _complete_minutes(
+        visit=visit,
+        staff=no_badge,
+        description=DESCRIPTIONS[ViolationType.NO_BADGE],
+        author=inspector,
+        rng=rng,
+    )
+    arrival = roll_call_at + datetime.timedelta(minutes=clock.randint(20, 40))
+    with time_machine.travel(arrival, tick=False):
+        services.roll_call_mark(
+            visit=visit, actor=inspector, staff=late, attendance=Attendance.LATE
         )
-    citizen_report_services.report_start_verification(report=sent[0], reviewer=accounts["noivu"])
+    _complete_minutes(
+        visit=visit,
+        staff=late,
+        description=DESCRIPTIONS[ViolationType.LATE_OR_EARLY_LEAVE].format(time=_clock(arrival)),
+        author=inspector,
+        rng=rng,
+    )
+    _finish(visit, chi_lang_times[1], inspector)
+
+    # Phòng Tài nguyên và Môi trường: everyone in place.
+    visit = _visit(current_round, tnmt, tnmt_times[0], inspector)
+    _roll_call(visit, tnmt_times[0] + datetime.timedelta(minutes=4), inspector, faults={})
+    _finish(visit, tnmt_times[1], inspector)
+
+    # Phường Đông Kinh, under way: the roll call is done, and minutes of a citizen treated
+    # rudely in front of the team are still a draft.
+    visit = _visit(current_round, dong_kinh, under_way_since, inspector)
+    _roll_call(visit, under_way_since + datetime.timedelta(minutes=3), inspector, faults={})
+    rude = rng.choice(list(staff_posted_to(unit=dong_kinh, day=under_way_since.date())))
+    seen_at = under_way_since + datetime.timedelta(minutes=clock.randint(10, 18))
+    with time_machine.travel(seen_at + datetime.timedelta(minutes=6), tick=False):
+        services.record_create(
+            author=inspector,
+            staff=rude,
+            unit=dong_kinh,
+            occurred_at=seen_at,
+            type=ViolationType.IMPROPER_CONDUCT,
+            description=DESCRIPTIONS[ViolationType.IMPROPER_CONDUCT],
+            witnesses="Đại diện lãnh đạo đơn vị",
+            visit=visit,
+        )
+    in_queue = {no_badge.pk, late.pk}
+
+    _receive_citizen_reports(
+        units=[chi_lang, dong_kinh, tnmt], reviewer=reviewer, today=today, clock=clock
+    )
 
     # This year's emulation period, still collecting.
     period = period_create(
@@ -481,8 +538,6 @@ def _build_today(*, accounts, units, rng, disciplined_last_year):
         starts_on=datetime.date(today.year, 1, 1),
         ends_on=datetime.date(today.year, 12, 31),
     )
-    chi_lang_people = list(staff_posted_to(unit=chi_lang, day=today))
-    reprimanded, under_review = chi_lang_people[4], chi_lang_people[5]
     _nominate_this_year(
         period=period,
         accounts=accounts,
@@ -492,8 +547,149 @@ def _build_today(*, accounts, units, rng, disciplined_last_year):
         disciplined_last_year=disciplined_last_year,
     )
     _discipline_this_year(
-        accounts=accounts, reprimanded=reprimanded, under_review=under_review, today=today
+        accounts=accounts, reprimanded=reprimanded, under_review=under_review, now=now
     )
+
+
+def _working_day_before(day: datetime.date) -> datetime.date:
+    day -= datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def _clock(moment: datetime.datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.hour} giờ {local.minute:02d} phút"
+
+
+def _visit_under_way_since(now: datetime.datetime, clock: random.Random) -> datetime.datetime:
+    """When the visit under way began: at least half an hour ago in the office hours now
+    going on, else late in the last office hours before now (the team has not closed it
+    yet), so never before 7:35 nor on a weekend, and never in the future."""
+    day = now.date()
+    if day.weekday() >= 5:
+        day = _working_day_before(day)
+    while True:
+        for (open_hour, open_minute), (close_hour, close_minute) in reversed(OFFICE_HOURS):
+            latest = min(
+                now - datetime.timedelta(minutes=30),
+                _at(day, close_hour, close_minute) - datetime.timedelta(minutes=75),
+            )
+            since = (latest - datetime.timedelta(minutes=clock.randint(0, 10))).replace(
+                second=0, microsecond=0
+            )
+            if since >= _at(day, open_hour, open_minute) + datetime.timedelta(minutes=5):
+                return since
+        day = _working_day_before(day)
+
+
+def _visits_before(moment: datetime.datetime, clock: random.Random):
+    """(start, end) of the visits that could have ended before `moment`, latest first: one
+    per VISIT_SLOTS of each working day, all within office hours."""
+    day = timezone.localtime(moment).date()
+    if day.weekday() >= 5:
+        day = _working_day_before(day)
+    while True:
+        for (hour, minute), longest in reversed(VISIT_SLOTS):
+            start = _at(day, hour, minute) + datetime.timedelta(minutes=clock.randint(0, 5))
+            end = start + datetime.timedelta(minutes=clock.randint(longest - 25, longest - 5))
+            if end + datetime.timedelta(minutes=10) <= moment:
+                yield start, end
+        day = _working_day_before(day)
+
+
+def _visit(inspection_round, unit, start, inspector):
+    with time_machine.travel(start, tick=False):
+        return services.visit_start(
+            inspection_round=inspection_round,
+            unit=unit,
+            actor=inspector,
+            representative="Đại diện lãnh đạo đơn vị",
+        )
+
+
+def _finish(visit, end, inspector):
+    with time_machine.travel(end, tick=False):
+        services.visit_finish(visit=visit, actor=inspector)
+
+
+def _roll_call(visit, at, inspector, *, faults, late=None):
+    """Everyone posted to the unit, one every 20 seconds from `at`: present, one away on
+    business, `faults` as given (through the service: each opens a draft record); `late` is
+    not there yet."""
+    people = list(staff_posted_to(unit=visit.unit, day=timezone.localdate(at)))
+    away = people[len(people) // 2] if len(people) > 3 else None
+    plain = []
+    for index, person in enumerate(people):
+        noted_at = at + datetime.timedelta(seconds=20 * index)
+        if person in faults:
+            with time_machine.travel(noted_at, tick=False):
+                services.roll_call_mark(
+                    visit=visit, actor=inspector, staff=person, attendance=faults[person]
+                )
+        elif person != late:
+            attendance = Attendance.EXCUSED if person == away else Attendance.PRESENT
+            plain.append(
+                RollCallEntry(
+                    visit=visit,
+                    staff=person,
+                    attendance=attendance,
+                    noted_by=inspector,
+                    noted_at=noted_at,
+                )
+            )
+    # The marks that open nothing, written at once: what the service would have written.
+    RollCallEntry.objects.bulk_create(plain)
+
+
+def _complete_minutes(*, visit, staff, description, author, rng):
+    """The roll call's draft completed a few minutes later, signed, and submitted."""
+    record = ViolationRecord.objects.get(visit=visit, staff=staff)
+    with time_machine.travel(record.occurred_at + datetime.timedelta(minutes=8), tick=False):
+        record = services.record_update(
+            record=record,
+            actor=author,
+            description=description,
+            explanation=rng.choice(EXPLANATIONS),
+            witnesses="Đại diện lãnh đạo đơn vị",
+            signature=SignatureStatus.SIGNED,
+        )
+        return services.record_submit(record=record, actor=author)
+
+
+def _receive_citizen_reports(*, units, reviewer, today, clock):
+    """Three reports of the last three working days, each sent a few hours after what it
+    tells, the oldest being verified since the next morning."""
+    chi_lang, dong_kinh, tnmt = units
+    first_day = _working_day_before(today)  # the most recent, never today: all are past
+    second_day = _working_day_before(first_day)
+    third_day = _working_day_before(second_day)
+    reports = [  # unit, hint, text, when it happened, when it was sent, sender
+        (chi_lang, "Cán bộ tiếp nhận hồ sơ buổi sáng", "Cán bộ một cửa đi muộn, công dân "
+         "phải chờ từ 7 giờ 30 đến 8 giờ 15 mới được tiếp nhận hồ sơ.",
+         _at(third_day, 8, 15), _at(third_day, 20, 40), "192.0.2.10"),
+        (dong_kinh, "", "Cán bộ trả lời thiếu tôn trọng khi tôi hỏi về hồ sơ đăng ký hộ "
+         "tịch.", _at(second_day, 14, 20), _at(second_day, 21, 5), "192.0.2.37"),
+        (tnmt, "", "Hồ sơ đất đai nộp đã quá hạn 10 ngày nhưng chưa có kết quả, không được "
+         "thông báo lý do.", _at(first_day, 9, 45), _at(first_day, 12, 10), "198.51.100.23"),
+    ]  # fmt: skip
+    sent = []
+    for unit, hint, text, occurred_at, sent_at, address in reports:
+        jitter = datetime.timedelta(minutes=clock.randint(0, 9))
+        with time_machine.travel(sent_at + jitter, tick=False):
+            sent.append(
+                citizen_report_services.report_submit(
+                    unit=unit,
+                    staff_hint=hint,
+                    occurred_at=occurred_at,
+                    description=text,
+                    contact_name="Người dân (thông tin minh họa)",
+                    sender_address=address,
+                )
+            )
+    with time_machine.travel(_at(second_day, 8, 20), tick=False):
+        citizen_report_services.report_start_verification(report=sent[0], reviewer=reviewer)
 
 
 def _recruit_teacher(*, unit: Unit, year: int) -> Staff:
@@ -648,18 +844,20 @@ def _nominate_this_year(*, period, accounts, busy, disciplined_last_year) -> Non
     evaluate_period(period=period)
 
 
-def _discipline_this_year(*, accounts, reprimanded, under_review, today) -> None:
+def _discipline_this_year(*, accounts, reprimanded, under_review, now) -> None:
     """Two of this year's nominees: one reprimanded in the spring (excluded until the decision's
     effect ends; a reprimand does not bar the ward's collective title), one whose discipline
     procedure is still open (deferred)."""
-    spring = datetime.date(today.year, 3, 16)
-    with time_machine.travel(_at(min(spring, today), 14, 0), tick=False):
+    today = now.date()
+    # Decided in the spring; when the spring is still to come, just now.
+    decided_at = min(_at(datetime.date(today.year, 3, 16), 14, 0), now)
+    with time_machine.travel(decided_at, tick=False):
         discipline_services.discipline_record(
             number=f"15/QĐ-UBND-{today.year}",
             staff=reprimanded,
             form=DisciplineForm.KHIEN_TRACH,
             status=DisciplineStatus.DECIDED,
-            decided_on=min(spring, today),
+            decided_on=decided_at.date(),
             effective_until=None,
             signer="Chủ tịch UBND phường (tên minh họa)",
             records=None,

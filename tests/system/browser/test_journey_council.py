@@ -135,9 +135,14 @@ def test_it_takes_the_council_from_the_list_to_the_approval_and_a_revocation_cas
     # To the council. Hùng's record still under review does not hold the list back: his
     # nomination is approved as deferred (Decree 98/2023/NĐ-CP art. 4).
     desktop.click("text=" + t(language, "Send the list to the council"))
+    # Each step that cannot be undone says what it does and asks once more.
+    assert heading(desktop) == t(language, "Confirm this step")
+    check_page(desktop, language)
+    desktop.click("button.button--consequential")
     assert messages_of(desktop) == [t(language, "The list went to the council for review.")]
     assert status_of_period(desktop) == label(language, PeriodStatus.COUNCIL_REVIEW)
     desktop.click("text=" + t(language, "Approve and freeze the list"))
+    desktop.click("button.button--consequential")
     assert messages_of(desktop) == [t(language, "The list is approved and frozen.")]
     assert status_of_period(desktop).startswith(label(language, PeriodStatus.APPROVED))
     assert Period.objects.get(pk=period.pk).status == PeriodStatus.APPROVED

@@ -170,8 +170,12 @@ def test_it_takes_the_inspector_from_the_round_to_one_submitted_record(phone, la
     assert Evidence.objects.filter(record=record).count() == 1
     assert FormSubmission.objects.filter(record=record).count() == 1
 
-    # Submitted: numbered, and listed once at the visit.
+    # Submitted, after saying once more what that does: numbered, and listed once at the visit.
     phone.click("text=" + t(language, "Submit for review"))
+    assert heading(phone) == t(language, "Confirm this step")
+    assert record.status == RecordStatus.DRAFT
+    check_page(phone, language, width=PHONE["width"])
+    phone.click("button.button--consequential")
     assert messages_of(phone) == [t(language, "The record is submitted for review.")]
     assert heading(phone) == f"{t(language, 'Violation record')} 1/BB-KTCV"
     assert phone.locator(".status").first.inner_text() == label(language, RecordStatus.SUBMITTED)

@@ -105,6 +105,8 @@ def test_it_takes_the_reviewer_through_the_queue_a_citizen_report_and_the_figure
 
     desktop.fill("#id_note", "Đã đối chiếu ảnh và lời giải trình.")
     desktop.click(f"main button:text-is('{t(language, 'Confirm')}')")
+    assert heading(desktop) == t(language, "Confirm this step")
+    desktop.click("button.button--consequential")
     assert messages_of(desktop) == [t(language, "The record is confirmed.")]
     assert desktop.locator(".status").first.inner_text() == label(language, RecordStatus.CONFIRMED)
     reviewed = desktop.locator("dl.facts").inner_text()
