@@ -40,6 +40,7 @@ SHOTS = [
     ("unit-nominations-phone", PHONE, "truongdonvi", "/emulation/nominations/", "unit head"),
     ("discipline-list-desktop", DESKTOP, "noivu", "/inspections/discipline/", "discipline"),
     ("this-year-list-desktop", DESKTOP, "hoidong", "this_year_period", "this year's list"),
+    ("confirm-step-phone", PHONE, "thanhtra", "confirm_step", "a step asked once more"),
     (
         "this-year-collectives-desktop",
         DESKTOP,
@@ -92,9 +93,22 @@ def go(page, target: str) -> float:
         page.goto(f"/emulation/periods/{datetime.datetime.now(LOCAL_ZONE).year}/")
         return 0
     if target == "this_year_collectives":
-        go(page, "this_year_period")
-        # From the section's heading down, below the page of people's nominations.
-        return page.locator("h2", has_text="Danh hiệu tập thể").bounding_box()["y"] - 24
+        page.goto(f"/emulation/periods/{datetime.datetime.now(LOCAL_ZONE).year}/?nominee=unit")
+        # From the list's heading down.
+        return page.locator("main h2", has_text="Đề nghị khen thưởng").bounding_box()["y"] - 24
+    if target == "confirm_step":
+        # Today's draft, submitted: the page that asks once more.
+        page.goto("/inspections/rounds/")
+        page.locator("a.tap-list__item").first.click()
+        visits = [link.get_attribute("href") for link in page.locator("a.tap-list__item").all()]
+        for visit in visits:
+            page.goto(visit)
+            draft = page.locator("a.record-row", has_text="nháp")
+            if draft.count():
+                draft.first.click()
+                break
+        page.click("main form[action$='/submit/'] button")
+        return 0
     if target.startswith("/"):
         page.goto(target)
     elif target == "visit":

@@ -40,6 +40,18 @@ def council_list() -> tuple[str, list]:
     return row["status"], [reason.get("record_no") for reason in row["reasons"]]
 
 
+def draft_about(staff, unit, author):
+    """A draft about `staff` seen on 6 May 2019, inside the period (made without a visit)."""
+    return services.record_create(
+        author=author,
+        staff=staff,
+        unit=unit,
+        occurred_at=local(2019, 5, 6, 8, 0),
+        type="no_badge",
+        description="Không đeo thẻ",
+    )
+
+
 @pytest.fixture
 def second_reviewer(db):
     return make_user("reviewer2", role=Role.REVIEWER)
@@ -53,14 +65,7 @@ def third_reviewer(db):
 def test_every_transition_brings_the_list_up_to_date(
     nominee, unit_a, inspector, reviewer, second_reviewer, third_reviewer
 ):
-    record = services.record_create(
-        author=inspector,
-        staff=nominee,
-        unit=unit_a,
-        occurred_at=local(2019, 5, 6, 8, 0),
-        type="no_badge",
-        description="Không đeo thẻ",
-    )
+    record = draft_about(nominee, unit_a, inspector)
     assert council_list() == ("eligible", [])
 
     services.record_submit(record=record, actor=inspector)
@@ -80,14 +85,7 @@ def test_every_transition_brings_the_list_up_to_date(
 
 
 def test_a_dismissed_record_stops_deferring(nominee, unit_a, inspector, reviewer):
-    record = services.record_create(
-        author=inspector,
-        staff=nominee,
-        unit=unit_a,
-        occurred_at=local(2019, 5, 6, 8, 0),
-        type="no_badge",
-        description="Không đeo thẻ",
-    )
+    record = draft_about(nominee, unit_a, inspector)
     services.record_submit(record=record, actor=inspector)
     assert council_list()[0] == "pending"
 
@@ -99,14 +97,7 @@ def test_a_dismissed_record_stops_deferring(nominee, unit_a, inspector, reviewer
 def test_the_appellant_does_not_decide_their_appeal(
     nominee, unit_a, inspector, reviewer, second_reviewer
 ):
-    record = services.record_create(
-        author=inspector,
-        staff=nominee,
-        unit=unit_a,
-        occurred_at=local(2019, 5, 6, 8, 0),
-        type="no_badge",
-        description="Không đeo thẻ",
-    )
+    record = draft_about(nominee, unit_a, inspector)
     services.record_submit(record=record, actor=inspector)
     services.record_confirm(record=record, reviewer=reviewer)
     services.record_appeal(record=record, actor=second_reviewer, reason="Có giấy nghỉ phép")
@@ -196,14 +187,7 @@ def test_a_step_that_cannot_be_undone_asks_once_more_without_javascript(
 ):
     from django.urls import reverse
 
-    record = services.record_create(
-        author=inspector,
-        staff=nominee,
-        unit=unit_a,
-        occurred_at=local(2019, 5, 6, 8, 0),
-        type="no_badge",
-        description="Không đeo thẻ",
-    )
+    record = draft_about(nominee, unit_a, inspector)
     services.record_submit(record=record, actor=inspector)
     client.force_login(reviewer)
     url = reverse("inspections:record_dismiss", args=[record.pk])
