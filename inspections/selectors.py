@@ -8,6 +8,7 @@ once the team's visit to that unit has started.
 import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from inspections import hooks
@@ -98,6 +99,26 @@ def records_for(user: User) -> QuerySet[ViolationRecord]:
         # and no other record.
         visible |= hooks.cited_records()
     return records.filter(visible)
+
+
+UNIT_NEWS_DAYS = 30
+UNIT_NEWS_SHOWN = 20
+
+
+def unit_record_news(*, unit, since: datetime.datetime) -> tuple[int, list[ViolationRecord]]:
+    """What a unit head is told: their unit's records submitted or decided since `since`,
+    latest first (a count, and the first few)."""
+    records = (
+        ViolationRecord.objects.filter(unit=unit)
+        .exclude(status=RecordStatus.DRAFT)
+        .filter(Q(submitted_at__gte=since) | Q(reviewed_at__gte=since))
+    )
+    shown = list(
+        records.select_related("staff").order_by(
+            Coalesce("reviewed_at", "submitted_at").desc(), "-pk"
+        )[:UNIT_NEWS_SHOWN]
+    )
+    return records.count(), shown
 
 
 def record_list(records: QuerySet[ViolationRecord]) -> QuerySet[ViolationRecord]:

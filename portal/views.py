@@ -1,3 +1,4 @@
+import datetime
 import logging
 import sys
 
@@ -6,15 +7,26 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from inspections import selectors
+from personnel.models import Role
 
 logger = logging.getLogger(__name__)
 
 
 def home(request):
-    """The public welcome page, or the signed-in user's workspace."""
-    return render(request, "portal/home.html")
+    """The public welcome page, or the signed-in user's workspace; a unit head is told of their
+    unit's records submitted or decided lately."""
+    context = {}
+    user = request.user
+    if user.is_authenticated and user.unit_id and user.has_role(Role.UNIT_HEAD):
+        since = timezone.now() - datetime.timedelta(days=selectors.UNIT_NEWS_DAYS)
+        count, shown = selectors.unit_record_news(unit=user.unit, since=since)
+        context["unit_news"] = {"count": count, "records": shown, "days": selectors.UNIT_NEWS_DAYS}
+    return render(request, "portal/home.html", context)
 
 
 @never_cache

@@ -238,3 +238,28 @@ def test_the_council_returns_a_list_to_collection_with_a_reason_kept_in_its_hist
     ]
     page = client.get(reverse("emulation:period", args=["2019"])).content.decode()
     assert "Phường Chi Lăng gửi bổ sung danh sách" in page
+
+
+def test_the_unit_head_is_told_on_their_home_page(
+    client, nominee, unit_a, unit_b, inspector, reviewer, unit_head
+):
+    from django.urls import reverse
+
+    told = draft_about(nominee, unit_a, inspector)
+    services.record_submit(record=told, actor=inspector)
+    other_unit = make_staff("S009", unit=unit_b, full_name="Lê Văn Khác")
+    not_told = draft_about(other_unit, unit_b, inspector)
+    services.record_submit(record=not_told, actor=inspector)
+    draft_about(nominee, unit_a, inspector)  # a draft: nobody is told yet
+    client.force_login(unit_head)
+
+    html = client.get(reverse("home")).content.decode()
+
+    told.refresh_from_db()
+    assert "1 biên bản vi phạm về cán bộ của đơn vị được gửi hoặc xem xét trong 30 ngày qua" in html
+    assert f"{told.number} · Nguyễn Văn Hùng · Đã gửi, chờ xem xét" in html
+    assert "Lê Văn Khác" not in html
+
+    services.record_confirm(record=told, reviewer=reviewer)
+    html = client.get(reverse("home")).content.decode()
+    assert f"{told.number} · Nguyễn Văn Hùng · Đã xác nhận" in html

@@ -13,8 +13,9 @@ def test_it_reads_the_user_with_unit_and_roles_in_one_query(
     client.force_login(unit_head)
 
     # 1 session, 2 the user with their unit and role names; the page shows the unit and the
-    # menu of the user's roles without another query, and the session is not saved again
-    with django_assert_num_queries(2):
+    # menu of the user's roles without another query, and the session is not saved again;
+    # 3-4 the unit's records submitted or decided lately: their count, the latest ones
+    with django_assert_num_queries(4):
         response = client.get(reverse("home"))
 
     html = response.content.decode()
