@@ -736,7 +736,7 @@ def nomination_create(
     return nomination
 
 
-# --- Revocation cases --------------------------------------------------------------------------
+# --- The council's cases ------------------------------------------------------------------------
 
 
 @transaction.atomic
