@@ -247,7 +247,8 @@ def open_revocation_cases(*, period: Period) -> QuerySet[RevocationCase]:
 
 
 def deciding_reasons(nomination: Nomination) -> list[VerdictReason]:
-    """The records and decisions behind the verdict, in the contract's order (prefetched)."""
+    """Every reason behind the verdict (records, decisions, failed criteria), in the
+    contract's order (prefetched)."""
     verdict = getattr(nomination, "verdict", None)
     if verdict is None:
         return []
@@ -257,15 +258,6 @@ def deciding_reasons(nomination: Nomination) -> list[VerdictReason]:
 def deciding_records(nomination: Nomination) -> list:
     """The violation records behind the verdict, oldest first (prefetched)."""
     return [reason.record for reason in deciding_reasons(nomination) if reason.record_id]
-
-
-def deciding_decisions(nomination: Nomination) -> list:
-    """The person's discipline decisions behind the verdict, oldest first (prefetched)."""
-    return [
-        reason.decision
-        for reason in deciding_reasons(nomination)
-        if reason.kind == ReasonKind.DISCIPLINE
-    ]
 
 
 def _day(value) -> str:

@@ -1,5 +1,3 @@
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -149,7 +147,6 @@ def period_detail(request, code):
             ],
             "selected": {"unit": unit, "title": title, "status": status},
             "filter_query": query.urlencode(),
-            "export_query": urlencode(filters.query()),
             "cases": [
                 (case, RevocationResolveForm(case=case))
                 for case in selectors.open_revocation_cases(period=period)
@@ -193,12 +190,13 @@ def _list_row(nomination) -> dict:
     }
 
 
-def _filters(request, period: Period) -> selectors.ListFilter:
+def _filters(query, period: Period) -> selectors.ListFilter:
+    """The list's filters from a page's query string or an export's form (the same names)."""
     return selectors.list_filter(
         period=period,
-        unit_code=request.GET.get("unit", "").strip(),
-        title_code=request.GET.get("title", ""),
-        status=request.GET.get("status", ""),
+        unit_code=query.get("unit", "").strip(),
+        title_code=query.get("title", ""),
+        status=query.get("status", ""),
     )
 
 
@@ -206,7 +204,7 @@ def _filters(request, period: Period) -> selectors.ListFilter:
 def period_export(request, code):
     period = _get_period_for_user(request, code)
     response = HttpResponse(
-        period_workbook(period=period, filters=_filters(request, period)),
+        period_workbook(period=period, filters=_filters(request.GET, period)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     filename = f"danh-sach-{slugify(period.code) or period.pk}.xlsx"
@@ -218,7 +216,7 @@ def period_export(request, code):
 def period_export_pdf(request, code):
     period = _get_period_for_user(request, code)
     response = HttpResponse(
-        period_pdf(period=period, filters=_filters(request, period)),
+        period_pdf(period=period, filters=_filters(request.GET, period)),
         content_type="application/pdf",
     )
     filename = f"danh-sach-{slugify(period.code) or period.pk}.pdf"
@@ -246,12 +244,7 @@ def period_export_request(request, code):
     kind = {"xlsx": PERIOD_XLSX, "pdf": PERIOD_PDF}.get(request.POST.get("format", ""))
     if kind is None:
         raise Http404
-    filters = selectors.list_filter(
-        period=period,
-        unit_code=request.POST.get("unit", "").strip(),
-        title_code=request.POST.get("title", ""),
-        status=request.POST.get("status", ""),
-    )
+    filters = _filters(request.POST, period)
     export = export_request(kind=kind, subject=export_subject(period, filters), user=request.user)
     return redirect("exports:status", pk=export.pk)
 
@@ -371,7 +364,9 @@ def revocation_resolve(request, pk):
 
 
 def _open_periods():
-    return Period.objects.exclude(status=PeriodStatus.APPROVED).order_by("-starts_on")
+    """The periods a unit head may nominate in: those still collecting (the service refuses
+    the others, so the form does not offer them)."""
+    return Period.objects.filter(status=PeriodStatus.COLLECTING).order_by("-starts_on")
 
 
 def upload_form(*args) -> NominationUploadForm:

@@ -215,16 +215,14 @@ def test_the_council_returns_a_list_to_collection_with_a_reason_kept_in_its_hist
     from django.urls import reverse
 
     from emulation.models import Period, PeriodEvent, PeriodStatus
-    from emulation.services import RETURN_REASON_MISSING, period_start_review
+    from emulation.services import period_start_review
 
     period = period_start_review(period=Period.objects.get(code="2019"), user=council_member)
     client.force_login(council_member)
     url = reverse("emulation:period_return", args=["2019"])
 
     refused = client.post(url, {"reason": "  ", "confirmed": "yes"}, follow=True)
-    assert str(RETURN_REASON_MISSING).replace("'", "&#x27;") in refused.content.decode() or (
-        "Hãy nêu lý do" in refused.content.decode()
-    )
+    assert "Hãy nêu lý do trả lại danh sách để tiếp nhận bổ sung." in refused.content.decode()
     period.refresh_from_db()
     assert period.status == PeriodStatus.COUNCIL_REVIEW
 

@@ -277,3 +277,15 @@ def test_it_reads_the_page_in_the_same_queries_for_more_nominations(client, peop
     # unit's nominations with their verdicts, their reasons; open periods for the upload; the
     # unit's people for the suggestion list.
     assert few == more == 10
+
+
+def test_it_offers_only_the_periods_that_still_collect(client, people, unit_head):
+    with_the_council = make_period("2018", start=(2018, 1, 1), end=(2018, 12, 31))
+    with_the_council.status = "council_review"
+    with_the_council.save(update_fields=["status"])
+    client.force_login(unit_head)
+
+    response = client.get(URL)
+
+    for form in (response.context["form"], response.context["collective_form"]):
+        assert [code for code, _ in form.fields["period"].widget.choices] == ["2019"]
