@@ -25,6 +25,8 @@ from xml.parsers import expat
 
 import python_calamine
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +55,7 @@ CONTROL_CHARACTER = _(
     "retype the cell."
 )
 UNKNOWN_CHOICE = _("“%(value)s” is not one of: %(choices)s.")
+NOT_AN_EMAIL = _("“%(value)s” is not an e-mail address.")
 NOT_A_DATE = _("“%(value)s” is not a date: write YYYY-MM-DD or DD/MM/YYYY.")
 NO_SUCH_DAY = _("“%(value)s” is a day that does not exist.")
 NOT_A_DATETIME = _(
@@ -150,6 +153,16 @@ def text(*, max_length: int) -> Parser:
         return value
 
     return parse
+
+
+def email_address(value: Any) -> str:
+    """An e-mail address, as Django's EmailField accepts it."""
+    address = str(value).strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise DomainError(NOT_AN_EMAIL, value=shown(address)) from None
+    return address
 
 
 def choice(values: Sequence[str]) -> Parser:

@@ -15,6 +15,8 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +58,24 @@ def document_type(upload: UploadedFile) -> DocumentType | None:
             upload.seek(0)
         return DOCX if is_word else None
     return None
+
+
+def document_response(stored: FieldFile, *, filename: str) -> FileResponse:
+    """A stored document as a download named `filename` plus its type's extension; 404 when
+    there is none, or the stored file is not what was checked at upload."""
+    if not stored:
+        raise Http404
+    handle = stored.open("rb")
+    kind = document_type(handle)
+    if kind is None:
+        handle.close()
+        raise Http404
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{filename}{kind.extension}",
+        content_type=kind.content_type,
+    )
 
 
 def checked_document(upload: UploadedFile) -> DocumentType:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.db import BATCH_SIZE
 from core.imports import Action, Change, ImportSummary, RowPlan, field_label, import_file
+from core.refusals import note_refusal
 from core.tabular import Column, Problem, Table, choice, text
 from emulation.models import LOCAL_ZONE, Nomination, Period, Rating, Title, TitleKind
 from emulation.services import (
@@ -92,6 +93,9 @@ def nominations_import(
         if not dry_run:
             period = Period.objects.select_for_update().get(pk=period.pk)
         if refusal := nomination_refusal(period):
+            note_refusal(
+                action="nomination.import", actor=submitted_by, subject=period, message=refusal
+            )
             return ImportSummary(plans=[], problems=[Problem(None, None, refusal)]), None
         summary, writes = _plan_nominations(table, period=period, unit=unit, today=today)
         return summary, (period, writes)

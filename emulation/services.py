@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.db import BATCH_SIZE, bulk_insert, insert_select
 from core.errors import DomainError
+from core.refusals import refusals_noted
 from emulation import rule
 from emulation.models import (
     CASE_OUTCOMES,
@@ -594,6 +595,7 @@ def period_settings_change(
     return period
 
 
+@refusals_noted("period.send_to_council", actor="user", subject="period")
 @transaction.atomic
 def period_start_review(*, period: Period, user: User) -> Period:
     """Close the collection: the council starts reading the list."""
@@ -611,6 +613,7 @@ def period_start_review(*, period: Period, user: User) -> Period:
     return period
 
 
+@refusals_noted("period.return_to_collection", actor="user", subject="period")
 @transaction.atomic
 def period_return_to_collection(*, period: Period, user: User, reason: str) -> Period:
     """Take the list back from the council to collect again: with a reason, in the trail."""
@@ -628,6 +631,7 @@ def period_return_to_collection(*, period: Period, user: User, reason: str) -> P
     return period
 
 
+@refusals_noted("period.approve", actor="user", subject="period")
 @transaction.atomic
 def period_approve(*, period: Period, user: User) -> Period:
     """Approve and freeze the list. A pending nomination does not hold the others back
@@ -660,6 +664,7 @@ def nomination_refusal(period: Period):
     return None
 
 
+@refusals_noted("nomination.create", actor="submitted_by", subject="period_code")
 @transaction.atomic
 def nomination_create(
     *,
@@ -739,6 +744,7 @@ def nomination_create(
 # --- The council's cases ------------------------------------------------------------------------
 
 
+@refusals_noted("case.decide", actor="user", subject="case")
 @transaction.atomic
 def revocation_resolve(
     *, case: RevocationCase, outcome: str, reason: str, user: User

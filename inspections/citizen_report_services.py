@@ -15,6 +15,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.refusals import refusals_noted
 from inspections.citizen_report_selectors import (
     TRACKING_ALPHABET,
     TRACKING_CODE_LENGTH,
@@ -119,6 +120,7 @@ def _locked(report: CitizenReport) -> CitizenReport:
     return CitizenReport.objects.select_for_update().get(pk=report.pk)
 
 
+@refusals_noted("citizen_report.start_verification", actor="reviewer", subject="report")
 @transaction.atomic
 def report_start_verification(*, report: CitizenReport, reviewer: User) -> CitizenReport:
     report = _locked(report)
@@ -131,6 +133,7 @@ def report_start_verification(*, report: CitizenReport, reviewer: User) -> Citiz
     return report
 
 
+@refusals_noted("citizen_report.close", actor="reviewer", subject="report")
 @transaction.atomic
 def report_close(*, report: CitizenReport, reviewer: User, reason: str) -> CitizenReport:
     """Close as not confirmed, with the reviewer's reason."""
@@ -163,6 +166,7 @@ def create_draft_record_for_report(
     )
 
 
+@refusals_noted("citizen_report.confirm", actor="reviewer", subject="report")
 @transaction.atomic
 def report_confirm(
     *, report: CitizenReport, reviewer: User, staff: Staff, violation_type: str

@@ -83,6 +83,20 @@ class ConfirmForm(forms.Form):
     )
 
 
+class WrittenExplanationForm(forms.Form):
+    # Either is enough; the service says when both are missing.
+    text = forms.CharField(
+        label=_("The explanation, as the person wrote it"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    document = forms.FileField(
+        label=_("Or the signed document (PDF, DOCX or DOC)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.doc"}),
+    )
+
+
 class ReasonForm(forms.Form):
     # Required by the service, which gives the message; the form does not repeat the rule.
     reason = forms.CharField(

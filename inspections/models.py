@@ -201,6 +201,38 @@ class Appeal(models.Model):
         return f"{self.record}: {self.get_outcome_display()}"
 
 
+class WrittenExplanation(models.Model):
+    """The person's written explanation (giải trình) of a submitted record, attached by the
+    unit's head, as text, a signed document, or both. Added, never changed."""
+
+    record = models.ForeignKey(
+        ViolationRecord,
+        verbose_name=_("record"),
+        on_delete=models.PROTECT,
+        related_name="written_explanations",
+    )
+    text = models.TextField(_("explanation"), blank=True)
+    document = models.FileField(_("document"), upload_to="explanations/%Y/", blank=True)
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    attached_at = models.DateTimeField(_("attached at"))
+
+    class Meta:
+        verbose_name = _("written explanation")
+        verbose_name_plural = _("written explanations")
+        ordering = ["attached_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(text="") | ~models.Q(document=""),
+                name="explanation_has_text_or_document",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.record}: {self.attached_at:%d/%m/%Y %H:%M}"
+
+
 class AuditAction(models.TextChoices):
     CREATED = "created", _("Created")
     UPDATED = "updated", _("Draft changed")
@@ -211,6 +243,7 @@ class AuditAction(models.TextChoices):
     APPEALED = "appealed", _("Appealed")
     APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: upheld")
     APPEAL_OVERTURNED = "appeal_overturned", _("Appeal decided: overturned")
+    EXPLAINED = "explained", _("Written explanation attached")
     # Created or changed by `import_violations` (EXCHANGE.md); the actor is empty (the system).
     IMPORTED = "imported", _("Imported")
 

@@ -7,6 +7,7 @@ written.
 """
 
 import datetime
+import uuid
 from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
@@ -15,7 +16,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from inspections import audit, evidence, hooks
+from core.refusals import refusals_noted
+from core.uploads import checked_document
+from inspections import audit, evidence, hooks, notices
 from inspections.models import (
     ATTENDANCE_FAULTS,
     Appeal,
@@ -33,6 +36,7 @@ from inspections.models import (
     RollCallEntry,
     ViolationRecord,
     Visit,
+    WrittenExplanation,
 )
 from inspections.selectors import is_team_member
 from personnel.models import Role, Staff, Unit, User
@@ -68,6 +72,11 @@ VISIT_FINISHED = _("This visit is finished.")
 NOT_INSPECTORS = _("The lead and every member of the team must be inspectors.")
 BAD_DATES = _("The round cannot end before it starts.")
 NOT_IN_UNIT_TODAY = _("This person is not posted to the visited unit today.")
+NOT_OPEN_FOR_EXPLANATION = _(
+    "A written explanation can be attached only while the record awaits review."
+)
+NOT_HEAD_OF_UNIT = _("Only the head of the unit where the record was made can attach it.")
+EXPLANATION_EMPTY = _("Write the explanation or attach the signed document.")
 ROLL_CALL_HAS_RECORD = _(
     "A record was already opened for this person at this visit; change it on the record."
 )
@@ -162,6 +171,7 @@ def _lock(record: ViolationRecord) -> ViolationRecord:
     return ViolationRecord.objects.select_for_update().get(pk=record.pk)
 
 
+@refusals_noted("record.create", actor="author", subject="visit")
 def record_create(
     *,
     author: User,
@@ -279,6 +289,7 @@ def evidence_add(*, record: ViolationRecord, actor: User, photos) -> ViolationRe
     return record
 
 
+@refusals_noted("record.update", actor="actor", subject="record")
 def record_update(*, record: ViolationRecord, actor: User, **fields) -> ViolationRecord:
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
@@ -320,6 +331,7 @@ def _next_number(year: int) -> tuple[int, str]:
     return counter.last_number, f"{counter.last_number}/BB-KTCV"
 
 
+@refusals_noted("record.submit", actor="actor", subject="record")
 def record_submit(*, record: ViolationRecord, actor: User) -> ViolationRecord:
     """Draft → submitted, by its author; the record gets the next number of the year."""
     with transaction.atomic():
@@ -350,6 +362,7 @@ def record_submit(*, record: ViolationRecord, actor: User) -> ViolationRecord:
         )
         # Decree 98/2023/NĐ-CP art. 4: from now on the person's nominations wait on the review.
         hooks.person_records_changed(staff=record.staff)
+        notices.tell_of_record(record=record)
     return record
 
 
@@ -402,9 +415,11 @@ def _review(
             reason=reason,
         )
         hooks.person_records_changed(staff=record.staff)
+        notices.tell_of_record(record=record)
     return record
 
 
+@refusals_noted("record.confirm", actor="reviewer", subject="record")
 def record_confirm(*, record: ViolationRecord, reviewer: User, note: str = "") -> ViolationRecord:
     return _review(
         record=record,
@@ -415,6 +430,7 @@ def record_confirm(*, record: ViolationRecord, reviewer: User, note: str = "") -
     )
 
 
+@refusals_noted("record.dismiss", actor="reviewer", subject="record")
 def record_dismiss(*, record: ViolationRecord, reviewer: User, reason: str) -> ViolationRecord:
     if not reason.strip():
         raise DomainError(REASON_REQUIRED)
@@ -427,6 +443,49 @@ def record_dismiss(*, record: ViolationRecord, reviewer: User, reason: str) -> V
     )
 
 
+def explanation_refusal(*, record: ViolationRecord, user: User) -> Promise | None:
+    """Why `user` may not attach a written explanation to `record` now; None when they may."""
+    if record.status != RecordStatus.SUBMITTED:
+        return NOT_OPEN_FOR_EXPLANATION
+    if not user.has_role(Role.UNIT_HEAD) or user.unit_id != record.unit_id:
+        return NOT_HEAD_OF_UNIT
+    return None
+
+
+@refusals_noted("record.explain", actor="actor", subject="record")
+def explanation_attach(
+    *, record: ViolationRecord, actor: User, text: str = "", document=None
+) -> WrittenExplanation:
+    """Attach the person's written explanation (giải trình) to a record awaiting review."""
+    text = text.strip()
+    if not text and not document:
+        raise DomainError(EXPLANATION_EMPTY)
+    if document:
+        # Stored under a random name: the uploader's file name is never trusted.
+        document.name = f"{uuid.uuid4().hex}{checked_document(document).extension}"
+    with transaction.atomic():
+        record = _lock(record)
+        if refusal := explanation_refusal(record=record, user=actor):
+            raise DomainError(refusal)
+        explanation = WrittenExplanation.objects.create(
+            record=record,
+            text=text,
+            document=document or "",
+            attached_by=actor,
+            attached_at=timezone.now(),
+        )
+        audit.append(
+            record=record,
+            actor=actor,
+            action=AuditAction.EXPLAINED,
+            from_status=record.status,
+            to_status=record.status,
+            changes={"written_explanation": (None, explanation.pk)},
+        )
+    return explanation
+
+
+@refusals_noted("record.appeal", actor="actor", subject="record")
 def record_appeal(*, record: ViolationRecord, actor: User, reason: str) -> Appeal:
     if not reason.strip():
         raise DomainError(REASON_REQUIRED)
@@ -451,6 +510,7 @@ def record_appeal(*, record: ViolationRecord, actor: User, reason: str) -> Appea
     return appeal
 
 
+@refusals_noted("record.appeal_decide", actor="reviewer", subject="record")
 def appeal_decide(*, record: ViolationRecord, reviewer: User, outcome: str, reason: str) -> Appeal:
     if outcome not in (AppealOutcome.UPHELD, AppealOutcome.OVERTURNED):
         raise DomainError(BAD_OUTCOME)
@@ -481,6 +541,8 @@ def appeal_decide(*, record: ViolationRecord, reviewer: User, outcome: str, reas
             reason=appeal.decision_reason,
         )
         hooks.person_records_changed(staff=record.staff)
+        if outcome == AppealOutcome.OVERTURNED:
+            notices.tell_of_record(record=record)
     return appeal
 
 

@@ -21,6 +21,12 @@ urlpatterns = [
     path("records/<int:pk>/confirm/", views.record_confirm, name="record_confirm"),
     path("records/<int:pk>/dismiss/", views.record_dismiss, name="record_dismiss"),
     path("records/<int:pk>/appeal/", views.record_appeal, name="record_appeal"),
+    path("records/<int:pk>/explanations/", views.explanation_attach, name="explanation_attach"),
+    path(
+        "explanations/<int:pk>/document/",
+        views.explanation_document,
+        name="explanation_document",
+    ),
     path("records/<int:pk>/appeal/decide/", views.appeal_decide, name="appeal_decide"),
     path("records/<int:pk>/minutes.pdf", views.record_pdf, name="record_pdf"),
     path("records/<int:pk>/minutes/prepare/", views.record_pdf_request, name="record_pdf_prepare"),

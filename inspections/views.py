@@ -18,6 +18,7 @@ from core.access import role_required
 from core.confirm import asks_once_more
 from core.errors import DomainError
 from core.personal_data import personal_data_access_log
+from core.uploads import document_response
 from exports.services import export_request
 from inspections import selectors, services
 from inspections.citizen_report_selectors import reports_awaiting_count
@@ -32,6 +33,7 @@ from inspections.forms import (
     ReviewFilterForm,
     VisitFinishForm,
     VisitStartForm,
+    WrittenExplanationForm,
 )
 from inspections.minutes import MINUTES_PDF, render_minutes
 from inspections.models import (
@@ -40,6 +42,7 @@ from inspections.models import (
     RecordStatus,
     ViolationRecord,
     Visit,
+    WrittenExplanation,
 )
 from personnel.models import Role
 from personnel.selectors import staff_posted_to, staff_search
@@ -317,6 +320,9 @@ def record_detail(request, pk):
         and (is_reviewer or user.has_role(Role.UNIT_HEAD)),
         "can_decide": services.appeal_decision_refusal(record=record, appeal=appeal, reviewer=user)
         is None,
+        "written_explanations": record.written_explanations.select_related("attached_by"),
+        "can_explain": services.explanation_refusal(record=record, user=user) is None,
+        "explanation_form": WrittenExplanationForm(),
         "photo_form": PhotoForm(),
         "confirm_form": ConfirmForm(),
         "dismiss_form": ReasonForm(),
@@ -413,6 +419,35 @@ def record_photos(request, pk):
             record=record, actor=request.user, photos=photos
         ),
         _("Photos added."),
+    )
+
+
+@require_POST
+@role_required(Role.UNIT_HEAD)
+def explanation_attach(request, pk):
+    form = WrittenExplanationForm(request.POST, request.FILES)
+    form.is_valid()
+    return _record_action(
+        request,
+        pk,
+        lambda record, _data: services.explanation_attach(
+            record=record,
+            actor=request.user,
+            text=form.cleaned_data.get("text", ""),
+            document=form.cleaned_data.get("document"),
+        ),
+        _("The written explanation is attached; the reviewer sees it with the record."),
+    )
+
+
+@role_required(*READS_RECORDS)
+def explanation_document(request, pk):
+    explanation = get_object_or_404(WrittenExplanation, pk=pk)
+    # Through the record: who may not read the record does not learn the document exists.
+    record = _get_record_for_user(request, explanation.record_id)
+    personal_data_access_log(request=request, staff_id=record.staff_id, record_id=record.pk)
+    return document_response(
+        explanation.document, filename=f"giai-trinh-{record.number_year}-{record.number_sequence}"
     )
 
 

@@ -30,6 +30,7 @@ from core.tabular import (
     Problem,
     Table,
     choice,
+    email_address,
     parse_date,
     text,
 )
@@ -53,6 +54,7 @@ STAFF_COLUMNS = (
     Column("badge_number", "Số thẻ", parser=text(max_length=64)),
     Column("hired_on", "Ngày tuyển dụng", parser=parse_date),
     Column("posted_on", "Ngày về đơn vị", parser=parse_date),
+    Column("email", "Thư điện tử", parser=email_address),
 )
 
 UNKNOWN_PARENT = _("Unknown parent unit code “%(code)s”: it is neither in the file nor stored.")
@@ -204,10 +206,15 @@ def staff_import(
 
 
 # What a staff file sets, and what an update writes.
-_FILE_STAFF_FIELDS = ("full_name", "category", "position", "badge_number", "hired_on")
+_FILE_STAFF_FIELDS = ("full_name", "category", "position", "badge_number", "hired_on", "email")
 _UPDATED_STAFF_FIELDS = [*_FILE_STAFF_FIELDS, "search_text", "updated_at"]
 # Columns the file may leave out; when it does, the stored values stay.
-_OPTIONAL_STAFF_FIELDS = (("position", ""), ("badge_number", ""), ("hired_on", None))
+_OPTIONAL_STAFF_FIELDS = (
+    ("position", ""),
+    ("badge_number", ""),
+    ("hired_on", None),
+    ("email", ""),
+)
 
 
 def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportSummary, list[_StaffWrite]]:
@@ -221,9 +228,7 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportSummary, l
     stored = {
         staff["code"]: staff
         for chunk in itertools.batched(codes, BATCH_SIZE)
-        for staff in Staff.objects.filter(code__in=chunk).values(
-            "pk", "code", "full_name", "category", "position", "badge_number", "hired_on"
-        )
+        for staff in Staff.objects.filter(code__in=chunk).values("pk", "code", *_FILE_STAFF_FIELDS)
     }
     stored_pks = [staff["pk"] for staff in stored.values()]
     # Ordered by start, so the latest open posting wins should there be two.
@@ -263,7 +268,7 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportSummary, l
         old = stored.get(code)
 
         if old is None:
-            fields = {"position": "", "badge_number": "", "hired_on": None, **new}
+            fields = {**dict(_OPTIONAL_STAFF_FIELDS), **new}
             fields["search_text"] = staff_search_text(fields["full_name"], fields["badge_number"])
             plans.append(RowPlan(row.number, code, fields["full_name"], Action.CREATED))
             starts_on = posted_on or values.get("hired_on")

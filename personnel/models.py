@@ -87,6 +87,8 @@ class Staff(models.Model):
         help_text=_("The e-card number [unit code].[citizen ID].[type] is accepted."),
     )
     hired_on = models.DateField(_("recruited on"), null=True, blank=True)
+    # Where the person is told of a record about them; most rosters have none.
+    email = models.EmailField(_("e-mail"), blank=True, db_default="")
     is_active = models.BooleanField(_("still working"), default=True)
     left_on = models.DateField(_("left on"), null=True, blank=True)
     # Folded name, initials and badge number: what on-site search matches (see search.py).

@@ -3,14 +3,14 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import role_required
 from core.personal_data import personal_data_access_log
-from core.uploads import document_type
+from core.uploads import document_response
 from personnel import selectors, services
 from personnel.forms import OnDateForm, RegulationForm, StaffFilterForm
 from personnel.models import Regulation, Role, Staff, Unit
@@ -114,18 +114,8 @@ def regulation_document(request, pk):
         _get_unit_for_user(request, regulation.unit.code)
     except PermissionDenied:
         raise Http404 from None
-    if not regulation.document:
-        raise Http404
-    handle = regulation.document.open("rb")
-    kind = document_type(handle)
-    if kind is None:  # the stored file is not what was checked at upload
-        handle.close()
-        raise Http404
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{regulation.unit.code}-{regulation.signed_on:%Y%m%d}{kind.extension}",
-        content_type=kind.content_type,
+    return document_response(
+        regulation.document, filename=f"{regulation.unit.code}-{regulation.signed_on:%Y%m%d}"
     )
 
 

@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks_db",
+    "core",
     "portal",
     "personnel",
     "inspections",
@@ -382,6 +383,63 @@ if TASKS is None:
     raise ImproperlyConfigured(
         f"TASKS_BACKEND must be immediate or database, got {TASKS_BACKEND!r}."
     )
+
+
+def env_mail() -> dict:
+    """The default mailer: EMAIL_URL (smtp+tls:// with STARTTLS, smtp+ssl:// on 465, smtp://
+    plain to a local relay), else the usual EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+    EMAIL_HOST_PASSWORD, EMAIL_USE_TLS and EMAIL_USE_SSL; with neither, none."""
+    url = env.str("EMAIL_URL", default="").strip()
+    if url:
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        if scheme not in {"smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail"}:
+            raise ImproperlyConfigured(
+                "EMAIL_URL must start with smtp+tls://, smtp+ssl://, smtp:// or consolemail://, "
+                f"got {url!r}."
+            )
+        try:
+            config = environ.Env.email_url_config(url)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"EMAIL_URL is not a valid mail URL: {error}.") from None
+        if scheme == "consolemail":
+            return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        host, port = config["EMAIL_HOST"], config["EMAIL_PORT"]
+        username, password = config["EMAIL_HOST_USER"], config["EMAIL_HOST_PASSWORD"]
+        use_tls, use_ssl = config.get("EMAIL_USE_TLS", False), config.get("EMAIL_USE_SSL", False)
+    else:
+        host = env.str("EMAIL_HOST", default="").strip()
+        if not host:
+            # Development shows mail in the console; production logs that it was not sent.
+            return {
+                "BACKEND": "django.core.mail.backends.console.EmailBackend"
+                if DEBUG
+                else "core.mail.NoServerBackend"
+            }
+        port = env_int("EMAIL_PORT", 587, minimum=1)
+        username = env.str("EMAIL_HOST_USER", default="")
+        password = env.str("EMAIL_HOST_PASSWORD", default="")
+        use_tls = env_bool("EMAIL_USE_TLS", default=True)
+        use_ssl = env_bool("EMAIL_USE_SSL", default=False)
+    if use_tls and use_ssl:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true.")
+    options = {"host": host, "username": username, "password": password}
+    options |= {"use_tls": use_tls, "use_ssl": use_ssl, "timeout": 30}
+    if port:
+        options["port"] = port
+    return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+
+
+# Notices to unit heads and staff (a record submitted or decided), sent by the task worker.
+MAILERS = {"default": env_mail()}
+DEFAULT_FROM_EMAIL = (
+    env.str("DEFAULT_FROM_EMAIL", default="").strip() or "Kỷ Cương <no-reply@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's address as its users reach it, for the links in mail.
+PORTAL_URL = env.str("PORTAL_URL", default="").strip().rstrip("/")
+if PORTAL_URL and not re.match(r"^https?://[^/\s]+(/\S*)?$", PORTAL_URL):
+    raise ImproperlyConfigured(f"PORTAL_URL looks like https://kycuong.gov.vn, got {PORTAL_URL!r}.")
+
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="").strip().upper() or "INFO"
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

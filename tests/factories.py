@@ -29,6 +29,7 @@ from inspections.models import (
     ViolationRecord,
     ViolationType,
     Visit,
+    WrittenExplanation,
 )
 from personnel.models import Posting, Regulation, Role, Staff, StaffCategory, Unit, UnitKind, User
 from personnel.services import regulation_record
@@ -298,6 +299,7 @@ class World:
     record: ViolationRecord  # confirmed, with one photo
     draft: ViolationRecord  # the inspector's
     evidence: Evidence  # the confirmed record's photo
+    explanation: WrittenExplanation  # attached to the record by unit B's head, with a document
     regulation: Regulation
     period: Period
     nomination: Nomination
@@ -332,6 +334,10 @@ def build_world(
         occurred_at=occurred_at, description="Không đeo thẻ.", photos=[jpeg()],
     )  # fmt: skip
     record = services.record_submit(record=record, actor=inspector)
+    explanation = services.explanation_attach(
+        record=record, actor=head_b, text="Tôi quên thẻ ở nhà.",
+        document=SimpleUploadedFile("giai-trinh.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )  # fmt: skip
     record = services.record_confirm(record=record, reviewer=reviewer)
     draft = services.record_create(
         author=inspector, staff=person_b, unit=unit_b, visit=visit, type="no_badge",
@@ -376,7 +382,8 @@ def build_world(
     }
     return World(
         users=users, person_b=person_b, the_round=the_round, visit=visit, record=record,
-        draft=draft, evidence=evidence, regulation=regulation, period=period,
+        draft=draft, evidence=evidence, explanation=explanation, regulation=regulation,
+        period=period,
         nomination=nomination, case=case, report=report, export=export, decision=decision,
     )  # fmt: skip
 
@@ -401,6 +408,8 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "inspections:record_appeal": {"pk": world.record.pk},
         "inspections:appeal_decide": {"pk": world.record.pk},
         "inspections:record_pdf": {"pk": world.record.pk},
+        "inspections:explanation_attach": {"pk": world.record.pk},
+        "inspections:explanation_document": {"pk": world.explanation.pk},
         "inspections:record_pdf_prepare": {"pk": world.record.pk},
         "emulation:period_prepare": {"code": world.period.code},
         "exports:status": {"pk": world.export.pk},

@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 from core.errors import DomainError
+from core.models import Refusal
 from emulation.selectors import eligibility_report
 from emulation.services import nomination_create
 from inspections import services
@@ -123,7 +124,7 @@ def test_a_period_takes_nominations_only_while_it_collects(
     from emulation.models import Nomination, Period
     from emulation.services import PERIOD_CLOSED, period_start_review
 
-    period_start_review(period=Period.objects.get(code="2019"), user=council_member)
+    period = period_start_review(period=Period.objects.get(code="2019"), user=council_member)
     other = make_staff("S002", unit=unit_a)
     before = Nomination.objects.count()
 
@@ -138,9 +139,15 @@ def test_a_period_takes_nominations_only_while_it_collects(
     assert refused.value.message == PERIOD_CLOSED
     path = tmp_path / "de-nghi.csv"
     path.write_text("staff_code,title\nS002,giay_khen\n", encoding="utf-8")
-    summary = nominations_import(path=path, period_code="2019")
+    summary = nominations_import(path=path, period_code="2019", submitted_by=council_member)
     assert [problem.message for problem in summary.problems] == [PERIOD_CLOSED]
     assert Nomination.objects.count() == before
+    # Each refusal is noted: the form's and the command's (nobody signed in), the upload's.
+    assert list(Refusal.objects.order_by("pk").values_list("action", "actor", "subject")) == [
+        ("nomination.create", "", "2019"),
+        ("nomination.import", council_member.username, f"emulation.period {period.pk}"),
+    ]
+    assert Refusal.objects.first().message.startswith("Kỳ xét thi đua không còn nhận đề nghị")
 
 
 def test_the_list_goes_to_the_council_no_earlier_than_its_review_opening_day(
@@ -161,9 +168,50 @@ def test_the_list_goes_to_the_council_no_earlier_than_its_review_opening_day(
     assert "01/12/2026" in str(refused.value)
     period.refresh_from_db()
     assert period.status == PeriodStatus.COLLECTING
+    refusal = Refusal.objects.get()
+    assert (refusal.action, refusal.actor) == ("period.send_to_council", council_member.username)
+    assert "01/12/2026" in refusal.message
 
     time_machine.move_to(local(2026, 12, 1, 8, 0))
     assert period_start_review(period=period, user=council_member).status == "council_review"
+
+
+def test_a_decision_on_what_is_already_decided_changes_nothing_and_is_noted(
+    nominee, unit_a, inspector, reviewer, second_reviewer, council_member
+):
+    from emulation.models import Nomination, RevocationCase, RevocationStatus
+    from emulation.services import REVOCATION_NOT_OPEN, revocation_resolve
+
+    record = draft_about(nominee, unit_a, inspector)
+    services.record_submit(record=record, actor=inspector)
+    services.record_confirm(record=record, reviewer=reviewer, note="Đúng")
+
+    with pytest.raises(DomainError) as refused:
+        services.record_dismiss(record=record, reviewer=second_reviewer, reason="Nhầm")
+    assert refused.value.message == services.NOT_SUBMITTED
+    record.refresh_from_db()
+    assert (record.status, record.reviewed_by, record.review_reason) == (
+        RecordStatus.CONFIRMED,
+        reviewer,
+        "Đúng",
+    )
+
+    case = RevocationCase.objects.create(
+        nomination=Nomination.objects.get(), record=record, opened_at=record.reviewed_at
+    )
+    revocation_resolve(case=case, outcome=RevocationStatus.REVOKED, reason="", user=council_member)
+    with pytest.raises(DomainError) as refused:
+        revocation_resolve(
+            case=case, outcome=RevocationStatus.CLOSED, reason="Xem lại", user=council_member
+        )
+    assert refused.value.message == REVOCATION_NOT_OPEN
+    case.refresh_from_db()
+    assert case.status == RevocationStatus.REVOKED
+
+    assert list(Refusal.objects.order_by("pk").values_list("action", "actor", "subject")) == [
+        ("record.dismiss", second_reviewer.username, f"inspections.violationrecord {record.pk}"),
+        ("case.decide", council_member.username, f"emulation.revocationcase {case.pk}"),
+    ]
 
 
 def test_it_refuses_a_review_opening_day_outside_the_period(db):

@@ -87,6 +87,7 @@ GOOD = {
     "category": st.sampled_from(["cong_chuc", "vien_chuc", "can_bo", "nguoi_lao_dong"]),
     "position": texts,
     "badge_number": texts,
+    "email": st.sampled_from(["hung@phuong.gov.vn", "", "not-an-address"]),
     "hired_on": st.one_of(written_dates, st.dates(min_value=datetime.date(1950, 1, 1))),
     "posted_on": st.one_of(written_dates, st.dates(min_value=datetime.date(1950, 1, 1))),
     "record_no": st.sampled_from(["1/BB-KTCV", "2/BB-KTCV", "7/2019"]),

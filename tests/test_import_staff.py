@@ -14,6 +14,7 @@ from core.tabular import (
     MISSING_HEADER,
     NO_SUCH_DAY,
     NOT_A_DATE,
+    NOT_AN_EMAIL,
     UNKNOWN_CHOICE,
     UNKNOWN_HEADER,
     UNSUPPORTED_FILE,
@@ -55,6 +56,20 @@ def snapshot() -> tuple[list, list]:
 @pytest.fixture
 def units(unit_a, unit_b):
     return unit_a, unit_b
+
+
+def test_it_keeps_the_e_mail_address_and_leaves_it_when_the_column_is_left_out(units, tmp_path):
+    lines = [
+        "staff_code,full_name,agency_code,category,email",
+        "S9,Lê Văn An,P-A,cong_chuc,an@pa.vn",
+    ]
+    staff_import(path=write_csv(tmp_path, lines), today=TODAY)
+    assert Staff.objects.get(code="S9").email == "an@pa.vn"
+
+    lines = ["staff_code,full_name,agency_code,category", "S9,Lê Văn An,P-A,cong_chuc"]
+    staff_import(path=write_csv(tmp_path, lines), today=TODAY)
+
+    assert Staff.objects.get(code="S9").email == "an@pa.vn"
 
 
 def test_it_creates_staff_and_their_first_postings(units, tmp_path):
@@ -227,13 +242,25 @@ def test_it_reads_real_date_cells_from_xlsx(units, tmp_path):
             id="transfer before the current posting",
         ),
         pytest.param(
+            ["staff_code,full_name,agency_code,category,email", "S9,Lê Văn An,P-A,cong_chuc,an@"],
+            [Problem(2, "email", NOT_AN_EMAIL, {"value": "an@"})],
+            id="bad e-mail address",
+        ),
+        pytest.param(
             ["staff_code,full_name,category", "S9,Lê Văn An,cong_chuc"],
             [Problem(1, None, MISSING_HEADER, {"key": "agency_code", "header": "Mã đơn vị"})],
             id="missing header",
         ),
         pytest.param(
-            ["staff_code,full_name,agency_code,category,email", "S9,Lê Văn An,P-A,cong_chuc,a@b"],
-            [Problem(1, "email", UNKNOWN_HEADER, {"expected": ", ".join(HEADER.split(","))})],
+            ["staff_code,full_name,agency_code,category,phone", "S9,Lê Văn An,P-A,cong_chuc,0912"],
+            [
+                Problem(
+                    1,
+                    "phone",
+                    UNKNOWN_HEADER,
+                    {"expected": ", ".join(f"{HEADER},email".split(","))},
+                )
+            ],
             id="wrong header",
         ),
     ],

@@ -164,6 +164,7 @@ def test_it_discards_a_pending_file(client, reviewer, media_root):
                 "Số thẻ",
                 "Ngày tuyển dụng",
                 "Ngày về đơn vị",
+                "Thư điện tử",
             ],
         ),
     ],

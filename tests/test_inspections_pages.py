@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import Refusal
 from inspections import services
 from inspections.models import (
     Appeal,
@@ -269,6 +270,24 @@ def test_it_refuses_a_time_in_the_future_with_a_message(client, inspector, visit
     assert response.status_code == 200
     assert "Thời điểm vi phạm không thể ở tương lai." in html_of(response)
     assert ViolationRecord.objects.count() == 0
+
+
+def test_it_refuses_a_time_before_the_visit_and_notes_the_refusal(client, inspector, visit, person):
+    client.force_login(inspector)
+    before = timezone.localtime(visit.started_at) - datetime.timedelta(days=400)
+
+    response = client.post(
+        reverse("inspections:record_new", args=[visit.pk]),
+        new_record_data(person, "tok-5", occurred_at=before.strftime("%Y-%m-%dT%H:%M")),
+    )
+
+    started = timezone.localtime(visit.started_at).strftime("%H:%M, %d/%m/%Y")
+    assert f"phải từ lúc bắt đầu buổi kiểm tra ({started}) đến hiện tại" in html_of(response)
+    assert ViolationRecord.objects.count() == 0
+    refusal = Refusal.objects.get()
+    assert (refusal.action, refusal.actor) == ("record.create", inspector.username)
+    assert refusal.subject == f"inspections.visit {visit.pk}"
+    assert started in refusal.message
 
 
 def test_it_refuses_a_photo_that_is_not_an_image_with_a_message(client, inspector, visit, person):

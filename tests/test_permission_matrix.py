@@ -68,6 +68,8 @@ inspections:record_confirm          405   405   405   405   405   405   405   40
 inspections:record_dismiss          405   405   405   405   405   405   405   405   405
 inspections:record_appeal           405   405   405   405   405   405   405   405   405
 inspections:appeal_decide           405   405   405   405   405   405   405   405   405
+inspections:explanation_attach      405   405   405   405   405   405   405   405   405
+inspections:explanation_document    login 403   200   404   200   200   404   200   200
 inspections:record_pdf              login 403   200   404   200   200   404   200   200
 inspections:record_pdf_prepare      405   405   405   405   405   405   405   405   405
 inspections:evidence                login 403   200   404   200   200   404   200   200
@@ -233,6 +235,7 @@ inspections:record_confirm          login 403   403   403   no    403   403   40
 inspections:record_dismiss          login 403   403   403   no    403   403   403   no
 inspections:record_appeal           login 403   403   403   302   403   404   302   302
 inspections:appeal_decide           login 403   403   403   no    403   403   403   no
+inspections:explanation_attach      login 403   403   403   403   403   404   no    no
 inspections:record_pdf_prepare      login 403   302   404   302   302   404   302   302
 inspections:discipline_confirm      login 403   403   403   no    403   403   403   no
 inspections:discipline_cancel       login 403   403   403   302   403   403   403   302

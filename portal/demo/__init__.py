@@ -75,6 +75,8 @@ def seed_demo(*, accounts_file: Path) -> list[DemoAccount]:
                 "unit": units.get(unit_code),
                 "is_superuser": role is None,
                 "is_staff": role is None,
+                # The demo's mail goes to the log (no mail server): addresses of an unused domain.
+                "email": f"{username}@demo.kycuong.invalid",
             },
         )
         password = known[username].password if username in known and not created else None
