@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -59,10 +60,11 @@ from inspections.models import (
     ViolationType,
 )
 from inspections.services import round_create, visit_start
+from inspections.views import PEOPLE_SHOWN
 from personnel.imports import STAFF_COLUMNS, staff_import
 from personnel.models import Posting, Role, Staff, Unit, User
 from personnel.search import staff_search_text
-from personnel.selectors import postings_covering
+from personnel.selectors import postings_covering, staff_posted_to
 from tests.excel_files import write_excel_style
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +78,7 @@ class Scale:
     repeats: int
     import_rows: int = 100_000
     http_clients: int = 50
+    large_unit: int = 15_000
 
     # National: 1,700,000 nominations, 1,000,000 records over ten years, 100,000 of them
     # confirmed in the period, for 2,000,000 staff; smaller scales keep the same proportions.
@@ -107,7 +110,9 @@ class Scale:
 
 
 SCALES = {
-    "tiny": Scale("tiny", units=5, staff=50, repeats=1, import_rows=100, http_clients=4),
+    "tiny": Scale(
+        "tiny", units=5, staff=50, repeats=1, import_rows=100, http_clients=4, large_unit=250
+    ),
     "city": Scale("city", units=50, staff=3_000, repeats=7),
     "province": Scale("province", units=1_500, staff=50_000, repeats=5),
     "national": Scale("national", units=30_000, staff=2_000_000, repeats=3),
@@ -1130,6 +1135,9 @@ def command_peak_rss(period: Period) -> tuple[int, str]:
     return int(report.split("PEAK_RSS_KIB ")[1].split()[0]) * 1024, digest.hexdigest()
 
 
+EXCEL_MARK = "\ufeff".encode()
+
+
 def case_export_csv(period: Period, repeats: int) -> dict:
     """The council's CSV download, streamed through the test client, against COPY … TO STDOUT
     of the same columns; then the memory of the command that prints the same file."""
@@ -1149,16 +1157,18 @@ def case_export_csv(period: Period, repeats: int) -> dict:
         digests["view"], sizes["view"] = digest.hexdigest(), size
 
     def copy_out():
-        digest = hashlib.sha256()
+        # The download starts with the byte-order mark Excel needs; the command prints none.
+        digest, marked = hashlib.sha256(), hashlib.sha256(EXCEL_MARK)
         statement = EXPORT_COPY.format(period=int(period.pk))
         with connection.cursor() as cursor, cursor.copy(statement) as copy:
             for data in copy:
                 digest.update(data)
-        digests["copy"] = digest.hexdigest()
+                marked.update(data)
+        digests["copy"], digests["copy_marked"] = digest.hexdigest(), marked.hexdigest()
 
     seconds, baseline_seconds = side_by_side(case=download, baseline=copy_out, repeats=repeats)
     peak_rss, command_digest = command_peak_rss(period)
-    same = digests["view"] == digests["copy"] == command_digest
+    same = digests["view"] == digests["copy_marked"] and digests["copy"] == command_digest
     result = _result("export_csv", seconds, "copy_to_stdout", baseline_seconds, same)
     result.update(bytes=sizes["view"], command_peak_rss_bytes=peak_rss)
     return result
@@ -1304,6 +1314,148 @@ def case_import_staff(scale: Scale, repeats: int) -> dict:
     )
     outcome.update(rows=len(rows), file_bytes=file_bytes)
     return outcome
+
+
+# --- large_unit_* --------------------------------------------------------------------------------
+
+LARGE_UNIT_CODE = "BL-WARD"
+LARGE_UNIT_PREFIX = "BL"
+# The people posted to a unit on a day, by name, as the selector orders them, written by hand.
+POSTED_BY_NAME = """
+SELECT DISTINCT s.id, s.full_name, s.code
+FROM personnel_staff s
+JOIN personnel_posting p ON p.staff_id = s.id
+WHERE p.unit_id = %s
+  AND (p.starts_on IS NULL OR p.starts_on <= %s)
+  AND (p.ends_on IS NULL OR p.ends_on >= %s)
+ORDER BY s.full_name, s.code
+"""
+
+
+def _large_unit(people: int) -> Unit:
+    """A ward of `people` posted to it today (one in 50 transferred in this year), and one in
+    100 more who left it last year."""
+    rng = random.Random(15)
+    now = timezone.now()
+    ward = Unit.objects.create(code=LARGE_UNIT_CODE, name="Phường Lớn", kind="ward")
+    first_id = _next_id("personnel_staff")
+    gone = people // 100
+    names = [
+        f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        for _ in range(people + gone)
+    ]
+    search_texts = {name: staff_search_text(name) for name in set(names)}
+    _copy(
+        "personnel_staff",
+        ["id", "code", "full_name", "category", "position", "badge_number", "is_active",
+         "search_text", "created_at", "updated_at"],
+        (
+            (first_id + index, f"{LARGE_UNIT_PREFIX}{index:07d}", name, CATEGORIES[index % 4],
+             "", "", True, search_texts[name], now, now)
+            for index, name in enumerate(names)
+        ),
+    )  # fmt: skip
+    elsewhere = Unit.objects.filter(code__startswith="BU").order_by("pk").first()
+    this_year = datetime.date(timezone.localdate().year, 1, 1)
+    last_year = this_year - datetime.timedelta(days=1)
+
+    def posting_rows():
+        for index in range(people + gone):
+            staff_id = first_id + index
+            if index >= people:
+                yield (staff_id, ward.pk, None, last_year)
+            elif index % 50 == MOVED:
+                yield (staff_id, elsewhere.pk, None, last_year)
+                yield (staff_id, ward.pk, this_year, None)
+            else:
+                yield (staff_id, ward.pk, None, None)
+
+    _copy("personnel_posting", ["staff_id", "unit_id", "starts_on", "ends_on"], posting_rows())
+    return ward
+
+
+def _large_unit_visits(ward: Unit) -> tuple[User, int, int]:
+    """An inspector visiting the large ward and the first generated unit, in one round."""
+    inspector = _user("bench-inspector", Role.INSPECTOR)
+    small = Unit.objects.filter(code__startswith="BU").order_by("pk").first()
+    today = timezone.localdate()
+    inspection_round = round_create(
+        code=f"BENCH-LARGE-{secrets_suffix()}",
+        name="Kiểm tra đột xuất phường lớn (bench)",
+        kind="surprise",
+        starts_on=today,
+        ends_on=today,
+        lead=inspector,
+        members=[],
+        units=[ward, small],
+    )
+    visits = [
+        visit_start(inspection_round=inspection_round, unit=unit, actor=inspector).pk
+        for unit in (ward, small)
+    ]
+    return inspector, *visits
+
+
+def _page_beside(client: Client, url: str, baseline_url: str, repeats: int):
+    """The median seconds of a page and of its baseline page, and the page's last answer."""
+    responses = {}
+
+    def get(kind, address):
+        responses[kind] = client.get(address)
+
+    get("page", url)  # warm-up: templates, translations
+    get("baseline", baseline_url)
+    seconds, baseline_seconds = side_by_side(
+        case=lambda: get("page", url),
+        baseline=lambda: get("baseline", baseline_url),
+        repeats=repeats,
+    )
+    return seconds, baseline_seconds, responses["page"]
+
+
+def case_large_unit(scale: Scale, repeats: int) -> list[dict]:
+    """A ward of 15,000 people (250 at the tiny scale): `staff_posted_to` read to the end
+    against the hand-written statement of the same rows; the roll call and the new-record page
+    against the same pages of a generated unit (tens of people). Both pages list the first
+    PEOPLE_SHOWN by name."""
+    ward = _large_unit(scale.large_unit)
+    inspector, ward_visit, small_visit = _large_unit_visits(ward)
+    today = timezone.localdate()
+    expected = [row[0] for row in _execute(POSTED_BY_NAME, [ward.pk, today, today])]
+    shown = expected[:PEOPLE_SHOWN]
+    read: dict[str, list[int]] = {}
+
+    def selector():
+        read["selector"] = [person.pk for person in staff_posted_to(unit=ward, day=today)]
+
+    def hand_written():
+        read["sql"] = [row[0] for row in _execute(POSTED_BY_NAME, [ward.pk, today, today])]
+
+    seconds, baseline_seconds = side_by_side(case=selector, baseline=hand_written, repeats=repeats)
+    same = read["selector"] == read["sql"] == expected and len(expected) == scale.large_unit
+    results = [
+        _result("large_unit_staff_posted_to", seconds, "hand_written_sql", baseline_seconds, same)
+    ]
+    client = Client()
+    client.force_login(inspector)
+    pages = [
+        ("large_unit_roll_call", "inspections:roll_call", r'id="staff-(\d+)"'),
+        ("large_unit_record_new", "inspections:record_new", r'<option value="(\d+)"'),
+    ]
+    with override_settings(STORAGES=PLAIN_STATIC):
+        for name, url_name, listed in pages:
+            seconds, baseline_seconds, response = _page_beside(
+                client,
+                reverse(url_name, args=[ward_visit]),
+                reverse(url_name, args=[small_visit]),
+                repeats,
+            )
+            ids = [int(pk) for pk in re.findall(listed, response.content.decode())]
+            same = response.status_code == 200 and ids == shown
+            results.append(_result(name, seconds, "small_unit_page", baseline_seconds, same))
+    for result in results:
+        result["people"] = len(expected)
+    return results
 
 
 # --- http_inspector / http_council -------------------------------------------------------------
@@ -1542,6 +1694,7 @@ def _measure(scale, period, http_seconds, think_ms, workers) -> list[dict]:
     run("council_list", lambda: case_council_list(period, max(scale.repeats, 5)))
     run("export_csv", lambda: case_export_csv(period, min(scale.repeats, 3)))
     run("import_staff_xlsx", lambda: case_import_staff(scale, min(scale.repeats, 3)))
+    run("large_unit", lambda: case_large_unit(scale, max(scale.repeats, 5)))
     run(
         "http",
         lambda: case_http(
@@ -1575,22 +1728,26 @@ def _notes(result: dict) -> str:
         return f"{result['bytes'] / 1e6:,.1f} MB; the command's peak RSS {peak:,.0f} MiB"
     if "file_bytes" in result:
         return f"{result['rows']:,} rows, {result['file_bytes'] / 1e6:,.1f} MB XLSX"
+    if "people" in result:
+        return f"{result['people']:,} people in the unit"
     return ""
 
 
 def table(report: dict) -> str:
     rows = report["rows"]
+    width = max(len(result["name"]) for result in report["results"])
     lines = [
         f"scale {report['scale']}: {rows['units']:,} units, {rows['staff']:,} staff, "
         f"{rows['violations']:,} violation records, {rows['decisions']:,} discipline decisions, "
         f"{rows['nominations']:,} nominations ({rows['collective_nominations']:,} collective)",
         "",
-        f"{'case':<20} {'median':>12}  {'baseline':<27} {'median':>12} {'ratio':>9}  same  notes",
+        f"{'case':<{width}} {'median':>12}  {'baseline':<27} {'median':>12} {'ratio':>9}  "
+        "same  notes",
     ]
     for result in report["results"]:
         ratio = "" if result["ratio"] is None else f"{result['ratio']:,.2f}"
         lines.append(
-            f"{result['name']:<20} {_time(result['seconds']):>12}  {result['baseline']:<27} "
+            f"{result['name']:<{width}} {_time(result['seconds']):>12}  {result['baseline']:<27} "
             f"{_time(result['baseline_seconds']):>12} {ratio:>9}  "
             f"{'yes' if result['same_result'] else 'NO ':<4}  {_notes(result)}".rstrip()
         )

@@ -31,11 +31,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from core.errors import DomainError
+from core.sheets import xlsx_cell
 
 UNSUPPORTED_FILE = _(
     "The file must be a CSV (.csv), Excel (.xlsx, .xls) or OpenDocument (.ods) spreadsheet."
@@ -831,7 +831,7 @@ def template_workbook(columns: Sequence[Column]) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = max(16, len(column.header) + 4)
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
+        cell = xlsx_cell(sheet, column.header)
         cell.font = Font(bold=column.required)
         header.append(cell)
     sheet.append(header)

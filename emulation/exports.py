@@ -4,10 +4,10 @@ The document is an administrative record (Decree 30/2020/NĐ-CP), so its text do
 the reader's interface language.
 """
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from io import BytesIO, StringIO
+from io import BytesIO
+from itertools import chain
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from core.sheets import append_row, csv_text
 from emulation.models import LOCAL_ZONE, Period, VerdictStatus
 from emulation.selectors import (
     ELIGIBILITY_CSV_COLUMNS,
@@ -110,30 +111,30 @@ def period_workbook(*, period: Period, filters: ListFilter | None = None) -> byt
     sheet = workbook.active
     sheet.title = "Danh sách"
     bold = Font(name="Times New Roman", bold=True)
-    sheet.append([COUNCIL, None, None, NATION])
-    sheet.append([None, None, None, MOTTO])
-    sheet.append([])
-    sheet.append([f"DANH SÁCH XÉT THI ĐUA, KHEN THƯỞNG KỲ {period.name.upper()}"])
-    sheet.append([f"Từ ngày {period.starts_on:%d/%m/%Y} đến ngày {period.ends_on:%d/%m/%Y}"])
+    append_row(sheet, [COUNCIL, None, None, NATION])
+    append_row(sheet, [None, None, None, MOTTO])
+    append_row(sheet, [])
+    append_row(sheet, [f"DANH SÁCH XÉT THI ĐUA, KHEN THƯỞNG KỲ {period.name.upper()}"])
+    append_row(sheet, [f"Từ ngày {period.starts_on:%d/%m/%Y} đến ngày {period.ends_on:%d/%m/%Y}"])
     if shown := filters_text(filters):
-        sheet.append([f"Lọc theo: {shown}"])
+        append_row(sheet, [f"Lọc theo: {shown}"])
     for row in (1, 2, 4):
         for cell in sheet[row]:
             cell.font = bold
     sheet.cell(row=4, column=1).alignment = Alignment(horizontal="left")
 
     def heading(text: str) -> None:
-        sheet.append([text])
+        append_row(sheet, [text])
         sheet.cell(row=sheet.max_row, column=1).font = bold
 
     for part in parts:
-        sheet.append([])
+        append_row(sheet, [])
         heading(part.heading)
         if not part.groups:
-            sheet.append(["Không có."])
+            append_row(sheet, ["Không có."])
         for group_heading, rows in part.groups:
             heading(group_heading)
-            sheet.append(COLLECTIVE_COLUMNS if part.collective else COLUMNS)
+            append_row(sheet, COLLECTIVE_COLUMNS if part.collective else COLUMNS)
             for cell in sheet[sheet.max_row]:
                 cell.font = bold
             for number, nomination in enumerate(rows, start=1):
@@ -146,7 +147,7 @@ def period_workbook(*, period: Period, filters: ListFilter | None = None) -> byt
                         nomination.staff.full_name,
                         nomination.unit.name,
                     ]
-                sheet.append([*values, nomination.title.name, nomination.reason_text or None])
+                append_row(sheet, [*values, nomination.title.name, nomination.reason_text or None])
     for index, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
 
@@ -180,22 +181,10 @@ def period_pdf(*, period: Period, filters: ListFilter | None = None) -> bytes:
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_STYLESHEET))])
 
 
-CSV_LINES_PER_CHUNK = 1_000
-
-
 def eligibility_csv(*, period: Period) -> Iterator[str]:
-    """EXCHANGE.md's `eligibility --format csv`, header first, in pieces of a thousand lines:
-    what the command prints and the council downloads, never held whole in memory."""
-    buffer = StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(ELIGIBILITY_CSV_COLUMNS)
-    for number, row in enumerate(eligibility_rows(period=period), start=1):
-        writer.writerow(row)
-        if number % CSV_LINES_PER_CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    """EXCHANGE.md's `eligibility --format csv`, header first, in pieces: what the command
+    prints and the council downloads, never held whole in memory."""
+    return csv_text(chain([ELIGIBILITY_CSV_COLUMNS], eligibility_rows(period=period)))
 
 
 PERIOD_XLSX = "period_xlsx"

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from core.access import role_required
 from core.confirm import asks_once_more
 from core.errors import DomainError
+from core.sheets import csv_download
 from emulation import selectors, services
 from emulation.exports import (
     PERIOD_PDF,
@@ -228,12 +229,10 @@ def period_export_pdf(request, code):
 def period_export_csv(request, code):
     """The verdicts as EXCHANGE.md's eligibility CSV, streamed from a server-side cursor."""
     period = _get_period_for_user(request, code)
-    response = StreamingHttpResponse(
-        eligibility_csv(period=period), content_type="text/csv; charset=utf-8"
+    return csv_download(
+        eligibility_csv(period=period),
+        filename=f"xet-thi-dua-{slugify(period.code) or period.pk}.csv",
     )
-    filename = f"xet-thi-dua-{slugify(period.code) or period.pk}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @require_POST

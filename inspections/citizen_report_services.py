@@ -9,6 +9,7 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -19,6 +20,7 @@ from core.refusals import refusals_noted
 from inspections.citizen_report_selectors import (
     TRACKING_ALPHABET,
     TRACKING_CODE_LENGTH,
+    report_by_tracking_code,
     report_local_day,
     reports_sent_from,
 )
@@ -35,6 +37,10 @@ from personnel.selectors import unit_on
 
 TOO_MANY_REPORTS = _(
     "Too many reports have been sent from your connection in the last hour. Please try again later."
+)
+TOO_MANY_LOOKUPS = _(
+    "Too many tracking codes that match no report have been tried from your connection in the "
+    "last hour. Please try again later."
 )
 OCCURRED_IN_FUTURE = _("The time it happened cannot be in the future.")
 DESCRIPTION_REQUIRED = _("Please describe what happened.")
@@ -113,6 +119,27 @@ def report_submit(
             except IntegrityError:
                 if attempt == 4:
                     raise
+    return report
+
+
+def report_track(*, code: str, sender_address: str) -> CitizenReport | None:
+    """The report a tracking code names, or None.
+
+    Codes that match nothing are counted per address for an hour from the first; past
+    TRACKING_CODE_MISSES_PER_HOUR every lookup from there is refused, so that trying codes
+    at random finds nothing. A sender who mistypes their code a few times is not held up.
+    """
+    key = f"citizen-report:tracking-misses:{sender_hash(sender_address)}"
+    if cache.get(key, 0) >= settings.TRACKING_CODE_MISSES_PER_HOUR:
+        raise DomainError(TOO_MANY_LOOKUPS)
+    report = report_by_tracking_code(code=code)
+    if report is None:
+        window = int(RATE_WINDOW.total_seconds())
+        cache.add(key, 0, timeout=window)
+        try:
+            cache.incr(key)
+        except ValueError:  # the hour ended between the two calls
+            cache.set(key, 1, timeout=window)
     return report
 
 

@@ -22,7 +22,6 @@ from inspections.citizen_report_forms import (
 )
 from inspections.citizen_report_selectors import (
     normalise_tracking_code,
-    report_by_tracking_code,
     report_list,
     staff_for_hint,
 )
@@ -36,6 +35,7 @@ from inspections.citizen_report_services import (
     report_confirm,
     report_start_verification,
     report_submit,
+    report_track,
 )
 from inspections.models import CitizenReport, ReportStatus
 from personnel.models import Role
@@ -90,19 +90,33 @@ def report_sent_view(request):
     return render(request, "inspections/citizen_report_sent.html", {"code": code})
 
 
+def _lookup_page(request, form: TrackingLookupForm, *, status: int = 200):
+    return render(request, "inspections/citizen_report_lookup.html", {"form": form}, status=status)
+
+
 def report_lookup_view(request):
     form = TrackingLookupForm(request.GET or None)
     if form.is_valid():
         code = normalise_tracking_code(form.cleaned_data["code"])
-        if report_by_tracking_code(code=code) is not None:
+        try:
+            report = report_track(code=code, sender_address=client_ip(request) or "")
+        except DomainError as error:
+            form.add_error("code", str(error))
+            return _lookup_page(request, form, status=429)
+        if report is not None:
             return redirect("citizen_reports:track", code=code)
         form.add_error("code", _("No report has this tracking code. Check it and try again."))
-    return render(request, "inspections/citizen_report_lookup.html", {"form": form})
+    return _lookup_page(request, form)
 
 
 @never_cache
 def report_track_view(request, code):
-    report = report_by_tracking_code(code=code)
+    try:
+        report = report_track(code=code, sender_address=client_ip(request) or "")
+    except DomainError as error:
+        form = TrackingLookupForm({"code": code})
+        form.add_error("code", str(error))
+        return _lookup_page(request, form, status=429)
     if report is None:
         raise Http404
     # Only what the sender needs to follow it: nothing personal, no description.

@@ -9,7 +9,7 @@ from inspections.models import (
     SignatureStatus,
     ViolationType,
 )
-from personnel.models import Unit
+from personnel.models import Staff, Unit
 
 
 class PhotoInput(forms.FileInput):
@@ -65,6 +65,15 @@ class RecordForm(forms.Form):
         self.fields["staff"].queryset = staff_queryset
         if not self.is_bound and "occurred_at" not in self.initial:
             self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
+
+    def show_staff(self, people: list[Staff]) -> None:
+        """The choice of person lists only `people`, already read; anyone of the queryset is
+        still accepted."""
+        field = self.fields["staff"]
+        field.widget.choices = [
+            ("", field.empty_label),
+            *((person.pk, field.label_from_instance(person)) for person in people),
+        ]
 
 
 class NewRecordForm(RecordForm):

@@ -2,6 +2,7 @@
 permission helper, validate the form, call one service, turn its refusal into a message."""
 
 import secrets
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -9,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,6 +50,9 @@ from personnel.models import Role
 from personnel.selectors import staff_posted_to, staff_search
 
 PAGE_SIZE = 50
+# A unit's people listed at once: a roll call page, the new record's choice of person. A larger
+# unit is paged or narrowed by a search: a ward's 15,000 names are too many for one page.
+PEOPLE_SHOWN = 200
 SEES_RECORDS = (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD)
 # The council opens the records its lists cite (inspections.selectors.records_for decides which).
 READS_RECORDS = (*SEES_RECORDS, Role.COUNCIL)
@@ -217,17 +222,39 @@ def checklist(request, pk):
     )
 
 
+def _unit_people(*, unit, day, query: str):
+    """The people posted to `unit` on `day`, by name; with a query, those of them the staff
+    search finds (typed as it comes on site, without diacritics: "nguyen thi hang")."""
+    people = staff_posted_to(unit=unit, day=day)
+    if query:
+        found = staff_search(query=query, current_unit=unit, day=day)
+        people = people.filter(pk__in=found.values("pk"))
+    return people
+
+
+def _finder_query(request) -> str:
+    return request.GET.get("q", "").strip()
+
+
+def _roll_call_address(request, pk, *, anchor: str = "") -> str:
+    """The roll call page the tap came from: the same search and page, at the person tapped."""
+    kept = {name: request.GET[name] for name in ("q", "page") if request.GET.get(name)}
+    address = reverse("inspections:roll_call", args=[pk])
+    return f"{address}{'?' if kept else ''}{urlencode(kept)}{anchor}"
+
+
 @role_required(Role.INSPECTOR)
 def roll_call(request, pk):
     visit = _get_visit_for_user(request, pk, write=True)
+    today = timezone.localdate()
     if request.method == "POST":
-        people = staff_posted_to(unit=visit.unit, day=timezone.localdate())
+        people = staff_posted_to(unit=visit.unit, day=today)
         chosen = request.POST.get("staff", "")
         person = people.filter(pk=chosen).first() if chosen.isascii() and chosen.isdigit() else None
         attendance = request.POST.get("attendance", "")
         if person is None or attendance not in Attendance.values:
             messages.error(request, _("Choose a person of the unit and their attendance."))
-            return redirect("inspections:roll_call", pk=pk)
+            return redirect(_roll_call_address(request, pk))
         try:
             entry = services.roll_call_mark(
                 visit=visit, actor=request.user, staff=person, attendance=attendance
@@ -240,24 +267,38 @@ def roll_call(request, pk):
                     request,
                     _("%(name)s: a draft record was opened.") % {"name": person.full_name},
                 )
-        return redirect(f"{request.path}#staff-{person.pk}")
-    entries = {entry.staff_id: entry for entry in visit.roll_call.all()}
-    people = [
-        (person, entries.get(person.pk))
-        for person in staff_posted_to(unit=visit.unit, day=timezone.localdate())
-    ]
-    return render(
-        request,
-        "inspections/roll_call.html",
-        {"visit": visit, "people": people, "attendance_choices": Attendance.choices},
-    )
+        return redirect(_roll_call_address(request, pk, anchor=f"#staff-{person.pk}"))
+    query = _finder_query(request)
+    people = _unit_people(unit=visit.unit, day=today, query=query)
+    page = Paginator(people, PEOPLE_SHOWN).get_page(request.GET.get("page"))
+    entries = {
+        entry.staff_id: entry
+        for entry in visit.roll_call.filter(staff__in=[person.pk for person in page])
+    }
+    context = {
+        "visit": visit,
+        "page": page,
+        "people": [(person, entries.get(person.pk)) for person in page],
+        "attendance_choices": Attendance.choices,
+        "query": query,
+        "query_string": urlencode({"q": query}) if query else "",
+    }
+    return render(request, "inspections/roll_call.html", context)
+
+
+def _first_people(people) -> tuple[list, bool]:
+    """The first PEOPLE_SHOWN of `people`, and whether there are more (one query)."""
+    first = list(people[: PEOPLE_SHOWN + 1])
+    return first[:PEOPLE_SHOWN], len(first) > PEOPLE_SHOWN
 
 
 @role_required(Role.INSPECTOR)
 def record_new(request, pk):
     visit = _get_visit_for_user(request, pk, write=True)
-    people = staff_posted_to(unit=visit.unit, day=timezone.localdate())
+    today = timezone.localdate()
     if request.method == "POST":
+        query = ""
+        people = staff_posted_to(unit=visit.unit, day=today)
         form = NewRecordForm(request.POST, request.FILES, staff_queryset=people)
         if form.is_valid():
             data = form.cleaned_data
@@ -282,19 +323,25 @@ def record_new(request, pk):
                 messages.success(request, _("The record is saved as a draft."))
                 return redirect("inspections:record_detail", pk=record.pk)
     else:
-        # On site the inspector types the name as it comes, without diacritics ("nguyen thi
-        # hang"); the list of the unit's people narrows to those the staff search finds.
-        query = request.GET.get("q", "").strip()
-        initial = {"token": secrets.token_urlsafe(32)}
-        if query:
-            found = staff_search(query=query, current_unit=visit.unit, day=timezone.localdate())
-            people = people.filter(pk__in=found.values("pk"))
-            if len(people) == 1:
-                initial["staff"] = people[0].pk
-        form = NewRecordForm(staff_queryset=people, initial=initial)
-        context = {"form": form, "visit": visit, "query": query, "found": len(people)}
-        return render(request, "inspections/record_form.html", context)
-    return render(request, "inspections/record_form.html", {"form": form, "visit": visit})
+        query = _finder_query(request)
+        people = _unit_people(unit=visit.unit, day=today, query=query)
+        form = NewRecordForm(staff_queryset=people, initial={"token": secrets.token_urlsafe(32)})
+    shown, more = _first_people(people)
+    chosen = form.cleaned_data.get("staff") if form.is_bound else None
+    if chosen is not None and chosen not in shown:
+        shown.insert(0, chosen)  # a large unit's person chosen after a search stays chosen
+    if query and len(shown) == 1:
+        form.initial["staff"] = shown[0].pk
+    form.show_staff(shown)
+    context = {
+        "form": form,
+        "visit": visit,
+        "query": query,
+        "found": len(shown),
+        "more": more,
+        "shown_limit": PEOPLE_SHOWN,
+    }
+    return render(request, "inspections/record_form.html", context)
 
 
 @role_required(*READS_RECORDS)

@@ -135,7 +135,10 @@ class Posting(models.Model):
         ordering = ["staff", models.F("starts_on").asc(nulls_first=True)]
         indexes = [
             models.Index(fields=["staff", "starts_on"], name="posting_staff_start"),
-            models.Index(fields=["unit", "starts_on", "ends_on"], name="posting_unit_dates"),
+            # Staff last: who is posted to a unit on a day is read from the index alone.
+            models.Index(
+                fields=["unit", "starts_on", "ends_on", "staff"], name="posting_unit_dates_staff"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

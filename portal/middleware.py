@@ -2,6 +2,7 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
+from django.http import HttpResponseNotAllowed
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -102,4 +103,24 @@ class RefuseNulMiddleware:
             for key, values in data.lists()
         ):
             raise BadRequest("NUL in the request")
+        return self.get_response(request)
+
+
+ALLOWED_METHODS = ("GET", "HEAD", "POST")
+
+
+class AllowedMethodsMiddleware:
+    """Every method but GET, HEAD and POST gets 405: no page of the portal takes another.
+
+    A function view answers whatever method it does not refuse itself, so OPTIONS or TRACE
+    would get the page, or a file to download, and PUT would be read as a GET. One check here
+    holds for every view, the ones to come included.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ALLOWED_METHODS:
+            return HttpResponseNotAllowed(ALLOWED_METHODS)
         return self.get_response(request)

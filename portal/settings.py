@@ -160,6 +160,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before anything reads the session or the body: a refused method costs nothing.
+    "portal.middleware.AllowedMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.SessionRefreshMiddleware",
     "portal.middleware.LanguageMiddleware",
@@ -270,6 +272,9 @@ AXES_VERBOSE = False
 # Citizen reports accepted from one address in an hour, counted in the database so that
 # every gunicorn worker sees the same count.
 CITIZEN_REPORTS_PER_HOUR = env_int("CITIZEN_REPORTS_PER_HOUR", 5, minimum=1)
+# Tracking codes matching no report that one address may try in an hour before its lookups
+# are refused, counted in the cache: shared by every server with CACHE_URL on Redis.
+TRACKING_CODE_MISSES_PER_HOUR = env_int("TRACKING_CODE_MISSES_PER_HOUR", 10, minimum=1)
 
 # Security headers
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +18,7 @@ from inspections.citizen_report_services import (
     OCCURRED_IN_FUTURE,
     REASON_REQUIRED,
     STAFF_NOT_POSTED,
+    TOO_MANY_LOOKUPS,
     TOO_MANY_REPORTS,
     UNIT_NOT_CURRENT,
     report_close,
@@ -349,6 +351,59 @@ def test_it_answers_404_for_an_unknown_tracking_code(client, db):
 
     assert response.status_code == 404
     assert "Không tìm thấy trang" in response.content.decode()
+
+
+LOOKUP = reverse("citizen_reports:lookup")
+
+
+def unknown_codes(count: int) -> list[str]:
+    """Well-formed tracking codes that match no report (no report's code has a digit 0)."""
+    return [f"ABCDEFG{number:03d}" for number in range(count)]
+
+
+def test_it_refuses_every_lookup_from_an_address_past_ten_unknown_codes(client, unit_a, settings):
+    assert settings.TRACKING_CODE_MISSES_PER_HOUR == 10
+    report = make_report(unit_a)
+    for code in unknown_codes(10):
+        assert client.get(LOOKUP, {"code": code}).status_code == 200
+
+    guessed = client.get(LOOKUP, {"code": "ABCDEFG999"})
+    known = client.get(LOOKUP, {"code": report.tracking_code})
+    tracked = client.get(reverse("citizen_reports:track", args=[report.tracking_code]))
+
+    for refused in (guessed, known, tracked):
+        assert refused.status_code == 429
+        with translation.override("vi"):
+            assert str(TOO_MANY_LOOKUPS) in refused.content.decode()
+    assert "Đã tiếp nhận" not in tracked.content.decode()
+
+
+def test_it_throttles_guesses_on_the_tracking_page_too(client, unit_a, settings):
+    settings.TRACKING_CODE_MISSES_PER_HOUR = 2
+    report = make_report(unit_a)
+    for code in unknown_codes(2):
+        assert client.get(reverse("citizen_reports:track", args=[code])).status_code == 404
+
+    refused = client.get(reverse("citizen_reports:track", args=[report.tracking_code]))
+
+    assert refused.status_code == 429
+
+
+def test_it_counts_only_unknown_codes_each_address_apart_for_an_hour(client, unit_a, settings):
+    settings.TRACKING_CODE_MISSES_PER_HOUR = 1
+    report = make_report(unit_a)
+    found = [client.get(LOOKUP, {"code": report.tracking_code}).status_code for _ in range(5)]
+    client.get(LOOKUP, {"code": unknown_codes(1)[0]})
+
+    refused = client.get(LOOKUP, {"code": report.tracking_code})
+    other_address = client.get(LOOKUP, {"code": report.tracking_code}, REMOTE_ADDR="198.51.100.20")
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=61)):
+        an_hour_later = client.get(LOOKUP, {"code": report.tracking_code})
+
+    assert found == [302] * 5
+    assert refused.status_code == 429
+    assert other_address.status_code == 302
+    assert an_hour_later.status_code == 302
 
 
 def test_it_sends_back_to_the_form_when_the_sent_page_is_opened_directly(client, db):

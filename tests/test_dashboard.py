@@ -153,8 +153,9 @@ def test_it_exports_a_table_as_csv_with_the_byte_order_mark(client, reviewer, ye
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="bao-cao-2019-months.csv"' in response["Content-Disposition"]
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["Tháng", "2019", "2018"]
     assert rows[1] == ["Tháng 1", "1", "0"]
     assert rows[12] == ["Tháng 12", "1", "1"]

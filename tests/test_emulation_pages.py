@@ -374,7 +374,10 @@ def test_it_streams_the_verdicts_as_the_exchange_csv(client, request, period_201
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="xet-thi-dua-2019.csv"'
-    assert b"".join(response.streaming_content).decode().splitlines() == [
+    data = b"".join(response.streaming_content)
+    # The byte-order mark, for Excel; the rest is EXCHANGE.md's CSV byte for byte.
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.decode("utf-8-sig").splitlines() == [
         "staff_code,full_name,agency_code,title,status,record_nos",
         "S001,Nguyễn Văn Hùng,P-A,lao_dong_tien_tien,excluded,BB-01/2019",
         "S002,Lê Thị Hoa,P-A,lao_dong_tien_tien,pending,BB-02",

@@ -3,8 +3,8 @@
 Labels are in the active language; exports follow the reader's interface language.
 """
 
-import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.dates import MONTHS
@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.sheets import append_row, csv_text
 from inspections.models import ViolationType
 from portal.reports.figures import Report
 
@@ -123,26 +124,21 @@ def report_tables(report: Report) -> dict[str, Table]:
     return {table.slug: table for table in tables}
 
 
-def table_csv(table: Table) -> bytes:
-    """UTF-8 with the byte-order mark, so that Excel reads the diacritics right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.headers)
-    writer.writerows(table.rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def table_csv(table: Table) -> Iterator[str]:
+    return csv_text([table.headers, *table.rows], line_end="\r\n")
 
 
 def table_xlsx(table: Table, *, year: int) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(year)
-    sheet.append([table.title])
+    append_row(sheet, [table.title])
     sheet.cell(row=1, column=1).font = Font(bold=True)
-    sheet.append(table.headers)
+    append_row(sheet, table.headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for index, header in enumerate(table.headers, start=1):
         longest = max([len(str(header)), *(len(str(row[index - 1])) for row in table.rows)])
         sheet.column_dimensions[get_column_letter(index)].width = min(max(10, longest + 2), 60)

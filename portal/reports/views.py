@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.access import role_required
 from core.charts import bar_chart, column_chart
+from core.sheets import csv_download
 from personnel.models import Role
 from portal.reports.figures import MAX_YEAR, MIN_YEAR, discipline_report
 from portal.reports.tables import TABLES, month_label, report_tables, table_csv, table_xlsx
@@ -77,9 +78,9 @@ def export(request, year: int, table: str, fmt: str):
     if not MIN_YEAR <= year <= MAX_YEAR or table not in TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
     chosen = report_tables(discipline_report(year=year))[table]
+    filename = f"bao-cao-{year}-{table}.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(table_csv(chosen), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(table_xlsx(chosen, year=year), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="bao-cao-{year}-{table}.{fmt}"'
+        return csv_download(table_csv(chosen), filename=filename)
+    response = HttpResponse(table_xlsx(chosen, year=year), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

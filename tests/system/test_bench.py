@@ -20,6 +20,9 @@ CASES = [
     "council_list_last",
     "export_csv",
     "import_staff_xlsx",
+    "large_unit_staff_posted_to",
+    "large_unit_roll_call",
+    "large_unit_record_new",
     "http_inspector",
     "http_council",
 ]
@@ -27,6 +30,10 @@ CASES = [
 EXTRA_KEYS = {
     "export_csv": {"bytes", "command_peak_rss_bytes"},
     "import_staff_xlsx": {"rows", "file_bytes"},
+    **{
+        name: {"people"}
+        for name in ("large_unit_staff_posted_to", "large_unit_roll_call", "large_unit_record_new")
+    },
     **{
         name: {
             "p50_ms",
@@ -80,6 +87,7 @@ def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(
     assert "eligibility_period" in suite.table(written)
     by_name = {result["name"]: result for result in written["results"]}
     assert by_name["import_staff_xlsx"]["rows"] == 100
+    assert by_name["large_unit_roll_call"]["people"] == 250
     assert by_name["export_csv"]["command_peak_rss_bytes"] > 0
     assert by_name["http_council"]["requests"] > 0
     assert by_name["http_inspector"]["errors"] == 0

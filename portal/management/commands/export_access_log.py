@@ -1,10 +1,11 @@
-import csv
 import datetime
+from itertools import chain
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.sheets import csv_text
 from portal.selectors import personal_data_accesses
 
 HEADER = [
@@ -48,19 +49,19 @@ class Command(BaseCommand):
             since=_day(since) if since else None,
             until=_day(until) if until else None,
         )
-        writer = csv.writer(self.stdout, lineterminator="\n")
-        writer.writerow(HEADER)
-        for access in accesses.iterator(chunk_size=2000):
-            writer.writerow(
-                [
-                    timezone.localtime(access.at).isoformat(timespec="seconds"),
-                    access.user.username,
-                    access.staff.code if access.staff else "",
-                    access.staff.full_name if access.staff else "",
-                    access.view,
-                    (access.record.number or f"#{access.record.pk}") if access.record else "",
-                    access.evidence_id or "",
-                    access.citizen_report.tracking_code if access.citizen_report else "",
-                    access.ip or "",
-                ]
-            )
+        rows = (
+            [
+                timezone.localtime(access.at).isoformat(timespec="seconds"),
+                access.user.username,
+                access.staff.code if access.staff else "",
+                access.staff.full_name if access.staff else "",
+                access.view,
+                (access.record.number or f"#{access.record.pk}") if access.record else "",
+                access.evidence_id or "",
+                access.citizen_report.tracking_code if access.citizen_report else "",
+                access.ip or "",
+            ]
+            for access in accesses.iterator(chunk_size=2000)
+        )
+        for text in csv_text(chain([HEADER], rows)):
+            self.stdout.write(text, ending="")

@@ -1,0 +1,295 @@
+"""A ward of thousands: its people are read in one statement that each database plans once
+for the unit, never once per person, and the inspector's pages list at most PEOPLE_SHOWN of
+them at once, paged or narrowed by a search."""
+
+import datetime
+import json
+import re
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from inspections import services
+from inspections.models import RollCallEntry, ViolationRecord
+from inspections.views import PEOPLE_SHOWN
+from personnel.models import Posting, Staff
+from personnel.search import staff_search_text
+from personnel.selectors import staff_list, staff_posted_to, staff_search
+from tests.factories import visit_started_earlier
+
+# Every signed-in page: session, the user with their unit and roles (the session is saved at
+# most once a minute, and force_login has just saved it). Then the inspector's visit: the
+# visit with its round and unit, the round among those the user sees, the visit among the
+# round's visits the user sees.
+VISIT_PAGE = 2 + 3
+# how many people are posted to the unit, one page of them, their roll call marks
+ROLL_CALL_QUERIES = VISIT_PAGE + 3
+# the first PEOPLE_SHOWN people and one more (whether there are more)
+RECORD_NEW_QUERIES = VISIT_PAGE + 1
+
+
+@pytest.fixture
+def visit(inspector, unit_a, unit_b):
+    today = timezone.localdate()
+    the_round = services.round_create(
+        code="DX-01", name="Kiểm tra đột xuất đợt 1", kind="surprise", starts_on=today,
+        ends_on=today + datetime.timedelta(days=7), lead=inspector, members=[],
+        units=[unit_a, unit_b],
+    )  # fmt: skip
+    return visit_started_earlier(
+        services.visit_start(inspection_round=the_round, unit=unit_a, actor=inspector)
+    )
+
+
+@pytest.fixture
+def english(client):
+    # Sentences checked in English, the catalogue's source, whatever the Vietnamese one holds.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+def post_people(count, *, unit, prefix="N", **posting):
+    """`count` people posted to `unit`, named so that their order by name is their codes'."""
+    people = Staff.objects.bulk_create(
+        Staff(
+            code=f"{prefix}{index:05d}",
+            full_name=f"Người {prefix}{index:05d}",
+            category="cong_chuc",
+            search_text=staff_search_text(f"Người {prefix}{index:05d}"),
+        )
+        for index in range(count)
+    )
+    Posting.objects.bulk_create(Posting(staff=person, unit=unit, **posting) for person in people)
+    return people
+
+
+@pytest.fixture
+def around(unit_a, unit_b):
+    """Who must not be listed: a person of another unit, and one who left the unit yesterday."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    post_people(1, unit=unit_b, prefix="B")
+    post_people(1, unit=unit_a, prefix="L", ends_on=yesterday)
+
+
+def html_of(response):
+    return response.content.decode()
+
+
+def listed_on_roll_call(response):
+    return [int(pk) for pk in re.findall(r'id="staff-(\d+)"', html_of(response))]
+
+
+def offered(response):
+    return [int(pk) for pk in re.findall(r'<option value="(\d+)"', html_of(response))]
+
+
+# The statement
+
+
+def sqlite_per_person_unit_reads(sql, params):
+    """The steps of SQLite's plan that look the unit's postings up inside a subquery run once
+    per person (a CORRELATED subquery among their parents)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        steps = {step: (parent, detail) for step, parent, _unused, detail in cursor.fetchall()}
+
+    def per_person(step):
+        while step in steps:
+            step, detail = steps[step]
+            if detail.startswith("CORRELATED"):
+                return True
+        return False
+
+    return [
+        detail
+        for step, (parent, detail) in steps.items()
+        if "(unit_id=?" in detail and per_person(parent)
+    ], steps
+
+
+def postgresql_per_person_unit_reads(sql, params):
+    """The steps of PostgreSQL's plan, as run, that look the unit's postings up more than once
+    (a subplan run for each person)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def steps(node):
+        yield {key: value for key, value in node.items() if key != "Plans"}
+        for child in node.get("Plans", []):
+            yield from steps(child)
+
+    return [
+        step for step in steps(plan[0]["Plan"])
+        if re.search(r"unit_id = \d", json.dumps(step)) and step["Actual Loops"] > 1
+    ], plan  # fmt: skip
+
+
+def per_person_unit_reads(people):
+    """The plan's steps that read the unit's postings once per person, and the whole plan."""
+    sql, params = people.query.sql_with_params()
+    if connection.vendor == "sqlite":
+        return sqlite_per_person_unit_reads(sql, params)
+    return postgresql_per_person_unit_reads(sql, params)
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_it_reads_a_units_people_in_one_query_reading_its_postings_once(
+    count, unit_a, around, django_assert_num_queries
+):
+    people = post_people(count, unit=unit_a)
+    posted = staff_posted_to(unit=unit_a, day=timezone.localdate())
+
+    # the people whose posting to the unit covers the day, by name
+    with django_assert_num_queries(1):
+        read = list(posted)
+
+    assert read == people
+    per_person, plan = per_person_unit_reads(posted)
+    assert per_person == [], plan
+    if connection.vendor == "sqlite":  # the unit's postings from the index alone
+        details = [detail for _parent, detail in plan.values()]
+        assert any("COVERING INDEX posting_unit_dates_staff" in detail for detail in details)
+
+
+@pytest.mark.parametrize("reading", ["staff_list", "staff_search"])
+def test_it_searches_a_unit_reading_its_postings_once(reading, unit_a, around):
+    post_people(50, unit=unit_a)
+    day = timezone.localdate()
+    if reading == "staff_list":  # the staff list filtered by the unit
+        people = staff_list(day=day, query="nguoi", unit=unit_a)[:50]
+    else:  # the search that ranks the unit's people first
+        people = staff_search(query="nguoi", current_unit=unit_a, day=day)[:50]
+
+    per_person, plan = per_person_unit_reads(people)
+
+    assert per_person == [], plan
+    # The unit's 50 people; in the search, before the namesakes of other units.
+    assert [person.code for person in people] == [f"N{index:05d}" for index in range(50)]
+
+
+# The roll call
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_it_reads_the_roll_call_in_a_constant_number_of_queries(
+    count, client, inspector, visit, unit_a, around, django_assert_num_queries
+):
+    people = post_people(count, unit=unit_a)
+    for person in (people[0], people[-1]):
+        services.roll_call_mark(visit=visit, actor=inspector, staff=person, attendance="present")
+    client.force_login(inspector)
+    url = reverse("inspections:roll_call", args=[visit.pk])
+
+    with django_assert_num_queries(ROLL_CALL_QUERIES):
+        response = client.get(url)
+
+    first_page = people[:PEOPLE_SHOWN]
+    assert listed_on_roll_call(response) == [person.pk for person in first_page]
+    # The marks shown are those of the people on the page.
+    assert html_of(response).count("tap-button--chosen") == (2 if count <= PEOPLE_SHOWN else 1)
+    last = client.get(url, {"page": 5})
+    if count > PEOPLE_SHOWN:
+        assert f"Trang 1/{count // PEOPLE_SHOWN}" in html_of(response)
+        assert 'name="q"' in html_of(response)
+        assert listed_on_roll_call(last) == [person.pk for person in people[800:]]
+    else:
+        assert "Trang 1/" not in html_of(response)
+        assert 'name="q"' not in html_of(response)  # a small unit's roll call is as it was
+
+
+def test_it_narrows_the_roll_call_of_a_large_unit_to_the_person_typed(
+    client, inspector, visit, unit_a
+):
+    post_people(1000, unit=unit_a)
+    hang = Staff.objects.create(code="S-HANG", full_name="Nguyễn Thị Hằng", category="cong_chuc")
+    Posting.objects.create(staff=hang, unit=unit_a)
+    client.force_login(inspector)
+
+    response = client.get(
+        reverse("inspections:roll_call", args=[visit.pk]), {"q": "nguyen thi hang"}
+    )
+
+    assert listed_on_roll_call(response) == [hang.pk]
+    assert "1 người của đơn vị khớp với “nguyen thi hang”." in html_of(response)
+
+
+def test_it_returns_to_the_same_page_and_search_after_a_tap(client, inspector, visit, unit_a):
+    people = post_people(1000, unit=unit_a)
+    person = people[450]
+    client.force_login(inspector)
+    url = reverse("inspections:roll_call", args=[visit.pk])
+
+    response = client.post(f"{url}?q=nguoi&page=3", {"staff": person.pk, "attendance": "present"})
+
+    assert response["Location"] == f"{url}?q=nguoi&page=3#staff-{person.pk}"
+    assert RollCallEntry.objects.get().staff == person
+    page = client.get(response["Location"].split("#")[0])
+    assert person.pk in listed_on_roll_call(page)
+    assert 'value="present" class="tap-button tap-button--chosen"' in html_of(page)
+
+
+# The new record
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_it_reads_the_new_record_page_in_a_constant_number_of_queries(
+    count, client, english, inspector, visit, unit_a, around, django_assert_num_queries
+):
+    people = post_people(count, unit=unit_a)
+    client.force_login(inspector)
+
+    with django_assert_num_queries(RECORD_NEW_QUERIES):
+        response = client.get(reverse("inspections:record_new", args=[visit.pk]))
+
+    assert offered(response) == [person.pk for person in people[:PEOPLE_SHOWN]]
+    more = (
+        f"More than {PEOPLE_SHOWN} people are posted to this unit; the list holds the first "
+        f"{PEOPLE_SHOWN} by name. Find the person to narrow it."
+    )
+    assert (more in html_of(response)) == (count > PEOPLE_SHOWN)
+
+
+def test_it_finds_a_person_beyond_the_first_names_and_records_them(
+    client, inspector, visit, unit_a
+):
+    people = post_people(1000, unit=unit_a)
+    beyond = people[900]
+    client.force_login(inspector)
+    url = reverse("inspections:record_new", args=[visit.pk])
+
+    everyone = client.get(url)
+    found = client.get(url, {"q": beyond.code.lower()})
+    token = found.context["form"].initial["token"]
+    client.post(url, {
+        "staff": beyond.pk, "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "type": "no_badge", "description": "Không đeo thẻ.", "signature": "refused",
+        "token": token,
+    })  # fmt: skip
+
+    assert beyond.pk not in offered(everyone)
+    assert offered(found) == [beyond.pk]
+    assert found.context["form"].initial["staff"] == beyond.pk
+    assert ViolationRecord.objects.get().staff == beyond
+
+
+def test_it_keeps_the_chosen_person_of_a_large_unit_on_a_refused_form(
+    client, inspector, visit, unit_a
+):
+    people = post_people(1000, unit=unit_a)
+    beyond = people[900]
+    client.force_login(inspector)
+    later = (timezone.localtime() + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+
+    response = client.post(reverse("inspections:record_new", args=[visit.pk]), {
+        "staff": beyond.pk, "occurred_at": later, "type": "no_badge",
+        "description": "Không đeo thẻ.", "signature": "refused", "token": "tok-1",
+    })  # fmt: skip
+
+    assert "Thời điểm vi phạm không thể ở tương lai." in html_of(response)
+    assert offered(response) == [beyond.pk] + [person.pk for person in people[:PEOPLE_SHOWN]]
+    assert f'<option value="{beyond.pk}" selected>' in html_of(response)
+    assert ViolationRecord.objects.count() == 0
