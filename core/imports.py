@@ -23,6 +23,8 @@ from core.tabular import Column, Problem, Row, Table, TableError, read_table
 
 DUPLICATE_CODE = _("The code “%(code)s” is already on row %(row)s.")
 IMPORTED = _("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
+# A file of a million bad rows would list a million lines; the first ones show what is wrong.
+PROBLEMS_LISTED = 1000
 
 
 class Action:
@@ -49,11 +51,22 @@ class RowPlan:
 
 @dataclass
 class ImportSummary:
-    """What an import did, or would do: a plan per row, and the problems that stop it."""
+    """What an import did, or would do: a plan per row, and the problems that stop it (the
+    first PROBLEMS_LISTED of them, and how many more)."""
 
     plans: list[RowPlan]
     problems: list[Problem]
     written: bool = False
+    problems_not_listed: int = 0
+
+    def __post_init__(self):
+        if len(self.problems) > PROBLEMS_LISTED:
+            self.problems_not_listed += len(self.problems) - PROBLEMS_LISTED
+            self.problems = self.problems[:PROBLEMS_LISTED]
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.problems_not_listed
 
     def count(self, action: str) -> int:
         return sum(1 for plan in self.plans if plan.action == action)
@@ -162,7 +175,16 @@ def run_import(command: BaseCommand, service: ImportService, file: str, **option
     if summary.problems:
         for problem in summary.problems:
             command.stderr.write(str(problem))
-        count = len(summary.problems)
+        if summary.problems_not_listed:
+            command.stderr.write(
+                ngettext(
+                    "… and %(count)s more problem.",
+                    "… and %(count)s more problems.",
+                    summary.problems_not_listed,
+                )
+                % {"count": summary.problems_not_listed}
+            )
+        count = summary.problem_count
         raise CommandError(
             ngettext(
                 "Nothing was imported: %(count)s problem.",

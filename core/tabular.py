@@ -61,6 +61,28 @@ NO_SUCH_DAY = _("“%(value)s” is a day that does not exist.")
 NOT_A_DATETIME = _(
     "“%(value)s” is not a date and time: write ISO 8601, e.g. 2019-03-12T08:30:00+07:00."
 )
+TOO_MANY_ROWS = _(
+    "The file has more than %(limit)s rows, the header and any empty rows included: split it "
+    "into smaller files."
+)
+TOO_MANY_COLUMNS = _(
+    "The file has values beyond column %(limit)s: keep only the columns of the template."
+)
+TOO_MANY_TEXTS = _(
+    "The workbook holds more than %(limit)s different texts: split it into smaller files."
+)
+WORKBOOK_TOO_LARGE = _(
+    "The workbook holds more than %(megabytes)s MB of data once unpacked: split it into "
+    "smaller files."
+)
+PACKED_TOO_TIGHT = _(
+    "The workbook unpacks to more than %(ratio)s times its size, which spreadsheet programs "
+    "never write: save it again from Excel or LibreOffice."
+)
+SHEET_TOO_LARGE = _(
+    "The sheet spans more than %(limit)s cells from its first value to its last: delete the "
+    "rows and columns outside the table, or split it into smaller files."
+)
 
 SUFFIXES = (".csv", ".xlsx", ".xls", ".ods")
 
@@ -281,7 +303,12 @@ def read_table(path: str | Path, *, columns: Sequence[Column]) -> Table:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise TableError([Problem(None, None, UNSUPPORTED_FILE)])
-    raw_rows = _csv_rows(path) if suffix == ".csv" else _workbook_rows(path, suffix)
+    caps = limits()
+    if suffix == ".csv":
+        _check_csv_extent(path, caps)
+        raw_rows = _csv_rows(path)
+    else:
+        raw_rows = _workbook_rows(path, suffix, caps)
     try:
         first = next(raw_rows, None)
         if first is None:
@@ -402,11 +429,72 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             stream.detach()
 
 
+def _check_csv_extent(path: Path, caps: "Limits") -> None:
+    """A first pass over the file that keeps no row: refused beyond the caps, before a single
+    row is parsed."""
+    rows = _csv_rows(path)
+    try:
+        for number, cells in rows:
+            _check_extent(number, len(cells), caps)
+    finally:
+        rows.close()
+
+
+# Caps on what a file may make the readers hold, checked before any reader builds a row: the
+# rows a sheet reaches (IMPORT_MAX_ROWS, the header included), its columns, the different texts
+# of a workbook and its size once unpacked. The last two grow with the rows: a row of the
+# widest template (8 columns) is a few hundred bytes of XML.
+MAX_COLUMNS = 256
+TEXTS_PER_ROW = 8
+UNPACKED_BYTES_PER_ROW = 1024
+UNPACKED_BYTES_BESIDES_ROWS = 1024 * 1024  # the workbook's own parts: styles, relationships
+# Spreadsheet programs pack a part to a tenth or a thirtieth of its size; a part unpacking to
+# over a hundred times its size is made to (a zip bomb). Small parts may pack tighter.
+MAX_PACKING_RATIO = 100
+PACKING_CHECKED_FROM_BYTES = 1024 * 1024
+
+
+class Limits(NamedTuple):
+    rows: int  # the sheet's rows down to its last value, the header included
+    columns: int
+    texts: int  # entries of a workbook's shared strings table
+    unpacked_bytes: int  # a workbook's parts, unpacked, all together
+
+
+def limits() -> Limits:
+    rows = settings.IMPORT_MAX_ROWS
+    return Limits(
+        rows=rows,
+        columns=MAX_COLUMNS,
+        texts=rows * TEXTS_PER_ROW,
+        unpacked_bytes=UNPACKED_BYTES_BESIDES_ROWS + rows * UNPACKED_BYTES_PER_ROW,
+    )
+
+
+def _refused(message: Promise, **params: Any) -> TableError:
+    return TableError([Problem(None, None, message, params)])
+
+
+def _check_extent(rows: int, columns: int, caps: Limits) -> None:
+    """Every row down to the last one holding a value counts, empty or not: a reader walks
+    them all, and calamine lays them all out."""
+    if rows > caps.rows:
+        raise _refused(TOO_MANY_ROWS, limit=caps.rows)
+    if columns > caps.columns:
+        raise _refused(TOO_MANY_COLUMNS, limit=caps.columns)
+
+
+def _check_texts(texts: int, caps: Limits) -> None:
+    if texts > caps.texts:
+        raise _refused(TOO_MANY_TEXTS, limit=caps.texts)
+
+
 # Workbooks: python-calamine reads them (.xlsx, .xls, .ods). It lays a sheet out as a dense
 # grid, every cell from the first to the last one holding a value, about 32 bytes each, even
 # for two values a million rows apart; it sets no limit of its own, and a grid too large for
 # memory ends the process (Rust aborts: no exception reaches Python). So the file is measured
-# first, here, by walking its cells as calamine will, and refused if too large.
+# first, here, by walking its cells as calamine will, and refused if too large. calamine also
+# keeps every shared text, reserving room for as many as the table announces.
 MAX_CELLS = 10_000_000  # grid cells calamine may hold at once, about 320 MB
 
 
@@ -419,18 +507,19 @@ class WorkbookSize(NamedTuple):
     cells: int
 
 
-def _workbook_rows(path: Path, suffix: str) -> Iterator[tuple[int, list[Any]]]:
+def _workbook_rows(path: Path, suffix: str, caps: Limits) -> Iterator[tuple[int, list[Any]]]:
     """The first sheet's rows that hold a value, each with its number in the sheet.
 
     Values as calamine gives them: str, float, bool, date, datetime, time or timedelta; an
     empty cell, or one holding an error such as #N/A, is "".
     """
     try:
-        size = _MEASURES[suffix](path)
+        size = _MEASURES[suffix](path, caps)
     except BROKEN_WORKBOOK:
         raise _unreadable() from None
+    _check_extent(size.rows, size.columns, caps)
     if size.cells > MAX_CELLS:
-        raise _unreadable()
+        raise _refused(SHEET_TOO_LARGE, limit=MAX_CELLS // 2)
     try:
         with python_calamine.load_workbook(path) as workbook:
             sheet = workbook.get_sheet_by_index(0)
@@ -494,23 +583,63 @@ def _position(reference: str, columns: dict[str, int]) -> tuple[int, int]:
     return row, column
 
 
-# The name a part must hold for calamine to read cells from it, in the encodings it decodes:
-# those that write ASCII as ASCII, and UTF-16 either way round.
-_SHEET_DATA = tuple(
-    "sheetData".encode(encoding) for encoding in ("ascii", "utf-16-le", "utf-16-be")
-)
+def _too_large(caps: Limits) -> TableError:
+    return _refused(WORKBOOK_TOO_LARGE, megabytes=caps.unpacked_bytes // (1024 * 1024))
 
 
-def _xlsx_size(path: Path) -> WorkbookSize:
-    """Every part that could be the first sheet is measured, and the largest counts: which one
-    calamine takes (from the relationships) need not be worked out the same way here."""
+def _check_packing(members: list[zipfile.ZipInfo], caps: Limits) -> None:
+    """The sizes an archive declares, checked before a byte is unpacked. They bound what is
+    unpacked: calamine's zip reader refuses a part larger than declared, and Python's stops
+    reading it there."""
+    if sum(member.file_size for member in members) > caps.unpacked_bytes:
+        raise _too_large(caps)
+    for member in members:
+        if (
+            member.file_size > PACKING_CHECKED_FROM_BYTES
+            and member.file_size > MAX_PACKING_RATIO * member.compress_size
+        ):
+            raise _refused(PACKED_TOO_TIGHT, ratio=MAX_PACKING_RATIO)
+
+
+@dataclass
+class _XlsxPart:
+    """What a part of a workbook gives calamine to hold: cells, if it is a sheet (its last row
+    and column, and how many row and cell elements it has: calamine walks every row, and
+    lists every cell before it lays them out), and shared texts (those it holds, and those it
+    announces)."""
+
+    sheet: bool = False
+    rows: int = 0
+    columns: int = 0
+    row_elements: int = 0
+    cell_elements: int = 0
+    texts: int = 0
+    announced_texts: int = 0
+
+    def check(self, caps: Limits) -> None:
+        if self.sheet:
+            _check_extent(max(self.rows, self.row_elements), self.columns, caps)
+            if self.cell_elements > MAX_CELLS // 2:
+                raise _refused(SHEET_TOO_LARGE, limit=MAX_CELLS // 2)
+        _check_texts(max(self.texts, self.announced_texts), caps)
+
+
+def _xlsx_size(path: Path, caps: Limits) -> WorkbookSize:
+    """Every part is measured, and the largest sheet counts: which part calamine takes for the
+    first sheet, or for the shared strings table (from the relationships), need not be worked
+    out the same way here."""
     rows = columns = 0
     with zipfile.ZipFile(path) as archive:
-        for member in archive.infolist():
-            part = archive.read(member)
-            if any(name in part for name in _SHEET_DATA):
-                sheet_rows, sheet_columns = _xlsx_sheet_extent(part)
-                rows, columns = max(rows, sheet_rows), max(columns, sheet_columns)
+        members = archive.infolist()
+        _check_packing(members, caps)
+        for member in members:
+            with archive.open(member) as part:
+                found = _scanned_xlsx_part(part, caps)
+            if found is None:
+                with archive.open(member) as part:
+                    found = _walked_xlsx_part(part, caps)
+            if found.sheet:
+                rows, columns = max(rows, found.rows), max(columns, found.columns)
     # The grid is built twice over at once: as references into the file, then as values.
     return WorkbookSize(rows, columns, 2 * rows * columns)
 
@@ -524,39 +653,83 @@ _OTHER_CELL_TAGS = (re.compile(rb"<c[>/\t\n\r]"), re.compile(rb":c[\s/>]"))
 # Anything that reads as an r attribute, wherever it stands: calamine's parser takes a tag's
 # last r, and needs no space before it (<c r="A4"r="B107">).
 _REFERENCE = re.compile(rb"""r\s*=\s*["']([A-Za-z]*)(\d+)""")
+# An entry of the shared strings table with a prefix (<x:si>; without one, "<si" is counted);
+# and the number of entries the table announces, for which calamine reserves room before it
+# reads one.
+_PREFIXED_SHARED_TEXT = re.compile(rb"<[^\s<>/:!?]+:si[\s/>]")
+_ANNOUNCED_TEXTS = re.compile(rb"""uniqueCount\s*=\s*["']\s*(\d+)""")
+_PIECE_BYTES = 1024 * 1024
 
 
-def _xlsx_sheet_extent(part: bytes) -> tuple[int, int]:
-    """The last row and column holding a value, or more: cells placed as calamine places them.
+def _scanned_xlsx_part(part: IO[bytes], caps: Limits) -> _XlsxPart | None:
+    """The part read off its raw bytes, as calamine's parser reads them (no entity or DTD
+    applied), a megabyte at a time, at the speed of a regular expression; refused as soon as
+    it passes a cap.
 
-    Excel, LibreOffice, openpyxl and XlsxWriter start every cell's tag with its reference,
-    <c r="B7" ...>: then the references bound the grid, read off the raw XML (as calamine's
-    parser reads it, no entity or DTD applied) at the speed of a regular expression. Any other
-    part is walked element by element.
+    Excel, LibreOffice, openpyxl and XlsxWriter write UTF-8 and start every cell's tag with its
+    reference, <c r="B7" ...>: then the references bound the grid. None for an XML part
+    written otherwise, to be walked element by element.
     """
-    encoding = _ENCODING.match(part)
-    if (
-        part.startswith(_UTF_16)
-        or (encoding is not None and encoding[1].lower() not in (b"utf-8", b"utf8"))
-        or any(pattern.search(part) for pattern in _OTHER_CELL_TAGS)
-        or part.count(b"<c ") != part.count(b'<c r="')
-    ):
-        return _walked_sheet_extent(io.BytesIO(part))
-    references = _REFERENCE.findall(part)
-    if not references:
-        return 0, 0
-    letters, digits = zip(*references, strict=True)
-    return max(map(int, set(digits))), max(_column_number(name.decode()) for name in set(letters))
+    found = _XlsxPart()
+    utf8 = plain = True
+    head = rest = b""
+    while True:
+        read = part.read(_PIECE_BYTES)
+        data = rest + read
+        if not head:
+            head = data[:512]
+            encoding = _ENCODING.match(head)
+            if head.startswith(_UTF_16) or (
+                encoding is not None and encoding[1].lower() not in (b"utf-8", b"utf8")
+            ):
+                utf8 = plain = False
+        if read:
+            # Every pattern below lies within a tag: the piece ends after one, the rest waits.
+            end = data.rfind(b">") + 1
+            if end == 0:  # a megabyte without a tag: no sheet Excel writes, maybe a picture
+                plain, end = False, max(len(data) - 64, 0)
+            data, rest = data[:end], data[end:]
+        cells = data.count(b"<c ")
+        if plain and (
+            any(pattern.search(data) for pattern in _OTHER_CELL_TAGS)
+            or cells != data.count(b'<c r="')
+        ):
+            plain = False
+        # Counted however the part is written: a sheet of too many rows or cells is refused
+        # here, before it is walked.
+        found.sheet = found.sheet or b"sheetData" in data
+        found.row_elements += data.count(b"<row")
+        found.cell_elements += cells + data.count(b"<c>") + data.count(b"<c/")
+        if plain and (references := _REFERENCE.findall(data)):
+            letters, digits = zip(*references, strict=True)
+            found.rows = max(found.rows, *map(int, set(digits)))
+            found.columns = max(
+                found.columns, *(_column_number(name.decode()) for name in set(letters))
+            )
+        if utf8:
+            found.texts += data.count(b"<si")
+            if b":si" in data:
+                found.texts += len(_PREFIXED_SHARED_TEXT.findall(data))
+            for announced in _ANNOUNCED_TEXTS.findall(data):
+                found.announced_texts = max(found.announced_texts, int(announced))
+        found.check(caps)
+        if not read:
+            break
+    if plain:
+        return found
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"<", *_UTF_16)):
+        return None
+    return _XlsxPart()  # not XML: no cell and no text for calamine
 
 
-def _walked_sheet_extent(part: IO[bytes]) -> tuple[int, int]:
-    """The last row and column holding a value, placing cells as calamine's cell reader does:
+def _walked_xlsx_part(part: IO[bytes], caps: Limits) -> _XlsxPart:
+    """The part walked element by element, cells placed as calamine's cell reader places them:
     a cell at its reference, else just after the previous cell of its row; a row at its
-    number, else just after the previous row."""
+    number, else just after the previous row. Refused as soon as it passes a cap."""
+    found = _XlsxPart()
     active = in_cell = has_value = False
     row = column = 0  # where calamine puts a cell or row without a reference, from 0
     cell = (0, 0)
-    rows = columns = 0
     letters: dict[str, int] = {}
 
     def start(name: str, attributes: dict[str, str]) -> None:
@@ -579,42 +752,54 @@ def _walked_sheet_extent(part: IO[bytes]) -> tuple[int, int]:
             if (reference := attributes.get("r")) is not None:
                 row = _position(reference, letters)[0] - 1
         elif local == "sheetData":
-            active = True
+            active = found.sheet = True
+        elif local == "si":
+            found.texts += 1
+            found.check(caps)
+        announced = attributes.get("uniqueCount", "").strip()
+        if announced.isascii() and announced.isdigit():
+            found.announced_texts = max(found.announced_texts, int(announced))
+            found.check(caps)
 
     def end(name: str) -> None:
-        nonlocal in_cell, row, column, rows, columns
+        nonlocal in_cell, row, column
         local = name.rpartition(":")[2]
         if in_cell:
             if local == "c":  # calamine ends the cell at the first closing c, nested or not
                 in_cell = False
                 if has_value:
-                    rows, columns = max(rows, cell[0]), max(columns, cell[1])
+                    found.rows = max(found.rows, cell[0])
+                    found.columns = max(found.columns, cell[1])
+                    found.check(caps)
                 column += 1
         elif local == "row" and active:
             row += 1
             column = 0
 
     _xml_parser(start, end).ParseFile(part)
-    return rows, columns
+    return found
 
 
-def _ods_size(path: Path) -> WorkbookSize:
+def _ods_size(path: Path, caps: Limits) -> WorkbookSize:
     """calamine reads every table of content.xml on opening, not the first one alone."""
     rows = columns = cells = 0
     with zipfile.ZipFile(path) as archive:
-        for member in archive.infolist():
+        members = archive.infolist()
+        _check_packing(members, caps)
+        for member in members:
             if member.filename == "content.xml":
                 with archive.open(member) as part:
-                    for table in _ods_tables(part):
+                    for table in _ods_tables(part, caps):
                         rows, columns = max(rows, table.rows), max(columns, table.columns)
                         cells += table.cells
     return WorkbookSize(rows, columns, cells)
 
 
-def _ods_tables(part: IO[bytes]) -> list[WorkbookSize]:
+def _ods_tables(part: IO[bytes], caps: Limits) -> list[WorkbookSize]:
     """Each table's last row and column holding a value, repeated rows and cells counted as
     calamine expands them, and its cells: the values and formulas grids, and the row by row
-    lists it builds first (each up to the row's last value)."""
+    lists it builds first (each up to the row's last value). Refused as soon as a table
+    passes a cap."""
     tables = []
     in_table = False
     depth = 0  # inside a cell: nothing there is a row or a cell of the table
@@ -649,6 +834,7 @@ def _ods_tables(part: IO[bytes]) -> list[WorkbookSize]:
             listed += last_column
             if last_column:
                 rows, columns = row + repeats, max(columns, last_column)
+                _check_extent(rows, columns, caps)
             row += repeats
         elif name == "table:table":
             in_table = False
@@ -673,19 +859,32 @@ _SPECIAL_SECTORS = 0xFFFFFFFA
 # BIFF records (MS-XLS) that calamine turns into cells: row and column in their first 4 bytes.
 _CELL_RECORDS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E})
 _MULTIPLE_RK, _DIMENSIONS, _BOUND_SHEET, _BOF, _EOF = 0x00BD, 0x0200, 0x0085, 0x0809, 0x000A
+_SHARED_STRINGS, _CONTINUE = 0x00FC, 0x003C
 
 
-def _xls_size(path: Path) -> WorkbookSize:
+def _xls_size(path: Path, caps: Limits) -> WorkbookSize:
     """calamine reads every sheet on opening, from where the workbook stream says it starts;
     for each it reserves room for the cells its DIMENSIONS record announces, then lays out
-    the cells (values, then formulas)."""
+    the cells (values, then formulas). It keeps every text of the shared strings table."""
+    if path.stat().st_size > caps.unpacked_bytes:
+        raise _too_large(caps)
     stream = memoryview(_xls_workbook_stream(path.read_bytes()))
     starts = []
+    table: list[memoryview] = []  # the shared strings record and its continuations
     for kind, data in _biff_records(stream, 0):
         if kind == _BOUND_SHEET:
             starts.append(struct.unpack_from("<I", data)[0])
+        elif kind == _SHARED_STRINGS:
+            table = [data]
+        elif kind == _CONTINUE and table:
+            table.append(data)
         elif kind == _EOF:
             break
+        if table and kind not in (_SHARED_STRINGS, _CONTINUE):
+            _check_xls_texts(table, caps)
+            table = []
+    if table:
+        _check_xls_texts(table, caps)
     largest_rows = largest_columns = cells = 0
     for start in starts:
         if start > len(stream):
@@ -709,9 +908,62 @@ def _xls_size(path: Path) -> WorkbookSize:
                 if not depth:
                     break
                 depth -= 1
+        _check_extent(rows, columns, caps)
         largest_rows, largest_columns = max(largest_rows, rows), max(largest_columns, columns)
         cells += 2 * rows * columns
     return WorkbookSize(largest_rows, largest_columns, cells)
+
+
+def _check_xls_texts(records: list[memoryview], caps: Limits) -> None:
+    """The texts calamine reads from a shared strings record and its continuations (MS-XLS
+    2.4.265), counted as it walks them: a text's characters may run on into the next record,
+    which then starts with a byte saying how wide they are."""
+    if len(records[0]) < 8:
+        raise ValueError("shared strings record")
+    data = records[0][8:]  # after the counts the record announces, which calamine ignores
+    following = iter(records[1:])
+
+    def next_record() -> memoryview:
+        record = next(following, None)
+        if record is None:
+            raise ValueError("a shared string runs past its records")
+        return record
+
+    def skip(length: int) -> None:
+        nonlocal data
+        while length:
+            if not data:
+                data = next_record()
+            taken = min(length, len(data))
+            data, length = data[taken:], length - taken
+
+    texts = 0
+    while data or (data := next(following, None)) is not None:
+        texts += 1
+        if texts > caps.texts:
+            raise _refused(TOO_MANY_TEXTS, limit=caps.texts)
+        if not data:  # an empty continuation: calamine reads it as an empty text
+            continue
+        characters, flags = struct.unpack_from("<HB", data)
+        data = data[3:]
+        runs = extension = 0
+        if flags & 0x8:
+            (runs,) = struct.unpack_from("<H", data)
+            data = data[2:]
+        if flags & 0x4:
+            (extension,) = struct.unpack_from("<I", data)
+            data = data[4:]
+        width = 2 if flags & 0x1 else 1
+        while characters:
+            taken = min(len(data) // width, characters)
+            data, characters = data[taken * width :], characters - taken
+            if characters:
+                data = next_record()
+                if not data:
+                    raise ValueError("an empty continuation inside a shared string")
+                width, data = 2 if data[0] & 0x1 else 1, data[1:]
+        skip(runs * 4)
+        skip(extension)
 
 
 def _reserved_cells(data: memoryview) -> int:

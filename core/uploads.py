@@ -1,5 +1,6 @@
 """Checks for uploaded documents: the type by content, never by the file's name, and the size."""
 
+import json
 import secrets
 import shutil
 import tempfile
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -189,8 +191,31 @@ def local_upload(name: str) -> Iterator[Path]:
         yield path
 
 
+def store_upload_preview(name: str, preview: dict) -> None:
+    """Keep what the preview of the upload `name` shows, beside it in the media storage: the
+    file is read once, at the upload, whichever server shows the preview."""
+    default_storage.save(_preview_name(name), ContentFile(json.dumps(preview).encode()))
+
+
+def upload_preview(name: str) -> dict | None:
+    """What the preview of the upload `name` shows; None when it is gone."""
+    try:
+        stored_name = _preview_name(name)
+        if not default_storage.exists(stored_name):
+            return None
+        with default_storage.open(stored_name, "rb") as stored:
+            return json.loads(stored.read())
+    except (ValueError, FileNotFoundError):
+        return None
+
+
+def _preview_name(name: str) -> str:
+    return _storage_name(name) + ".preview.json"
+
+
 def discard_upload(name: str) -> None:
     try:
         default_storage.delete(_storage_name(name))
+        default_storage.delete(_preview_name(name))
     except ValueError:
         return

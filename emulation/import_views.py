@@ -66,6 +66,7 @@ def _store_upload(
     PENDING.keep(
         request,
         upload,
+        run=_runner(request),
         period=period_code,
         unit=unit.pk if unit else None,
         for_any_unit=for_any_unit,
@@ -102,9 +103,9 @@ def _accept_upload(request):
     return redirect("emulation:nomination_import_preview")
 
 
-def _result_page(request, pending: dict, summary: ImportSummary, *, status: int = 200):
+def _result_page(request, pending: dict, shown: dict, *, status: int = 200):
     actions = (Action.CREATED, Action.UPDATED, Action.UNCHANGED)
-    context = {"pending": pending, **preview_context(summary, actions=actions)}
+    context = {"pending": pending, **preview_context(shown, actions=actions)}
     return render(request, "emulation/nomination_import_preview.html", context, status=status)
 
 
@@ -131,7 +132,6 @@ def preview(request):
     return preview_pending(
         request,
         pending=_pending(request),
-        run=_runner(request),
         result_page=_result_page,
         start=lambda: redirect("emulation:nominations"),
     )

@@ -133,11 +133,11 @@ def _accept_upload(request):
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _start_page(request, form, status=400)
-    PENDING.keep(request, form.cleaned_data["file"])
+    PENDING.keep(request, form.cleaned_data["file"], run=_run)
     return redirect("inspections:discipline_preview")
 
 
-def _result_page(request, pending: dict, summary: ImportSummary, *, status: int = 200):
+def _result_page(request, pending: dict, shown: dict, *, status: int = 200):
     labels = {
         "what": _("Discipline decisions"),
         "created": _("Decisions to record"),
@@ -150,7 +150,7 @@ def _result_page(request, pending: dict, summary: ImportSummary, *, status: int 
         "again_url": reverse("inspections:discipline_import"),
         "cancel_url": reverse("inspections:discipline_cancel"),
     }
-    return preview_page(request, pending, summary, labels=labels, urls=urls, status=status)
+    return preview_page(request, pending, shown, labels=labels, urls=urls, status=status)
 
 
 def _run(pending: dict, *, dry_run: bool) -> ImportSummary:
@@ -164,7 +164,6 @@ def discipline_import_preview(request):
     return preview_pending(
         request,
         pending=PENDING.get(request),
-        run=_run,
         result_page=_result_page,
         start=lambda: redirect("inspections:discipline_import"),
     )

@@ -466,10 +466,14 @@ class RollCallEntry(models.Model):
 
 
 class Evidence(models.Model):
-    """A photo attached to a record. Files have random names and are served only by a view."""
+    """A photo attached to a record. Files have random names and are served only by a view:
+    the original to reviewers, to everyone else a copy without its metadata (see
+    inspections/evidence.py)."""
 
     record = models.ForeignKey(ViolationRecord, on_delete=models.PROTECT, related_name="evidence")
     file = models.FileField(max_length=255)
+    # Empty for a photo stored before such copies were made: made when first asked for.
+    shared = models.FileField(max_length=255, blank=True)
     thumbnail = models.FileField(max_length=255)
     content_type = models.CharField(max_length=32)
     size = models.PositiveIntegerField()
@@ -479,6 +483,15 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField()
+    # When and where the phone says it was taken (EXIF): personal data, shown only to the
+    # reviewers and the record's author.
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("evidence photo")

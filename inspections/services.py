@@ -9,6 +9,7 @@ written.
 import datetime
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -118,17 +119,21 @@ def _attach(
     stored: list[str],
 ):
     for photo in photos:
-        original, small = evidence.store(photo)
-        stored += [original, small]
+        original, shared, small = evidence.store(photo)
+        stored += [original, shared, small]
         Evidence.objects.create(
             record=record,
             file=original,
+            shared=shared,
             thumbnail=small,
             content_type=photo.kind.content_type,
             size=len(photo.data),
             sha256=photo.sha256,
             uploaded_by=actor,
             uploaded_at=timezone.now(),
+            taken_at=photo.capture.taken_at,
+            latitude=photo.capture.latitude,
+            longitude=photo.capture.longitude,
         )
         audit.append(
             record=record,
@@ -287,6 +292,32 @@ def evidence_add(*, record: ViolationRecord, actor: User, photos) -> ViolationRe
             raise DomainError(NOT_AUTHOR)
         _attach(record=record, actor=actor, photos=checked_photos, stored=stored)
     return record
+
+
+def evidence_copies(*, photo: Evidence) -> Evidence:
+    """The copies of a photo stored before they were made at upload: the copy without its
+    metadata and a thumbnail without its comment, written from the original, which stays as
+    it is; and the time and place it was taken, read from it. Made once, whoever asks first.
+    DomainError for an original that is no photo of its kind, or has too many pixels."""
+    if photo.shared:
+        return photo
+    with _atomic_with_files(writes_files=True) as stored:
+        photo = Evidence.objects.select_for_update().get(pk=photo.pk)
+        if photo.shared:
+            return photo
+        with photo.file.open("rb") as original:
+            data = original.read()
+        kind = evidence.KINDS[photo.content_type]
+        capture = evidence.checked_header(data, kind)
+        old_thumbnail = photo.thumbnail.name
+        name = Path(photo.file.name).name.partition(".")[0]
+        photo.shared, photo.thumbnail = evidence.store_copies(name, data, kind)
+        stored += [photo.shared.name, photo.thumbnail.name]
+        photo.taken_at = capture.taken_at
+        photo.latitude, photo.longitude = capture.latitude, capture.longitude
+        photo.save(update_fields=["shared", "thumbnail", "taken_at", "latitude", "longitude"])
+    evidence.discard(old_thumbnail)
+    return photo
 
 
 @refusals_noted("record.update", actor="actor", subject="record")

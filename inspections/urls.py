@@ -30,6 +30,7 @@ urlpatterns = [
     path("records/<int:pk>/appeal/decide/", views.appeal_decide, name="appeal_decide"),
     path("records/<int:pk>/minutes.pdf", views.record_pdf, name="record_pdf"),
     path("records/<int:pk>/minutes/prepare/", views.record_pdf_request, name="record_pdf_prepare"),
+    path("evidence/<int:pk>/original/", views.evidence_original, name="evidence_original"),
     path(
         "evidence/<int:pk>/<str:variant>/",
         views.evidence_file,

@@ -54,6 +54,8 @@ PAGE_SIZE = 50
 # unit is paged or narrowed by a search: a ward's 15,000 names are too many for one page.
 PEOPLE_SHOWN = 200
 SEES_RECORDS = (Role.INSPECTOR, Role.REVIEWER, Role.UNIT_HEAD)
+# The original of a photo carries what the phone wrote in it (place, owner): reviewers only.
+READS_ORIGINAL_PHOTOS = (Role.REVIEWER,)
 # The council opens the records its lists cite (inspections.selectors.records_for decides which).
 READS_RECORDS = (*SEES_RECORDS, Role.COUNCIL)
 
@@ -353,6 +355,9 @@ def record_detail(request, pk):
     is_author = record.author_id == user.pk
     is_reviewer = user.has_role(Role.REVIEWER)
     context = {
+        # When and where a photo was taken is personal data: for who wrote or reviews it.
+        "sees_capture": is_author or is_reviewer,
+        "sees_originals": user.has_role(*READS_ORIGINAL_PHOTOS),
         "record": record,
         "appeal": appeal,
         "history": selectors.history_of(record),
@@ -586,23 +591,45 @@ def appeal_decide(request, pk):
     )
 
 
-@role_required(*READS_RECORDS)
-def evidence_file(request, pk, variant):
-    if variant not in ("original", "thumbnail"):
-        raise Http404
+def _get_photo_for_user(request, pk) -> tuple[Evidence, ViolationRecord]:
     photo = get_object_or_404(Evidence, pk=pk)
-    record = _get_record_for_user(request, photo.record_id)
-    if variant == "original":
-        # The thumbnails are shown on the record's page, whose every view is logged already.
-        personal_data_access_log(
-            request=request, staff_id=record.staff_id, record_id=record.pk, evidence_id=photo.pk
-        )
-        name, content_type = photo.file.name, photo.content_type
-    else:
-        name, content_type = photo.thumbnail.name, "image/jpeg"
+    return photo, _get_record_for_user(request, photo.record_id)
+
+
+def _photo_response(name: str, content_type: str) -> FileResponse:
     response = FileResponse(default_storage.open(name), content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@role_required(*READS_RECORDS)
+def evidence_file(request, pk, variant):
+    """The photo as everyone who may see the record sees it: the copy without its metadata, or
+    its thumbnail."""
+    if variant not in ("photo", "thumbnail"):
+        raise Http404
+    photo, record = _get_photo_for_user(request, pk)
+    try:
+        photo = services.evidence_copies(photo=photo)
+    except DomainError:  # an original stored before its checks, that no copy is made from
+        raise Http404 from None
+    if variant == "thumbnail":
+        # The thumbnails are shown on the record's page, whose every view is logged already.
+        return _photo_response(photo.thumbnail.name, "image/jpeg")
+    personal_data_access_log(
+        request=request, staff_id=record.staff_id, record_id=record.pk, evidence_id=photo.pk
+    )
+    return _photo_response(photo.shared.name, photo.content_type)
+
+
+@role_required(*READS_ORIGINAL_PHOTOS)
+def evidence_original(request, pk):
+    """The photo byte for byte, as received, with what the phone wrote in it: the evidence."""
+    photo, record = _get_photo_for_user(request, pk)
+    personal_data_access_log(
+        request=request, staff_id=record.staff_id, record_id=record.pk, evidence_id=photo.pk
+    )
+    return _photo_response(photo.file.name, photo.content_type)
 
 
 # Reviewer and unit head lists

@@ -93,11 +93,11 @@ def _accept_upload(request):
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _start_page(request, form, status=400)
-    PENDING.keep(request, form.cleaned_data["file"], kind=form.cleaned_data["kind"])
+    PENDING.keep(request, form.cleaned_data["file"], run=_run, kind=form.cleaned_data["kind"])
     return redirect("personnel:import_preview")
 
 
-def _result_page(request, pending: dict, summary: ImportSummary, *, status: int = 200):
+def _result_page(request, pending: dict, shown: dict, *, status: int = 200):
     labels = {
         "what": KINDS[pending["kind"]].label,
         "created": _("Rows to create"),
@@ -110,7 +110,7 @@ def _result_page(request, pending: dict, summary: ImportSummary, *, status: int 
         "again_url": reverse("personnel:import"),
         "cancel_url": reverse("personnel:import_cancel"),
     }
-    return preview_page(request, pending, summary, labels=labels, urls=urls, status=status)
+    return preview_page(request, pending, shown, labels=labels, urls=urls, status=status)
 
 
 def _run(pending: dict, *, dry_run: bool) -> ImportSummary:
@@ -126,7 +126,7 @@ def _back():
 @role_required(Role.REVIEWER)
 def preview(request):
     return preview_pending(
-        request, pending=_pending(request), run=_run, result_page=_result_page, start=_back
+        request, pending=_pending(request), result_page=_result_page, start=_back
     )
 
 

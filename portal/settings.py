@@ -37,7 +37,7 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}.")
 
 
-def env_int(name: str, default: int, *, minimum: int) -> int:
+def env_int(name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
     raw = env.str(name, default="").strip()
     if raw == "":
         return default
@@ -47,6 +47,8 @@ def env_int(name: str, default: int, *, minimum: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}.") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, got {value}.")
     return value
 
 
@@ -330,8 +332,14 @@ DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=102
 FILE_UPLOAD_PERMISSIONS = 0o640
 # Largest evidence photo accepted, in bytes (phone photos are 2 to 6 MB).
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Most pixels an evidence photo may have, read from its header before it is decoded. Phones
+# take 12 to 50 megapixels; Pillow's own guard warns from about 89 megapixels.
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000, minimum=1_000_000, maximum=89_000_000)
 # Spreadsheet imports: a larger upload is refused before it is read.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Most rows a spreadsheet may reach, its header included (Excel's own limit is 1048576). The
+# other caps on a workbook (shared texts, unpacked size) grow with it: see core/tabular.py.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=2, maximum=1_048_576)
 
 
 def env_media_storage() -> dict:

@@ -83,14 +83,14 @@ def test_it_writes_one_insert_per_view(client, reviewer, record):
     assert len(inserts) == 1
 
 
-def test_it_logs_the_original_photo_with_its_record(client, unit_head, record, person):
+def test_it_logs_the_photo_with_its_record(client, unit_head, record, person):
     client.force_login(unit_head)
     photo = record.evidence.get()
 
-    original = _get(client, reverse("inspections:evidence", args=[photo.pk, "original"]))
+    shown = _get(client, reverse("inspections:evidence", args=[photo.pk, "photo"]))
     thumbnail = _get(client, reverse("inspections:evidence", args=[photo.pk, "thumbnail"]))
 
-    assert (original.status_code, thumbnail.status_code) == (200, 200)
+    assert (shown.status_code, thumbnail.status_code) == (200, 200)
     # The thumbnail is part of the record's page, which is logged when it is opened.
     access = PersonalDataAccess.objects.get()
     assert (access.user, access.staff, access.record, access.evidence) == (
@@ -186,7 +186,7 @@ def test_it_logs_nothing_when_the_view_is_refused(client, request, persona, page
     args = {
         "record_detail": ("inspections:record_detail", [record.pk]),
         "record_pdf": ("inspections:record_pdf", [record.pk]),
-        "evidence": ("inspections:evidence", [record.evidence.get().pk, "original"]),
+        "evidence": ("inspections:evidence", [record.evidence.get().pk, "photo"]),
         "staff_detail": ("personnel:staff_detail", [record.staff.code]),
     }[page]
 

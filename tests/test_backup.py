@@ -69,7 +69,10 @@ RECORDS = (
     " JOIN personnel_staff s ON s.id = r.staff_id ORDER BY r.id"
 )
 AUDIT = "SELECT id, record_id, action, hash, previous_hash FROM inspections_auditentry ORDER BY id"
-EVIDENCE = "SELECT file, thumbnail, sha256, size FROM inspections_evidence ORDER BY id"
+EVIDENCE = (
+    "SELECT file, shared, thumbnail, sha256, size, taken_at, latitude, longitude"
+    " FROM inspections_evidence ORDER BY id"
+)
 
 
 def rows(name: str, query: str) -> list[tuple]:
@@ -114,8 +117,8 @@ def test_it_restores_a_backup_into_an_empty_database_with_the_same_records_files
     ]
     checked = manage("restore", "--check", "--input", str(backup), env=backed_up.env)
     assert checked.returncode == 0, checked.stderr
-    # Two records, each with two photos and their thumbnails.
-    assert "2 biên bản vi phạm, 10 mục nhật ký, 8 tệp" in checked.stdout
+    # Two records, each with two photos, their copies without metadata and their thumbnails.
+    assert "2 biên bản vi phạm, 10 mục nhật ký, 12 tệp" in checked.stdout
 
     with scratch_database("kc_restored") as restored:
         target = {
@@ -133,7 +136,7 @@ def test_it_restores_a_backup_into_an_empty_database_with_the_same_records_files
         assert len(rows(restored, RECORDS)) == 2
         assert len(rows(restored, AUDIT)) == 10  # created, 2 photos, submitted, confirmed; twice
         assert files_under(tmp_path / "restored-media") == files_under(backed_up.media)
-        assert len(files_under(tmp_path / "restored-media")) == 8
+        assert len(files_under(tmp_path / "restored-media")) == 12
         audit = manage("verify_audit", env=target)
         assert audit.returncode == 0, audit.stdout + audit.stderr
         assert audit.stdout == "Nhật ký nguyên vẹn: đã kiểm tra 10 mục.\n"
@@ -165,12 +168,12 @@ def test_it_replaces_a_database_holding_other_records_with_force(backed_up, tmp_
         run_python(OTHER_SETUP, env=target)
         assert [row[3] for row in rows(replaced, RECORDS)] == ["S900", "S900"]
         own_files = files_under(tmp_path / "media")
-        assert len(own_files) == 4
+        assert len(own_files) == 6
 
         done = manage("restore", "--force", "--input", str(backup), env=target)
 
         assert done.returncode == 0, done.stderr
-        assert "Đã khôi phục 2 biên bản vi phạm và 8 tệp tải lên" in done.stdout
+        assert "Đã khôi phục 2 biên bản vi phạm và 12 tệp tải lên" in done.stdout
         for query in (RECORDS, AUDIT, EVIDENCE):
             assert rows(replaced, query) == rows(backed_up.name, query)
         assert [row[3] for row in rows(replaced, RECORDS)] == ["S001", "S002"]

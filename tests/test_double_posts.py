@@ -109,7 +109,8 @@ def test_it_makes_one_record_of_a_form_sent_twice_at_the_same_moment(
     # The photo of the form that lost the race is not left behind on the disk.
     evidence = Evidence.objects.get()
     assert evidence_files(media_root) == sorted(
-        name.removeprefix("evidence/") for name in (evidence.file.name, evidence.thumbnail.name)
+        name.removeprefix("evidence/")
+        for name in (evidence.file.name, evidence.shared.name, evidence.thumbnail.name)
     )
 
 

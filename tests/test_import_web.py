@@ -45,9 +45,10 @@ def test_it_previews_then_imports_on_confirmation(client, reviewer, media_root):
     assert "Phường Chi Lăng" in html
     assert "Xác nhận nhập dữ liệu" in html
     assert Unit.objects.count() == 0  # nothing written before the confirmation
-    assert len(stored_uploads(media_root)) == 1
-
     token = client.session[SESSION_KEY]["file"]
+    # The file, and what its preview shows, read at the upload.
+    assert [path.name for path in stored_uploads(media_root)] == [token, f"{token}.preview.json"]
+
     confirmed = client.post(reverse("personnel:import_confirm"), {"file": token}, follow=True)
 
     assert confirmed.redirect_chain == [(reverse("personnel:import"), 302)]

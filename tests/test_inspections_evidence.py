@@ -228,7 +228,7 @@ def stored(record, inspector):
     return Evidence.objects.get()
 
 
-@pytest.mark.parametrize("variant", ["original", "thumbnail"])
+@pytest.mark.parametrize("variant", ["photo", "thumbnail"])
 @pytest.mark.parametrize("persona", ["inspector", "reviewer", "unit_head", "administrator"])
 def test_it_serves_the_photo_to_those_who_may_see_the_record(
     persona, variant, request, client, stored
@@ -240,9 +240,19 @@ def test_it_serves_the_photo_to_those_who_may_see_the_record(
     assert response.status_code == 200
     assert response["Content-Type"] == ("image/jpeg")
     assert response["Cache-Control"] == "private, no-store"
-    body = b"".join(response.streaming_content)
-    if variant == "original":
-        assert hashlib.sha256(body).hexdigest() == stored.sha256
+    with Image.open(io.BytesIO(b"".join(response.streaming_content))) as served:
+        assert served.format == "JPEG"
+
+
+@pytest.mark.parametrize("persona", ["reviewer", "administrator"])
+def test_it_serves_the_original_to_reviewers(persona, request, client, stored):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(reverse("inspections:evidence_original", args=[stored.pk]))
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == stored.sha256
 
 
 @pytest.mark.parametrize("persona", ["outsider", "council_member", "other_unit_head", "stranger"])
@@ -254,7 +264,7 @@ def test_it_refuses_the_photo_to_everyone_else(persona, request, client, stored,
     user = users[persona]() if persona in users else request.getfixturevalue(persona)
     client.force_login(user)
 
-    response = client.get(reverse("inspections:evidence", args=[stored.pk, "original"]))
+    response = client.get(reverse("inspections:evidence", args=[stored.pk, "photo"]))
 
     assert response.status_code in (403, 404)
 

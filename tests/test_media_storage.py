@@ -120,7 +120,7 @@ def test_it_keeps_evidence_in_the_bucket_and_serves_it_only_through_the_portal(
 
     assert response.status_code == 302
     stored = Evidence.objects.get(record=record)
-    assert keys(bucket) == sorted([stored.file.name, stored.thumbnail.name])
+    assert keys(bucket) == sorted([stored.file.name, stored.shared.name, stored.thumbnail.name])
     assert bucket.get_object(Bucket=BUCKET, Key=stored.file.name)["Body"].read() == photo
     # Private: only the owner's grant, nothing for everyone or for any signed-in AWS user.
     grants = bucket.get_object_acl(Bucket=BUCKET, Key=stored.file.name)["Grants"]
@@ -129,7 +129,7 @@ def test_it_keeps_evidence_in_the_bucket_and_serves_it_only_through_the_portal(
 
     services.record_submit(record=record, actor=inspector)
     client.force_login(reviewer)
-    served = client.get(reverse("inspections:evidence", args=[stored.pk, "original"]))
+    served = client.get(reverse("inspections:evidence_original", args=[stored.pk]))
 
     assert served.status_code == 200
     assert served["Cache-Control"] == "private, no-store"
@@ -137,9 +137,10 @@ def test_it_keeps_evidence_in_the_bucket_and_serves_it_only_through_the_portal(
     assert b"".join(served.streaming_content) == photo
 
     client.force_login(outsider)
-    assert client.get(
-        reverse("inspections:evidence", args=[stored.pk, "original"])
-    ).status_code in (403, 404)
+    assert client.get(reverse("inspections:evidence", args=[stored.pk, "photo"])).status_code in (
+        403,
+        404,
+    )
     assert files_under(media_root) == []
 
 
@@ -157,7 +158,7 @@ def test_it_keeps_an_import_between_preview_and_confirmation_in_the_bucket(
 
     token = client.session[SESSION_KEY]["file"]
     assert "UBND thành phố" in preview.content.decode()
-    assert keys(bucket) == [f"imports/{token}"]
+    assert keys(bucket) == [f"imports/{token}", f"imports/{token}.preview.json"]
     assert Unit.objects.count() == 0
 
     client.post(reverse("personnel:import_confirm"), {"file": token})

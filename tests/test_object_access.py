@@ -55,7 +55,7 @@ def test_it_answers_every_guessed_number_alike_to_another_units_head(client, wor
     }
     answers |= {
         ("inspections:evidence", pk): _status(
-            client, reverse("inspections:evidence", args=[pk, "original"])
+            client, reverse("inspections:evidence", args=[pk, "photo"])
         )
         for pk in range(1, world.evidence.pk + 5)
     }
@@ -96,7 +96,7 @@ def test_it_shows_unit_b_its_own_objects_and_those_only(client, world, unit_a, i
         for pk in ViolationRecord.objects.values_list("pk", flat=True)
     }
     photos = {
-        pk: _status(client, reverse("inspections:evidence", args=[pk, "original"]))
+        pk: _status(client, reverse("inspections:evidence", args=[pk, "photo"]))
         for pk in Evidence.objects.values_list("pk", flat=True)
     }
     listed = client.get(reverse("inspections:unit_records")).content.decode()
@@ -156,7 +156,7 @@ def test_it_keeps_another_teams_inspector_out_of_the_round_and_its_records(clien
         _status(client, reverse("inspections:visit_detail", args=[world.visit.pk])),
         _status(client, reverse("inspections:record_detail", args=[world.record.pk])),
         _status(client, reverse("inspections:record_pdf", args=[world.record.pk])),
-        _status(client, reverse("inspections:evidence", args=[world.evidence.pk, "original"])),
+        _status(client, reverse("inspections:evidence", args=[world.evidence.pk, "photo"])),
         _status(client, reverse("inspections:record_detail", args=[world.draft.pk])),
     ]
     rounds = client.get(reverse("inspections:rounds")).content.decode()
@@ -169,7 +169,7 @@ def test_it_keeps_another_teams_inspector_out_of_the_round_and_its_records(clien
 def test_it_shows_a_drafts_photo_to_its_author_only(client, world, inspector, reviewer):
     services.evidence_add(record=world.draft, actor=inspector, photos=[jpeg()])
     photo = world.draft.evidence.get()
-    url = reverse("inspections:evidence", args=[photo.pk, "original"])
+    url = reverse("inspections:evidence", args=[photo.pk, "photo"])
 
     client.force_login(inspector)
     by_author = _status(client, url)

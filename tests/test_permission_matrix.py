@@ -73,6 +73,7 @@ inspections:explanation_document    login 403   200   404   200   200   404   20
 inspections:record_pdf              login 403   200   404   200   200   404   200   200
 inspections:record_pdf_prepare      405   405   405   405   405   405   405   405   405
 inspections:evidence                login 403   200   404   200   200   404   200   200
+inspections:evidence_original       login 403   403   403   200   403   403   403   200
 inspections:review_queue            login 403   403   403   200   403   403   403   200
 inspections:unit_records            login 403   403   403   403   403   200   200   200
 # discipline decisions: reviewers and administrators

@@ -26,6 +26,11 @@ PRODUCTION = {
         ("ADMIN_URL", "/quan-tri", "ADMIN_URL must be a path like 'quan-tri-he-thong/'"),
         ("CSRF_TRUSTED_ORIGINS", "kycuong.gov.vn", "CSRF_TRUSTED_ORIGINS entries look like"),
         ("HTTPS", "có", "HTTPS must be true or false, got 'có'."),
+        ("IMPORT_MAX_ROWS", "200k", "IMPORT_MAX_ROWS must be a whole number, got '200k'."),
+        ("IMPORT_MAX_ROWS", "1048577", "IMPORT_MAX_ROWS must be at most 1048576, got 1048577."),
+        ("IMPORT_MAX_ROWS", "1", "IMPORT_MAX_ROWS must be at least 2, got 1."),
+        ("PHOTO_MAX_PIXELS", "90000000", "PHOTO_MAX_PIXELS must be at most 89000000, got 9000"),
+        ("PHOTO_MAX_PIXELS", "12MP", "PHOTO_MAX_PIXELS must be a whole number, got '12MP'."),
     ],
 )
 def test_it_stops_start_up_naming_the_bad_variable(variable, value, message):
@@ -34,6 +39,21 @@ def test_it_stops_start_up_naming_the_bad_variable(variable, value, message):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+def test_it_reads_the_import_and_photo_caps_from_the_environment():
+    result = run_django(
+        "from django.conf import settings\n"
+        "from core.tabular import limits\n"
+        "print(settings.PHOTO_MAX_PIXELS, limits())",
+        **PRODUCTION,
+        IMPORT_MAX_ROWS="1048576",
+        PHOTO_MAX_PIXELS="12000000",
+    )
+
+    assert result.stdout.strip() == (
+        "12000000 Limits(rows=1048576, columns=256, texts=8388608, unpacked_bytes=1074790400)"
+    )
 
 
 def test_it_starts_without_secret_key_in_debug():

@@ -21,6 +21,9 @@ from core.tabular import (
     NOT_A_DATETIME,
     NOT_UTF8,
     REQUIRED,
+    SHEET_TOO_LARGE,
+    TOO_MANY_ROWS,
+    TOO_MANY_TEXTS,
     UNKNOWN_HEADER,
     UNREADABLE_CSV,
     UNREADABLE_XLSX,
@@ -411,16 +414,26 @@ def xls_announcing_billions(path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "writer"),
+    ("name", "writer", "problem"),
     [
-        ("a.xlsx", far_xlsx),
-        ("a.xlsx", far_xlsx_without_references),
-        ("a.ods", far_ods),
-        ("a.xls", far_xls),
-        ("a.xls", xls_announcing_billions),
+        ("a.xlsx", far_xlsx, Problem(None, None, TOO_MANY_ROWS, {"limit": 200_000})),
+        (
+            "a.xlsx",
+            far_xlsx_without_references,
+            Problem(None, None, TOO_MANY_ROWS, {"limit": 200_000}),
+        ),
+        ("a.ods", far_ods, Problem(None, None, TOO_MANY_ROWS, {"limit": 200_000})),
+        ("a.xls", far_xls, Problem(None, None, SHEET_TOO_LARGE, {"limit": 5_000_000})),
+        (
+            "a.xls",
+            xls_announcing_billions,
+            Problem(None, None, SHEET_TOO_LARGE, {"limit": 5_000_000}),
+        ),
     ],
 )
-def test_it_refuses_a_sheet_reaching_too_far_before_calamine_lays_it_out(tmp_path, name, writer):
+def test_it_refuses_a_sheet_reaching_too_far_before_calamine_lays_it_out(
+    tmp_path, name, writer, problem
+):
     # Laid out, these would take gigabytes, or end the test run: calamine aborts the process
     # when memory runs out.
     writer(tmp_path / name)
@@ -428,4 +441,50 @@ def test_it_refuses_a_sheet_reaching_too_far_before_calamine_lays_it_out(tmp_pat
     with pytest.raises(TableError) as error:
         read_table(tmp_path / name, columns=COLUMNS)
 
-    assert error.value.problems == [Problem(None, None, UNREADABLE_XLSX)]
+    assert error.value.problems == [problem]
+
+
+def write_csv(path, rows) -> None:
+    path.write_text("".join(",".join(str(value) for value in row) + "\n" for row in rows))
+
+
+def numbered_rows(count: int, *, width: int = 1) -> list[list]:
+    """The header, then rows of different texts, `count` rows in all."""
+    return [["code", *[None] * (width - 1)]] + [
+        [f"S{row}-{column}" for column in range(width)] for row in range(count - 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "writer"),
+    [
+        ("a.csv", write_csv),
+        ("a.xlsx", write_xlsx),
+        ("a.xlsx", write_excel_style),
+        ("a.ods", write_ods),
+        ("a.xls", write_xls),
+    ],
+)
+def test_it_reads_as_many_rows_as_the_cap_and_refuses_one_more(tmp_path, settings, name, writer):
+    settings.IMPORT_MAX_ROWS = 40
+    writer(tmp_path / name, numbered_rows(40))
+
+    table = read_table(tmp_path / name, columns=COLUMNS)
+    writer(tmp_path / name, numbered_rows(41))
+    with pytest.raises(TableError) as error:
+        read_table(tmp_path / name, columns=COLUMNS)
+
+    assert len(table.rows) == 39
+    assert error.value.problems == [Problem(None, None, TOO_MANY_ROWS, {"limit": 40})]
+
+
+@pytest.mark.parametrize(("name", "writer"), [("a.xlsx", write_excel_style), ("a.xls", write_xls)])
+def test_it_refuses_more_shared_texts_than_the_rows_allow(tmp_path, settings, name, writer):
+    # Eight texts a row: 10 rows of 9 different texts are 90, above the 80 allowed.
+    settings.IMPORT_MAX_ROWS = 10
+    writer(tmp_path / name, numbered_rows(10, width=9))
+
+    with pytest.raises(TableError) as error:
+        read_table(tmp_path / name, columns=COLUMNS)
+
+    assert error.value.problems == [Problem(None, None, TOO_MANY_TEXTS, {"limit": 80})]

@@ -191,7 +191,8 @@ def test_it_loses_nothing_when_the_database_goes_away_while_a_record_is_saved(po
     # created, photo added
     assert after["inspections_auditentry"] == before["inspections_auditentry"] + 2
     assert after["inspections_evidence"] == before["inspections_evidence"] + 1
-    assert len(portal.evidence_files()) == 2  # the original and its thumbnail
+    # the original, its copy without metadata and its thumbnail
+    assert len(portal.evidence_files()) == 3
     assert "Nhật ký nguyên vẹn" in portal.verify_audit()
     # One gunicorn worker served it all: nothing was restarted.
     assert portal.log.read_text().count("Booting worker") == 1

@@ -92,12 +92,13 @@ def test_it_takes_the_reviewer_through_the_queue_a_citizen_report_and_the_figure
     assert label(language, RecordStatus.SUBMITTED) in rows.first.inner_text()
     check_page(desktop, language)
 
-    # The evidence: the thumbnail shows, the original opens as the photo taken.
+    # The evidence: the thumbnail shows, and opens the photo taken (the reviewer also has a
+    # link to the original, with its metadata).
     rows.first.click()
     assert heading(desktop) == f"{t(language, 'Violation record')} 1/BB-KTCV"
     thumbnail = desktop.locator("ul.photo-grid img")
     assert loaded_width(thumbnail) > 0
-    original = desktop.request.get(desktop.locator("ul.photo-grid a").get_attribute("href"))
+    original = desktop.request.get(desktop.locator("ul.photo-grid li > a").get_attribute("href"))
     assert original.status == 200
     assert original.headers["content-type"] == "image/png"
     assert original.body().startswith(b"\x89PNG")
