@@ -26,7 +26,7 @@ TEAM_MEMBER = "Thành viên"
 
 
 @cache
-def _stylesheet():
+def stylesheet():
     # Imported here: WeasyPrint loads pango on import, which only the minutes need. Parsed
     # once per process: parsing the stylesheet costs as much as laying out the page.
     from weasyprint import CSS
@@ -192,7 +192,7 @@ def render_minutes(record: ViolationRecord) -> bytes:
     # Minutes are a Vietnamese legal document, whatever language the reader chose.
     with translation.override("vi"), timezone.override("Asia/Ho_Chi_Minh"):
         html = render_to_string("inspections/minutes_pdf.html", minutes_context(record))
-    return HTML(string=html).write_pdf(stylesheets=[_stylesheet()])
+    return HTML(string=html).write_pdf(stylesheets=[stylesheet()])
 
 
 MINUTES_PDF = "minutes_pdf"
