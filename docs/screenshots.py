@@ -3,7 +3,8 @@ docs/screenshots/.
 
 Builds a scratch SQLite database under var/screenshots/ (migrate, seed_demo), serves it with
 Django's own server on a free port of 127.0.0.1, signs each demo account in with Debian's
-Chromium (the browser tests' settings) and photographs its pages. Nothing is downloaded;
+Chromium (the browser tests' settings) and photographs its pages; the first page of a reviewed
+record's minutes is rendered from its PDF with pdftoppm (poppler-utils). Nothing is downloaded;
 the scratch folder is removed at the end.
 """
 
@@ -69,6 +70,38 @@ def environment() -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
     )
     return env
+
+
+# The first confirmed minutes of the demo's current round, as an official would print them.
+MINUTES_SCRIPT = """
+from pathlib import Path
+from inspections.minutes import render_minutes
+from inspections.models import ViolationRecord
+record = ViolationRecord.objects.filter(status="confirmed", visit__isnull=False).order_by(
+    "-number_year", "number_sequence"
+).first()
+Path({path!r}).write_bytes(render_minutes(record))
+"""
+
+
+def minutes_page(env: dict[str, str]) -> Path:
+    """The first page of a reviewed record's minutes as PNG, from the PDF the portal makes."""
+    pdf = SCRATCH / "minutes.pdf"
+    manage(
+        "shell",
+        "-c",
+        MINUTES_SCRIPT.format(path=str(pdf)),
+        env={**env, "DOCUMENT_PLACE": "Lạng Sơn"},
+    )
+    target = OUT / "minutes-pdf"
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        raise SystemExit("needs pdftoppm (apt-get install poppler-utils)")
+    subprocess.run(  # noqa: S603
+        [pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(target)],
+        check=True,
+    )
+    return target.with_suffix(".png")
 
 
 def manage(*args: str, env: dict[str, str]) -> None:
@@ -139,6 +172,7 @@ def main() -> None:
             line.split("\t") for line in accounts_file.read_text().splitlines()
         )
     }
+    print(f"{minutes_page(env).relative_to(PROJECT_DIR)}  the minutes, first page")
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],

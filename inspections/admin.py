@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from inspections.models import (
     AuditEntry,
@@ -28,6 +29,23 @@ class InspectionRoundAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["code", "name"]
     filter_horizontal = ["members", "units"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "kind", "starts_on", "ends_on", "lead", "members"]}),
+        (
+            _("Legal basis"),
+            {
+                "fields": [
+                    "team_decision_number",
+                    "team_decision_date",
+                    "team_decision_signer",
+                    "team_decision_signer_title",
+                    "plan_number",
+                    "plan_date",
+                ]
+            },
+        ),
+        (_("Units to visit"), {"fields": ["units"]}),
+    ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "lead":

@@ -320,6 +320,33 @@ class InspectionRound(models.Model):
     units = models.ManyToManyField(
         Unit, verbose_name=_("units to visit"), related_name="inspection_rounds", blank=True
     )
+    # The legal basis the minutes cite ("Căn cứ …"). Blank on rounds set up before it was
+    # recorded: their minutes then leave the line out rather than cite nothing.
+    team_decision_number = models.CharField(
+        _("number of the decision setting up the team"),
+        max_length=64,
+        blank=True,
+        help_text=_("For example 125/QĐ-UBND."),
+    )
+    team_decision_date = models.DateField(
+        _("date of the decision setting up the team"), null=True, blank=True
+    )
+    team_decision_signer = models.CharField(
+        _("decision signed by (name)"), max_length=255, blank=True
+    )
+    team_decision_signer_title = models.CharField(
+        _("decision signed by (title)"),
+        max_length=255,
+        blank=True,
+        help_text=_("For example Chủ tịch Ủy ban nhân dân thành phố Lạng Sơn."),
+    )
+    plan_number = models.CharField(
+        _("number of the plan followed"),
+        max_length=64,
+        blank=True,
+        help_text=_("For example 15/KH-UBND. Empty for a round outside any plan."),
+    )
+    plan_date = models.DateField(_("date of the plan"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

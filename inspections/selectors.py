@@ -25,6 +25,14 @@ from inspections.models import (
 from personnel.models import Role, User
 
 
+def legal_basis_missing(inspection_round: InspectionRound) -> bool:
+    """True when the round lacks the number or the date of the decision setting up its team:
+    its minutes cannot cite their legal basis, and are not signed."""
+    return not inspection_round.team_decision_number.strip() or (
+        inspection_round.team_decision_date is None
+    )
+
+
 def sees_everything(user: User) -> bool:
     return user.is_superuser or user.has_role(Role.REVIEWER)
 

@@ -587,14 +587,33 @@ def round_create(
     lead: User,
     members: list[User],
     units: list[Unit],
+    team_decision_number: str = "",
+    team_decision_date: datetime.date | None = None,
+    team_decision_signer: str = "",
+    team_decision_signer_title: str = "",
+    plan_number: str = "",
+    plan_date: datetime.date | None = None,
 ) -> InspectionRound:
+    """A round with its team, its units and its legal basis (the decision setting up the team,
+    the plan it follows), which its minutes cite."""
     if ends_on < starts_on:
         raise DomainError(BAD_DATES)
     if not all(user.has_role(Role.INSPECTOR) for user in (lead, *members)):
         raise DomainError(NOT_INSPECTORS)
     with transaction.atomic():
         inspection_round = InspectionRound.objects.create(
-            code=code, name=name, kind=kind, starts_on=starts_on, ends_on=ends_on, lead=lead
+            code=code,
+            name=name,
+            kind=kind,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            lead=lead,
+            team_decision_number=team_decision_number.strip(),
+            team_decision_date=team_decision_date,
+            team_decision_signer=team_decision_signer.strip(),
+            team_decision_signer_title=team_decision_signer_title.strip(),
+            plan_number=plan_number.strip(),
+            plan_date=plan_date,
         )
         inspection_round.members.set(members)
         inspection_round.units.set(units)

@@ -108,6 +108,7 @@ def round_detail(request, pk):
     on_team = selectors.is_team_member(user=request.user, inspection_round=inspection_round)
     context = {
         "round": inspection_round,
+        "legal_basis_missing": selectors.legal_basis_missing(inspection_round),
         "whole": whole,
         "visits": selectors.visits_of(user=request.user, inspection_round=inspection_round),
         "units": inspection_round.units.order_by("name") if whole else [],

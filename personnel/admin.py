@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from personnel.models import Unit, User
+from personnel.models import Unit, UnitName, User
+
+
+class UnitNameInline(admin.TabularInline):
+    model = UnitName
+    extra = 1
+    fields = ["valid_from", "official_name", "issuing_body"]
 
 
 @admin.register(Unit)
@@ -11,6 +17,7 @@ class UnitAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
+    inlines = [UnitNameInline]
 
 
 @admin.register(User)

@@ -66,6 +66,50 @@ class Unit(models.Model):
         )
 
 
+class UnitName(models.Model):
+    """A unit's official name and its issuing body's name from a day on.
+
+    Decree 30/2020/NĐ-CP: a document's header names the issuing body (cơ quan chủ quản) and the
+    unit as they stood on the document's date, so a rename is a new row, never an edit.
+    """
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="official_names"
+    )
+    # Empty: since before any known rename.
+    valid_from = models.DateField(_("in use from"), null=True, blank=True)
+    official_name = models.CharField(
+        _("full official name"),
+        max_length=255,
+        help_text=_("As in the unit's documents, e.g. Ủy ban nhân dân phường Chi Lăng."),
+    )
+    issuing_body = models.CharField(
+        _("issuing body"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "The governing body named above the unit in its documents, in capitals, e.g. "
+            "ỦY BAN NHÂN DÂN THÀNH PHỐ LẠNG SƠN."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("official name of a unit")
+        verbose_name_plural = _("official names of units")
+        ordering = ["unit", models.F("valid_from").asc(nulls_first=True)]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "valid_from"], name="unit_name_once_a_day"),
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=models.Q(valid_from__isnull=True),
+                name="unit_name_once_undated",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.official_name} ({self.valid_from or '…'})"
+
+
 class StaffCategory(models.TextChoices):
     CAN_BO = "can_bo", _("Cadre (cán bộ)")
     CONG_CHUC = "cong_chuc", _("Civil servant (công chức)")

@@ -24,7 +24,16 @@ from django.db.models.functions import Coalesce
 
 from core.db import BATCH_SIZE
 from core.text import fold
-from personnel.models import ROLE_SEPARATOR, Posting, Regulation, Role, Staff, Unit, User
+from personnel.models import (
+    ROLE_SEPARATOR,
+    Posting,
+    Regulation,
+    Role,
+    Staff,
+    Unit,
+    UnitName,
+    User,
+)
 
 
 def unit_list() -> QuerySet[Unit]:
@@ -171,6 +180,24 @@ def staff_list(
     if active is not None:
         people = people.filter(is_active=active)
     return people
+
+
+def unit_names_on(unit: Unit, day: datetime.date) -> tuple[str, str]:
+    """The unit's full official name and its issuing body's name as they stood on `day`.
+
+    Without a recorded name: the unit's own name, and its parent's name in capitals, as Decree
+    30/2020/NĐ-CP writes the issuing body.
+    """
+    names = (
+        UnitName.objects.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day), unit=unit)
+        .order_by(F("valid_from").desc(nulls_last=True))
+        .first()
+    )
+    official_name = names.official_name if names else unit.name
+    issuing_body = names.issuing_body if names else ""
+    if not issuing_body and unit.parent_id is not None:
+        issuing_body = unit.parent.name.upper()
+    return official_name, issuing_body
 
 
 def unit_tree(*, day: datetime.date) -> list[tuple[Unit, int]]:

@@ -452,6 +452,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_URL = env.str("PORTAL_URL", default="").strip().rstrip("/")
 if PORTAL_URL and not re.match(r"^https?://[^/\s]+(/\S*)?$", PORTAL_URL):
     raise ImproperlyConfigured(f"PORTAL_URL looks like https://kycuong.gov.vn, got {PORTAL_URL!r}.")
+# The place name (địa danh) before the date of the portal's documents, as Decree 30/2020/NĐ-CP
+# writes it: the city or province where the issuing body sits, e.g. "Lạng Sơn". Empty: the
+# name of the unit where the minutes are made.
+DOCUMENT_PLACE = " ".join(env.str("DOCUMENT_PLACE", default="").split())
 
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="").strip().upper() or "INFO"

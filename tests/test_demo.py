@@ -356,3 +356,24 @@ def test_it_spreads_the_citizen_reports_over_the_last_days(db, tmp_path, moment)
     (verifying,) = [report for report in reports if report.status == "verifying"]
     assert in_office_hours(verifying.verification_started_at)
     assert verifying.created_at < verifying.verification_started_at <= now
+
+
+def test_it_gives_the_units_their_official_names_and_the_rounds_their_legal_basis(db, tmp_path):
+    from inspections.models import InspectionRound
+    from inspections.selectors import legal_basis_missing
+    from personnel.selectors import unit_names_on
+
+    call_command("seed_demo", accounts_file=str(tmp_path / "accounts.txt"))
+
+    today = timezone.localdate()
+    assert unit_names_on(Unit.objects.get(code="P-CHILANG"), today) == (
+        "Ủy ban nhân dân phường Chi Lăng",
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ LẠNG SƠN",
+    )
+    assert unit_names_on(Unit.objects.get(code="PNV"), today) == (
+        "Phòng Nội vụ",
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ LẠNG SƠN",
+    )
+    rounds = list(InspectionRound.objects.all())
+    assert len(rounds) == 9
+    assert not any(legal_basis_missing(inspection_round) for inspection_round in rounds)

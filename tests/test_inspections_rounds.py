@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -288,3 +289,57 @@ def test_it_refuses_inspectors_present_who_are_not_on_the_team(surprise_round, u
 
     assert error.value.message == services.NOT_ON_TEAM
     assert Visit.objects.count() == 0
+
+
+def test_it_records_the_legal_basis_through_the_round_form(
+    client, administrator, inspector, reviewer, unit_a
+):
+    client.force_login(administrator)
+    today = timezone.localdate()
+
+    response = client.post(
+        reverse("admin:inspections_inspectionround_add"),
+        {
+            "code": "DX-09",
+            "name": "Kiểm tra đột xuất tháng 12",
+            "kind": "surprise",
+            "starts_on": today.isoformat(),
+            "ends_on": today.isoformat(),
+            "lead": inspector.pk,
+            "units": [unit_a.pk],
+            "team_decision_number": "125/QĐ-UBND",
+            "team_decision_date": "2026-12-01",
+            "team_decision_signer": "Hoàng Văn Minh",
+            "team_decision_signer_title": "Chủ tịch Ủy ban nhân dân thành phố Lạng Sơn",
+            "plan_number": "15/KH-UBND",
+            "plan_date": "2026-01-05",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = InspectionRound.objects.get(code="DX-09")
+    assert (created.team_decision_number, created.team_decision_date) == (
+        "125/QĐ-UBND",
+        datetime.date(2026, 12, 1),
+    )
+    assert (created.plan_number, created.plan_date) == ("15/KH-UBND", datetime.date(2026, 1, 5))
+    assert selectors.legal_basis_missing(created) is False
+    client.force_login(reviewer)
+    page = client.get(reverse("inspections:round_detail", args=[created.pk])).content.decode()
+    assert "125/QĐ-UBND" in page
+    assert "01/12/2026" in page
+    assert "Hoàng Văn Minh, Chủ tịch Ủy ban nhân dân thành phố Lạng Sơn" in page
+    assert "15/KH-UBND" in page
+
+
+def test_it_says_a_round_without_the_team_decision_has_no_legal_basis(surprise_round, reviewer):
+    undated = services.round_create(
+        code="DX-10", name="Đợt 10", kind="surprise", starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(), lead=surprise_round.lead, members=[], units=[],
+        team_decision_number="125/QĐ-UBND",
+    )  # fmt: skip
+
+    assert selectors.legal_basis_missing(surprise_round) is True
+    assert selectors.legal_basis_missing(undated) is True
+    undated.team_decision_date = datetime.date(2026, 12, 1)
+    assert selectors.legal_basis_missing(undated) is False

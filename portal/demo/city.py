@@ -16,10 +16,15 @@ from personnel.models import (
     StaffCategory,
     Unit,
     UnitKind,
+    UnitName,
 )
 from personnel.search import staff_search_text
 
 ROOT = ("UBND-LS", "UBND thành phố Lạng Sơn", UnitKind.OTHER)
+# The names documents give them (Decree 30/2020/NĐ-CP headers): the city's, and the body above.
+CITY_OFFICIAL_NAME = "Ủy ban nhân dân thành phố Lạng Sơn"
+CITY_ISSUING_BODY = "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN"
+UNITS_ISSUING_BODY = "ỦY BAN NHÂN DÂN THÀNH PHỐ LẠNG SƠN"
 
 WARDS_AND_COMMUNES = [
     ("P-CHILANG", "Phường Chi Lăng", UnitKind.WARD),
@@ -165,6 +170,13 @@ def _category(kind: str, is_school: bool, position: str, rng: random.Random) -> 
     return StaffCategory.CONG_CHUC
 
 
+def official_name(unit: Unit) -> str:
+    """A ward's or commune's documents are its People's Committee's; an office's, its own."""
+    if unit.kind in (UnitKind.WARD, UnitKind.COMMUNE):
+        return f"Ủy ban nhân dân {unit.name[0].lower()}{unit.name[1:]}"
+    return unit.name
+
+
 def build_city() -> dict[str, Unit]:
     """Create the units, staff, postings and regulations. Returns the units by code."""
     rng = random.Random(20190330)  # noqa: S311 - reproducible fake data, not a secret
@@ -176,6 +188,20 @@ def build_city() -> dict[str, Unit]:
         if is_school:
             school_codes.add(code)
     Unit.objects.bulk_create([unit for code, unit in units.items() if code != root.code])
+    UnitName.objects.bulk_create(
+        [
+            UnitName(unit=root, official_name=CITY_OFFICIAL_NAME, issuing_body=CITY_ISSUING_BODY),
+            *(
+                UnitName(
+                    unit=unit,
+                    official_name=official_name(unit),
+                    issuing_body=UNITS_ISSUING_BODY,
+                )
+                for code, unit in units.items()
+                if code != root.code
+            ),
+        ]
+    )
 
     people, postings, number = [], [], 0
     for code, unit in units.items():

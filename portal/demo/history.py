@@ -153,6 +153,24 @@ def _plan_visits(units: list[Unit], rng: random.Random) -> list[list[Unit]]:
     return plan
 
 
+# The legal basis of every demo round: the chairman's decision setting up the team, under the
+# year's inspection plan (invented numbers and signer).
+DECISION_SIGNER = ("Lý Văn Hòa", "Chủ tịch Ủy ban nhân dân thành phố Lạng Sơn")
+
+
+def legal_basis(*, first_day: datetime.date, sequence: int) -> dict:
+    """The decision setting up a round's team, signed three days before its first day, and
+    the year's plan of 10 January."""
+    return {
+        "team_decision_number": f"{100 + sequence}/QĐ-UBND",
+        "team_decision_date": first_day - datetime.timedelta(days=3),
+        "team_decision_signer": DECISION_SIGNER[0],
+        "team_decision_signer_title": DECISION_SIGNER[1],
+        "plan_number": "05/KH-UBND",
+        "plan_date": datetime.date(first_day.year, 1, 10),
+    }
+
+
 def _run_round(*, code, name, first_day, units, lead, kind=RoundKind.SURPRISE):
     """Create the round and start and finish its visits, four a working day."""
     days = _working_days(first_day)
@@ -167,6 +185,7 @@ def _run_round(*, code, name, first_day, units, lead, kind=RoundKind.SURPRISE):
             lead=lead,
             members=[],
             units=units,
+            **legal_basis(first_day=first_day, sequence=first_day.timetuple().tm_yday),
         )
     for index, unit in enumerate(units):
         if index % len(VISIT_TIMES) == 0:
@@ -471,6 +490,7 @@ def _build_today(*, accounts, units, rng, disciplined_last_year):
             lead=inspector,
             members=[],
             units=[chi_lang, *others],
+            **legal_basis(first_day=first_day, sequence=first_day.timetuple().tm_yday),
         )
 
     # Phường Chi Lăng: at the morning roll call one person wears no badge, another arrives
