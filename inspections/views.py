@@ -18,7 +18,7 @@ from core.access import role_required
 from core.confirm import asks_once_more
 from core.errors import DomainError
 from core.personal_data import personal_data_access_log
-from core.signing import verify_pdf
+from core.signing import SignatureCheck, verify_pdf
 from core.uploads import checked_pdf, document_response
 from exports.services import export_request
 from exports.signed import signed_bytes
@@ -303,6 +303,16 @@ def record_new(request, pk):
     return render(request, "inspections/record_form.html", {"form": form, "visit": visit})
 
 
+def _signatures_of(latest) -> list:
+    """The latest signed version holds every signature made so far, each checked as it stands;
+    a stored file that is no PDF shows as one failed check (it never should be one)."""
+    try:
+        return verify_pdf(signed_bytes(latest))
+    except DomainError as error:
+        return [SignatureCheck(field_name="", signer="", organisation="", signed_at=None,
+                               failure=error.message)]  # fmt: skip
+
+
 @role_required(*READS_RECORDS)
 def record_detail(request, pk):
     record = _get_record_for_user(request, pk)
@@ -315,8 +325,7 @@ def record_detail(request, pk):
     signed = {version.capacity for version in signed_versions}
     context = {
         "signed_versions": signed_versions,
-        # The latest version holds every signature made so far, each checked as it stands.
-        "signatures": verify_pdf(signed_bytes(signed_versions[-1])) if signed_versions else [],
+        "signatures": _signatures_of(signed_versions[-1]) if signed_versions else [],
         "sign_as": [
             capacity
             for capacity in SigningCapacity

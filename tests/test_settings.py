@@ -26,6 +26,12 @@ PRODUCTION = {
         ("ADMIN_URL", "/quan-tri", "ADMIN_URL must be a path like 'quan-tri-he-thong/'"),
         ("CSRF_TRUSTED_ORIGINS", "kycuong.gov.vn", "CSRF_TRUSTED_ORIGINS entries look like"),
         ("HTTPS", "có", "HTTPS must be true or false, got 'có'."),
+        ("SIGNATURE_BACKEND", "usb", "SIGNATURE_BACKEND must be none, pkcs12 or pkcs11"),
+        ("SIGNATURE_REVOCATION", "sometimes", "SIGNATURE_REVOCATION must be online or offline"),
+        ("SIGNATURE_KEY_NAMES", "noivu", "SIGNATURE_KEY_NAMES looks like username=key-label"),
+        ("SIGNATURE_TRUST_ROOTS", "/no/such/root.pem", "SIGNATURE_TRUST_ROOTS names a file that"),
+        ("SIGNATURE_CRLS", "/no/such/list.crl", "SIGNATURE_CRLS names a file that does not"),
+        ("SIGNATURE_PKCS11_SLOT", "first", "SIGNATURE_PKCS11_SLOT must be a whole number"),
     ],
 )
 def test_it_stops_start_up_naming_the_bad_variable(variable, value, message):
@@ -33,6 +39,29 @@ def test_it_stops_start_up_naming_the_bad_variable(variable, value, message):
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"SIGNATURE_BACKEND": "pkcs12"}, "SIGNATURE_PKCS12_DIR must be a folder"),
+        ({"SIGNATURE_BACKEND": "pkcs11"}, "SIGNATURE_PKCS11_LIBRARY must name the token's"),
+        (
+            {"SIGNATURE_BACKEND": "pkcs12", "SIGNATURE_PKCS12_DIR": "/tmp"},
+            "SIGNATURE_TRUST_ROOTS is required when SIGNATURE_BACKEND is pkcs12.",
+        ),
+        (
+            {"SIGNATURE_BACKEND": "pkcs12", "SIGNATURE_PKCS12_DIR": "/tmp",
+             "SIGNATURE_TRUST_ROOTS": "/etc/hostname"},
+            "SIGNATURE_TRUST_ROOTS: '/etc/hostname' holds no PEM certificate.",
+        ),
+    ],
+)  # fmt: skip
+def test_it_stops_start_up_on_an_incomplete_signing_set_up(variables, message):
+    result = run_django("", **{**PRODUCTION, **variables})
+
+    assert result.returncode != 0
     assert message in result.stderr
 
 
