@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from pkcs11 import exceptions
+from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -191,7 +192,12 @@ def _pkcs12_signer(username: str, pin: str):
 def _pkcs11_session(pin: str):
     try:
         return open_pkcs11_session(
-            settings.SIGNATURE_PKCS11_LIBRARY, slot_no=settings.SIGNATURE_PKCS11_SLOT, user_pin=pin
+            settings.SIGNATURE_PKCS11_LIBRARY,
+            slot_no=settings.SIGNATURE_PKCS11_SLOT,
+            token_criteria=TokenCriteria(label=settings.SIGNATURE_PKCS11_TOKEN)
+            if settings.SIGNATURE_PKCS11_TOKEN
+            else None,
+            user_pin=pin,
         )
     except (exceptions.PinIncorrect, exceptions.PinLenRange, exceptions.PinInvalid):
         raise DomainError(WRONG_PIN) from None

@@ -469,7 +469,9 @@ def env_key_names(name: str) -> dict[str, str]:
 def env_files(name: str, *, required: bool, must_contain: bytes = b"") -> list[str]:
     paths = env_list(name, default=[])
     if required and not paths:
-        raise ImproperlyConfigured(f"{name} is required when SIGNATURE_BACKEND is {SIGNATURE_BACKEND}.")
+        raise ImproperlyConfigured(
+            f"{name} is required when SIGNATURE_BACKEND is {SIGNATURE_BACKEND}."
+        )
     for path in paths:
         if not Path(path).is_file():
             raise ImproperlyConfigured(f"{name} names a file that does not exist: {path!r}.")
@@ -491,7 +493,9 @@ if SIGNATURE_BACKEND == "pkcs11" and not Path(SIGNATURE_PKCS11_LIBRARY or "/none
         f"SIGNATURE_PKCS11_LIBRARY must name the token's PKCS#11 library (a .so file) when "
         f"SIGNATURE_BACKEND is pkcs11, got {SIGNATURE_PKCS11_LIBRARY!r}."
     )
-# Empty: the first slot holding a token.
+# Which token of the library: its label (stable when tokens are plugged in another order), or
+# its slot's index in the library's list of slots (from 0). Both empty: the library's only slot.
+SIGNATURE_PKCS11_TOKEN = env.str("SIGNATURE_PKCS11_TOKEN", default="").strip()
 SIGNATURE_PKCS11_SLOT = (
     env_int("SIGNATURE_PKCS11_SLOT", 0, minimum=0)
     if env.str("SIGNATURE_PKCS11_SLOT", default="").strip()

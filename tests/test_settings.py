@@ -48,11 +48,11 @@ def test_it_stops_start_up_naming_the_bad_variable(variable, value, message):
         ({"SIGNATURE_BACKEND": "pkcs12"}, "SIGNATURE_PKCS12_DIR must be a folder"),
         ({"SIGNATURE_BACKEND": "pkcs11"}, "SIGNATURE_PKCS11_LIBRARY must name the token's"),
         (
-            {"SIGNATURE_BACKEND": "pkcs12", "SIGNATURE_PKCS12_DIR": "/tmp"},
+            {"SIGNATURE_BACKEND": "pkcs12", "SIGNATURE_PKCS12_DIR": "/etc"},
             "SIGNATURE_TRUST_ROOTS is required when SIGNATURE_BACKEND is pkcs12.",
         ),
         (
-            {"SIGNATURE_BACKEND": "pkcs12", "SIGNATURE_PKCS12_DIR": "/tmp",
+            {"SIGNATURE_BACKEND": "pkcs12", "SIGNATURE_PKCS12_DIR": "/etc",
              "SIGNATURE_TRUST_ROOTS": "/etc/hostname"},
             "SIGNATURE_TRUST_ROOTS: '/etc/hostname' holds no PEM certificate.",
         ),
