@@ -271,6 +271,18 @@ def test_it_refuses_a_signer_without_the_role(record, member, reviewer, inspecto
     assert SignedDocument.objects.count() == 1
 
 
+@pytest.mark.postgresql
+def test_it_locks_the_record_while_the_minutes_are_signed(record, inspector):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        sign_as_lead(record, inspector)
+
+    locking = [q["sql"] for q in queries if "FOR UPDATE" in q["sql"]]
+    assert any('FROM "inspections_violationrecord"' in sql for sql in locking), locking
+
+
 def test_it_refuses_to_sign_twice_in_the_same_capacity(record, inspector):
     sign_as_lead(record, inspector)
 
