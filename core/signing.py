@@ -16,6 +16,7 @@ import asyncio
 import datetime
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -38,8 +39,8 @@ from pyhanko.sign import fields
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
-from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
 from pyhanko.sign.validation.status import ModificationLevel
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext, errors
@@ -112,6 +113,17 @@ class SignatureCheck:
         if self.failure is None:
             return ""
         return str(self.failure % self.params) if self.params else str(self.failure)
+
+
+def _run(coroutine):
+    """Run one of pyHanko's coroutines to its end: here, or in a thread of its own when this
+    thread already runs an event loop (asyncio.run refuses to start a second one)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def signing_enabled() -> bool:
@@ -252,7 +264,7 @@ def _pkcs11_signer(session, username: str):
     label = _key_name(username)
     signer = PKCS11Signer(session, cert_label=label, key_label=label)
     try:
-        asyncio.run(signer.ensure_objects_loaded())
+        _run(signer.ensure_objects_loaded())
     except Exception:  # pyHanko reports a missing object with its own errors or pkcs11's
         raise DomainError(NO_KEY) from None
     return signer
@@ -279,14 +291,16 @@ def _sign_with(data, signer, title, box, field_name, reason) -> bytes:
             field_name, on_page=box.page, box=(box.x1, box.y1, box.x2, box.y2)
         ),
     )
-    out = pdf_signer.sign_pdf(
-        writer,
-        appearance_text_params={
-            "signer": _certificate_field(certificate, "common_name"),
-            "title": title,
-            "organisation": _certificate_field(certificate, "organization_name"),
-            "time": now.strftime("%d/%m/%Y %H:%M"),
-        },
+    out = _run(
+        pdf_signer.async_sign_pdf(
+            writer,
+            appearance_text_params={
+                "signer": _certificate_field(certificate, "common_name"),
+                "title": title,
+                "organisation": _certificate_field(certificate, "organization_name"),
+                "time": now.strftime("%d/%m/%Y %H:%M"),
+            },
+        )
     )
     return out.getvalue()
 
@@ -303,7 +317,7 @@ def _certificate_problem(certificate, others) -> tuple[Promise | None, dict, boo
             intermediate_certs=others,
             validation_context=_validation_context(revocation_mode=revocation_mode),
         )
-        asyncio.run(validator.async_validate_usage(set()))
+        _run(validator.async_validate_usage(set()))
 
     def local_date(moment) -> str:
         return timezone.localtime(moment).strftime("%d/%m/%Y")
@@ -349,8 +363,10 @@ def verify_pdf(data: bytes) -> list[SignatureCheck]:
         }
         try:
             # Intact bytes and what changed since: the certificate is checked below.
-            status = validate_pdf_signature(
-                signature, _validation_context(revocation_mode="soft-fail")
+            status = _run(
+                async_validate_pdf_signature(
+                    signature, _validation_context(revocation_mode="soft-fail")
+                )
             )
         except (SignatureValidationError, PdfError, ValueError):
             checks.append(SignatureCheck(**known, failure=MODIFIED))
