@@ -26,6 +26,7 @@ from core.errors import DomainError
 
 DOCUMENT_NOT_ALLOWED = _("The document must be a PDF, DOCX or DOC file.")
 DOCUMENT_TOO_LARGE = _("The document is larger than %(megabytes)s MB.")
+NOT_A_PDF = _("The document must be a PDF file.")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,14 @@ def checked_document(upload: UploadedFile) -> DocumentType:
     if kind is None:
         raise DomainError(DOCUMENT_NOT_ALLOWED)
     return kind
+
+
+def checked_pdf(upload: UploadedFile) -> bytes:
+    """The bytes of an uploaded PDF; DomainError when it is too large or not a PDF."""
+    if checked_document(upload) != PDF:
+        raise DomainError(NOT_A_PDF)
+    upload.seek(0)
+    return upload.read()
 
 
 # --- Spreadsheets waiting between an import's preview and its confirmation ----------------

@@ -59,3 +59,53 @@ class Export(models.Model):
     @property
     def filename(self) -> str:
         return self.file.name.rsplit("/", 1)[-1] if self.file else ""
+
+
+def signed_file_name(document: "SignedDocument", filename: str) -> str:
+    # Random, per kind and subject: nothing to guess, and a version is never overwritten.
+    return f"signed/{document.kind}/{document.subject}/{uuid.uuid4().hex}.pdf"
+
+
+class SignedDocument(models.Model):
+    """One signed version of a document (the minutes of a record…), kept as signed.
+
+    A signed document is never made again: each signature adds a version holding the bytes
+    as signed, and the earlier versions stay.
+    """
+
+    # What the document is, e.g. "minutes", named by the app that signs it.
+    kind = models.CharField(_("kind"), max_length=32)
+    # Which one, e.g. the record's number (pk).
+    subject = models.CharField(_("subject"), max_length=255)
+    version = models.PositiveIntegerField(_("version"))
+    file = models.FileField(_("file"), upload_to=signed_file_name, max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # In what capacity the signature was made (the signing app's code, e.g. "team_leader").
+    capacity = models.CharField(_("capacity"), max_length=32)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signed by"),
+    )
+    signed_at = models.DateTimeField(_("signed at"))
+
+    class Meta:
+        verbose_name = _("signed document")
+        verbose_name_plural = _("signed documents")
+        ordering = ["kind", "subject", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject", "version"], name="signed_document_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="signed_document_version_from_1"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.subject} v{self.version}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.kind}-{self.subject}-v{self.version}.pdf"

@@ -7,6 +7,7 @@ from inspections.models import (
     ChecklistResult,
     InspectionRound,
     SignatureStatus,
+    SigningCapacity,
     ViolationType,
 )
 from personnel.models import Staff, Unit
@@ -175,4 +176,25 @@ class ReviewFilterForm(forms.Form):
     )
     day_to = forms.DateField(
         required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class PinForm(forms.Form):
+    """The token's PIN (or the key file's passphrase), typed at each signing, never kept."""
+
+    pin = forms.CharField(
+        label=_("PIN of your signing token"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class SignForm(PinForm):
+    capacity = forms.ChoiceField(choices=SigningCapacity.choices, widget=forms.HiddenInput)
+
+
+class VerifyForm(forms.Form):
+    document = forms.FileField(
+        label=_("Signed PDF"), help_text=_("A PDF signed digitally, to check its signatures.")
     )

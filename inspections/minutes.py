@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from exports.kinds import PDF, Maker, register
+from exports.signed import latest_signed, signed_bytes
 from inspections.models import Appeal, AppealOutcome, RecordStatus, SignatureStatus, ViolationRecord
 from inspections.selectors import records_for
 from personnel.models import Role
@@ -195,6 +196,21 @@ def render_minutes(record: ViolationRecord) -> bytes:
     return HTML(string=html).write_pdf(stylesheets=[stylesheet()])
 
 
+# The kind of the minutes' signed versions (exports.SignedDocument), their subject the record's pk.
+SIGNED_MINUTES = "minutes"
+
+
+def minutes_pdf(record: ViolationRecord) -> bytes:
+    """The minutes as served: once signed, the latest signed version as it was signed (a
+    signed document is never made again); before, made now."""
+    signed = latest_signed(kind=SIGNED_MINUTES, subject=str(record.pk))
+    return signed_bytes(signed) if signed else render_minutes(record)
+
+
+def minutes_filename(record: ViolationRecord) -> str:
+    return f"bien-ban-{(record.number or str(record.pk)).replace('/', '-')}.pdf"
+
+
 MINUTES_PDF = "minutes_pdf"
 
 
@@ -209,9 +225,7 @@ def _minutes_file(subject: str) -> tuple[str, bytes]:
     record = ViolationRecord.objects.select_related(
         "staff", "unit__parent", "author", "reviewed_by", "visit__round__lead", "corrects"
     ).get(pk=int(subject))
-    return f"bien-ban-{(record.number or str(record.pk)).replace('/', '-')}.pdf", render_minutes(
-        record
-    )
+    return minutes_filename(record), minutes_pdf(record)
 
 
 def register_exports() -> None:

@@ -244,8 +244,16 @@ class AuditAction(models.TextChoices):
     APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: upheld")
     APPEAL_OVERTURNED = "appeal_overturned", _("Appeal decided: overturned")
     EXPLAINED = "explained", _("Written explanation attached")
+    SIGNED = "signed", _("Minutes signed digitally")
     # Created or changed by `import_violations` (EXCHANGE.md); the actor is empty (the system).
     IMPORTED = "imported", _("Imported")
+
+
+class SigningCapacity(models.TextChoices):
+    """In what capacity the minutes are signed digitally."""
+
+    TEAM_LEADER = "team_leader", _("Team leader")
+    REVIEWER = "reviewer", _("Reviewer, countersigning")
 
 
 class AuditEntry(models.Model):

@@ -31,6 +31,13 @@ urlpatterns = [
     path("records/<int:pk>/minutes.pdf", views.record_pdf, name="record_pdf"),
     path("records/<int:pk>/minutes/prepare/", views.record_pdf_request, name="record_pdf_prepare"),
     path("evidence/<int:pk>/original/", views.evidence_original, name="evidence_original"),
+    path("records/<int:pk>/sign/", views.record_sign, name="record_sign"),
+    path(
+        "records/<int:pk>/minutes/signed/<int:version>/",
+        views.signed_minutes,
+        name="signed_minutes",
+    ),
+    path("signatures/verify/", views.signature_verify, name="signature_verify"),
     path(
         "evidence/<int:pk>/<str:variant>/",
         views.evidence_file,

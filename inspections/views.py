@@ -20,9 +20,11 @@ from core.access import role_required
 from core.confirm import asks_once_more
 from core.errors import DomainError
 from core.personal_data import personal_data_access_log
-from core.uploads import document_response
+from core.signing import SignatureCheck, verify_pdf
+from core.uploads import checked_pdf, document_response
 from exports.services import export_request
-from inspections import selectors, services
+from exports.signed import signed_bytes
+from inspections import selectors, services, signature_services
 from inspections.citizen_report_selectors import reports_awaiting_count
 from inspections.forms import (
     ChecklistAnswerForm,
@@ -30,18 +32,22 @@ from inspections.forms import (
     DecideAppealForm,
     NewRecordForm,
     PhotoForm,
+    PinForm,
     ReasonForm,
     RecordForm,
     ReviewFilterForm,
+    SignForm,
+    VerifyForm,
     VisitFinishForm,
     VisitStartForm,
     WrittenExplanationForm,
 )
-from inspections.minutes import MINUTES_PDF, render_minutes
+from inspections.minutes import MINUTES_PDF, minutes_filename, minutes_pdf
 from inspections.models import (
     Attendance,
     Evidence,
     RecordStatus,
+    SigningCapacity,
     ViolationRecord,
     Visit,
     WrittenExplanation,
@@ -347,6 +353,16 @@ def record_new(request, pk):
     return render(request, "inspections/record_form.html", context)
 
 
+def _signatures_of(latest) -> list:
+    """The latest signed version holds every signature made so far, each checked as it stands;
+    a stored file that is no PDF shows as one failed check (it never should be one)."""
+    try:
+        return verify_pdf(signed_bytes(latest))
+    except DomainError as error:
+        return [SignatureCheck(field_name="", signer="", organisation="", signed_at=None,
+                               failure=error.message)]  # fmt: skip
+
+
 @role_required(*READS_RECORDS)
 def record_detail(request, pk):
     record = _get_record_for_user(request, pk)
@@ -355,10 +371,22 @@ def record_detail(request, pk):
     appeal = getattr(record, "appeal", None)  # the reverse one-to-one raises AttributeError
     is_author = record.author_id == user.pk
     is_reviewer = user.has_role(Role.REVIEWER)
+    signed_versions = list(signature_services.minutes_versions(record))
+    signed = {version.capacity for version in signed_versions}
     context = {
         # When and where a photo was taken is personal data: for who wrote or reviews it.
         "sees_capture": is_author or is_reviewer,
         "sees_originals": user.has_role(*READS_ORIGINAL_PHOTOS),
+        "signed_versions": signed_versions,
+        "signatures": _signatures_of(signed_versions[-1]) if signed_versions else [],
+        "sign_as": [
+            capacity
+            for capacity in SigningCapacity
+            if signature_services.signing_refusal(
+                record=record, user=user, capacity=capacity, signed=signed
+            )
+            is None
+        ],
         "record": record,
         "appeal": appeal,
         "history": selectors.history_of(record),
@@ -688,9 +716,65 @@ def record_pdf(request, pk):
     if record.status == RecordStatus.DRAFT:
         raise Http404
     personal_data_access_log(request=request, staff_id=record.staff_id, record_id=record.pk)
-    response = HttpResponse(render_minutes(record), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="bien-ban-{(record.number or str(record.pk)).replace("/", "-")}.pdf"'
-    )
+    response = HttpResponse(minutes_pdf(record), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{minutes_filename(record)}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# Digital signatures of the minutes, and the check of any signed PDF
+
+
+@require_POST
+@role_required(Role.INSPECTOR, Role.REVIEWER)
+@asks_once_more(
+    gettext_lazy(
+        "Signing puts your digital signature, with your name, post and the time, on the "
+        "minutes as they are now. A signed version is kept as signed and never changed."
+    ),
+    button=gettext_lazy("Sign the minutes"),
+    typed_last=PinForm,
+)
+def record_sign(request, pk):
+    record = _get_record_for_user(request, pk)
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Type the PIN of your signing token."))
+        return redirect("inspections:record_detail", pk=pk)
+    try:
+        signature_services.minutes_sign(
+            record=record,
+            signer=request.user,
+            capacity=form.cleaned_data["capacity"],
+            pin=form.cleaned_data["pin"],
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The minutes are signed."))
+    return redirect("inspections:record_detail", pk=pk)
+
+
+@role_required(*READS_RECORDS)
+def signed_minutes(request, pk, version):
+    record = _get_record_for_user(request, pk)
+    document = get_object_or_404(signature_services.minutes_versions(record), version=version)
+    personal_data_access_log(request=request, staff_id=record.staff_id, record_id=record.pk)
+    response = HttpResponse(signed_bytes(document), content_type="application/pdf")
+    name = minutes_filename(record).removesuffix(".pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}-ky-so-{version}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(Role.REVIEWER, Role.COUNCIL)
+def signature_verify(request):
+    """Check the signatures of an uploaded PDF; nothing is kept."""
+    checks = None
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            checks = verify_pdf(checked_pdf(form.cleaned_data["document"]))
+        except DomainError as error:
+            form.add_error("document", str(error))
+    return render(request, "inspections/signature_verify.html", {"form": form, "checks": checks})

@@ -42,6 +42,11 @@ MENU = (
         _("Nomination lists with the rule's verdict for each person."),
     ),
     MenuEntry(
+        "inspections:signature_verify",
+        _("Check a signed PDF"),
+        _("Whether each digital signature of a document holds, or what is wrong with it."),
+    ),
+    MenuEntry(
         "reports:dashboard",
         _("Dashboard"),
         _("The year's discipline figures beside last year's, charts and a draft report."),

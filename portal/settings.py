@@ -458,6 +458,84 @@ if PORTAL_URL and not re.match(r"^https?://[^/\s]+(/\S*)?$", PORTAL_URL):
 DOCUMENT_PLACE = " ".join(env.str("DOCUMENT_PLACE", default="").split())
 
 
+# Digital signatures (ký số) of the minutes, PAdES (core/signing.py). SIGNATURE_BACKEND: none
+# (verification only), pkcs12 (a <key name>.p12 file per signer in SIGNATURE_PKCS12_DIR, for
+# development) or pkcs11 (a USB token or HSM through its PKCS#11 library). A signer's key name
+# is their username unless SIGNATURE_KEY_NAMES maps it ("username=label,…"). The PIN is typed
+# at each signing and never stored. (SIGNATURE_, not SIGNING_: Django's SIGNING_BACKEND is the
+# cookie signer.)
+SIGNATURE_BACKEND = env.str("SIGNATURE_BACKEND", default="").strip().lower() or "none"
+if SIGNATURE_BACKEND not in {"none", "pkcs12", "pkcs11"}:
+    raise ImproperlyConfigured(
+        f"SIGNATURE_BACKEND must be none, pkcs12 or pkcs11, got {SIGNATURE_BACKEND!r}."
+    )
+
+
+def env_key_names(name: str) -> dict[str, str]:
+    names = {}
+    for item in env_list(name, default=[]):
+        username, equals, label = (part.strip() for part in item.partition("="))
+        if not equals or not username or not label:
+            raise ImproperlyConfigured(
+                f"{name} looks like username=key-label,username2=key-label2, got {item!r}."
+            )
+        names[username] = label
+    return names
+
+
+def env_files(name: str, *, required: bool, must_contain: bytes = b"") -> list[str]:
+    paths = env_list(name, default=[])
+    if required and not paths:
+        raise ImproperlyConfigured(
+            f"{name} is required when SIGNATURE_BACKEND is {SIGNATURE_BACKEND}."
+        )
+    for path in paths:
+        if not Path(path).is_file():
+            raise ImproperlyConfigured(f"{name} names a file that does not exist: {path!r}.")
+        if must_contain and must_contain not in Path(path).read_bytes():
+            raise ImproperlyConfigured(f"{name}: {path!r} holds no PEM certificate.")
+    return paths
+
+
+SIGNATURE_KEY_NAMES = env_key_names("SIGNATURE_KEY_NAMES")
+SIGNATURE_PKCS12_DIR = env.str("SIGNATURE_PKCS12_DIR", default="").strip()
+if SIGNATURE_BACKEND == "pkcs12" and not Path(SIGNATURE_PKCS12_DIR or "/nonexistent").is_dir():
+    raise ImproperlyConfigured(
+        f"SIGNATURE_PKCS12_DIR must be a folder when SIGNATURE_BACKEND is pkcs12, "
+        f"got {SIGNATURE_PKCS12_DIR!r}."
+    )
+SIGNATURE_PKCS11_LIBRARY = env.str("SIGNATURE_PKCS11_LIBRARY", default="").strip()
+if SIGNATURE_BACKEND == "pkcs11" and not Path(SIGNATURE_PKCS11_LIBRARY or "/nonexistent").is_file():
+    raise ImproperlyConfigured(
+        f"SIGNATURE_PKCS11_LIBRARY must name the token's PKCS#11 library (a .so file) when "
+        f"SIGNATURE_BACKEND is pkcs11, got {SIGNATURE_PKCS11_LIBRARY!r}."
+    )
+# Which token of the library: its label (stable when tokens are plugged in another order), or
+# its slot's index in the library's list of slots (from 0). Both empty: the library's only slot.
+SIGNATURE_PKCS11_TOKEN = env.str("SIGNATURE_PKCS11_TOKEN", default="").strip()
+SIGNATURE_PKCS11_SLOT = (
+    env_int("SIGNATURE_PKCS11_SLOT", 0, minimum=0)
+    if env.str("SIGNATURE_PKCS11_SLOT", default="").strip()
+    else None
+)
+# PEM files of the root certificates a signature must chain to (the Government Cipher
+# Committee's root CA), comma separated. Required to sign; without them no signature verifies.
+SIGNATURE_TRUST_ROOTS = env_files(
+    "SIGNATURE_TRUST_ROOTS",
+    required=SIGNATURE_BACKEND != "none",
+    must_contain=b"-----BEGIN CERTIFICATE-----",
+)
+# CRL files (PEM or DER) read at every check: a closed network copies the CA's lists here.
+SIGNATURE_CRLS = env_files("SIGNATURE_CRLS", required=False)
+# online: also fetch CRL and OCSP answers from the addresses in the certificates; offline (a
+# closed network): only SIGNATURE_CRLS, and a certificate without one is "revocation not checked".
+SIGNATURE_REVOCATION = env.str("SIGNATURE_REVOCATION", default="").strip().lower() or "online"
+if SIGNATURE_REVOCATION not in {"online", "offline"}:
+    raise ImproperlyConfigured(
+        f"SIGNATURE_REVOCATION must be online or offline, got {SIGNATURE_REVOCATION!r}."
+    )
+
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="").strip().upper() or "INFO"
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(
@@ -471,5 +549,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django-axes logs every successful login at INFO; lockouts still come through as WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fontTools reports each subset of the signature stamp's font, glyph by glyph.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "ERROR"}},
 }

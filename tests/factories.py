@@ -19,6 +19,7 @@ from emulation.models import Nomination, Period, RevocationCase, Title
 from emulation.services import nomination_create, period_create
 from exports.models import Export
 from exports.services import export_make, export_request
+from exports.signed import signed_version_add
 from inspections import citizen_report_services, services
 from inspections.models import (
     CitizenReport,
@@ -363,6 +364,11 @@ def build_world(
         unit=unit_b, staff_hint="Bình", occurred_at=occurred_at, description="Vắng mặt.",
         contact_name="Phạm Văn Dân", contact_phone="0912345678", sender_address="192.0.2.1",
     )  # fmt: skip
+    # A signed version of the minutes as stored (the bytes are not checked by the matrix).
+    signed_version_add(
+        kind="minutes", subject=str(record.pk), data=b"%PDF-1.7\n%%EOF\n",
+        capacity="team_leader", signed_by=inspector,
+    )  # fmt: skip
     export = export_request(kind="minutes_pdf", subject=str(record.pk), user=reviewer)
     export_make(export_id=export.pk)
     decision = DisciplineDecision.objects.create(
@@ -411,6 +417,8 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "inspections:explanation_attach": {"pk": world.record.pk},
         "inspections:explanation_document": {"pk": world.explanation.pk},
         "inspections:record_pdf_prepare": {"pk": world.record.pk},
+        "inspections:record_sign": {"pk": world.record.pk},
+        "inspections:signed_minutes": {"pk": world.record.pk, "version": 1},
         "emulation:period_prepare": {"code": world.period.code},
         "exports:status": {"pk": world.export.pk},
         "exports:download": {"pk": world.export.pk},

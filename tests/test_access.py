@@ -17,6 +17,7 @@ PAGES = [
     "inspections:unit_records",
     "citizen_reports:list",
     "emulation:nominations",
+    "inspections:signature_verify",
 ]
 
 # Who may open which page; everyone else signed in gets 403.
@@ -30,8 +31,9 @@ ALLOWED = {
         "personnel:staff_list",
         "personnel:import",
         "citizen_reports:list",
+        "inspections:signature_verify",
     },
-    "council_member": {"emulation:periods"},
+    "council_member": {"emulation:periods", "inspections:signature_verify"},
     "unit_head": {
         "personnel:my_unit",
         "personnel:staff_list",

@@ -31,6 +31,12 @@ PRODUCTION = {
         ("IMPORT_MAX_ROWS", "1", "IMPORT_MAX_ROWS must be at least 2, got 1."),
         ("PHOTO_MAX_PIXELS", "90000000", "PHOTO_MAX_PIXELS must be at most 89000000, got 9000"),
         ("PHOTO_MAX_PIXELS", "12MP", "PHOTO_MAX_PIXELS must be a whole number, got '12MP'."),
+        ("SIGNATURE_BACKEND", "usb", "SIGNATURE_BACKEND must be none, pkcs12 or pkcs11"),
+        ("SIGNATURE_REVOCATION", "sometimes", "SIGNATURE_REVOCATION must be online or offline"),
+        ("SIGNATURE_KEY_NAMES", "noivu", "SIGNATURE_KEY_NAMES looks like username=key-label"),
+        ("SIGNATURE_TRUST_ROOTS", "/no/such/root.pem", "SIGNATURE_TRUST_ROOTS names a file that"),
+        ("SIGNATURE_CRLS", "/no/such/list.crl", "SIGNATURE_CRLS names a file that does not"),
+        ("SIGNATURE_PKCS11_SLOT", "first", "SIGNATURE_PKCS11_SLOT must be a whole number"),
     ],
 )
 def test_it_stops_start_up_naming_the_bad_variable(variable, value, message):
@@ -54,6 +60,29 @@ def test_it_reads_the_import_and_photo_caps_from_the_environment():
     assert result.stdout.strip() == (
         "12000000 Limits(rows=1048576, columns=256, texts=8388608, unpacked_bytes=1074790400)"
     )
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"SIGNATURE_BACKEND": "pkcs12"}, "SIGNATURE_PKCS12_DIR must be a folder"),
+        ({"SIGNATURE_BACKEND": "pkcs11"}, "SIGNATURE_PKCS11_LIBRARY must name the token's"),
+        (
+            {"SIGNATURE_BACKEND": "pkcs12", "SIGNATURE_PKCS12_DIR": "/etc"},
+            "SIGNATURE_TRUST_ROOTS is required when SIGNATURE_BACKEND is pkcs12.",
+        ),
+        (
+            {"SIGNATURE_BACKEND": "pkcs12", "SIGNATURE_PKCS12_DIR": "/etc",
+             "SIGNATURE_TRUST_ROOTS": "/etc/hostname"},
+            "SIGNATURE_TRUST_ROOTS: '/etc/hostname' holds no PEM certificate.",
+        ),
+    ],
+)  # fmt: skip
+def test_it_stops_start_up_on_an_incomplete_signing_set_up(variables, message):
+    result = run_django("", **{**PRODUCTION, **variables})
+
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_it_starts_without_secret_key_in_debug():

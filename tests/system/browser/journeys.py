@@ -91,6 +91,10 @@ def build_city() -> City:
         lead=city.inspector,
         members=[],
         units=[unit_a, unit_b],
+        team_decision_number="125/QĐ-UBND",
+        team_decision_date=today,
+        team_decision_signer="Hoàng Văn Nam",
+        team_decision_signer_title="Chủ tịch UBND thành phố",
     )
     return city
 
