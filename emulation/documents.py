@@ -111,6 +111,27 @@ class Header:
     place_date: str
     parent: str = ""  # the body it belongs to, above it, when the issuer is a council
 
+    @staticmethod
+    def lines(name: str) -> list[str]:
+        """A People's Committee's name on two lines, as offices set it: "ỦY BAN NHÂN DÂN" /
+        "THÀNH PHỐ LẠNG SƠN"."""
+        rest = name.removeprefix(PEOPLES_COMMITTEE).strip()
+        return [PEOPLES_COMMITTEE, rest] if rest and rest != name else [name]
+
+    @property
+    def issuer_lines(self) -> list[str]:
+        return self.lines(self.issuer)
+
+    @property
+    def parent_lines(self) -> list[str]:
+        return self.lines(self.parent) if self.parent else []
+
+
+def period_words(period: Period) -> str:
+    """The period inside a sentence: "năm 2019", "năm học 2019-2020", or the name as given."""
+    name = period.name.strip()
+    return name[:1].lower() + name[1:] if name.startswith("Năm") else name
+
 
 def _header(period: Period, *, number: str, day, council: bool, year=None) -> Header:
     body = issuing_body(period)
@@ -267,6 +288,7 @@ def meeting_minutes(*, period: Period) -> bytes:
     context = {
         "header": _header(period, number=MEETING_NUMBER, day=held_at.date(), council=True),
         "period": period,
+        "period_words": period_words(period),
         "meeting": meeting,
         "held_at": held_at,
         "held_on": date_in_words(held_at.date()),
@@ -343,7 +365,7 @@ def award_decision(*, period: Period) -> Decision:
     decision_ref = f"{DECISION_NUMBER.removeprefix('Số: ')} {date_in_words(None, year=year)}"
     return Decision(
         header=_header(period, number=DECISION_NUMBER, day=None, council=False, year=year),
-        subject=f"Về việc khen thưởng danh hiệu thi đua kỳ {period.name}",
+        subject=f"Về việc khen thưởng danh hiệu thi đua {period_words(period)}",
         authority=f"CHỦ TỊCH {body}",
         grounds=[
             "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;",
@@ -356,7 +378,7 @@ def award_decision(*, period: Period) -> Decision:
         articles=[
             (
                 "Điều 1.",
-                f"Tặng danh hiệu thi đua kỳ {period.name} ({span}) cho {people} cá nhân và "
+                f"Tặng danh hiệu thi đua {period_words(period)} ({span}) cho {people} cá nhân và "
                 f"{units} tập thể có tên trong danh sách kèm theo Quyết định này.",
             ),
             ("Điều 2.", "Quyết định này có hiệu lực kể từ ngày ký."),
@@ -369,7 +391,7 @@ def award_decision(*, period: Period) -> Decision:
         ],
         recipients=["Như Điều 3;", "Lưu: VT, NV."],
         signer="CHỦ TỊCH",
-        annex_title=f"DANH SÁCH KHEN THƯỞNG DANH HIỆU THI ĐUA KỲ {period.name.upper()}",
+        annex_title=f"DANH SÁCH KHEN THƯỞNG DANH HIỆU THI ĐUA {period.name.upper()}",
         annex_note=f"(Kèm theo Quyết định {decision_ref} của Chủ tịch {body_in_text})",
         annex=annex,
     )
@@ -428,7 +450,8 @@ def award_decision_docx(*, period: Period) -> bytes:
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = header.rows[0].cells
     left.width, right.width = Mm(70), Mm(95)
-    paragraph(decision.header.issuer, bold=True, size=13, align=center, cell=left)
+    for line in decision.header.issuer_lines:
+        paragraph(line, bold=True, size=13, align=center, cell=left)
     paragraph("———", align=center, cell=left, size=10)
     paragraph(decision.header.number, size=13, align=center, cell=left)
     paragraph(NATION, bold=True, size=13, align=center, cell=right)
