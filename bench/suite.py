@@ -41,6 +41,7 @@ from pypdf import PdfReader
 
 from bench.servers import start_gunicorn
 from emulation import rule, services
+from emulation.documents import council_list
 from emulation.models import (
     LOCAL_ZONE,
     Nomination,
@@ -1179,6 +1180,61 @@ def case_export_csv(period: Period, repeats: int) -> dict:
     return result
 
 
+# --- council_list_pdf -----------------------------------------------------------------------
+
+PDF_ROWS = 1_000
+PDF_BASELINE_ROWS = 10  # the header, the sections and the signatures: about a page
+
+
+def _pdf_period(period: Period, code: str, rows: int) -> Period:
+    """A period of the same span holding the first `rows` nominations of `period` (a few of
+    them collective), evaluated by the rule service."""
+    copy = Period.objects.create(
+        code=code, name=code, starts_on=period.starts_on, ends_on=period.ends_on
+    )
+    collective = max(rows // 100, 1)
+    for staff_null, count in ((False, rows - collective), (True, collective)):
+        _execute(
+            "INSERT INTO emulation_nomination (period_id, staff_id, title_id, unit_id, rating,"
+            " initiative, created_at) SELECT %s, staff_id, title_id, unit_id, rating,"
+            " initiative, created_at FROM emulation_nomination WHERE period_id = %s"
+            " AND (staff_id IS NULL) = %s ORDER BY id LIMIT %s",
+            [copy.pk, period.pk, staff_null, count],
+        )
+    services.evaluate_period(period=copy)
+    return copy
+
+
+def case_council_list_pdf(period: Period, repeats: int) -> dict:
+    """The council's list as a PDF (emulation.documents.council_list, what the prepared file
+    runs) for 1,000 nominations, beside the same document of one page (10 nominations)."""
+    from pypdf import PdfReader
+
+    large = _pdf_period(period, "BENCH-PDF", PDF_ROWS)
+    small = _pdf_period(period, "BENCH-PDF-1", PDF_BASELINE_ROWS)
+    made: dict[str, bytes] = {}
+
+    def make(name, subject):
+        made[name] = council_list(period=subject)
+
+    make("small", small)  # warm-up: WeasyPrint's import, fonts and stylesheets
+    seconds, baseline_seconds = side_by_side(
+        case=lambda: make("large", large),
+        baseline=lambda: make("small", small),
+        repeats=repeats,
+    )
+    reader = PdfReader(io.BytesIO(made["large"]))
+    pages = len(reader.pages)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    codes = Nomination.objects.filter(period=large, staff__isnull=False).values_list(
+        "staff__code", flat=True
+    )
+    same = all(code in text for code in codes)
+    result = _result("council_list_pdf", seconds, "ten_row_list", baseline_seconds, same)
+    result.update(pdf_rows=PDF_ROWS, pdf_pages=pages, pdf_bytes=len(made["large"]))
+    return result
+
+
 # --- import_staff_xlsx -------------------------------------------------------------------------
 
 IMPORT_PREFIX = "BI-"
@@ -1757,6 +1813,7 @@ def _measure(scale, period, http_seconds, think_ms, workers) -> list[dict]:
     run("council_list", lambda: case_council_list(period, max(scale.repeats, 5)))
     run("export_csv", lambda: case_export_csv(period, min(scale.repeats, 3)))
     run("minutes_pdf", lambda: case_minutes_pdf(max(scale.repeats, 5)))
+    run("council_list_pdf", lambda: case_council_list_pdf(period, min(scale.repeats, 3)))
     run("import_staff_xlsx", lambda: case_import_staff(scale, min(scale.repeats, 3)))
     run("large_unit", lambda: case_large_unit(scale, max(scale.repeats, 5)))
     run(
@@ -1792,6 +1849,11 @@ def _notes(result: dict) -> str:
         return f"{result['bytes'] / 1e6:,.1f} MB; the command's peak RSS {peak:,.0f} MiB"
     if "pages" in result:
         return f"{result['pages']} pages; goal ≤ 0.5 s"
+    if "pdf_pages" in result:
+        return (
+            f"{result['pdf_rows']:,} rows, {result['pdf_pages']} pages, "
+            f"{result['pdf_bytes'] / 1e6:,.1f} MB"
+        )
     if "file_bytes" in result:
         return f"{result['rows']:,} rows, {result['file_bytes'] / 1e6:,.1f} MB XLSX"
     if "people" in result:

@@ -276,7 +276,7 @@ def _sign_with(data, signer, title, box, field_name, reason) -> bytes:
     # The stamp is part of the Vietnamese document, whatever language the signer reads.
     style = TextStampStyle(
         stamp_text=(
-            "Ký bởi: %(signer)s\nChức vụ/Chức danh: %(title)s\n"
+            "Ký bởi: %(signer)s\nChức danh: %(title)s\n"
             "Cơ quan: %(organisation)s\nThời gian ký: %(time)s"
         ),
         text_box_style=TextBoxStyle(font=_StampFont(STAMP_FONT, font_size=8)),

@@ -51,6 +51,50 @@ SHOTS = [
     ),
 ]
 
+# The council's documents of the demo's 2019, each rendered page by pdftoppm.
+DOCUMENT_PAGES = ["council-list-pdf", "council-meeting-pdf", "award-decision-pdf"]
+# Records the council's meeting on 2019 (its secretary: the demo's council member), then writes
+# the three documents as emulation.documents makes them.
+DOCUMENTS_CODE = """
+import datetime, sys
+from zoneinfo import ZoneInfo
+from emulation import documents, services
+from emulation.models import Period
+from personnel.models import User
+period = Period.objects.get(code="2019")
+secretary = User.objects.get(username="hoidong")
+services.period_secretary_set(period=period, secretary=secretary, user=secretary)
+period.refresh_from_db()
+services.council_meeting_record(
+    period=period, user=secretary, place="Phòng họp số 1, trụ sở Ủy ban nhân dân thành phố",
+    held_at=datetime.datetime.combine(period.approved_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date(),
+                                      datetime.time(14, 0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+    chair="Chủ tịch Hội đồng (tên minh họa)", members_present=9, members_absent=2,
+    votes_agree=9, votes_disagree=0, votes_abstain=0,
+)
+out = sys.argv[-1]
+for name, make in [("council-list-pdf", documents.council_list),
+                   ("council-meeting-pdf", documents.meeting_minutes),
+                   ("award-decision-pdf", documents.award_decision_pdf)]:
+    with open(f"{out}/{name}.pdf", "wb") as file:
+        file.write(make(period=period))
+"""
+
+
+def document_pages(env: dict[str, str]) -> None:
+    """The first page of each council document, as a PNG beside the screens."""
+    script = SCRATCH / "documents.py"
+    script.write_text(DOCUMENTS_CODE.replace("sys.argv[-1]", repr(str(SCRATCH))))
+    manage("shell", "--command", script.read_text(), env=env)
+    for name in DOCUMENT_PAGES:
+        subprocess.run(  # noqa: S603
+            ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",  # noqa: S607
+             str(SCRATCH / f"{name}.pdf"), str(OUT / name)],
+            check=True,
+        )  # fmt: skip
+        print(f"docs/screenshots/{name}.png")
+
+
 # The period of this year is named by the Vietnamese calendar year.
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -166,6 +210,7 @@ def main() -> None:
     accounts_file = SCRATCH / "accounts.txt"
     manage("migrate", "--noinput", "--verbosity", "0", env=env)
     manage("seed_demo", "--accounts-file", str(accounts_file), env=env)
+    document_pages(env)
     passwords = {
         username: password
         for _role, username, password in (

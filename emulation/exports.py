@@ -1,19 +1,19 @@
-"""The council's list as an XLSX workbook: the official tables, always in Vietnamese.
+"""The council's list as an XLSX workbook (the official tables, always in Vietnamese), and
+the council's documents registered as kinds of prepared file: the list's PDF, the meeting's
+minutes, the draft award decision (PDF and DOCX), all made by emulation.documents.
 
-The document is an administrative record (Decree 30/2020/NĐ-CP), so its text does not follow
-the reader's interface language.
+The documents are administrative records (Decree 30/2020/NĐ-CP), so their text does not
+follow the reader's interface language.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from itertools import chain
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.http import QueryDict
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
@@ -21,43 +21,37 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from core.sheets import append_row, csv_text
-from emulation.models import LOCAL_ZONE, Period, VerdictStatus
+from emulation.documents import (
+    COLLECTIVE_COLUMNS,
+    COUNCIL,
+    DECISION,
+    GROUP_HEADINGS,
+    MEETING,
+    MOTTO,
+    NATION,
+    PARTS,
+    PERSON_COLUMNS,
+    award_decision_docx,
+    award_decision_pdf,
+    council_list,
+    document_refusal,
+    list_reason_text,
+    meeting_minutes,
+)
+from emulation.models import Period
 from emulation.selectors import (
     ELIGIBILITY_CSV_COLUMNS,
-    NOT_FULLY_CHECKED,
     ListFilter,
     eligibility_rows,
     list_filter,
     list_group,
-    reason_texts,
-    unchecked_text,
 )
 from exports.kinds import PDF, XLSX, Maker, register
 from personnel.models import Role
 
-COUNCIL = "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"
-NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-MOTTO = "Độc lập - Tự do - Hạnh phúc"
-# The exceptions first, as on the council's page.
-PARTS = [("A. CÁ NHÂN", False), ("B. TẬP THỂ", True)]
-GROUP_HEADINGS = {
-    VerdictStatus.EXCLUDED: "I. KHÔNG ĐỦ ĐIỀU KIỆN",
-    VerdictStatus.PENDING: "II. TẠM HOÃN XÉT, CHỜ KẾT QUẢ XEM XÉT",
-    NOT_FULLY_CHECKED: "III. ĐỦ ĐIỀU KIỆN, CHƯA KIỂM TRA ĐỦ TIÊU CHUẨN",
-    VerdictStatus.ELIGIBLE: "IV. ĐỦ ĐIỀU KIỆN",
-}
-COLUMNS = ["STT", "Mã cán bộ", "Họ và tên", "Đơn vị đề nghị", "Danh hiệu", "Lý do và căn cứ"]
-COLLECTIVE_COLUMNS = ["STT", "Mã đơn vị", "Tên đơn vị", "Danh hiệu", "Lý do và căn cứ"]
+COLUMNS = PERSON_COLUMNS
 WIDTHS = [6, 14, 28, 30, 28, 70]
 FILTER_LABELS = {"unit": "Đơn vị", "title": "Danh hiệu", "status": "Kết quả"}
-
-
-def _reason_text(nomination) -> str:
-    """Why the nomination is in its part of the list, in words with the legal basis; the
-    criteria not checked for an eligible one."""
-    if list_group(nomination) == NOT_FULLY_CHECKED:
-        return unchecked_text(nomination)
-    return "; ".join(reason_texts(nomination))
 
 
 @dataclass
@@ -74,7 +68,7 @@ def official_tables(*, period: Period, filters: ListFilter | None = None) -> lis
     grouped = {(collective, group): [] for _h, collective in PARTS for group in GROUP_HEADINGS}
     with translation.override("vi"):
         for nomination in filters.nominations(period):
-            nomination.reason_text = _reason_text(nomination)
+            nomination.reason_text = list_reason_text(nomination)
             grouped[(nomination.is_collective, list_group(nomination))].append(nomination)
     return [
         Part(
@@ -156,29 +150,9 @@ def period_workbook(*, period: Period, filters: ListFilter | None = None) -> byt
     return buffer.getvalue()
 
 
-PDF_STYLESHEET = Path(__file__).with_name("period_pdf.css")
-
-
 def period_pdf(*, period: Period, filters: ListFilter | None = None) -> bytes:
-    """The same list as a PDF (A4 landscape, Liberation Serif)."""
-    # Imported here: WeasyPrint loads pango on import, which only this export needs.
-    from weasyprint import CSS, HTML
-
-    parts = official_tables(period=period, filters=filters)
-    with translation.override("vi"), timezone.override(LOCAL_ZONE):
-        html = render_to_string(
-            "emulation/period_pdf.html",
-            {
-                "period": period,
-                "parts": parts,
-                "filters": filters_text(filters),
-                "council": COUNCIL,
-                "nation": NATION,
-                "motto": MOTTO,
-                "today": timezone.localdate(),
-            },
-        )
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PDF_STYLESHEET))])
+    """The same list as a PDF, in the Decree 30 layout (emulation.documents)."""
+    return council_list(period=period, filters=filters, filters_text=filters_text(filters))
 
 
 def eligibility_csv(*, period: Period) -> Iterator[str]:
@@ -189,6 +163,12 @@ def eligibility_csv(*, period: Period) -> Iterator[str]:
 
 PERIOD_XLSX = "period_xlsx"
 PERIOD_PDF = "period_pdf"
+MEETING_PDF = "meeting_pdf"
+DECISION_PDF = "decision_pdf"
+DECISION_DOCX = "decision_docx"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Which of the council's documents each kind is (emulation.documents.document_refusal).
+DOCUMENT_OF_KIND = {MEETING_PDF: MEETING, DECISION_PDF: DECISION, DECISION_DOCX: DECISION}
 
 
 def export_subject(period: Period, filters: ListFilter) -> str:
@@ -221,6 +201,18 @@ def _period_file(subject: str, extension: str) -> tuple[str, bytes]:
     return f"danh-sach-{slugify(period.code) or period.pk}.{extension}", data
 
 
+def _document_file(subject: str, kind: str) -> tuple[str, bytes]:
+    period = Period.objects.select_related("secretary").get(code=subject.partition("?")[0])
+    if refusal := document_refusal(period=period, document=DOCUMENT_OF_KIND[kind]):
+        raise refusal
+    slug = slugify(period.code) or str(period.pk)
+    if kind == MEETING_PDF:
+        return f"bien-ban-hop-hoi-dong-{slug}.pdf", meeting_minutes(period=period)
+    if kind == DECISION_PDF:
+        return f"du-thao-quyet-dinh-khen-thuong-{slug}.pdf", award_decision_pdf(period=period)
+    return f"du-thao-quyet-dinh-khen-thuong-{slug}.docx", award_decision_docx(period=period)
+
+
 def register_exports() -> None:
     roles = (Role.COUNCIL, Role.REVIEWER)
     register(
@@ -243,3 +235,19 @@ def register_exports() -> None:
             lambda subject: _period_file(subject, "pdf"),
         ),
     )
+    documents = [
+        (MEETING_PDF, _("Minutes of the council's meeting (PDF)"), PDF),
+        (DECISION_PDF, _("Draft award decision (PDF)"), PDF),
+        (DECISION_DOCX, _("Draft award decision (DOCX)"), DOCX),
+    ]
+    for kind, label, content_type in documents:
+        register(
+            kind,
+            Maker(
+                label,
+                content_type,
+                roles,
+                _sees_period,
+                lambda subject, kind=kind: _document_file(subject, kind),
+            ),
+        )

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from core.tabular import SUFFIXES
 from emulation.models import CASE_OUTCOMES, Policy, Rating, RevocationStatus
 from personnel.forms import StaffLookupField
-from personnel.models import Staff, Unit
+from personnel.models import Staff, Unit, User
 
 NOBODY_IN_UNIT = _(
     "Nobody posted to your unit today has this staff code, or a name or badge number matching it."
@@ -147,4 +147,43 @@ class PeriodSettingsForm(forms.Form):
         label=_("The list may go to the council from"),
         required=False,
         help_text=_("Empty: 30 days before the period's last day."),
+    )
+
+
+class SecretaryForm(forms.Form):
+    """The period's council secretary, one of the council's members."""
+
+    secretary = forms.ModelChoiceField(
+        label=_("Council secretary"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody yet"),
+        help_text=_("Types the minutes and the votes of the council's meeting on the list."),
+    )
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if members is not None:
+            self.fields["secretary"].queryset = members
+
+
+class CouncilMeetingForm(forms.Form):
+    """The council's meeting on the list, as its secretary types it; the counts are checked
+    again by the service (emulation.services.council_meeting_record)."""
+
+    held_at = forms.DateTimeField(
+        label=_("Held on (date and time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    place = forms.CharField(label=_("Place"), max_length=255)
+    chair = forms.CharField(label=_("Chaired by"), max_length=255)
+    members_present = forms.IntegerField(label=_("Members present"))
+    members_absent = forms.IntegerField(label=_("Members absent"))
+    votes_agree = forms.IntegerField(label=_("Votes in favour of the list"))
+    votes_disagree = forms.IntegerField(label=_("Votes against"))
+    votes_abstain = forms.IntegerField(label=_("Abstentions"))
+    opinions = forms.CharField(
+        label=_("Opinions expressed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )

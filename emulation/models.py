@@ -67,6 +67,16 @@ class Period(models.Model):
     # The first day the list may go to the council; empty: REVIEW_OPENS_BEFORE_END days before
     # the last day, so that a yearly review in December works.
     review_opens_on = models.DateField(_("review opens on"), null=True, blank=True)
+    # The council's secretary for this period (a council member): the one who types the
+    # meeting's minutes and votes.
+    secretary = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("council secretary"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("emulation period")
@@ -153,6 +163,55 @@ class PeriodEvent(models.Model):
 
     def __str__(self):
         return f"{self.period_id}: {self.action}"
+
+
+class CouncilMeeting(models.Model):
+    """The council's meeting on a period's list (biên bản họp Hội đồng), typed by the period's
+    secretary: who sat, and how the members present voted on the list."""
+
+    period = models.OneToOneField(
+        Period, verbose_name=_("period"), on_delete=models.PROTECT, related_name="meeting"
+    )
+    held_at = models.DateTimeField(_("held at"))
+    place = models.CharField(_("place"), max_length=255)
+    chair = models.CharField(_("chaired by"), max_length=255)
+    members_present = models.PositiveSmallIntegerField(_("members present"))
+    members_absent = models.PositiveSmallIntegerField(_("members absent"))
+    votes_agree = models.PositiveSmallIntegerField(_("votes in favour"))
+    votes_disagree = models.PositiveSmallIntegerField(_("votes against"))
+    votes_abstain = models.PositiveSmallIntegerField(_("abstentions"))
+    opinions = models.TextField(_("opinions expressed"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("council meeting")
+        verbose_name_plural = _("council meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    members_present=models.F("votes_agree")
+                    + models.F("votes_disagree")
+                    + models.F("votes_abstain")
+                ),
+                name="meeting_votes_are_the_members_present",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(members_present__gte=1), name="meeting_has_members_present"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.period_id}: {self.held_at:%Y-%m-%d}"
+
+    @property
+    def members_total(self) -> int:
+        return self.members_present + self.members_absent
 
 
 class TitleKind(models.TextChoices):

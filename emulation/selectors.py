@@ -34,7 +34,7 @@ from emulation.models import (
     VerdictTally,
 )
 from inspections.models import DisciplineStatus, RecordStatus
-from personnel.models import Unit
+from personnel.models import Role, Unit, User
 
 PAGE_SIZE = 50
 
@@ -506,3 +506,35 @@ def unit_nominations(*, unit: Unit) -> QuerySet[Nomination]:
 def cited_record_ids() -> tuple[QuerySet, ...]:
     """The records the council's lists cite: a verdict's reason or a revocation case."""
     return VerdictReason.objects.values("record"), RevocationCase.objects.values("record")
+
+
+def awarded_nominations(*, period: Period) -> list[Nomination]:
+    """The nominations an approved list awards: those it found eligible, less the titles the
+    council revoked since, plus those it reinstated or granted (a deferred one whose review
+    ended); people by staff code, then the collectives by unit code, each by title."""
+    decided = dict(
+        RevocationCase.objects.filter(nomination__period=period)
+        .exclude(status__in=[RevocationStatus.OPEN, RevocationStatus.CLOSED])
+        .order_by("resolved_at", "pk")
+        .values_list("nomination_id", "status")
+    )
+    nominations = (
+        Nomination.objects.filter(period=period)
+        .filter(Q(verdict__status=VerdictStatus.ELIGIBLE) | Q(pk__in=list(decided)))
+        .select_related("staff", "title", "unit")
+        .order_by(F("staff__code").asc(nulls_last=True), "unit__code", "title__code", "pk")
+    )
+    return [
+        nomination
+        for nomination in nominations
+        if decided.get(nomination.pk) != RevocationStatus.REVOKED
+    ]
+
+
+def council_members() -> QuerySet:
+    """The active users holding the council's role, by name: who may be its secretary."""
+    return (
+        User.objects.filter(is_active=True, groups__name=Role.COUNCIL)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )

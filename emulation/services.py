@@ -28,6 +28,7 @@ from emulation.models import (
     CASE_OUTCOMES,
     LOCAL_ZONE,
     CaseKind,
+    CouncilMeeting,
     Nomination,
     Period,
     PeriodAction,
@@ -50,7 +51,7 @@ from inspections.models import (
     RecordStatus,
     ViolationRecord,
 )
-from personnel.models import Posting, Staff, Unit, User
+from personnel.models import Posting, Role, Staff, Unit, User
 from personnel.selectors import postings_covering, unit_on
 
 PERIOD_ENDS_BEFORE_START = _("The period's last day is before its first day.")
@@ -88,6 +89,23 @@ REVIEW_DAY_OUTSIDE = _("The review-opening day must lie within the period.")
 REVOCATION_NOT_OPEN = _("This case is already decided.")
 REVOCATION_REASON_MISSING = _("Give the reason for closing the case.")
 REVOCATION_UNKNOWN_OUTCOME = _("Choose the council's decision on the case.")
+SECRETARY_NOT_COUNCIL = _("The council's secretary must be a member of the award council.")
+MEETING_NOT_SECRETARY = _(
+    "Only the period's council secretary (or an administrator) may record the council's meeting."
+)
+MEETING_LIST_NOT_SENT = _(
+    "The list has not gone to the council yet: there is no meeting on it to record."
+)
+MEETING_BEFORE_LIST = _(
+    "The meeting cannot be held before the list went to the council on %(day)s."
+)
+MEETING_NEGATIVE_COUNT = _("Members and votes are counted from zero up: no negative numbers.")
+MEETING_NOBODY_PRESENT = _("A meeting needs at least one member present.")
+MEETING_VOTES_NOT_PRESENT = _(
+    "The votes (%(votes)s in favour, against and abstaining) do not add up to the %(present)s "
+    "members present."
+)
+MEETING_DETAILS_MISSING = _("Give the meeting's place and who chaired it.")
 
 
 # --- The rule, over facts read set-based ------------------------------------------------------
@@ -649,6 +667,94 @@ def period_approve(*, period: Period, user: User) -> Period:
         period=period, action=PeriodAction.APPROVED, actor=user, at=period.approved_at
     )
     return period
+
+
+# --- The council's meeting ---------------------------------------------------------------
+
+
+@refusals_noted("period.secretary", actor="user", subject="period")
+@transaction.atomic
+def period_secretary_set(*, period: Period, secretary: User | None, user: User) -> Period:
+    """Name the council's secretary for the period (None: nobody yet)."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if secretary is not None and not secretary.has_role(Role.COUNCIL):
+        raise DomainError(SECRETARY_NOT_COUNCIL)
+    if period.secretary_id != (secretary.pk if secretary else None):
+        period.secretary = secretary
+        period.save(update_fields=["secretary"])
+    return period
+
+
+def records_meeting(*, period: Period, user: User) -> bool:
+    """Whether `user` types the council's meeting on `period`: its secretary, or an
+    administrator."""
+    return user.is_superuser or (period.secretary_id is not None and period.secretary_id == user.pk)
+
+
+def meeting_refusal(*, period: Period, user: User):
+    """Why `user` may not record the council's meeting on `period` now; None when they may.
+    The service, the period page and the meeting page all ask this."""
+    if not records_meeting(period=period, user=user):
+        return DomainError(MEETING_NOT_SECRETARY)
+    if period.status == PeriodStatus.COLLECTING:
+        return DomainError(MEETING_LIST_NOT_SENT)
+    return None
+
+
+@refusals_noted("period.meeting", actor="user", subject="period")
+@transaction.atomic
+def council_meeting_record(
+    *,
+    period: Period,
+    user: User,
+    held_at: datetime.datetime,
+    place: str,
+    chair: str,
+    members_present: int,
+    members_absent: int,
+    votes_agree: int,
+    votes_disagree: int,
+    votes_abstain: int,
+    opinions: str = "",
+) -> CouncilMeeting:
+    """Record (or correct) the minutes of the council's meeting on the period's list."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if refusal := meeting_refusal(period=period, user=user):
+        raise refusal
+    counts = [members_present, members_absent, votes_agree, votes_disagree, votes_abstain]
+    if any(count < 0 for count in counts):
+        raise DomainError(MEETING_NEGATIVE_COUNT)
+    if members_present == 0:
+        raise DomainError(MEETING_NOBODY_PRESENT)
+    votes = votes_agree + votes_disagree + votes_abstain
+    if votes != members_present:
+        raise DomainError(MEETING_VOTES_NOT_PRESENT, votes=votes, present=members_present)
+    place, chair = place.strip(), chair.strip()
+    if not place or not chair:
+        raise DomainError(MEETING_DETAILS_MISSING)
+    # The day the list last went to the council: a meeting on it cannot be earlier.
+    sent = period.events.filter(action=PeriodAction.SENT_TO_COUNCIL).order_by("-at").first()
+    if sent is not None:
+        sent_on = timezone.localtime(sent.at, LOCAL_ZONE).date()
+        if timezone.localtime(held_at, LOCAL_ZONE).date() < sent_on:
+            raise DomainError(MEETING_BEFORE_LIST, day=sent_on.strftime("%d/%m/%Y"))
+    meeting, _created = CouncilMeeting.objects.update_or_create(
+        period=period,
+        defaults={
+            "held_at": held_at,
+            "place": place,
+            "chair": chair,
+            "members_present": members_present,
+            "members_absent": members_absent,
+            "votes_agree": votes_agree,
+            "votes_disagree": votes_disagree,
+            "votes_abstain": votes_abstain,
+            "opinions": opinions.strip(),
+            "recorded_by": user,
+            "recorded_at": timezone.now(),
+        },
+    )
+    return meeting
 
 
 # --- Nominations ---------------------------------------------------------------------------

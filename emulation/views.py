@@ -14,7 +14,12 @@ from core.confirm import asks_once_more
 from core.errors import DomainError
 from core.sheets import csv_download
 from emulation import selectors, services
+from emulation.documents import DECISION, MEETING, document_refusal
 from emulation.exports import (
+    DECISION_DOCX,
+    DECISION_PDF,
+    DOCUMENT_OF_KIND,
+    MEETING_PDF,
     PERIOD_PDF,
     PERIOD_XLSX,
     eligibility_csv,
@@ -23,11 +28,13 @@ from emulation.exports import (
     period_workbook,
 )
 from emulation.forms import (
+    CouncilMeetingForm,
     NominationForm,
     NominationUploadForm,
     PeriodSettingsForm,
     PeriodUploadForm,
     RevocationResolveForm,
+    SecretaryForm,
 )
 from emulation.models import (
     LOCAL_ZONE,
@@ -67,7 +74,7 @@ POLICY_TEXT = {
 
 def _get_period_for_user(request, code: str, *, write: bool = False) -> Period:
     """The period, for the council (and administrators) to act on or reviewers to read."""
-    period = get_object_or_404(Period, code=code)
+    period = get_object_or_404(Period.objects.select_related("secretary", "meeting"), code=code)
     if write and not request.user.has_role(Role.COUNCIL):
         raise PermissionDenied
     return period
@@ -171,6 +178,15 @@ def period_detail(request, code):
             )
             if request.user.has_role(Role.COUNCIL) and period.status == PeriodStatus.COLLECTING
             else None,
+            "secretary_form": SecretaryForm(
+                initial={"secretary": period.secretary_id}, members=selectors.council_members()
+            )
+            if request.user.has_role(Role.COUNCIL)
+            else None,
+            "meeting": getattr(period, "meeting", None),
+            "may_record_meeting": services.records_meeting(period=period, user=request.user),
+            "meeting_ready": document_refusal(period=period, document=MEETING) is None,
+            "decision_ready": document_refusal(period=period, document=DECISION) is None,
         },
     )
 
@@ -240,9 +256,21 @@ def period_export_csv(request, code):
 def period_export_request(request, code):
     """The list as XLSX or PDF, prepared in the background (a large period takes minutes)."""
     period = _get_period_for_user(request, code)
-    kind = {"xlsx": PERIOD_XLSX, "pdf": PERIOD_PDF}.get(request.POST.get("format", ""))
+    kinds = {
+        "xlsx": PERIOD_XLSX,
+        "pdf": PERIOD_PDF,
+        MEETING_PDF: MEETING_PDF,
+        DECISION_PDF: DECISION_PDF,
+        DECISION_DOCX: DECISION_DOCX,
+    }
+    kind = kinds.get(request.POST.get("format", ""))
     if kind is None:
         raise Http404
+    if kind in DOCUMENT_OF_KIND and (
+        refusal := document_refusal(period=period, document=DOCUMENT_OF_KIND[kind])
+    ):
+        messages.error(request, str(refusal))
+        return redirect("emulation:period", code=period.code)
     filters = _filters(request.POST, period)
     export = export_request(kind=kind, subject=export_subject(period, filters), user=request.user)
     return redirect("exports:status", pk=export.pk)
@@ -307,6 +335,73 @@ def period_settings(request, code):
     else:
         messages.success(request, _("The rule's settings are saved and the list evaluated again."))
     return redirect("emulation:period", code=period.code)
+
+
+@require_POST
+@role_required(Role.COUNCIL)
+def period_secretary(request, code):
+    period = _get_period_for_user(request, code, write=True)
+    form = SecretaryForm(request.POST, members=selectors.council_members())
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("emulation:period", code=period.code)
+    try:
+        services.period_secretary_set(
+            period=period, secretary=form.cleaned_data["secretary"], user=request.user
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The council's secretary is saved."))
+    return redirect("emulation:period", code=period.code)
+
+
+def _meeting_initial(period: Period) -> dict:
+    meeting = getattr(period, "meeting", None)
+    if meeting is None:
+        return {}
+    fields = CouncilMeetingForm.base_fields
+    return {name: getattr(meeting, name) for name in fields} | {
+        "held_at": timezone.localtime(meeting.held_at, LOCAL_ZONE)
+    }
+
+
+@role_required(*READERS)
+def council_meeting(request, code):
+    """The council's meeting on the list: read by the council and reviewers, typed by the
+    period's secretary (and administrators)."""
+    period = _get_period_for_user(request, code)
+    writer = services.records_meeting(period=period, user=request.user)
+    form = CouncilMeetingForm(initial=_meeting_initial(period)) if writer else None
+    if request.method == "POST":
+        if not writer:
+            raise PermissionDenied
+        form = CouncilMeetingForm(request.POST)
+        # The time typed is the meeting's local time.
+        with timezone.override(LOCAL_ZONE):
+            valid = form.is_valid()
+            if valid:
+                try:
+                    services.council_meeting_record(
+                        period=period, user=request.user, **form.cleaned_data
+                    )
+                except DomainError as error:
+                    form.add_error(None, str(error))
+                else:
+                    messages.success(request, _("The minutes of the council's meeting are saved."))
+                    return redirect("emulation:period", code=period.code)
+    return render(
+        request,
+        "emulation/council_meeting.html",
+        {
+            "period": period,
+            "meeting": getattr(period, "meeting", None),
+            "form": form,
+            "refusal": services.meeting_refusal(period=period, user=request.user),
+        },
+    )
 
 
 @require_POST

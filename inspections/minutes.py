@@ -3,7 +3,6 @@ A4, a Times-compatible serif (Liberation Serif), national title and motto, numbe
 place, the legal basis, then the parties, the facts, the explanation and the signatures or the
 refusal; once reviewed, a second page records the outcome, who decided it, when and why."""
 
-import datetime
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core.decree30 import date_in_words
 from exports.kinds import PDF, Maker, register
 from exports.signed import latest_signed, signed_bytes
 from inspections.models import Appeal, AppealOutcome, RecordStatus, SignatureStatus, ViolationRecord
@@ -33,13 +33,6 @@ def stylesheet():
     from weasyprint import CSS
 
     return CSS(filename=str(STYLESHEET))
-
-
-def date_in_words(day: datetime.date) -> str:
-    """A date as documents write it (Decree 30/2020/NĐ-CP, annex I): "ngày 07 tháng 12 năm
-    2026", with a leading zero for days below 10 and for January and February only."""
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def _team(record: ViolationRecord) -> list[tuple[str, str]]:

@@ -224,6 +224,26 @@ def unit_tree(*, day: datetime.date) -> list[tuple[Unit, int]]:
     return ordered
 
 
+def root_unit(*, day: datetime.date) -> Unit | None:
+    """The top of the unit tree on `day`: of the units without a parent, the one heading the
+    most units directly (the city's People's Committee above its departments and wards)."""
+    return (
+        Unit.objects.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+            parent__isnull=True,
+        )
+        .annotate(
+            heads=Count(
+                "children",
+                filter=Q(children__valid_to__isnull=True) | Q(children__valid_to__gte=day),
+            )
+        )
+        .order_by("-heads", "code")
+        .first()
+    )
+
+
 def regulation_coverage(*, start: datetime.date, end: datetime.date) -> dict:
     """How many of the units existing in [start, end] issued or amended a regulation in it."""
     units = Unit.objects.filter(

@@ -438,6 +438,8 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "emulation:period_return": {"code": world.period.code},
         "emulation:period_settings": {"code": world.period.code},
         "emulation:period_upload": {"code": world.period.code},
+        "emulation:period_secretary": {"code": world.period.code},
+        "emulation:council_meeting": {"code": world.period.code},
         "emulation:revocation_resolve": {"pk": world.case.pk},
         "citizen_reports:track": {"code": world.report.tracking_code},
         "citizen_reports:detail": {"pk": world.report.pk},

@@ -219,15 +219,16 @@ def test_it_serves_first_and_last_pages_in_fixed_queries(
     client.force_login(council_member)
     url = reverse("emulation:period", args=[period.code])
 
-    # 1 session, 2 the user with their roles, 3 period, 4 counts (one aggregate), 5 the page
-    # with staff, title, unit and verdict, 6 its reasons with their records, 7 whether there
-    # are collectives, 8 open revocation cases, 9 the list's history, 10 units of the filter,
-    # 11 titles of the filter (the session, saved at sign-in, is not saved again within a
+    # 1 session, 2 the user with their roles, 3 period with its secretary and council meeting,
+    # 4 counts (one aggregate), 5 the page with staff, title, unit and verdict, 6 its reasons
+    # with their records, 7 whether there are collectives, 8 open revocation cases, 9 the
+    # list's history, 10 units of the filter, 11 titles of the filter, 12 the council members
+    # who may be its secretary (the session, saved at sign-in, is not saved again within a
     # minute).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         first = client.get(url)
     # The same plus reading the key of the row the page starts after.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         last = client.get(url, {"after": last_but_one})
 
     assert len(first.context["page"].rows) == min(count, 50)
