@@ -3,14 +3,10 @@ from django.contrib import admin
 from core.models import Refusal
 
 
-@admin.register(Refusal)
-class RefusalAdmin(admin.ModelAdmin):
-    """Read-only: the trail of refused steps is evidence, not a thing to edit."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A trail is evidence, not a thing to edit: listed and read, never added, changed or
+    deleted."""
 
-    list_display = ["at", "actor", "action", "subject", "message"]
-    list_filter = ["action"]
-    search_fields = ["actor", "subject", "message"]
-    date_hierarchy = "at"
     show_full_result_count = False
 
     def has_add_permission(self, request):
@@ -21,3 +17,11 @@ class RefusalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Refusal)
+class RefusalAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "subject", "message"]
+    list_filter = ["action"]
+    search_fields = ["actor", "subject", "message"]
+    date_hierarchy = "at"

@@ -64,6 +64,12 @@ DECISION_NOT_APPROVED = _("The award decision is drafted only once the list is a
 MEETING, DECISION = "meeting", "decision"
 
 
+# The kinds of the council's signed documents (exports.SignedDocument, emulation.
+# signature_services); the subject is the period's code.
+SIGNED_LIST = "council_list"
+SIGNED_MEETING = "council_meeting"
+
+
 def document_refusal(*, period: Period, document: str) -> DomainError | None:
     """Why the period cannot have `document` (MEETING or DECISION) now; None when it can. The
     period page's buttons, the export request and the file's maker all ask this."""
@@ -98,6 +104,12 @@ def place_name(period: Period) -> str:
     body = issuing_body(period)
     place = LEVELS.sub("", body.lower()).strip()
     return place.title() if place else ""
+
+
+def people_and_units(people: int, units: int) -> str:
+    """ "941 cá nhân và 12 tập thể"; a count of none is left out, not written as 0."""
+    counted = ((people, "cá nhân"), (units, "tập thể"))
+    return " và ".join(f"{count} {kind}" for count, kind in counted if count) or "0 cá nhân"
 
 
 def date_in_words(day: datetime.date | None, *, year: int | None = None) -> str:
@@ -299,8 +311,10 @@ def meeting_minutes(*, period: Period) -> bytes:
         "held_on": date_in_words(held_at.date()),
         "secretary": _name(period.secretary) or _name(meeting.recorded_by),
         "counts": counts,
-        "individuals": nominations.filter(staff__isnull=False).count(),
-        "collectives": nominations.filter(staff__isnull=True).count(),
+        "nominees": people_and_units(
+            nominations.filter(staff__isnull=False).count(),
+            nominations.filter(staff__isnull=True).count(),
+        ),
         "agree_percent": _percent(meeting.votes_agree, meeting.members_present),
     }
     return _pdf("emulation/meeting_pdf.html", context)
@@ -365,6 +379,7 @@ def award_decision(*, period: Period) -> Decision:
         annex.append(group)
     people = sum(1 for nomination in awarded if not nomination.is_collective)
     units = len(awarded) - people
+    awardees = people_and_units(people, units)
     span = f"từ ngày {period.starts_on:%d/%m/%Y} đến ngày {period.ends_on:%d/%m/%Y}"
     year = timezone.localdate(timezone=LOCAL_ZONE).year
     decision_ref = f"{DECISION_NUMBER.removeprefix('Số: ')} {date_in_words(None, year=year)}"
@@ -383,8 +398,8 @@ def award_decision(*, period: Period) -> Decision:
         articles=[
             (
                 "Điều 1.",
-                f"Tặng danh hiệu thi đua {period_words(period)} ({span}) cho {people} cá nhân và "
-                f"{units} tập thể có tên trong danh sách kèm theo Quyết định này.",
+                f"Tặng danh hiệu thi đua {period_words(period)} ({span}) cho {awardees} có "
+                "tên trong danh sách kèm theo Quyết định này.",
             ),
             ("Điều 2.", "Quyết định này có hiệu lực kể từ ngày ký."),
             (

@@ -31,6 +31,8 @@ from emulation.documents import (
     NATION,
     PARTS,
     PERSON_COLUMNS,
+    SIGNED_LIST,
+    SIGNED_MEETING,
     award_decision_docx,
     award_decision_pdf,
     council_list,
@@ -47,6 +49,7 @@ from emulation.selectors import (
     list_group,
 )
 from exports.kinds import PDF, XLSX, Maker, register
+from exports.signed import latest_signed, signed_bytes
 from personnel.models import Role
 
 COLUMNS = PERSON_COLUMNS
@@ -194,11 +197,28 @@ def _sees_period(user, subject: str) -> bool:
     return Period.objects.filter(code=subject.partition("?")[0]).exists()
 
 
+def _signed(kind: str, period: Period) -> bytes | None:
+    """The council's signed version of a document, served as signed: never made again."""
+    signed = latest_signed(kind=kind, subject=period.code)
+    return signed_bytes(signed) if signed else None
+
+
+def list_pdf_file(*, period: Period, filters: ListFilter) -> tuple[str, bytes]:
+    """The list as PDF with its file name: the whole list, once the secretary signed it, as
+    signed; otherwise (or filtered) made now."""
+    name = f"danh-sach-{slugify(period.code) or period.pk}"
+    whole = not (filters.unit or filters.title or filters.status)
+    if whole and (signed := _signed(SIGNED_LIST, period)):
+        return f"{name}-ky-so.pdf", signed
+    return f"{name}.pdf", period_pdf(period=period, filters=filters)
+
+
 def _period_file(subject: str, extension: str) -> tuple[str, bytes]:
     period, filters = _period_and_filters(subject)
-    make = period_workbook if extension == "xlsx" else period_pdf
-    data = make(period=period, filters=filters)
-    return f"danh-sach-{slugify(period.code) or period.pk}.{extension}", data
+    if extension == "pdf":
+        return list_pdf_file(period=period, filters=filters)
+    data = period_workbook(period=period, filters=filters)
+    return f"danh-sach-{slugify(period.code) or period.pk}.xlsx", data
 
 
 def _document_file(subject: str, kind: str) -> tuple[str, bytes]:
@@ -207,7 +227,8 @@ def _document_file(subject: str, kind: str) -> tuple[str, bytes]:
         raise refusal
     slug = slugify(period.code) or str(period.pk)
     if kind == MEETING_PDF:
-        return f"bien-ban-hop-hoi-dong-{slug}.pdf", meeting_minutes(period=period)
+        signed = _signed(SIGNED_MEETING, period)
+        return f"bien-ban-hop-hoi-dong-{slug}.pdf", signed or meeting_minutes(period=period)
     if kind == DECISION_PDF:
         return f"du-thao-quyet-dinh-khen-thuong-{slug}.pdf", award_decision_pdf(period=period)
     return f"du-thao-quyet-dinh-khen-thuong-{slug}.docx", award_decision_docx(period=period)

@@ -142,6 +142,7 @@ class PeriodAction(models.TextChoices):
     SENT_TO_COUNCIL = "sent_to_council", _("Sent to the council")
     RETURNED = "returned", _("Returned to collection")
     APPROVED = "approved", _("Approved")
+    SIGNED = "signed", _("Signed digitally by the council's secretary")
 
 
 class PeriodEvent(models.Model):

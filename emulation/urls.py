@@ -17,6 +17,17 @@ urlpatterns = [
     path("periods/<str:code>/settings/", views.period_settings, name="period_settings"),
     path("periods/<str:code>/secretary/", views.period_secretary, name="period_secretary"),
     path("periods/<str:code>/meeting/", views.council_meeting, name="council_meeting"),
+    path(
+        "periods/<str:code>/signed/<str:kind>/sign/",
+        views.council_document_sign,
+        name="council_document_sign",
+    ),
+    path("periods/<str:code>/signed/<str:kind>/", views.council_signed, name="council_signed"),
+    path(
+        "periods/<str:code>/signed/<str:kind>/document.pdf",
+        views.council_signed_pdf,
+        name="council_signed_pdf",
+    ),
     path("revocations/<int:pk>/resolve/", views.revocation_resolve, name="revocation_resolve"),
     path("periods/<str:code>/upload/", import_views.period_upload, name="period_upload"),
     path("nominations/", views.nominations, name="nominations"),

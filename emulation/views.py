@@ -13,8 +13,15 @@ from core.access import role_required
 from core.confirm import asks_once_more
 from core.errors import DomainError
 from core.sheets import csv_download
+from core.signing import stored_checks
 from emulation import selectors, services
-from emulation.documents import DECISION, MEETING, document_refusal
+from emulation.documents import (
+    DECISION,
+    MEETING,
+    SIGNED_LIST,
+    SIGNED_MEETING,
+    document_refusal,
+)
 from emulation.exports import (
     DECISION_DOCX,
     DECISION_PDF,
@@ -24,7 +31,7 @@ from emulation.exports import (
     PERIOD_XLSX,
     eligibility_csv,
     export_subject,
-    period_pdf,
+    list_pdf_file,
     period_workbook,
 )
 from emulation.forms import (
@@ -47,7 +54,11 @@ from emulation.models import (
     TitleKind,
     VerdictStatus,
 )
+from emulation.signature_services import council_document_refusal
+from emulation.signature_services import council_document_sign as council_sign
 from exports.services import export_request
+from exports.signed import latest_signed, signed_bytes
+from inspections.forms import PinForm
 from personnel.models import Role
 from personnel.selectors import staff_posted_to
 
@@ -186,6 +197,7 @@ def period_detail(request, code):
             "meeting": getattr(period, "meeting", None),
             "may_record_meeting": services.records_meeting(period=period, user=request.user),
             "meeting_ready": document_refusal(period=period, document=MEETING) is None,
+            "council_signatures": _council_signatures(period, request.user),
             "decision_ready": document_refusal(period=period, document=DECISION) is None,
         },
     )
@@ -232,11 +244,8 @@ def period_export(request, code):
 @role_required(*READERS)
 def period_export_pdf(request, code):
     period = _get_period_for_user(request, code)
-    response = HttpResponse(
-        period_pdf(period=period, filters=_filters(request.GET, period)),
-        content_type="application/pdf",
-    )
-    filename = f"danh-sach-{slugify(period.code) or period.pk}.pdf"
+    filename, data = list_pdf_file(period=period, filters=_filters(request.GET, period))
+    response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -560,3 +569,85 @@ def nominations(request):
     if collective:
         return nominations_page(request, collective_form=form)
     return nominations_page(request, form=form)
+
+
+# --- The secretary's digital signatures ------------------------------------------------------
+
+SIGNED_DOCUMENTS = {
+    SIGNED_LIST: gettext_lazy("The list"),
+    SIGNED_MEETING: gettext_lazy("The minutes of the council's meeting"),
+}
+
+
+def _council_signatures(period: Period, user) -> list[dict]:
+    """Each of the council's signable documents: its signed version, or whether `user` may
+    sign it now. The signatures themselves are checked on their own page, not on every view
+    of the list."""
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "signed": latest_signed(kind=kind, subject=period.code),
+            "may_sign": council_document_refusal(period=period, user=user, kind=kind) is None,
+        }
+        for kind, label in SIGNED_DOCUMENTS.items()
+    ]
+
+
+def _signed_document(period: Period, kind: str):
+    if kind not in SIGNED_DOCUMENTS:
+        raise Http404
+    signed = latest_signed(kind=kind, subject=period.code)
+    if signed is None:
+        raise Http404
+    return signed
+
+
+@require_POST
+@role_required(Role.COUNCIL)
+@asks_once_more(
+    gettext_lazy(
+        "Signing puts your digital signature, with your name, post and the time, on the "
+        "document as it is now. The signed version is kept as signed and never made again."
+    ),
+    button=gettext_lazy("Sign the document"),
+    typed_last=PinForm,
+)
+def council_document_sign(request, code, kind):
+    period = _get_period_for_user(request, code, write=True)
+    form = PinForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Type the PIN of your signing token."))
+        return redirect("emulation:period", code=period.code)
+    try:
+        council_sign(period=period, kind=kind, signer=request.user, pin=form.cleaned_data["pin"])
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The document is signed."))
+    return redirect("emulation:period", code=period.code)
+
+
+@role_required(*READERS)
+def council_signed(request, code, kind):
+    """The signed document's signatures, each checked as it stands, and its download."""
+    period = _get_period_for_user(request, code)
+    signed = _signed_document(period, kind)
+    context = {
+        "period": period,
+        "label": SIGNED_DOCUMENTS[kind],
+        "signed": signed,
+        "checks": stored_checks(signed_bytes(signed)),
+    }
+    return render(request, "emulation/council_signed.html", context)
+
+
+@role_required(*READERS)
+def council_signed_pdf(request, code, kind):
+    period = _get_period_for_user(request, code)
+    signed = _signed_document(period, kind)
+    response = HttpResponse(signed_bytes(signed), content_type="application/pdf")
+    name = f"{kind.replace('_', '-')}-{slugify(period.code) or period.pk}-ky-so-{signed.version}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -20,7 +20,7 @@ from core.access import role_required
 from core.confirm import asks_once_more
 from core.errors import DomainError
 from core.personal_data import personal_data_access_log
-from core.signing import SignatureCheck, verify_pdf
+from core.signing import stored_checks, verify_pdf
 from core.uploads import checked_pdf, document_response
 from exports.services import export_request
 from exports.signed import signed_bytes
@@ -353,16 +353,6 @@ def record_new(request, pk):
     return render(request, "inspections/record_form.html", context)
 
 
-def _signatures_of(latest) -> list:
-    """The latest signed version holds every signature made so far, each checked as it stands;
-    a stored file that is no PDF shows as one failed check (it never should be one)."""
-    try:
-        return verify_pdf(signed_bytes(latest))
-    except DomainError as error:
-        return [SignatureCheck(field_name="", signer="", organisation="", signed_at=None,
-                               failure=error.message)]  # fmt: skip
-
-
 @role_required(*READS_RECORDS)
 def record_detail(request, pk):
     record = _get_record_for_user(request, pk)
@@ -378,7 +368,7 @@ def record_detail(request, pk):
         "sees_capture": is_author or is_reviewer,
         "sees_originals": user.has_role(*READS_ORIGINAL_PHOTOS),
         "signed_versions": signed_versions,
-        "signatures": _signatures_of(signed_versions[-1]) if signed_versions else [],
+        "signatures": stored_checks(signed_bytes(signed_versions[-1])) if signed_versions else [],
         "sign_as": [
             capacity
             for capacity in SigningCapacity

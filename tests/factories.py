@@ -369,6 +369,11 @@ def build_world(
         kind="minutes", subject=str(record.pk), data=b"%PDF-1.7\n%%EOF\n",
         capacity="team_leader", signed_by=inspector,
     )  # fmt: skip
+    # The list as the secretary would have signed it (a PDF stands in for the signed one).
+    signed_version_add(
+        kind="council_list", subject=period.code, data=b"%PDF-1.4\n%%EOF\n",
+        capacity="council_secretary", signed_by=council_member,
+    )  # fmt: skip
     export = export_request(kind="minutes_pdf", subject=str(record.pk), user=reviewer)
     export_make(export_id=export.pk)
     decision = DisciplineDecision.objects.create(
@@ -440,6 +445,9 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "emulation:period_upload": {"code": world.period.code},
         "emulation:period_secretary": {"code": world.period.code},
         "emulation:council_meeting": {"code": world.period.code},
+        "emulation:council_document_sign": {"code": world.period.code, "kind": "council_list"},
+        "emulation:council_signed": {"code": world.period.code, "kind": "council_list"},
+        "emulation:council_signed_pdf": {"code": world.period.code, "kind": "council_list"},
         "emulation:revocation_resolve": {"pk": world.case.pk},
         "citizen_reports:track": {"code": world.report.tracking_code},
         "citizen_reports:detail": {"pk": world.report.pk},

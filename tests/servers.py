@@ -295,3 +295,29 @@ def s3_server(log: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
+
+
+def run_db_worker(**variables: str) -> subprocess.CompletedProcess:
+    """`manage.py db_worker --batch` on the test database (PostgreSQL): it runs every task
+    ready, as the production worker would, with `variables` added to its environment."""
+    database = settings.DATABASES["default"]
+    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    return subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+        cwd=PROJECT_DIR,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DATABASE_URL": f"postgres://{database['USER']}{password}@{host}/{database['NAME']}",
+            "TASKS_BACKEND": "database",
+            "DEBUG": "false",
+            "HTTPS": "false",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECRET_KEY": settings.SECRET_KEY,
+            **variables,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

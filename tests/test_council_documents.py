@@ -419,7 +419,7 @@ DECISION_ELEMENTS = [
     "Căn cứ Biên bản họp Hội đồng Thi đua - Khen thưởng ngày 07 tháng 12 năm 2026;",
     "QUYẾT ĐỊNH:",
     "Điều 1.",
-    "cho 2 cá nhân và 0 tập thể có tên trong danh sách kèm theo Quyết định này",
+    "cho 2 cá nhân có tên trong danh sách kèm theo Quyết định này",
     "Điều 2.",
     "Điều 3.",
     "Nơi nhận:",

@@ -7,9 +7,6 @@ backend stores it for `manage.py db_worker`, which a PostgreSQL test runs for re
 
 import datetime
 import io
-import os
-import subprocess
-import sys
 from io import BytesIO
 
 import pytest
@@ -23,8 +20,9 @@ from exports.models import Export, ExportStatus
 from exports.services import export_make
 from inspections import services as inspections
 from personnel.models import Role
-from tests.conftest import PRODUCTION, PROJECT_DIR, run_django
+from tests.conftest import PRODUCTION, run_django
 from tests.factories import make_period, make_staff, make_user, nominate_directly
+from tests.servers import run_db_worker
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -216,27 +214,7 @@ def test_it_is_made_by_the_database_worker(
     assert export.status == ExportStatus.PENDING
     assert DBTaskResult.objects.get().status == "READY"
 
-    database = settings.DATABASES["default"]
-    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-    worker = subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
-        cwd=PROJECT_DIR,
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-            "DATABASE_URL": f"postgres://{database['USER']}{password}@{host}/{database['NAME']}",
-            "TASKS_BACKEND": "database",
-            "MEDIA_ROOT": str(media_root),
-            "DEBUG": "false",
-            "HTTPS": "false",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECRET_KEY": settings.SECRET_KEY,
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    worker = run_db_worker(MEDIA_ROOT=str(media_root))
 
     assert worker.returncode == 0, worker.stderr
     export.refresh_from_db()

@@ -123,6 +123,9 @@ emulation:period_settings           405   405   405   405   405   405   405   40
 emulation:revocation_resolve        405   405   405   405   405   405   405   405   405
 emulation:period_secretary          405   405   405   405   405   405   405   405   405
 emulation:council_meeting           login 403   403   403   200   200   403   403   200
+emulation:council_document_sign     405   405   405   405   405   405   405   405   405
+emulation:council_signed            login 403   403   403   200   200   403   403   200
+emulation:council_signed_pdf        login 403   403   403   200   200   403   403   200
 emulation:period_upload             login 403   403   403   405   403   403   403   405
 emulation:nominations               login 403   403   403   403   403   200   200   200
 emulation:nomination_upload         login 403   403   403   403   403   405   405   405
@@ -256,6 +259,7 @@ emulation:period_return             login 403   403   403   403   no    403   40
 emulation:period_settings           login 403   403   403   403   no    403   403   no
 emulation:revocation_resolve        login 403   403   403   403   no    403   403   no
 emulation:period_secretary          login 403   403   403   403   302   403   403   302
+emulation:council_document_sign     login 403   403   403   403   no    403   403   no
 emulation:nomination_import_confirm login 403   403   403   no    403   no    no    no
 emulation:nomination_import_cancel  login 403   403   403   302   403   302   302   302
 """

@@ -4,9 +4,6 @@ committed. A mail server that does not answer never fails the step: the task wor
 
 import email
 import email.policy
-import os
-import subprocess
-import sys
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -20,8 +17,8 @@ from core.errors import DomainError
 from inspections import services
 from inspections.models import RecordStatus, ViolationRecord
 from personnel.models import Role
-from tests.conftest import PROJECT_DIR
 from tests.factories import local, make_staff, make_user
+from tests.servers import run_db_worker
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -170,28 +167,8 @@ class Inbox:
         return "250 OK"
 
 
-def run_worker(settings, port: int) -> None:
-    database = settings.DATABASES["default"]
-    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-    worker = subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
-        cwd=PROJECT_DIR,
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-            "DATABASE_URL": f"postgres://{database['USER']}{password}@{host}/{database['NAME']}",
-            "TASKS_BACKEND": "database",
-            "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-            "DEBUG": "false",
-            "HTTPS": "false",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECRET_KEY": settings.SECRET_KEY,
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+def run_worker(port: int) -> None:
+    worker = run_db_worker(EMAIL_URL=f"smtp://127.0.0.1:{port}")
     assert worker.returncode == 0, worker.stderr
 
 
@@ -205,7 +182,7 @@ def test_the_worker_retries_a_mail_until_the_server_answers(
     record = services.record_submit(record=draft(person, unit_a, inspector), actor=inspector)
     assert DBTaskResult.objects.filter(status="READY").count() == 2  # unit head, person
 
-    run_worker(settings, port)  # the mail server is down
+    run_worker(port)  # the mail server is down
 
     record.refresh_from_db()
     assert record.status == RecordStatus.SUBMITTED
@@ -219,7 +196,7 @@ def test_the_worker_retries_a_mail_until_the_server_answers(
     server.start()
     try:
         retries.update(run_after=timezone.now())  # the minute of waiting has passed
-        run_worker(settings, port)
+        run_worker(port)
     finally:
         server.stop()
 

@@ -210,9 +210,9 @@ def test_it_names_the_failure_of_a_pdf_signed_with_an_expired_or_foreign_certifi
     [foreign_check] = signing.verify_pdf(foreign)
 
     until = timezone.localtime(authority.leaves["expired"].certificate.not_valid_after_utc)
-    assert expired_check.problem == (f"the signer's certificate expired on {until:%d/%m/%Y}")
+    assert expired_check.problem == (f"chứng thư số của người ký đã hết hạn ngày {until:%d/%m/%Y}")
     assert foreign_check.problem == (
-        "the signer's certificate does not chain to a trusted root certificate"
+        "chứng thư số của người ký không thuộc chuỗi của chứng thư số gốc được tin cậy"
     )
 
 
@@ -329,11 +329,11 @@ def test_it_signs_from_the_record_page_after_asking_once_more_for_the_pin(
         url, {"capacity": "team_leader", "pin": PASSPHRASE, "confirmed": "yes"}, follow=True
     )
 
-    assert "Sign the minutes as team leader" in page
+    assert "Ký số biên bản (trưởng đoàn kiểm tra)" in page
     assert 'type="password"' in asked.content.decode()
     assert SignedDocument.objects.count() == 1
-    assert "The minutes are signed." in signed.content.decode()
-    assert "Signed by Trần Khôi, intact" in signed.content.decode()
+    assert "Đã ký số biên bản." in signed.content.decode()
+    assert "Ký bởi Trần Khôi, còn nguyên vẹn" in signed.content.decode()
 
 
 def test_it_never_writes_a_pin_typed_too_early_into_the_confirming_page(client, record, inspector):
@@ -382,12 +382,9 @@ def test_it_checks_an_uploaded_signed_pdf(client, record, inspector, reviewer):
         url, {"document": SimpleUploadedFile("bb.pdf", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")}
     )
 
-    assert "Signed by Trần Khôi, intact" in intact.content.decode()
-    assert (
-        "Signed by Trần Khôi: the document was changed after it was signed"
-        in changed.content.decode()
-    )
-    assert "The document must be a PDF file." in word.content.decode()
+    assert "Ký bởi Trần Khôi, còn nguyên vẹn" in intact.content.decode()
+    assert "văn bản đã bị thay đổi sau khi ký" in changed.content.decode()
+    assert "Văn bản phải là tệp PDF." in word.content.decode()
 
 
 def _signer(authority, name):
