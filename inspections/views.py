@@ -262,7 +262,7 @@ def _roll_call_forms(request, visit) -> dict:
     }
 
 
-def _roll_call_row(request, visit, person, *, error: DomainError | None = None):
+def _roll_call_row(request, visit, person, *, error: DomainError | None = None, notice=""):
     """What a tap in place gets back: the person's row, and the count out of band."""
     marked, total = selectors.roll_call_progress(visit=visit, day=timezone.localdate())
     context = {
@@ -270,17 +270,20 @@ def _roll_call_row(request, visit, person, *, error: DomainError | None = None):
         "person": person,
         "entry": visit.roll_call.filter(staff=person).first(),
         "error": str(error) if error else "",
+        "notice": notice,
         "marked": marked,
         "total": total,
     }
     return render(request, "inspections/_roll_call_row.html", context)
 
 
-def _roll_call_answer(request, visit, person, *, error: DomainError | None = None):
+def _roll_call_answer(request, visit, person, *, error: DomainError | None = None, notice=""):
     if request.htmx:
-        return _roll_call_row(request, visit, person, error=error)
+        return _roll_call_row(request, visit, person, error=error, notice=notice)
     if error is not None:
         _refused(request, error)
+    if notice:
+        messages.warning(request, notice)
     return redirect(_roll_call_address(request, visit.pk, anchor=f"#staff-{person.pk}"))
 
 
@@ -304,11 +307,10 @@ def roll_call(request, pk):
             )
         except DomainError as error:
             return _roll_call_answer(request, visit, person, error=error)
-        if entry.record_id and not request.htmx:
-            messages.warning(
-                request, _("%(name)s: a draft record was opened.") % {"name": person.full_name}
-            )
-        return _roll_call_answer(request, visit, person)
+        notice = ""
+        if entry.record_id:
+            notice = _("%(name)s: a draft record was opened.") % {"name": person.full_name}
+        return _roll_call_answer(request, visit, person, notice=notice)
     query = _finder_query(request)
     people = _unit_people(unit=visit.unit, day=today, query=query)
     page = Paginator(people, PEOPLE_SHOWN).get_page(request.GET.get("page"))
