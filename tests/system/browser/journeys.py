@@ -198,11 +198,20 @@ def log_in(page, username: str, language: str):
     assert page.locator(".user-bar__name").count() == 1, "still on the login page"
 
 
-def go_by_menu(page, href: str):
-    """Follow a menu link; on a phone the menu waits behind its one button."""
+def open_menu(page):
+    """On a phone the menu waits behind its one button; on a wide screen it is shown."""
     toggle = page.locator(".site-menu__toggle")
-    if toggle.is_visible():
+    if toggle.is_visible() and page.locator(".site-menu[open]").count() == 0:
         toggle.click()
+
+
+def menu_texts(page) -> list[str]:
+    open_menu(page)
+    return page.locator(".main-nav a").all_inner_texts()
+
+
+def go_by_menu(page, href: str):
+    open_menu(page)
     page.click(f".main-nav a[href='{href}']")
 
 

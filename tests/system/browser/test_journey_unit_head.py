@@ -14,6 +14,7 @@ from tests.system.browser.journeys import (
     heading,
     label,
     log_in,
+    menu_texts,
     submitted_record,
     t,
     this_years_period,
@@ -37,7 +38,7 @@ def test_it_shows_a_unit_head_their_unit_and_refuses_another(phone, language):
     this_years_period(city, [(hang, "lao_dong_tien_tien"), (binh, "lao_dong_tien_tien")])
 
     log_in(phone, "truongdonvi_test", language)
-    menu = phone.locator(".main-nav a").all_inner_texts()
+    menu = menu_texts(phone)
     for entry in ("My unit", "My unit's minutes", "Nominations"):
         assert t(language, entry) in menu
     assert t(language, "Minutes to review") not in menu
