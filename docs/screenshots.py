@@ -30,8 +30,11 @@ DESKTOP_MAX_HEIGHT = 2400  # the dashboard is ten screens long; its top says eno
 
 # (file name, size, account or None for a visitor, path or a step, what it shows)
 SHOTS = [
+    ("inspector-home-phone", PHONE, "thanhtra", "/", "today's visits first"),
+    ("inspector-menu-phone", PHONE, "thanhtra", "menu", "the menu behind its one button"),
     ("inspector-rounds-phone", PHONE, "thanhtra", "/inspections/rounds/", "rounds"),
     ("inspector-visit-phone", PHONE, "thanhtra", "visit", "today's visit under way"),
+    ("inspector-roll-call-phone", PHONE, "thanhtra", "roll_call", "the roll call in place"),
     ("inspector-record-form-phone", PHONE, "thanhtra", "record_form", "a new record"),
     ("citizen-report-phone", PHONE, None, "/phan-anh/", "the public report form"),
     ("review-queue-desktop", DESKTOP, "noivu", "/inspections/review/", "minutes to review"),
@@ -195,6 +198,12 @@ def go(page, target: str) -> float:
     elif target == "record_form":
         go(page, "visit")
         page.locator("nav.big-actions a").last.click()
+    elif target == "roll_call":
+        go(page, "visit")
+        page.locator("nav.big-actions a").first.click()
+    elif target == "menu":
+        page.goto("/")
+        page.click(".site-menu__toggle")
     return 0
 
 

@@ -477,6 +477,10 @@ class RollCallEntry(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="roll_call")
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="roll_calls")
     attendance = models.CharField(_("attendance"), max_length=16, choices=Attendance.choices)
+    # The mark this one replaced, so that a wrong tap can be undone; empty for a first mark.
+    previous_attendance = models.CharField(
+        _("previous attendance"), max_length=16, choices=Attendance.choices, blank=True
+    )
     record = models.OneToOneField(
         ViolationRecord,
         on_delete=models.PROTECT,

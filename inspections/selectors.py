@@ -23,6 +23,7 @@ from inspections.models import (
     Visit,
 )
 from personnel.models import Role, User
+from personnel.selectors import staff_posted_to
 
 
 def legal_basis_missing(inspection_round: InspectionRound) -> bool:
@@ -81,6 +82,33 @@ def visits_of(*, user: User, inspection_round: InspectionRound) -> QuerySet[Visi
     if sees_whole_round(user=user, inspection_round=inspection_round):
         return visits
     return visits.filter(unit_id=user.unit_id, started_at__lte=timezone.now())
+
+
+def _team_rounds(user: User) -> QuerySet[InspectionRound]:
+    return InspectionRound.objects.filter(Q(lead=user) | Q(members=user))
+
+
+def todays_visits(*, user: User, today: datetime.date) -> QuerySet[Visit]:
+    """The visits of `user`'s teams started today, or still under way in a round that runs
+    today: the inspector's work of the day, without the older rounds'."""
+    under_way = Q(finished_at__isnull=True, round__starts_on__lte=today, round__ends_on__gte=today)
+    return (
+        Visit.objects.filter(round__in=_team_rounds(user).values("pk"))
+        .filter(Q(started_at__date=today) | under_way)
+        .select_related("unit", "round")
+        .order_by("-started_at")
+    )
+
+
+def todays_rounds(*, user: User, today: datetime.date) -> QuerySet[InspectionRound]:
+    """The rounds of `user`'s teams that run today, where a visit can be started."""
+    return _team_rounds(user).filter(starts_on__lte=today, ends_on__gte=today).order_by("code")
+
+
+def roll_call_progress(*, visit: Visit, day: datetime.date) -> tuple[int, int]:
+    """(people marked, people posted to the unit on `day`): two counts."""
+    people = staff_posted_to(unit=visit.unit, day=day)
+    return visit.roll_call.filter(staff__in=people.values("pk")).count(), people.count()
 
 
 def active_checklist_items() -> list[ChecklistItem]:

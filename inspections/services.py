@@ -81,6 +81,7 @@ EXPLANATION_EMPTY = _("Write the explanation or attach the signed document.")
 ROLL_CALL_HAS_RECORD = _(
     "A record was already opened for this person at this visit; change it on the record."
 )
+ROLL_CALL_NOT_MARKED = _("This person has no mark to undo.")
 
 
 def _check_photos(photos) -> list[evidence.CheckedPhoto]:
@@ -705,6 +706,8 @@ def roll_call_mark(*, visit: Visit, actor: User, staff: Staff, attendance: str) 
             raise DomainError(ROLL_CALL_HAS_RECORD)
         if entry is None:
             entry = RollCallEntry(visit=visit, staff=staff)
+        elif entry.attendance != attendance:
+            entry.previous_attendance = entry.attendance
         entry.attendance = attendance
         entry.noted_by = actor
         entry.noted_at = now
@@ -722,4 +725,47 @@ def roll_call_mark(*, visit: Visit, actor: User, staff: Staff, attendance: str) 
                 visit=visit,
             )
         entry.save()
+    return entry
+
+
+def roll_call_rest_present(*, visit: Visit, actor: User) -> int:
+    """Everyone posted to the unit today and not yet marked is marked present, at once; how
+    many were marked."""
+    with transaction.atomic():
+        visit = _lock_open_visit(visit=visit, actor=actor)
+        now = timezone.now()
+        rest = staff_posted_to(unit=visit.unit, day=timezone.localdate(now)).exclude(
+            pk__in=RollCallEntry.objects.filter(visit=visit).values("staff_id")
+        )
+        entries = RollCallEntry.objects.bulk_create(
+            RollCallEntry(
+                visit=visit,
+                staff_id=staff_id,
+                attendance=Attendance.PRESENT,
+                noted_by=actor,
+                noted_at=now,
+            )
+            for staff_id in rest.values_list("pk", flat=True)
+        )
+    return len(entries)
+
+
+def roll_call_undo(*, visit: Visit, actor: User, staff: Staff) -> RollCallEntry | None:
+    """A wrong tap taken back while the visit is open: the mark it replaced comes back, or the
+    person is unmarked again (None). A mark that opened a record is changed on the record."""
+    with transaction.atomic():
+        visit = _lock_open_visit(visit=visit, actor=actor)
+        entry = RollCallEntry.objects.select_for_update().filter(visit=visit, staff=staff).first()
+        if entry is None:
+            raise DomainError(ROLL_CALL_NOT_MARKED)
+        if entry.record_id is not None:
+            raise DomainError(ROLL_CALL_HAS_RECORD)
+        if not entry.previous_attendance:
+            entry.delete()
+            return None
+        entry.attendance = entry.previous_attendance
+        entry.previous_attendance = ""
+        entry.noted_by = actor
+        entry.noted_at = timezone.now()
+        entry.save(update_fields=["attendance", "previous_attendance", "noted_by", "noted_at"])
     return entry

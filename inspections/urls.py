@@ -12,6 +12,12 @@ urlpatterns = [
     path("visits/<int:pk>/finish/", views.visit_finish, name="visit_finish"),
     path("visits/<int:pk>/checklist/", views.checklist, name="checklist"),
     path("visits/<int:pk>/roll-call/", views.roll_call, name="roll_call"),
+    path(
+        "visits/<int:pk>/roll-call/rest-present/",
+        views.roll_call_rest_present,
+        name="roll_call_rest_present",
+    ),
+    path("visits/<int:pk>/roll-call/undo/", views.roll_call_undo, name="roll_call_undo"),
     path("visits/<int:pk>/records/new/", views.record_new, name="record_new"),
     path("records/<int:pk>/", views.record_detail, name="record_detail"),
     path("records/<int:pk>/edit/", views.record_edit, name="record_edit"),

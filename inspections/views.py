@@ -13,8 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from core.access import role_required
 from core.confirm import asks_once_more
@@ -245,38 +246,80 @@ def _finder_query(request) -> str:
     return request.GET.get("q", "").strip()
 
 
-def _roll_call_address(request, pk, *, anchor: str = "") -> str:
-    """The roll call page the tap came from: the same search and page, at the person tapped."""
-    kept = {name: request.GET[name] for name in ("q", "page") if request.GET.get(name)}
-    address = reverse("inspections:roll_call", args=[pk])
+def _roll_call_address(request, pk, *, anchor: str = "", name: str = "roll_call") -> str:
+    """A roll call address keeping the search and page the tap came from; with `anchor`, at
+    the person tapped."""
+    kept = {key: request.GET[key] for key in ("q", "page") if request.GET.get(key)}
+    address = reverse(f"inspections:{name}", args=[pk])
     return f"{address}{'?' if kept else ''}{urlencode(kept)}{anchor}"
+
+
+def _roll_call_person(request, visit):
+    """The person of the unit a roll call form names, or None."""
+    chosen = request.POST.get("staff", "")
+    if not (chosen.isascii() and chosen.isdigit()):
+        return None
+    return staff_posted_to(unit=visit.unit, day=timezone.localdate()).filter(pk=chosen).first()
+
+
+def _roll_call_forms(request, visit) -> dict:
+    return {
+        "visit": visit,
+        "attendance_choices": Attendance.choices,
+        "mark_url": _roll_call_address(request, visit.pk),
+        "undo_url": _roll_call_address(request, visit.pk, name="roll_call_undo"),
+    }
+
+
+def _roll_call_row(request, visit, person, *, error: DomainError | None = None, notice=""):
+    """What a tap in place gets back: the person's row, and the count out of band."""
+    marked, total = selectors.roll_call_progress(visit=visit, day=timezone.localdate())
+    context = {
+        **_roll_call_forms(request, visit),
+        "person": person,
+        "entry": visit.roll_call.filter(staff=person).first(),
+        "error": str(error) if error else "",
+        "notice": notice,
+        "marked": marked,
+        "total": total,
+    }
+    return render(request, "inspections/_roll_call_row.html", context)
+
+
+def _roll_call_answer(request, visit, person, *, error: DomainError | None = None, notice=""):
+    if request.htmx:
+        return _roll_call_row(request, visit, person, error=error, notice=notice)
+    if error is not None:
+        _refused(request, error)
+    if notice:
+        messages.warning(request, notice)
+    return redirect(_roll_call_address(request, visit.pk, anchor=f"#staff-{person.pk}"))
 
 
 @role_required(Role.INSPECTOR)
 def roll_call(request, pk):
+    """One tap marks one person. With htmx the row is swapped in place; without JavaScript the
+    same form posts and comes back to the same page, at the person."""
     visit = _get_visit_for_user(request, pk, write=True)
     today = timezone.localdate()
     if request.method == "POST":
-        people = staff_posted_to(unit=visit.unit, day=today)
-        chosen = request.POST.get("staff", "")
-        person = people.filter(pk=chosen).first() if chosen.isascii() and chosen.isdigit() else None
+        person = _roll_call_person(request, visit)
         attendance = request.POST.get("attendance", "")
         if person is None or attendance not in Attendance.values:
             messages.error(request, _("Choose a person of the unit and their attendance."))
+            if request.htmx:
+                return HttpResponseClientRefresh()
             return redirect(_roll_call_address(request, pk))
         try:
             entry = services.roll_call_mark(
                 visit=visit, actor=request.user, staff=person, attendance=attendance
             )
         except DomainError as error:
-            _refused(request, error)
-        else:
-            if entry.record_id:
-                messages.warning(
-                    request,
-                    _("%(name)s: a draft record was opened.") % {"name": person.full_name},
-                )
-        return redirect(_roll_call_address(request, pk, anchor=f"#staff-{person.pk}"))
+            return _roll_call_answer(request, visit, person, error=error)
+        notice = ""
+        if entry.record_id:
+            notice = _("%(name)s: a draft record was opened.") % {"name": person.full_name}
+        return _roll_call_answer(request, visit, person, notice=notice)
     query = _finder_query(request)
     people = _unit_people(unit=visit.unit, day=today, query=query)
     page = Paginator(people, PEOPLE_SHOWN).get_page(request.GET.get("page"))
@@ -284,15 +327,52 @@ def roll_call(request, pk):
         entry.staff_id: entry
         for entry in visit.roll_call.filter(staff__in=[person.pk for person in page])
     }
+    marked, total = selectors.roll_call_progress(visit=visit, day=today)
     context = {
-        "visit": visit,
+        **_roll_call_forms(request, visit),
         "page": page,
         "people": [(person, entries.get(person.pk)) for person in page],
-        "attendance_choices": Attendance.choices,
         "query": query,
         "query_string": urlencode({"q": query}) if query else "",
+        "marked": marked,
+        "total": total,
+        "rest_url": _roll_call_address(request, pk, name="roll_call_rest_present"),
     }
     return render(request, "inspections/roll_call.html", context)
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def roll_call_rest_present(request, pk):
+    visit = _get_visit_for_user(request, pk, write=True)
+    try:
+        count = services.roll_call_rest_present(visit=visit, actor=request.user)
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(
+            request,
+            ngettext("%(count)s person marked present.", "%(count)s people marked present.", count)
+            % {"count": count},
+        )
+    return redirect(_roll_call_address(request, pk))
+
+
+@require_POST
+@role_required(Role.INSPECTOR)
+def roll_call_undo(request, pk):
+    visit = _get_visit_for_user(request, pk, write=True)
+    person = _roll_call_person(request, visit)
+    if person is None:
+        messages.error(request, _("Choose a person of the unit and their attendance."))
+        if request.htmx:
+            return HttpResponseClientRefresh()
+        return redirect(_roll_call_address(request, pk))
+    try:
+        services.roll_call_undo(visit=visit, actor=request.user, staff=person)
+    except DomainError as error:
+        return _roll_call_answer(request, visit, person, error=error)
+    return _roll_call_answer(request, visit, person)
 
 
 def _first_people(people) -> tuple[list, bool]:

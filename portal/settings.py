@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks_db",
+    "django_htmx",
     "core",
     "portal",
     "personnel",
@@ -170,6 +171,8 @@ MIDDLEWARE = [
     # After the language is chosen, so that its 400 page speaks the user's language.
     "portal.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # request.htmx: the roll call answers a tap in place with the person's row alone.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -325,7 +328,9 @@ FORMAT_MODULE_PATH = ["core.formats"]
 # Static and uploaded files
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# htmx comes from npm (package.json pins it; `make run` and `make test` run `npm ci`) and is
+# collected from node_modules/ like the portal's own files: no CDN, no copy in the repository.
+STATICFILES_DIRS = [BASE_DIR / "static", ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="").strip() or BASE_DIR / "var" / "media")
 # Largest regulation document accepted, in bytes.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)

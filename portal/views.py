@@ -18,10 +18,15 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
-    """The public welcome page, or the signed-in user's workspace; a unit head is told of their
-    unit's records submitted or decided lately."""
+    """The public welcome page, or the signed-in user's workspace. An inspector finds today's
+    visits and rounds first, one tap from the visit; a unit head is told of their unit's records
+    submitted or decided lately."""
     context = {}
     user = request.user
+    if user.is_authenticated and user.has_role(Role.INSPECTOR):
+        today = timezone.localdate()
+        context["todays_visits"] = list(selectors.todays_visits(user=user, today=today))
+        context["todays_rounds"] = list(selectors.todays_rounds(user=user, today=today))
     if user.is_authenticated and user.unit_id and user.has_role(Role.UNIT_HEAD):
         since = timezone.now() - datetime.timedelta(days=selectors.UNIT_NEWS_DAYS)
         count, shown = selectors.unit_record_news(unit=user.unit, since=since)

@@ -408,6 +408,8 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "inspections:visit_finish": {"pk": world.visit.pk},
         "inspections:checklist": {"pk": world.visit.pk},
         "inspections:roll_call": {"pk": world.visit.pk},
+        "inspections:roll_call_rest_present": {"pk": world.visit.pk},
+        "inspections:roll_call_undo": {"pk": world.visit.pk},
         "inspections:record_new": {"pk": world.visit.pk},
         "inspections:record_detail": {"pk": world.record.pk},
         "inspections:record_edit": {"pk": world.draft.pk},

@@ -25,8 +25,9 @@ from tests.factories import visit_started_earlier
 # visit with its round and unit, the round among those the user sees, the visit among the
 # round's visits the user sees.
 VISIT_PAGE = 2 + 3
-# how many people are posted to the unit, one page of them, their roll call marks
-ROLL_CALL_QUERIES = VISIT_PAGE + 3
+# how many people are posted to the unit, one page of them, their roll call marks; the count
+# shown ("18/25"): how many of the unit's people are marked, how many are posted
+ROLL_CALL_QUERIES = VISIT_PAGE + 3 + 2
 # the first PEOPLE_SHOWN people and one more (whether there are more)
 RECORD_NEW_QUERIES = VISIT_PAGE + 1
 

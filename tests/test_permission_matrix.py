@@ -57,6 +57,8 @@ inspections:visit_detail            login 403   200   404   200   403   404   20
 inspections:visit_finish            405   405   405   405   405   405   405   405   405
 inspections:checklist               login 403   200   404   403   403   403   403   403
 inspections:roll_call               login 403   200   404   403   403   403   403   403
+inspections:roll_call_rest_present  405   405   405   405   405   405   405   405   405
+inspections:roll_call_undo          405   405   405   405   405   405   405   405   405
 inspections:record_new              login 403   200   404   403   403   403   403   403
 # violation records (a confirmed one; edit, photos and submit on a draft of the inspector's)
 inspections:record_detail           login 403   200   404   200   200   404   200   200
@@ -239,6 +241,8 @@ POST_EXPECTED_TABLE = """
 logout                              302   302   302   302   302   302   302   302   302
 inspections:visit_start             login 403   no    404   403   403   403   403   403
 inspections:visit_finish            login 403   302   404   403   403   403   403   403
+inspections:roll_call_rest_present  login 403   302   404   403   403   403   403   403
+inspections:roll_call_undo          login 403   no    404   403   403   403   403   403
 inspections:record_photos           login 403   302   404   403   403   403   403   no
 inspections:record_submit           login 403   302   404   403   403   403   403   no
 inspections:record_confirm          login 403   403   403   no    403   403   403   no

@@ -202,6 +202,23 @@ def log_in(page, username: str, language: str):
     assert page.locator(".user-bar__name").count() == 1, "still on the login page"
 
 
+def open_menu(page):
+    """On a phone the menu waits behind its one button; on a wide screen it is shown."""
+    toggle = page.locator(".site-menu__toggle")
+    if toggle.is_visible() and page.locator(".site-menu[open]").count() == 0:
+        toggle.click()
+
+
+def menu_texts(page) -> list[str]:
+    open_menu(page)
+    return page.locator(".main-nav a").all_inner_texts()
+
+
+def go_by_menu(page, href: str):
+    open_menu(page)
+    page.click(f".main-nav a[href='{href}']")
+
+
 def heading(page) -> str:
     page.wait_for_load_state("domcontentloaded")
     return page.locator("main h1").inner_text().strip()
@@ -347,3 +364,38 @@ def prepared_file_link(page, button_text: str):
     # The page looks again by itself every few seconds while the worker prepares the file.
     link.wait_for(timeout=30_000)
     return link
+
+
+# --- The phone's screen ---------------------------------------------------------------------
+
+# WCAG 2.5.5: 44 by 44 CSS pixels. A link inside a sentence is exempt (it cannot grow without
+# breaking the line); anything standing on its own is not.
+TAP = 44
+
+
+def phone_findings(page) -> dict:
+    """On a page as it opens: the header's height, the page's width, and the tap targets
+    smaller than TAP (those the menu holds too, measured with the menu open)."""
+    page.wait_for_load_state()
+    measure = """tap => {
+        const standalone = e => {
+            if (e.tagName !== 'A' || getComputedStyle(e).display !== 'inline') return true;
+            return e.parentElement.textContent.trim() === e.textContent.trim();
+        };
+        return [...document.querySelectorAll('a[href], button, summary, input[type=submit]')]
+          .filter(e => !e.closest('.skip-link, .visually-hidden') && e.getClientRects().length)
+          .filter(standalone)
+          .map(e => [e, e.getBoundingClientRect()])
+          .filter(([e, r]) => r.width < tap - 0.5 || r.height < tap - 0.5)
+          .map(([e, r]) => `${(e.innerText || e.value || '').trim().slice(0, 30)}`
+                           + ` ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }"""
+    header = page.evaluate("document.querySelector('.site-header').getBoundingClientRect().height")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    small = page.evaluate(measure, TAP)
+    toggle = page.locator(".site-menu__toggle")
+    if toggle.count() and toggle.is_visible():
+        toggle.click()
+        small += [f"(menu) {text}" for text in page.evaluate(measure, TAP) if text not in small]
+        toggle.click()
+    return {"header": header, "width": width, "small": small}

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.system.browser.conftest import sign_in
+from tests.system.browser.journeys import menu_texts
 
 # serialized_rollback: the flush after each test would otherwise drop the role groups
 # that a data migration created, for every test that runs later.
@@ -24,7 +25,7 @@ def demo_accounts(tmp_path):
 
 
 def menu_of(page):
-    return page.locator(".main-nav a").all_inner_texts()
+    return menu_texts(page)
 
 
 def test_it_greets_in_vietnamese_and_switches_to_english(desktop, demo_accounts):

@@ -18,6 +18,7 @@ from tests.system.browser.conftest import PHONE
 from tests.system.browser.journeys import (
     build_city,
     check_page,
+    go_by_menu,
     heading,
     label,
     loaded_width,
@@ -53,7 +54,7 @@ def test_it_takes_the_inspector_from_the_round_to_one_submitted_record(phone, la
 
     phone.set_default_timeout(10_000)
     log_in(phone, "thanhtra_test", language)
-    phone.click(".main-nav a[href='/inspections/rounds/']")
+    go_by_menu(phone, "/inspections/rounds/")
     assert heading(phone) == t(language, "Inspection rounds")
     round_link = phone.locator("a.tap-list__item", has_text="DX-05")
     assert today in round_link.inner_text()
@@ -113,9 +114,10 @@ def test_it_takes_the_inspector_from_the_round_to_one_submitted_record(phone, la
         person = people.filter(has_text=name)
         person.locator(f"button[value={attendance}]").click()
         assert person.locator(".status").inner_text() == label(language, attendance)
-    assert messages_of(phone) == [
-        t(language, "%(name)s: a draft record was opened.", name="Nguyễn Văn Hùng")
-    ]
+    # Marked in place (htmx): the notice stands in the person's row, not at the page's top.
+    assert people.filter(has_text="Nguyễn Văn Hùng").locator(".message").inner_text() == t(
+        language, "%(name)s: a draft record was opened.", name="Nguyễn Văn Hùng"
+    )
     assert people.filter(has_text="Nguyễn Văn Hùng").locator("a").inner_text() == t(
         language, "Open the record"
     )

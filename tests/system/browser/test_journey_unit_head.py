@@ -10,9 +10,11 @@ from tests.system.browser.journeys import (
     build_city,
     check_page,
     confirmed_record,
+    go_by_menu,
     heading,
     label,
     log_in,
+    menu_texts,
     submitted_record,
     t,
     this_years_period,
@@ -36,13 +38,13 @@ def test_it_shows_a_unit_head_their_unit_and_refuses_another(phone, language):
     this_years_period(city, [(hang, "lao_dong_tien_tien"), (binh, "lao_dong_tien_tien")])
 
     log_in(phone, "truongdonvi_test", language)
-    menu = phone.locator(".main-nav a").all_inner_texts()
+    menu = menu_texts(phone)
     for entry in ("My unit", "My unit's minutes", "Nominations"):
         assert t(language, entry) in menu
     assert t(language, "Minutes to review") not in menu
 
     # The unit's people.
-    phone.click(".main-nav a[href='/personnel/my-unit/']")
+    go_by_menu(phone, "/personnel/my-unit/")
     assert heading(phone) == "Phường Đông Kinh"
     staff = phone.locator("main").inner_text()
     for name in ("Nguyễn Thị Hằng", "Nguyễn Văn Hùng", "Nguyễn Thị Hương"):
@@ -51,7 +53,7 @@ def test_it_shows_a_unit_head_their_unit_and_refuses_another(phone, language):
     check_page(phone, language, width=PHONE["width"])
 
     # The unit's records, once submitted; never another unit's.
-    phone.click(".main-nav a[href='/inspections/my-unit/records/']")
+    go_by_menu(phone, "/inspections/my-unit/records/")
     assert heading(phone) == t(language, "My unit's minutes")
     rows = phone.locator("main .record-row").all_inner_texts()
     assert len(rows) == 2
@@ -64,7 +66,7 @@ def test_it_shows_a_unit_head_their_unit_and_refuses_another(phone, language):
     check_page(phone, language, width=PHONE["width"])
 
     # The unit's nominations, with the rule's verdict and the record it rests on.
-    phone.click(".main-nav a[href='/emulation/nominations/']")
+    go_by_menu(phone, "/emulation/nominations/")
     assert heading(phone) == t(language, "Nominations")
     nominations = phone.locator("main table tbody tr").all_inner_texts()
     assert len(nominations) == 1

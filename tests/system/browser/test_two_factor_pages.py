@@ -34,6 +34,6 @@ def test_it_enrols_an_administrator_on_a_phone_without_csp_violations(phone):
     code = f"{totp(unhexlify(session['twofactor_enrol_key'])):06d}"
     phone.fill("#id_code", code)
     phone.click("main form.form button[type=submit]")
-    assert phone.locator(".main-nav").is_visible()
+    assert phone.locator(".site-menu__toggle").is_visible()
     assert TOTPDevice.objects.get(user=boss).confirmed
     assert violations == []
