@@ -40,7 +40,12 @@ def test_it_greets_in_vietnamese_and_switches_to_english(desktop, demo_accounts)
 def test_it_shows_each_demo_account_its_own_menu_on_a_phone(phone, demo_accounts):
     expected = {
         "thanhtra": ["Bàn làm việc", "Đợt kiểm tra", "Cán bộ", "Đơn vị"],
-        "hoidong": ["Bàn làm việc", "Kỳ xét thi đua", "Bảng số liệu"],
+        "hoidong": [
+            "Bàn làm việc",
+            "Kỳ xét thi đua",
+            "Kiểm tra văn bản PDF đã ký số",
+            "Bảng số liệu",
+        ],
         "truongdonvi": [
             "Bàn làm việc",
             "Cán bộ",
