@@ -289,6 +289,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
+    # The service worker at /sw.js and the web app manifest: the portal installed on a phone.
+    "worker-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],
@@ -323,7 +326,12 @@ FORMAT_MODULE_PATH = ["core.formats"]
 # Static and uploaded files
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# jsQR, the QR decoder for browsers without BarcodeDetector, comes from npm (package.json):
+# `npm ci` before collectstatic, as `make run` does.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/jsqr", BASE_DIR / "node_modules" / "jsqr" / "dist"),
+]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="").strip() or BASE_DIR / "var" / "media")
 # Largest regulation document accepted, in bytes.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)

@@ -398,6 +398,8 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "inspections:checklist": {"pk": world.visit.pk},
         "inspections:roll_call": {"pk": world.visit.pk},
         "inspections:record_new": {"pk": world.visit.pk},
+        "inspections:visit_roster": {"pk": world.visit.pk},
+        "inspections:visit_card": {"pk": world.visit.pk},
         "inspections:record_detail": {"pk": world.record.pk},
         "inspections:record_edit": {"pk": world.draft.pk},
         "inspections:record_correct": {"pk": world.record.pk},
