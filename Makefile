@@ -58,7 +58,7 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	@chmod 600 .env
 	@echo "Wrote .env with a new secret key."
 
-run: $(VENV)/.installed .env
+run: $(VENV)/.installed .env node_modules/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) seed_demo --if-empty
@@ -73,12 +73,13 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# axe-core for the browser tests' accessibility check, from package-lock.json (never committed).
+# jsqr (the e-card's QR decoder, a static file collected from node_modules) and axe-core for the
+# browser tests' accessibility check, from package-lock.json (never committed).
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then \
 		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
 	else \
-		echo "npm is missing: the browser tests that need axe-core will say so and be skipped."; \
+		echo "npm is missing: the QR decoder (jsqr) is not collected, and the browser tests that need axe-core will say so and be skipped."; \
 	fi
 
 test: $(VENV)/.installed-dev lint node_modules/.installed

@@ -240,11 +240,16 @@ def test_it_keeps_nothing_for_a_visit_already_finished(visit, inspector):
     assert "offline-data" not in response.content.decode()
 
 
-def test_it_keeps_nothing_for_a_reviewer(visit, reviewer):
-    response = signed_in(reviewer).get(reverse("inspections:visit_detail", args=[visit.pk]))
+def test_it_keeps_the_visit_for_its_team_and_nothing_for_a_reviewer(visit, inspector, reviewer):
+    url = reverse("inspections:visit_detail", args=[visit.pk])
 
-    assert "offline-data" not in response.content.decode()
-    assert "js/offline.js" not in response.content.decode()
+    team_page = signed_in(inspector).get(url).content.decode()
+    reviewer_page = signed_in(reviewer).get(url).content.decode()
+
+    assert 'id="offline-data"' in team_page
+    assert "js/offline.js" in team_page
+    assert "offline-data" not in reviewer_page
+    assert "js/offline.js" not in reviewer_page
 
 
 # --- The staff e-card ------------------------------------------------------------------------

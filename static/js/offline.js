@@ -530,6 +530,8 @@
     });
     await flush();
     await keep().catch(() => {});
+    // Read by the browser tests (and useful in the developer tools): the visit is kept.
+    document.documentElement.dataset.offline = "ready";
   }
 
   start();
