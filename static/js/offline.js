@@ -119,7 +119,8 @@
       script.dataset.decoder,
     ];
     const cache = await caches.open(CACHE_PREFIX + data.user);
-    await cache.addAll([...new Set([...data.pages, ...assets])]);
+    // One at a time: a phone on a weak signal, and the inspector's own next page, come first.
+    for (const address of new Set([...data.pages, ...assets])) await cache.add(address);
     const answer = await fetch(data.roster, {
       headers: { Accept: "application/json" },
       credentials: "same-origin",
