@@ -73,14 +73,16 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# htmx for the pages (collected as a static file) and axe-core for the browser tests'
-# accessibility check, from package-lock.json (node_modules/ is never committed).
+# htmx for the pages and jsqr for the e-card's QR (static files collected from
+# node_modules), and axe-core for the browser tests' accessibility check, from
+# package-lock.json (node_modules/ is never committed).
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then \
 		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
 	else \
-		echo "npm is missing: the roll call works without htmx, a page load per tap;" \
-			"the browser tests that need axe-core will say so and be skipped."; \
+		echo "npm is missing: the roll call works without htmx, a page load per tap; the" \
+			"QR decoder (jsqr) is not collected; the browser tests that need axe-core will" \
+			"say so and be skipped."; \
 	fi
 
 test: $(VENV)/.installed-dev lint node_modules/.installed

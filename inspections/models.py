@@ -542,10 +542,15 @@ class Evidence(models.Model):
 
 
 class FormSubmission(models.Model):
-    """A one-time form token and the record it created: a retried form lands on that record."""
+    """A one-time form token (an idempotency key), the user who first sent it and the record it
+    created (none for a checklist save): a retried form lands on that record, and the same key
+    from another user is refused."""
 
     token = models.CharField(max_length=64, unique=True)
-    record = models.ForeignKey(ViolationRecord, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(
+        ViolationRecord, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -78,6 +78,9 @@ NOT_OPEN_FOR_EXPLANATION = _(
 )
 NOT_HEAD_OF_UNIT = _("Only the head of the unit where the record was made can attach it.")
 EXPLANATION_EMPTY = _("Write the explanation or attach the signed document.")
+KEY_OF_ANOTHER_USER = _(
+    "This form was already sent by another user; it was not saved. Open the form again."
+)
 ROLL_CALL_HAS_RECORD = _(
     "A record was already opened for this person at this visit; change it on the record."
 )
@@ -173,6 +176,17 @@ def _check_person_and_time(
         raise DomainError(NOT_POSTED)
 
 
+def _earlier_submission(*, token: str, user: User) -> FormSubmission | None:
+    """The submission an idempotency key already made, if `user` made it; the key of another
+    user is refused, never answered with what that user sent."""
+    if not token:
+        return None
+    submission = FormSubmission.objects.filter(token=token).select_related("record").first()
+    if submission is not None and submission.user_id != user.pk:
+        raise DomainError(KEY_OF_ANOTHER_USER)
+    return submission
+
+
 def _lock(record: ViolationRecord) -> ViolationRecord:
     return ViolationRecord.objects.select_for_update().get(pk=record.pk)
 
@@ -216,7 +230,7 @@ def record_create(
         )
     except IntegrityError:
         # The same form arrived twice at the same moment: the other request made the record.
-        submission = FormSubmission.objects.filter(token=form_token).first() if form_token else None
+        submission = _earlier_submission(token=form_token, user=author)
         if submission is None:
             raise
         return submission.record
@@ -240,14 +254,19 @@ def _record_create(
     photos,
 ):
     with _atomic_with_files(writes_files=bool(photos)) as stored:
-        if form_token:
-            used = FormSubmission.objects.filter(token=form_token).select_related("record")
-            if (submission := used.first()) is not None:
-                return submission.record
+        if (submission := _earlier_submission(token=form_token, user=author)) is not None:
+            return submission.record
         if corrects is not None:
             corrects = _lock(corrects)
             if not corrects.is_final:
                 raise DomainError(CANNOT_CORRECT)
+        elif visit is not None:
+            # A record sent from a phone's queue may arrive after the visit ended. Finished
+            # from its end on (the demo replays visits with their end already written); a
+            # correction of a record of an ended visit is still made.
+            visit = Visit.objects.select_for_update().select_related("round").get(pk=visit.pk)
+            if visit.finished_at is not None and visit.finished_at <= timezone.now():
+                raise DomainError(VISIT_FINISHED)
         _check_person_and_time(staff=staff, unit=unit, occurred_at=occurred_at, visit=visit)
         if visit is not None and not is_team_member(user=author, inspection_round=visit.round):
             raise DomainError(NOT_ON_TEAM)
@@ -278,7 +297,7 @@ def _record_create(
         )
         _attach(record=record, actor=author, photos=photos, stored=stored)
         if form_token:
-            FormSubmission.objects.create(token=form_token, record=record)
+            FormSubmission.objects.create(token=form_token, user=author, record=record)
     return record
 
 
@@ -669,11 +688,19 @@ def visit_finish(*, visit: Visit, actor: User, representative: str | None = None
 
 
 def checklist_save(
-    *, visit: Visit, actor: User, answers: list[tuple[ChecklistItem, str, str]]
+    *,
+    visit: Visit,
+    actor: User,
+    answers: list[tuple[ChecklistItem, str, str]],
+    form_token: str = "",
 ) -> list[ChecklistAnswer]:
-    """Record (or change) the result and note of each checklist item answered."""
+    """Record (or change) the result and note of each checklist item answered. A form token
+    already used saves nothing: an older copy sent again from a phone's queue never undoes a
+    later answer."""
     with transaction.atomic():
         visit = _lock_open_visit(visit=visit, actor=actor)
+        if _earlier_submission(token=form_token, user=actor) is not None:
+            return []
         saved = []
         for item, result, note in answers:
             answer, _created = ChecklistAnswer.objects.update_or_create(
@@ -687,6 +714,8 @@ def checklist_save(
                 },
             )
             saved.append(answer)
+        if form_token:
+            FormSubmission.objects.create(token=form_token, user=actor)
     return saved
 
 

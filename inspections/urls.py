@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("visits/<int:pk>/roll-call/undo/", views.roll_call_undo, name="roll_call_undo"),
     path("visits/<int:pk>/records/new/", views.record_new, name="record_new"),
+    path("visits/<int:pk>/roster.json", views.visit_roster, name="visit_roster"),
+    path("visits/<int:pk>/card/", views.visit_card, name="visit_card"),
     path("records/<int:pk>/", views.record_detail, name="record_detail"),
     path("records/<int:pk>/edit/", views.record_edit, name="record_edit"),
     path("records/<int:pk>/correct/", views.record_correct, name="record_correct"),

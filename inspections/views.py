@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +53,7 @@ from inspections.models import (
     Visit,
     WrittenExplanation,
 )
+from personnel.cards import MALFORMED_CARD, staff_by_card
 from personnel.models import Role
 from personnel.selectors import staff_posted_to, staff_search
 
@@ -97,6 +98,90 @@ def _get_record_for_user(request, pk):
 
 def _refused(request, error: DomainError):
     messages.error(request, str(error))
+
+
+def _from_queue(request) -> bool:
+    """A form sent again from the phone's queue (static/js/offline.js) reads its answer as
+    JSON: whether it was saved, or why not."""
+    return request.headers.get("Accept") == "application/json"
+
+
+def _queue_answer(*, sent_to: str = "", refused: list[str] = ()) -> JsonResponse:
+    if refused:
+        return JsonResponse({"refused": list(refused)}, status=422)
+    return JsonResponse({"sent": True, "url": sent_to})
+
+
+def _offline(request, visit) -> dict:
+    """What static/js/offline.js needs on a page of an open visit of the inspector's team: the
+    addresses to keep on the phone and its texts, in the page's language."""
+    if visit.finished_at is not None or not selectors.is_team_member(
+        user=request.user, inspection_round=visit.round
+    ):
+        return {}
+    plural = "%(count)s items are waiting to be sent."
+    return {
+        "user": request.user.pk,
+        "visit": visit.pk,
+        "unit": visit.unit.name,
+        "pages": [
+            reverse(f"inspections:{name}", args=[visit.pk])
+            for name in ("visit_detail", "checklist", "record_new")
+        ],
+        "roster": reverse("inspections:visit_roster", args=[visit.pk]),
+        "card": reverse("inspections:visit_card", args=[visit.pk]),
+        "login": reverse("login"),
+        "logout": reverse("logout"),
+        "texts": {
+            "waiting_one": ngettext("%(count)s item is waiting to be sent.", plural, 1),
+            "waiting_other": ngettext("%(count)s item is waiting to be sent.", plural, 2),
+            "saved": _("Saved on the phone. It will be sent when the network returns."),
+            "sent": _("Everything kept on the phone has been sent."),
+            "full": _(
+                "The phone's storage is full: this was not saved. Free some space (old photos, "
+                "other apps) and save again; what you typed is still in the form."
+            ),
+            "sign_in": _("Sign in again to send what is waiting on the phone."),
+            "refused": _("Not accepted by the portal:"),
+            "fix": _("Fix"),
+            "discard": _("Discard"),
+            "discard_confirm": _("Discard this item? It is deleted from the phone."),
+            "checklist": _("Unit checklist"),
+            "record": _("Record: %(name)s, %(time)s"),
+            "fixing": _("Fix the record refused by the portal, then save it to send it again."),
+            "drop_photos": _("Remove the photos taken"),
+            "photos_kept": _("%(count)s photos taken are kept; choose others to replace them."),
+            "sign_out": _(
+                "Items are waiting to be sent. Signing out deletes them from the phone. Sign out "
+                "anyway?"
+            ),
+            "matches_one": ngettext(
+                "%(count)s person of this unit matches “%(query)s”.",
+                "%(count)s people of this unit match “%(query)s”.",
+                1,
+            ),
+            "matches_other": ngettext(
+                "%(count)s person of this unit matches “%(query)s”.",
+                "%(count)s people of this unit match “%(query)s”.",
+                2,
+            ),
+            "no_qr": _("No QR code was found in the photo. Take it again, closer and sharper."),
+            "card_malformed": str(MALFORMED_CARD),
+            "card_not_here": _(
+                "No one of this unit has this card number: the card is of another unit, or unknown."
+            ),
+            "card_found": _("Card of %(name)s (%(code)s)."),
+        },
+    }
+
+
+def _form_refusals(form) -> list[str]:
+    said = list(form.non_field_errors())
+    for name, errors in form.errors.items():
+        if name != "__all__":
+            label = form.fields[name].label if name in form.fields else name
+            said += [f"{label}: {error}" for error in errors]
+    return said
 
 
 # Inspector: rounds, visits, checklist, roll call, records
@@ -167,6 +252,7 @@ def visit_detail(request, pk):
         "records": records,
         "answers": visit.checklist_answers.select_related("item").order_by("item__position"),
         "finish_form": VisitFinishForm(initial={"representative": visit.representative}),
+        "offline": _offline(request, visit),
     }
     return render(request, "inspections/visit_detail.html", context)
 
@@ -221,15 +307,29 @@ def checklist(request, pk):
             if form.is_valid()
         ]
         try:
-            services.checklist_save(visit=visit, actor=request.user, answers=answers)
+            services.checklist_save(
+                visit=visit,
+                actor=request.user,
+                answers=answers,
+                form_token=request.POST.get("token", "")[:64],
+            )
         except DomainError as error:
+            if _from_queue(request):
+                return _queue_answer(refused=[str(error)])
             _refused(request, error)
         else:
+            if _from_queue(request):
+                return _queue_answer(sent_to=reverse("inspections:visit_detail", args=[pk]))
             messages.success(request, _("Checklist saved."))
             return redirect("inspections:visit_detail", pk=pk)
-    return render(
-        request, "inspections/checklist.html", {"visit": visit, "forms_by_item": forms_by_item}
-    )
+    context = {
+        "visit": visit,
+        "forms_by_item": forms_by_item,
+        # The idempotency key of this save: sent twice (or again from the queue), saved once.
+        "token": secrets.token_urlsafe(32),
+        "offline": _offline(request, visit),
+    }
+    return render(request, "inspections/checklist.html", context)
 
 
 def _unit_people(*, unit, day, query: str):
@@ -409,8 +509,14 @@ def record_new(request, pk):
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
+                if _from_queue(request):
+                    return _queue_answer(
+                        sent_to=reverse("inspections:record_detail", args=[record.pk])
+                    )
                 messages.success(request, _("The record is saved as a draft."))
                 return redirect("inspections:record_detail", pk=record.pk)
+        if _from_queue(request):
+            return _queue_answer(refused=_form_refusals(form))
     else:
         query = _finder_query(request)
         people = _unit_people(unit=visit.unit, day=today, query=query)
@@ -429,8 +535,44 @@ def record_new(request, pk):
         "found": len(shown),
         "more": more,
         "shown_limit": PEOPLE_SHOWN,
+        "offline": _offline(request, visit),
     }
     return render(request, "inspections/record_form.html", context)
+
+
+@role_required(Role.INSPECTOR)
+def visit_roster(request, pk):
+    """The visited unit's people today, for the phone to find them without a network: names,
+    codes, card numbers and the folded text the staff search matches."""
+    visit = _get_visit_for_user(request, pk, write=True)
+    people = staff_posted_to(unit=visit.unit, day=timezone.localdate()).values_list(
+        "pk", "code", "full_name", "badge_number", "search_text"
+    )
+    response = JsonResponse(
+        {
+            "visit": visit.pk,
+            "people": [
+                {"id": pk, "code": code, "name": name, "card": card, "search": search}
+                for pk, code, name, card, search in people
+            ],
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(Role.INSPECTOR)
+def visit_card(request, pk):
+    """The person of the visited unit a card number (typed, or read from the QR) names."""
+    visit = _get_visit_for_user(request, pk, write=True)
+    try:
+        person = staff_by_card(
+            text=request.GET.get("number", ""), unit=visit.unit, day=timezone.localdate()
+        )
+    except DomainError as error:
+        return JsonResponse({"refused": str(error)})
+    found = {"id": person.pk, "code": person.code, "name": person.full_name}
+    return JsonResponse({"person": found})
 
 
 @role_required(*READS_RECORDS)

@@ -294,6 +294,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
+    # The service worker at /sw.js and the web app manifest: the portal installed on a phone.
+    "worker-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],
@@ -328,9 +331,14 @@ FORMAT_MODULE_PATH = ["core.formats"]
 # Static and uploaded files
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-# htmx comes from npm (package.json pins it; `make run` and `make test` run `npm ci`) and is
-# collected from node_modules/ like the portal's own files: no CDN, no copy in the repository.
-STATICFILES_DIRS = [BASE_DIR / "static", ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
+# htmx and jsQR (the QR decoder for browsers without BarcodeDetector) come from npm
+# (package.json pins them; `make run` and `make test` run `npm ci`) and are collected from
+# node_modules/ like the portal's own files: no CDN, no copy in the repository.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/jsqr", BASE_DIR / "node_modules" / "jsqr" / "dist"),
+]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="").strip() or BASE_DIR / "var" / "media")
 # Largest regulation document accepted, in bytes.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)

@@ -3,11 +3,15 @@ import logging
 import sys
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.staticfiles import finders
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -45,6 +49,50 @@ def healthz(request):
         logger.warning("Health check: database unreachable: %s", error)
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+_log_out = auth_views.LogoutView.as_view()
+
+
+def logout(request):
+    """Sign out, and have the browser drop what the phone kept for offline work: the service
+    worker's caches and the queue in IndexedDB (static/js/offline.js clears them too, for
+    browsers that ignore the header)."""
+    response = _log_out(request)
+    if request.method == "POST":
+        response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@require_GET
+def service_worker(request):
+    """static/js/sw.js at the site's root, so that its scope is every page."""
+    with open(finders.find("js/sw.js"), encoding="utf-8") as source:
+        response = HttpResponse(source.read(), content_type="text/javascript; charset=utf-8")
+    # A new version reaches the phones at their next visit.
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_GET
+def manifest(request):
+    """The web app manifest: the portal installed on a phone's home screen."""
+    response = JsonResponse(
+        {
+            "name": _("Kỷ Cương — administrative discipline"),
+            "short_name": "Kỷ Cương",
+            "start_url": "/",
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#8b1a1a",
+            "icons": [{"src": static("img/emblem.svg"), "sizes": "any", "type": "image/svg+xml"}],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Content-Type"] = "application/manifest+json"
+    return response
 
 
 def csrf_failure(request, reason=""):

@@ -411,6 +411,8 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "inspections:roll_call_rest_present": {"pk": world.visit.pk},
         "inspections:roll_call_undo": {"pk": world.visit.pk},
         "inspections:record_new": {"pk": world.visit.pk},
+        "inspections:visit_roster": {"pk": world.visit.pk},
+        "inspections:visit_card": {"pk": world.visit.pk},
         "inspections:record_detail": {"pk": world.record.pk},
         "inspections:record_edit": {"pk": world.draft.pk},
         "inspections:record_correct": {"pk": world.record.pk},

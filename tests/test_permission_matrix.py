@@ -37,6 +37,8 @@ EXPECTED_TABLE = """
 # pages the public uses
 home                                200   200   200   200   200   200   200   200   200
 healthz                             200   200   200   200   200   200   200   200   200
+service_worker                      200   200   200   200   200   200   200   200   200
+manifest                            200   200   200   200   200   200   200   200   200
 citizen_reports:submit              200   200   200   200   200   200   200   200   200
 citizen_reports:sent                302   302   302   302   302   302   302   302   302
 citizen_reports:lookup              200   200   200   200   200   200   200   200   200
@@ -60,6 +62,8 @@ inspections:roll_call               login 403   200   404   403   403   403   40
 inspections:roll_call_rest_present  405   405   405   405   405   405   405   405   405
 inspections:roll_call_undo          405   405   405   405   405   405   405   405   405
 inspections:record_new              login 403   200   404   403   403   403   403   403
+inspections:visit_roster            login 403   200   404   403   403   403   403   403
+inspections:visit_card              login 403   200   404   403   403   403   403   403
 # violation records (a confirmed one; edit, photos and submit on a draft of the inspector's)
 inspections:record_detail           login 403   200   404   200   200   404   200   200
 inspections:record_edit             login 403   200   404   403   403   403   403   403

@@ -1,0 +1,150 @@
+"""On a 360 by 740 phone, the network cut with Playwright: the visit opened online is kept on
+the phone; the checklist and two records with photos (one person found by a name typed without
+diacritics, the other by the QR code of their e-card) are queued; the queue survives a reload;
+when the network returns everything arrives once, a record refused meanwhile (the person moved
+away) stays with its reason, is fixed and sent again; signing out empties the phone's store."""
+
+import io
+
+import pytest
+import qrcode
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from core.text import fold
+from inspections.models import ChecklistAnswer, ChecklistItem, FormSubmission, ViolationRecord
+from personnel.cards import MALFORMED_CARD
+from personnel.services import staff_transfer
+from tests.system.browser.journeys import build_city, log_in, photo_bytes, visit_at
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("media_root"),
+]
+
+
+def card_photo(number: str) -> bytes:
+    """A photo of an e-card's QR code (qrcode, already a requirement for two-factor sign-in)."""
+    out = io.BytesIO()
+    qrcode.make(number, border=6).save(out, format="PNG")
+    return out.getvalue()
+
+
+def photo(name: str) -> dict:
+    return {"name": name, "mimeType": "image/png", "buffer": photo_bytes()}
+
+
+def waiting(page) -> str:
+    return page.locator(".offline-queue__count").inner_text()
+
+
+def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
+    city = build_city()
+    hang, hung, huong = (
+        city.people[name] for name in ("Nguyễn Thị Hằng", "Nguyễn Văn Hùng", "Nguyễn Thị Hương")
+    )
+    visit = visit_at(city, city.unit_a)
+    items = ChecklistItem.objects.filter(template__is_active=True).count()
+    phone.set_default_timeout(15_000)
+    log_in(phone, "thanhtra_test", "vi")
+    phone.goto(f"/inspections/visits/{visit.pk}/")
+    phone.wait_for_selector("html[data-offline=ready]", state="attached")
+    assert phone.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    # The phone folds a typed name as the server does.
+    names = ["Nguyễn Thị Hằng", "ĐỖ  Đức Ánh", "Lưu Văn Bình", "Trần Thị Thu Hà"]
+    assert phone.evaluate("names => names.map(window.kcFold)", names) == [fold(n) for n in names]
+
+    phone.context.set_offline(True)
+    phone.click("nav.big-actions a[href$='/checklist/']")
+    for fieldset in phone.locator("fieldset.check-item").all():
+        fieldset.locator("input[type=radio]").first.check()
+    phone.click("#checklist-form button[type=submit]")
+    phone.wait_for_selector("#offline-queue:not([hidden])")
+    assert waiting(phone).startswith("1 ")
+
+    # The first record: the person found by a name typed without diacritics.
+    phone.click(".breadcrumbs a")
+    phone.click("nav.big-actions a[href$='/records/new/']")
+    phone.fill("#id_q", "nguyen thi hang")
+    phone.press("#id_q", "Enter")
+    expect(phone.locator("#id_staff")).to_have_value(str(hang.pk))
+    expect(phone.locator("#id_staff option")).to_have_count(2)  # the empty choice and Hằng
+    phone.select_option("#id_type", "no_badge")
+    phone.fill("#id_description", "Không đeo thẻ khi tiếp dân.")
+    phone.set_input_files("#id_photos", photo("the.png"))
+    phone.click("#record-form button[type=submit]")
+    expect(phone.locator(".offline-queue__count")).to_contain_text("2 ")
+
+    # The second: the person found by the QR code of their e-card.
+    phone.set_input_files(
+        "#card-photo",
+        {"name": "card.png", "mimeType": "image/png", "buffer": card_photo("0101.002.CC")},
+    )
+    expect(phone.locator("#id_staff")).to_have_value(str(hung.pk))
+    assert "Nguyễn Văn Hùng" in phone.locator("#card-result").inner_text()
+    phone.select_option("#id_type", "late_or_early_leave")
+    phone.fill("#id_description", "Đến muộn 40 phút.")
+    phone.set_input_files("#id_photos", photo("late.png"))
+    phone.click("#record-form button[type=submit]")
+    expect(phone.locator(".offline-queue__count")).to_contain_text("3 ")
+
+    # A malformed QR, and a card of no one of the unit, say so.
+    phone.set_input_files(
+        "#card-photo",
+        {"name": "card.png", "mimeType": "image/png", "buffer": card_photo("hello")},
+    )
+    expect(phone.locator("#card-result")).to_have_text(str(MALFORMED_CARD))
+    phone.fill("#id_card", "0202.001.CC")  # Bình's, of another unit: not in the roster
+    phone.click("#card-find")
+    expect(phone.locator("#card-result")).not_to_have_text(str(MALFORMED_CARD))
+    assert "Bình" not in phone.locator("#card-result").inner_text()
+
+    # Closed and opened again, without a network: the queue is still there; nothing was sent.
+    phone.reload()
+    phone.wait_for_selector("#offline-queue:not([hidden])")
+    assert waiting(phone).startswith("3 ")
+    assert not ViolationRecord.objects.filter(visit=visit).exists()
+    assert not ChecklistAnswer.objects.exists()
+
+    # Meanwhile Hằng moved to another unit; then the network returns.
+    staff_transfer(staff=hang, unit=city.unit_b, on=timezone.localdate())
+    phone.context.set_offline(False)
+    phone.wait_for_selector(".offline-queue__reason")
+    assert waiting(phone).startswith("1 ")
+    assert ChecklistAnswer.objects.filter(visit=visit).count() == items
+    sent = ViolationRecord.objects.get(visit=visit)
+    assert (sent.staff, sent.evidence.count()) == (hung, 1)
+
+    # The refused record is fixed (Hương, not Hằng) and sent again.
+    # The person is no longer a choice of the form: the portal's own words, kept on the phone.
+    assert phone.locator(".offline-queue__reason").inner_text().strip()
+    phone.click(".offline-queue__actions a")
+    expect(phone.locator("#id_description")).to_have_value("Không đeo thẻ khi tiếp dân.")
+    phone.select_option("#id_staff", str(huong.pk))
+    phone.click("#record-form button[type=submit]")
+    phone.wait_for_selector("#offline-queue", state="hidden")
+
+    records = ViolationRecord.objects.filter(visit=visit).order_by("pk")
+    assert [(r.staff, r.evidence.count()) for r in records] == [(hung, 1), (huong, 1)]
+    assert FormSubmission.objects.count() == 3  # the checklist and two records, once each
+    phone.reload()
+    phone.wait_for_selector("html[data-offline=ready]", state="attached")
+    assert ViolationRecord.objects.filter(visit=visit).count() == 2
+
+    # Signing out empties the phone's store.
+    phone.click(".user-bar button[type=submit]")
+    phone.wait_for_url("**/accounts/login/**")
+    assert phone.evaluate("caches.keys()") == []
+    stored = phone.evaluate(
+        """() => new Promise(resolve => {
+             const opening = indexedDB.open("kycuong", 1);
+             opening.onupgradeneeded = () => {};
+             opening.onsuccess = () => {
+               const db = opening.result;
+               if (!db.objectStoreNames.contains("queue")) { db.close(); resolve(0); return; }
+               const count = db.transaction("roster").objectStore("roster").count();
+               count.onsuccess = () => { db.close(); resolve(count.result); };
+             };
+           })"""
+    )
+    assert stored == 0

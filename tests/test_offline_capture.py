@@ -1,0 +1,336 @@
+"""What the server does for work done on a phone without a network: the queue's forms sent
+again (idempotency keys bound to their user, the same rules as online, answers in JSON), the
+unit's roster kept on the phone, the staff e-card, and signing out clearing the phone's store.
+The browser's side is in tests/system/browser/test_offline_visit.py."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from inspections import services
+from inspections.models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistResult,
+    FormSubmission,
+    ViolationRecord,
+)
+from personnel import cards
+from personnel.models import Posting, Role, Staff
+from personnel.services import staff_transfer
+from tests.conftest import SignedInClient
+from tests.factories import jpeg, make_staff, make_user, visit_started_earlier
+
+QUEUE = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def partner(db):
+    return make_user("partner", role=Role.INSPECTOR)
+
+
+@pytest.fixture
+def visit(inspector, partner, unit_a):
+    today = timezone.localdate()
+    the_round = services.round_create(
+        code="DX-01", name="Kiểm tra đột xuất", kind="surprise", starts_on=today,
+        ends_on=today + datetime.timedelta(days=7), lead=inspector, members=[partner],
+        units=[unit_a],
+    )  # fmt: skip
+    return visit_started_earlier(
+        services.visit_start(inspection_round=the_round, unit=unit_a, actor=inspector)
+    )
+
+
+@pytest.fixture
+def hang(unit_a):
+    person = Staff.objects.create(
+        code="DK-001", full_name="Nguyễn Thị Hằng", category="cong_chuc",
+        badge_number="P-A.001234567890.CC",
+    )  # fmt: skip
+    Posting.objects.create(staff=person, unit=unit_a)
+    return person
+
+
+def signed_in(user) -> SignedInClient:
+    client = SignedInClient()
+    client.force_login(user)
+    return client
+
+
+def record_form(person, token: str, **extra) -> dict:
+    return {
+        "staff": person.pk,
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "type": "no_badge",
+        "description": "Không đeo thẻ khi tiếp dân.",
+        "token": token,
+        **extra,
+    }
+
+
+def checklist_form(token: str, result: str) -> dict:
+    item = ChecklistItem.objects.order_by("position").first()
+    return {f"item{item.pk}-result": result, "token": token}
+
+
+# --- Idempotency keys -------------------------------------------------------------------------
+
+
+def test_it_refuses_a_record_key_first_used_by_another_user(visit, hang, inspector, partner):
+    url = reverse("inspections:record_new", args=[visit.pk])
+    signed_in(inspector).post(url, record_form(hang, "key-of-the-inspector"))
+    record = ViolationRecord.objects.get()
+
+    response = signed_in(partner).post(url, record_form(hang, "key-of-the-inspector"), **QUEUE)
+
+    assert response.status_code == 422
+    assert response.json() == {"refused": [str(services.KEY_OF_ANOTHER_USER)]}
+    assert reverse("inspections:record_detail", args=[record.pk]) not in response.content.decode()
+    assert ViolationRecord.objects.get() == record
+    assert FormSubmission.objects.get().user == inspector
+
+
+def test_it_refuses_a_replayed_record_key_on_the_page_too(visit, hang, inspector, partner):
+    url = reverse("inspections:record_new", args=[visit.pk])
+    signed_in(inspector).post(url, record_form(hang, "key-of-the-inspector"))
+
+    response = signed_in(partner).post(url, record_form(hang, "key-of-the-inspector"))
+
+    assert response.status_code == 200
+    assert str(services.KEY_OF_ANOTHER_USER) in response.content.decode()
+    assert ViolationRecord.objects.count() == 1
+
+
+def test_it_answers_the_queue_with_the_record_made_once(visit, hang, inspector):
+    url = reverse("inspections:record_new", args=[visit.pk])
+    client = signed_in(inspector)
+
+    first = client.post(url, record_form(hang, "queued-1", photos=[jpeg()]), **QUEUE)
+    again = client.post(url, record_form(hang, "queued-1", photos=[jpeg()]), **QUEUE)
+
+    record = ViolationRecord.objects.get()
+    expected = {"sent": True, "url": reverse("inspections:record_detail", args=[record.pk])}
+    assert first.json() == again.json() == expected
+    assert record.evidence.count() == 1
+
+
+def test_it_refuses_a_queued_record_of_a_visit_ended_meanwhile(visit, hang, inspector):
+    services.visit_finish(visit=visit, actor=inspector)
+
+    response = signed_in(inspector).post(
+        reverse("inspections:record_new", args=[visit.pk]), record_form(hang, "late"), **QUEUE
+    )
+
+    assert response.status_code == 422
+    assert response.json() == {"refused": [str(services.VISIT_FINISHED)]}
+    assert not ViolationRecord.objects.exists()
+    assert not FormSubmission.objects.exists()
+
+
+def test_it_refuses_a_queued_record_of_a_person_moved_away(visit, hang, inspector, unit_b):
+    staff_transfer(staff=hang, unit=unit_b, on=timezone.localdate())
+
+    response = signed_in(inspector).post(
+        reverse("inspections:record_new", args=[visit.pk]), record_form(hang, "moved"), **QUEUE
+    )
+
+    assert response.status_code == 422
+    assert response.json()["refused"]  # the person is no longer a choice of the form
+    assert not ViolationRecord.objects.exists()
+
+
+def test_it_refuses_a_queued_photo_over_the_limit(visit, hang, inspector, settings):
+    settings.EVIDENCE_MAX_BYTES = 1024
+    big = jpeg()
+    big.file.write(b"\0" * 2048)
+    big.size = len(big.file.getvalue())
+    big.file.seek(0)
+
+    response = signed_in(inspector).post(
+        reverse("inspections:record_new", args=[visit.pk]),
+        record_form(hang, "big", photos=[big]),
+        **QUEUE,
+    )
+
+    assert response.status_code == 422
+    assert not ViolationRecord.objects.exists()
+
+
+def test_it_saves_a_checklist_key_once_and_never_undoes_a_later_answer(visit, inspector):
+    url = reverse("inspections:checklist", args=[visit.pk])
+    client = signed_in(inspector)
+    client.post(url, checklist_form("older", ChecklistResult.PASSED), **QUEUE)
+    client.post(url, checklist_form("later", ChecklistResult.FAILED), **QUEUE)
+
+    response = client.post(url, checklist_form("older", ChecklistResult.PASSED), **QUEUE)
+
+    assert response.json() == {
+        "sent": True,
+        "url": reverse("inspections:visit_detail", args=[visit.pk]),
+    }
+    assert ChecklistAnswer.objects.get().result == ChecklistResult.FAILED
+
+
+def test_it_refuses_a_checklist_key_of_another_user(visit, inspector, partner):
+    url = reverse("inspections:checklist", args=[visit.pk])
+    signed_in(inspector).post(url, checklist_form("mine", ChecklistResult.PASSED))
+
+    response = signed_in(partner).post(url, checklist_form("mine", ChecklistResult.FAILED), **QUEUE)
+
+    assert response.json() == {"refused": [str(services.KEY_OF_ANOTHER_USER)]}
+    assert ChecklistAnswer.objects.get().result == ChecklistResult.PASSED
+
+
+def test_it_puts_a_fresh_key_on_every_checklist_page(visit, inspector):
+    client = signed_in(inspector)
+    url = reverse("inspections:checklist", args=[visit.pk])
+
+    first, second = client.get(url).context["token"], client.get(url).context["token"]
+
+    assert len(first) >= 32
+    assert first != second
+
+
+# --- The roster kept on the phone ---------------------------------------------------------------
+
+
+def test_it_gives_the_team_the_units_people_folded_for_search(visit, hang, inspector, unit_b):
+    make_staff("X-001", unit=unit_b, full_name="Lưu Văn Bình")  # another unit's: not listed
+
+    response = signed_in(inspector).get(reverse("inspections:visit_roster", args=[visit.pk]))
+
+    assert response["Cache-Control"] == "private, no-store"
+    assert response.json() == {
+        "visit": visit.pk,
+        "people": [
+            {
+                "id": hang.pk,
+                "code": "DK-001",
+                "name": "Nguyễn Thị Hằng",
+                "card": "P-A.001234567890.CC",
+                "search": "nguyen thi hang|nth|p-a.001234567890.cc",
+            }
+        ],
+    }
+
+
+def test_it_gives_no_roster_to_an_inspector_of_another_team(visit, hang):
+    outside = make_user("outside", role=Role.INSPECTOR)
+
+    response = signed_in(outside).get(reverse("inspections:visit_roster", args=[visit.pk]))
+
+    assert response.status_code == 404
+    assert "Hằng" not in response.content.decode()
+
+
+def test_it_keeps_nothing_for_a_visit_already_finished(visit, inspector):
+    services.visit_finish(visit=visit, actor=inspector)
+
+    response = signed_in(inspector).get(reverse("inspections:visit_detail", args=[visit.pk]))
+
+    assert response.context["offline"] == {}
+    assert "offline-data" not in response.content.decode()
+
+
+def test_it_keeps_the_visit_for_its_team_and_nothing_for_a_reviewer(visit, inspector, reviewer):
+    url = reverse("inspections:visit_detail", args=[visit.pk])
+
+    team_page = signed_in(inspector).get(url).content.decode()
+    reviewer_page = signed_in(reviewer).get(url).content.decode()
+
+    assert 'id="offline-data"' in team_page
+    assert "js/offline.js" in team_page
+    assert "offline-data" not in reviewer_page
+    assert "js/offline.js" not in reviewer_page
+
+
+# --- The staff e-card ------------------------------------------------------------------------
+
+
+def card_answer(client, visit, number):
+    return client.get(reverse("inspections:visit_card", args=[visit.pk]), {"number": number})
+
+
+def test_it_finds_the_person_of_the_visited_unit_by_card(visit, hang, inspector):
+    response = card_answer(signed_in(inspector), visit, " P-A.001234567890.cc ")
+
+    assert response.json() == {
+        "person": {"id": hang.pk, "code": "DK-001", "name": "Nguyễn Thị Hằng"}
+    }
+
+
+def test_it_says_a_card_is_of_another_unit(visit, hang, inspector, unit_b):
+    staff_transfer(staff=hang, unit=unit_b, on=timezone.localdate())
+
+    response = card_answer(signed_in(inspector), visit, "P-A.001234567890.CC")
+
+    said = cards.CARD_OF_ANOTHER_UNIT % {"name": "Nguyễn Thị Hằng", "unit": "Phường Đông Kinh"}
+    assert response.json() == {"refused": str(said)}
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("P-A.999999999999.CC", cards.UNKNOWN_CARD),
+        ("P-A.001234567890", cards.MALFORMED_CARD),
+        ("P-A.001234567890.XY", cards.MALFORMED_CARD),
+        ("https://example.com/", cards.MALFORMED_CARD),
+        ("", cards.MALFORMED_CARD),
+    ],
+)
+def test_it_says_why_a_card_finds_nobody(visit, hang, inspector, number, message):
+    assert card_answer(signed_in(inspector), visit, number).json() == {"refused": str(message)}
+
+
+def test_it_reads_every_card_type_of_the_decision():
+    for kind in ("CB", "CC", "VC", "XA", "XA0", "HĐ"):
+        number = f"000.00.31.H42.001234567890.{kind}"
+        assert cards.card_number(number) == number
+
+
+# --- The service worker, the manifest and signing out ---------------------------------------------
+
+
+def test_it_serves_the_service_worker_from_the_root(client):
+    response = client.get("/sw.js")
+
+    assert response["Content-Type"] == "text/javascript; charset=utf-8"
+    assert response["Service-Worker-Allowed"] == "/"
+    assert response["Cache-Control"] == "no-cache"
+    assert b'addEventListener("fetch"' in response.content
+
+
+def test_it_allows_the_worker_and_the_manifest_in_the_policy(client):
+    policy = client.get("/")["Content-Security-Policy"]
+
+    assert "worker-src 'self'" in policy
+    assert "manifest-src 'self'" in policy
+    assert "script-src 'self';" in policy  # still nothing inline
+
+
+def test_it_serves_an_installable_manifest(client):
+    response = client.get("/manifest.webmanifest")
+
+    assert response["Content-Type"] == "application/manifest+json"
+    manifest = response.json()
+    assert manifest["start_url"] == "/"
+    assert manifest["display"] == "standalone"
+    assert manifest["icons"][0]["src"].endswith("emblem.svg")
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in client.get("/").text
+
+
+def test_it_tells_the_browser_to_clear_the_phone_on_sign_out(inspector):
+    client = signed_in(inspector)
+
+    response = client.post(reverse("logout"))
+
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    assert "_auth_user_id" not in client.session
