@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from inspections.models import (
     AuditEntry,
     ChecklistItem,
@@ -56,19 +57,6 @@ class InspectionRoundAdmin(admin.ModelAdmin):
         if db_field.name == "members":
             kwargs["queryset"] = db_field.related_model.objects.filter(groups__name=Role.INSPECTOR)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records change only through the review workflow; the admin only shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ViolationRecord)

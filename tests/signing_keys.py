@@ -170,3 +170,15 @@ def build_authority(folder: Path, people: dict[str, tuple[str, str]]) -> Authori
     return Authority(
         folder=folder, root=root, roots_pem=roots_pem, p12_dir=p12_dir, crl=crl, leaves=leaves
     )
+
+
+def sign_with(settings, authority: "Authority"):
+    """Settings that sign with the authority's PKCS#12 files and check against its root and its
+    revocation list only (offline, as on a closed network)."""
+    settings.SIGNATURE_BACKEND = "pkcs12"
+    settings.SIGNATURE_PKCS12_DIR = str(authority.p12_dir)
+    settings.SIGNATURE_KEY_NAMES = {}
+    settings.SIGNATURE_TRUST_ROOTS = [str(authority.roots_pem)]
+    settings.SIGNATURE_CRLS = [str(authority.crl)]
+    settings.SIGNATURE_REVOCATION = "offline"
+    return settings

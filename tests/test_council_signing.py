@@ -19,7 +19,7 @@ from exports.signed import signed_bytes
 from personnel.models import Role
 from tests.conftest import drained
 from tests.factories import make_period, make_staff, make_user, nominate_directly
-from tests.signing_keys import PASSPHRASE, build_authority
+from tests.signing_keys import PASSPHRASE, build_authority, sign_with
 from tests.test_signing import stamp_text
 
 PEOPLE = {"thuky": ("Vũ Quang Huy", "Thư ký"), "hoidong2": ("Đỗ Văn Bình", "Ủy viên")}
@@ -33,12 +33,7 @@ def authority(tmp_path_factory):
 @pytest.fixture
 def signing_settings(settings, authority, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.SIGNATURE_BACKEND = "pkcs12"
-    settings.SIGNATURE_PKCS12_DIR = str(authority.p12_dir)
-    settings.SIGNATURE_KEY_NAMES = {}
-    settings.SIGNATURE_TRUST_ROOTS = [str(authority.roots_pem)]
-    settings.SIGNATURE_CRLS = [str(authority.crl)]
-    settings.SIGNATURE_REVOCATION = "offline"
+    sign_with(settings, authority)
     return settings
 
 

@@ -21,7 +21,7 @@ from inspections import services, signature_services
 from inspections.models import AuditAction, AuditEntry, InspectionRound, SigningCapacity
 from personnel.models import Posting, Role, Staff
 from tests.factories import make_user, visit_started_earlier
-from tests.signing_keys import PASSPHRASE, build_authority
+from tests.signing_keys import PASSPHRASE, build_authority, sign_with
 
 PEOPLE = {
     "inspector": ("Trần Khôi", "Trưởng đoàn"),
@@ -39,12 +39,7 @@ def authority(tmp_path_factory):
 @pytest.fixture
 def signing_settings(settings, authority, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.SIGNATURE_BACKEND = "pkcs12"
-    settings.SIGNATURE_PKCS12_DIR = str(authority.p12_dir)
-    settings.SIGNATURE_KEY_NAMES = {}
-    settings.SIGNATURE_TRUST_ROOTS = [str(authority.roots_pem)]
-    settings.SIGNATURE_CRLS = [str(authority.crl)]
-    settings.SIGNATURE_REVOCATION = "offline"
+    sign_with(settings, authority)
     return settings
 
 

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from core.signing import verify_pdf
 from exports.models import SignedDocument
 from exports.signed import signed_bytes
-from tests.signing_keys import PASSPHRASE, build_authority
+from tests.signing_keys import PASSPHRASE, build_authority, sign_with
 from tests.system.browser.journeys import (
     build_city,
     check_page,
@@ -33,12 +33,7 @@ def signing_keys(settings, tmp_path):
         tmp_path / "ca",
         {"thanhtra_test": ("Trần Khôi", "Trưởng đoàn"), "noivu_test": ("Phạm Lan", "Chuyên viên")},
     )
-    settings.SIGNATURE_BACKEND = "pkcs12"
-    settings.SIGNATURE_PKCS12_DIR = str(authority.p12_dir)
-    settings.SIGNATURE_KEY_NAMES = {}
-    settings.SIGNATURE_TRUST_ROOTS = [str(authority.roots_pem)]
-    settings.SIGNATURE_CRLS = [str(authority.crl)]
-    settings.SIGNATURE_REVOCATION = "offline"
+    sign_with(settings, authority)
     return authority
 
 
