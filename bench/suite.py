@@ -41,6 +41,7 @@ from bench.servers import start_gunicorn
 from emulation import rule, services
 from emulation.models import (
     LOCAL_ZONE,
+    ListGroup,
     Nomination,
     Period,
     Policy,
@@ -416,8 +417,20 @@ def generate(scale: Scale) -> Period:
 
     _copy(
         "emulation_nomination",
-        ["period_id", "title_id", "staff_id", "unit_id", "rating", "initiative", "created_at"],
-        ((period.pk, *row, now) for row in nomination_rows()),
+        [
+            *("period_id", "title_id", "staff_id", "unit_id", "rating", "initiative"),
+            *("created_at", "list_group", "list_code", "list_title"),
+        ],
+        ((period.pk, *row, now, ListGroup.ELIGIBLE, "", "") for row in nomination_rows()),
+    )
+    # The council list's codes, as the import writes them with each row.
+    _execute(
+        """UPDATE emulation_nomination n
+           SET list_code = COALESCE(s.code, u.code), list_title = t.code
+           FROM emulation_title t, personnel_unit u, emulation_nomination m
+           LEFT JOIN personnel_staff s ON s.id = m.staff_id
+           WHERE m.id = n.id AND t.id = n.title_id AND u.id = n.unit_id AND n.period_id = %s""",
+        [period.pk],
     )
     with connection.cursor() as cursor:
         # VACUUM cannot run in a transaction (the smoke test runs in one); ANALYZE can.
@@ -482,6 +495,8 @@ def _execute(sql: str, params=()) -> list[tuple]:
 
 
 def _clear_verdicts() -> None:
+    # The nominations as imported: not yet judged, so listed with the eligible.
+    _execute("UPDATE emulation_nomination SET list_group = 3 WHERE list_group <> 3")
     # TRUNCATE refuses tables with pending deferred checks, as inside the smoke test's transaction.
     if connection.in_atomic_block:
         VerdictReason.objects.all().delete()
