@@ -253,6 +253,29 @@ def test_it_walks_all_pages_without_gaps(client, unit_a, council_member):
     assert seen == [f"L{i:05}" for i in range(0, 120, 2)] + [f"L{i:05}" for i in range(1, 120, 2)]
 
 
+@pytest.mark.postgresql
+@pytest.mark.parametrize("query", [{}, {"status": "eligible"}, {"title": "lao_dong_tien_tien"}])
+def test_it_reads_a_late_page_in_order_from_an_index_without_sorting(
+    client, unit_a, council_member, query
+):
+    period = build_large_period(120, unit_a)
+    client.force_login(council_member)
+    url = reverse("emulation:period", args=[period.code])
+    after = client.get(url, query).context["page"].next_after
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, {**query, "after": after})
+
+    page_sql = next(q["sql"] for q in captured if "LIMIT 51" in q["sql"])
+    with connection.cursor() as cursor:
+        # A few hundred rows: without this the planner rightly prefers reading the table.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {page_sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "nomination_people_" in plan and "order" in plan, plan
+    assert "Sort" not in plan, plan
+
+
 # --- Actions and their guards ------------------------------------------------------------------
 
 
