@@ -34,6 +34,7 @@ from emulation.models import (
     Period,
     PeriodStatus,
     Policy,
+    Rating,
     RevocationCase,
     RevocationStatus,
     Title,
@@ -41,6 +42,7 @@ from emulation.models import (
     VerdictStatus,
 )
 from exports.services import export_request
+from inspections.models import ViolationType
 from personnel.models import Role
 from personnel.selectors import staff_posted_to
 
@@ -93,7 +95,7 @@ def period_detail(request, code):
     period = _get_period_for_user(request, code)
     nominating_units = selectors.nominating_units(period=period)
     # A national period has thousands of units: past a screenful the filter takes a typed code.
-    units = list(nominating_units[: UNIT_CHOICES_SHOWN + 1])
+    units = list(nominating_units.only("code", "name")[: UNIT_CHOICES_SHOWN + 1])
     if len(units) > UNIT_CHOICES_SHOWN:
         units = None
     titles = Title.objects.order_by("code")
@@ -175,13 +177,29 @@ def period_detail(request, code):
     )
 
 
+# The rows' labels by value: a model's get_FOO_display() rebuilds its choices on every call,
+# a few hundred times on a page of 50 rows.
+STATUS_LABELS = {
+    **dict(VerdictStatus.choices),
+    selectors.NOT_FULLY_CHECKED: NOT_FULLY_CHECKED_LABEL,
+}
+RATING_LABELS = dict(Rating.choices)
+TYPE_LABELS = dict(ViolationType.choices)
+
+
 def _list_row(nomination) -> dict:
     """A row of the council's list: the nomination, its records as links, the other reasons
     and the criteria not checked, in words."""
+    group = selectors.list_group(nomination)
     return {
         "nomination": nomination,
-        "group": selectors.list_group(nomination),
-        "records": selectors.deciding_records(nomination),
+        "group": group,
+        "status_label": STATUS_LABELS[group],
+        "rating_label": RATING_LABELS.get(nomination.rating, nomination.rating),
+        "records": [
+            (record, TYPE_LABELS.get(record.type, record.type))
+            for record in selectors.deciding_records(nomination)
+        ],
         "reasons": [
             selectors.reason_text(reason)
             for reason in selectors.deciding_reasons(nomination)
