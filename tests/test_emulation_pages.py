@@ -1,6 +1,7 @@
 """The council's period pages, the unit head's nominations, the XLSX export and their guards."""
 
 import datetime
+import importlib
 from io import BytesIO
 
 import pytest
@@ -274,6 +275,28 @@ def test_it_reads_a_late_page_in_order_from_an_index_without_sorting(
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "nomination_people_" in plan and "order" in plan, plan
     assert "Sort" not in plan, plan
+
+
+def test_it_lists_a_period_stored_before_the_order_was_kept_in_the_same_order(
+    client, unit_a, council_member
+):
+    from django.apps import apps
+
+    backfill = importlib.import_module(
+        "emulation.migrations.0009_nomination_list_order"
+    ).backfill_list_order
+    period = build_large_period(60, unit_a)
+    url = reverse("emulation:period", args=[period.code])
+    client.force_login(council_member)
+    before = [row.staff.code for row in client.get(url).context["page"].rows]
+    # As the rows stood before the migration: no group, no codes.
+    Nomination.objects.filter(period=period).update(list_group=3, list_code="", list_title="")
+
+    backfill(apps, None)
+
+    after = [row.staff.code for row in client.get(url).context["page"].rows]
+    assert after == before
+    assert after[:30] == [f"L{i:05}" for i in range(0, 60, 2)]
 
 
 # --- Actions and their guards ------------------------------------------------------------------
