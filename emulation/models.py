@@ -246,6 +246,34 @@ class Rating(models.TextChoices):
     KHONG_HOAN_THANH = "khong_hoan_thanh", _("Tasks not completed")
 
 
+class ListGroup(models.IntegerChoices):
+    """The parts of the council's list, the exceptions first."""
+
+    EXCLUDED = 0, _("Excluded")
+    PENDING = 1, _("Pending review")
+    NOT_FULLY_CHECKED = 2, _("Eligible, not fully checked")
+    ELIGIBLE = 3, _("Eligible")
+
+
+def list_group_of(*, status: str, unchecked: str) -> int:
+    """The part of the council's list a verdict puts its nomination in."""
+    if status == "excluded":
+        return ListGroup.EXCLUDED
+    if status == "pending":
+        return ListGroup.PENDING
+    return ListGroup.NOT_FULLY_CHECKED if unchecked else ListGroup.ELIGIBLE
+
+
+def _list_order_index(name: str, *, collective: bool, by: tuple[str, ...] = ()):
+    """The council list's order (group, nominee's code, title's code, id) within a period and
+    a filter, people's and collectives' apart: a page reads its rows in order from here."""
+    return models.Index(
+        fields=["period", *by, "list_group", "list_code", "list_title", "id"],
+        condition=models.Q(staff__isnull=collective),
+        name=name,
+    )
+
+
 class Nomination(models.Model):
     """A person, or a unit for a collective title, proposed for a title in a period (đề nghị
     khen thưởng). A collective nomination has no person; its unit is the unit nominated."""
@@ -282,6 +310,14 @@ class Nomination(models.Model):
     rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices, blank=True)
     # The recognised initiative or research the nomination rests on (Chiến sĩ thi đua cơ sở).
     initiative = models.TextField(_("initiative"), blank=True)
+    # The council list's order, copied here so that an index serves it: the verdict's group
+    # (the rule service writes it with the verdict; eligible until then), the person's staff
+    # code (the unit's code for a collective) and the title's code (written with the row).
+    list_group = models.PositiveSmallIntegerField(
+        choices=ListGroup.choices, default=ListGroup.ELIGIBLE, editable=False
+    )
+    list_code = models.CharField(max_length=32, blank=True, default="", editable=False)
+    list_title = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("nomination")
@@ -298,10 +334,32 @@ class Nomination(models.Model):
                 name="collective_nomination_once_per_title",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "period"], name="nomination_unit_period")]
+        indexes = [
+            models.Index(fields=["unit", "period"], name="nomination_unit_period"),
+            _list_order_index("nomination_people_order", collective=False),
+            _list_order_index("nomination_people_unit_order", collective=False, by=("unit",)),
+            _list_order_index("nomination_people_title_order", collective=False, by=("title",)),
+            _list_order_index("nomination_units_order", collective=True),
+            _list_order_index("nomination_units_unit_order", collective=True, by=("unit",)),
+            _list_order_index("nomination_units_title_order", collective=True, by=("title",)),
+        ]
 
     def __str__(self):
         return f"{self.staff or self.unit} — {self.title} ({self.period.code})"
+
+    def save(self, *args, **kwargs):
+        if not self.list_code or not self.list_title:
+            self.fill_list_codes()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "list_code", "list_title"}
+        super().save(*args, **kwargs)
+
+    def fill_list_codes(self) -> "Nomination":
+        """Copy the nominee's and the title's codes for the council list's order; bulk
+        writers call this, save() does it for a row written alone."""
+        self.list_code = self.unit.code if self.staff_id is None else self.staff.code
+        self.list_title = self.title.code
+        return self
 
     @property
     def is_collective(self) -> bool:

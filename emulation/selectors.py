@@ -17,11 +17,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
 from emulation.models import (
     LOCAL_ZONE,
+    ListGroup,
     Nomination,
     Period,
     Rating,
@@ -67,6 +69,13 @@ EXCEPTIONS_FIRST = Case(
     output_field=IntegerField(),
 )
 NOT_FULLY_CHECKED = "not_fully_checked"
+# Each status of the filter as the groups it covers: eligible includes not fully checked.
+STATUS_GROUPS = {
+    VerdictStatus.EXCLUDED: {"list_group": ListGroup.EXCLUDED},
+    VerdictStatus.PENDING: {"list_group": ListGroup.PENDING},
+    NOT_FULLY_CHECKED: {"list_group": ListGroup.NOT_FULLY_CHECKED},
+    VerdictStatus.ELIGIBLE: {"list_group__gte": ListGroup.NOT_FULLY_CHECKED},
+}
 
 
 def nomination_list(
@@ -86,12 +95,9 @@ def nomination_list(
         nominations = nominations.filter(unit=unit)
     if title is not None:
         nominations = nominations.filter(title=title)
-    if status == NOT_FULLY_CHECKED:
-        nominations = nominations.filter(verdict__status=VerdictStatus.ELIGIBLE).exclude(
-            verdict__unchecked=""
-        )
-    elif status:
-        nominations = nominations.filter(verdict__status=status)
+    # By the stored group (EXCEPTIONS_FIRST), which the council list's indexes hold.
+    if status:
+        nominations = nominations.filter(**STATUS_GROUPS[status])
     return (
         nominations.select_related("staff", "title", "unit", "verdict")
         .prefetch_related(_reasons_prefetch())
@@ -205,32 +211,18 @@ def nomination_page(
     *, nominations: QuerySet[Nomination], after: int | None, collective: bool = False
 ) -> Page:
     """Keyset pagination, the exceptions first: people's nominations on (group, staff code,
-    title code, pk), or the collectives on (group, unit code, title code, pk). Every page
-    costs the same.
+    title code, pk), or the collectives on (group, unit code, title code, pk), as stored on
+    the nomination (EXCEPTIONS_FIRST). An index per filter holds that order, so every page
+    reads its 51 rows from it, the first as the last.
 
     `after` is the pk of the last row of the previous page (one query to read its key).
     """
-    code = "unit__code" if collective else "staff__code"
-    nominations = (
-        nominations.filter(staff__isnull=collective)
-        .annotate(list_group=EXCEPTIONS_FIRST)
-        .order_by("list_group", code, "title__code", "pk")
-    )
+    key = ("list_group", "list_code", "list_title", "pk")
+    nominations = nominations.filter(staff__isnull=collective).order_by(*key)
     if after is not None:
-        key = (
-            nominations.filter(pk=after)
-            .values_list("list_group", code, "title__code", "pk")
-            .order_by()
-            .first()
-        )
-        if key is not None:
-            group, nominee, title_code, pk = key
-            nominations = nominations.filter(
-                Q(list_group__gt=group)
-                | Q(list_group=group, **{f"{code}__gt": nominee})
-                | Q(list_group=group, **{code: nominee}, title__code__gt=title_code)
-                | Q(list_group=group, **{code: nominee}, title__code=title_code, pk__gt=pk)
-            )
+        last = nominations.filter(pk=after).values_list(*key).order_by().first()
+        if last is not None:
+            nominations = nominations.filter(TupleGreaterThan(Tuple(*key), last))
     rows = list(nominations[: PAGE_SIZE + 1])
     next_after = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
     return Page(rows=rows[:PAGE_SIZE], next_after=next_after, has_previous=after is not None)

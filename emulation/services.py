@@ -16,7 +16,17 @@ import datetime
 import itertools
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +39,7 @@ from emulation.models import (
     LOCAL_ZONE,
     CaseKind,
     CouncilMeeting,
+    ListGroup,
     Nomination,
     Period,
     PeriodAction,
@@ -44,6 +55,7 @@ from emulation.models import (
     VerdictReason,
     VerdictStatus,
     VerdictTally,
+    list_group_of,
 )
 from inspections.models import (
     DisciplineDecision,
@@ -272,15 +284,23 @@ def _store(period: Period, judgements: dict[int, rule.Judgement], *, whole: bool
             stored_reasons.setdefault(verdict_id, []).append((kind, record, decision, data))
 
     new, changed, reasons_changed = [], {}, []
+    # The nominations whose place in the council's list moves; a nomination not yet judged
+    # stands with the eligible.
+    regrouped = {}
     for nomination_id, judgement in judgements.items():
         unchecked = ",".join(judgement.unchecked)
+        group = list_group_of(status=judgement.status, unchecked=unchecked)
         old = stored.get(nomination_id)
         if old is None:
             new.append((nomination_id, judgement.status, now, unchecked))
+            if group != ListGroup.ELIGIBLE:
+                regrouped[nomination_id] = group
             continue
         verdict_id, status, old_unchecked = old
         if (status, old_unchecked) != (judgement.status, unchecked):
             changed.setdefault((judgement.status, unchecked), []).append(verdict_id)
+            if group != list_group_of(status=status, unchecked=old_unchecked):
+                regrouped[nomination_id] = group
         if stored_reasons.get(verdict_id, []) != _reason_rows(judgement):
             reasons_changed.append(verdict_id)
     for (status, unchecked), verdict_ids in changed.items():
@@ -288,6 +308,16 @@ def _store(period: Period, judgements: dict[int, rule.Judgement], *, whole: bool
             Verdict.objects.filter(pk__in=batch).update(
                 status=status, unchecked=unchecked, evaluated_at=now
             )
+    for batch in itertools.batched(regrouped, BATCH_SIZE):
+        by_group = {}
+        for nomination_id in batch:
+            by_group.setdefault(regrouped[nomination_id], []).append(nomination_id)
+        Nomination.objects.filter(pk__in=batch).update(
+            list_group=Case(
+                *(When(pk__in=ids, then=Value(group)) for group, ids in by_group.items()),
+                output_field=PositiveSmallIntegerField(),
+            )
+        )
     for batch in itertools.batched(reasons_changed, BATCH_SIZE):
         VerdictReason.objects.filter(verdict_id__in=batch).delete()
     bulk_insert(Verdict, ["nomination", "status", "evaluated_at", "unchecked"], new)

@@ -48,6 +48,7 @@ from emulation.models import (
     Period,
     PeriodStatus,
     Policy,
+    Rating,
     RevocationCase,
     RevocationStatus,
     Title,
@@ -56,9 +57,11 @@ from emulation.models import (
 )
 from emulation.signature_services import council_document_refusal
 from emulation.signature_services import council_document_sign as council_sign
+from exports.models import SignedDocument
 from exports.services import export_request
 from exports.signed import latest_signed, signed_bytes
 from inspections.forms import PinForm
+from inspections.models import ViolationType
 from personnel.models import Role
 from personnel.selectors import staff_posted_to
 
@@ -111,7 +114,7 @@ def period_detail(request, code):
     period = _get_period_for_user(request, code)
     nominating_units = selectors.nominating_units(period=period)
     # A national period has thousands of units: past a screenful the filter takes a typed code.
-    units = list(nominating_units[: UNIT_CHOICES_SHOWN + 1])
+    units = list(nominating_units.only("code", "name")[: UNIT_CHOICES_SHOWN + 1])
     if len(units) > UNIT_CHOICES_SHOWN:
         units = None
     titles = Title.objects.order_by("code")
@@ -203,13 +206,29 @@ def period_detail(request, code):
     )
 
 
+# The rows' labels by value: a model's get_FOO_display() rebuilds its choices on every call,
+# a few hundred times on a page of 50 rows.
+STATUS_LABELS = {
+    **dict(VerdictStatus.choices),
+    selectors.NOT_FULLY_CHECKED: NOT_FULLY_CHECKED_LABEL,
+}
+RATING_LABELS = dict(Rating.choices)
+TYPE_LABELS = dict(ViolationType.choices)
+
+
 def _list_row(nomination) -> dict:
     """A row of the council's list: the nomination, its records as links, the other reasons
     and the criteria not checked, in words."""
+    group = selectors.list_group(nomination)
     return {
         "nomination": nomination,
-        "group": selectors.list_group(nomination),
-        "records": selectors.deciding_records(nomination),
+        "group": group,
+        "status_label": STATUS_LABELS[group],
+        "rating_label": RATING_LABELS.get(nomination.rating, nomination.rating),
+        "records": [
+            (record, TYPE_LABELS.get(record.type, record.type))
+            for record in selectors.deciding_records(nomination)
+        ],
         "reasons": [
             selectors.reason_text(reason)
             for reason in selectors.deciding_reasons(nomination)
@@ -581,14 +600,25 @@ SIGNED_DOCUMENTS = {
 
 def _council_signatures(period: Period, user) -> list[dict]:
     """Each of the council's signable documents: its signed version, or whether `user` may
-    sign it now. The signatures themselves are checked on their own page, not on every view
-    of the list."""
+    sign it now (one query; none before the period has a secretary). The signatures themselves
+    are checked on their own page, not on every view of the list."""
+    if period.secretary_id is None:
+        return []
+    latest = {
+        document.kind: document
+        for document in SignedDocument.objects.filter(
+            kind__in=list(SIGNED_DOCUMENTS), subject=period.code
+        )
+        .select_related("signed_by")
+        .order_by("version")
+    }
     return [
         {
             "kind": kind,
             "label": label,
-            "signed": latest_signed(kind=kind, subject=period.code),
-            "may_sign": council_document_refusal(period=period, user=user, kind=kind) is None,
+            "signed": latest.get(kind),
+            "may_sign": kind not in latest
+            and council_document_refusal(period=period, user=user, kind=kind) is None,
         }
         for kind, label in SIGNED_DOCUMENTS.items()
     ]

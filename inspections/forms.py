@@ -1,5 +1,8 @@
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from inspections.models import (
@@ -31,12 +34,33 @@ class PhotosField(forms.FileField):
         return [super(PhotosField, self).clean(file, initial) for file in files if file]
 
 
+class PeopleSelect(forms.Select):
+    """The choice of a person among up to a few hundred, written out here: Django's widget
+    renders a template per option, which cost more than the rest of the page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(item) for item in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '\n  <option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}\n</select>', name, attributes, options)
+
+
 SIGNATURE_CHOICES = [("", _("Not asked yet")), *SignatureStatus.choices]
 
 
 class RecordForm(forms.Form):
     staff = forms.ModelChoiceField(
-        queryset=None, label=_("Staff member"), empty_label=_("Choose the person")
+        queryset=None,
+        label=_("Staff member"),
+        empty_label=_("Choose the person"),
+        widget=PeopleSelect,
     )
     occurred_at = forms.DateTimeField(
         label=_("Time of the violation"),

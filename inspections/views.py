@@ -521,7 +521,8 @@ def record_new(request, pk):
         query = _finder_query(request)
         people = _unit_people(unit=visit.unit, day=today, query=query)
         form = NewRecordForm(staff_queryset=people, initial={"token": secrets.token_urlsafe(32)})
-    shown, more = _first_people(people)
+    # The choice shows a name and a code: the other columns of 200 people are not read.
+    shown, more = _first_people(people.only("code", "full_name"))
     chosen = form.cleaned_data.get("staff") if form.is_bound else None
     if chosen is not None and chosen not in shown:
         shown.insert(0, chosen)  # a large unit's person chosen after a search stays chosen

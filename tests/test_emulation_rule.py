@@ -277,7 +277,8 @@ def build_period_with(count: int, unit) -> Period:
         for i in range(count)
     )
     Nomination.objects.bulk_create(
-        Nomination(period=period, staff=person, title=title, unit=unit) for person in people
+        Nomination(period=period, staff=person, title=title, unit=unit).fill_list_codes()
+        for person in people
     )
     for person in people[::3]:
         make_record(person, local(2019, 4, 1, 8, 0), RecordStatus.CONFIRMED, unit=unit)
@@ -293,10 +294,11 @@ def test_it_evaluates_a_period_in_a_fixed_number_of_queries(
     period = build_period_with(count, unit_a)
 
     # 1 savepoint, 2 lock the period, 3 read the nominations with their people, 4-5 the
-    # people's records and decisions, 6-7 the stored verdicts and reasons, 8 insert the
-    # verdicts, 9 read their ids, 10 insert the reasons, 11 read the collective nominations,
-    # 12 delete the period's counts, 13 count them again, 14 release.
-    with django_assert_num_queries(14):
+    # people's records and decisions, 6-7 the stored verdicts and reasons, 8 the excluded and
+    # pending nominations' place in the council's list, 9 insert the verdicts, 10 read their
+    # ids, 11 insert the reasons, 12 read the collective nominations, 13 delete the period's
+    # counts, 14 count them again, 15 release.
+    with django_assert_num_queries(15):
         evaluate_period(period=period)
 
     assert Verdict.objects.filter(nomination__period=period).count() == count

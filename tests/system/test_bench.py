@@ -68,7 +68,7 @@ def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(
 
     written = json.loads(path.read_text(encoding="utf-8"))
     assert path.name == "tiny.json"
-    assert set(written) == {"scale", "rows", "results"}
+    assert set(written) == {"scale", "rows", "results", "goals"}
     assert written["scale"] == "tiny"
     assert written["rows"] == {
         "units": 5,
@@ -84,7 +84,19 @@ def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(
         assert result["same_result"] is True, result["name"]
         assert isinstance(result["seconds"], float)
         assert isinstance(result["baseline_seconds"], float)
-    assert "eligibility_period" in suite.table(written)
+    # Each goal with its figure, limit and verdict (the figures are not judged at this scale).
+    goal_names = [goal["name"] for goal in written["goals"]]
+    assert any(name.startswith("http_inspector: worker CPU") for name in goal_names)
+    assert any(name.startswith("http_council: worker CPU") for name in goal_names)
+    assert any(name.startswith("export_csv") for name in goal_names)
+    for goal in written["goals"]:
+        assert set(goal) == {"name", "figure", "limit", "holds"}
+        assert isinstance(goal["holds"], bool)
+        assert isinstance(goal["figure"], float), goal["name"]
+    printed = suite.table(written)
+    assert "eligibility_period" in printed
+    assert all(name in printed for name in goal_names)
+    assert "holds" in printed or "misses" in printed
     by_name = {result["name"]: result for result in written["results"]}
     assert by_name["import_staff_xlsx"]["rows"] == 100
     assert by_name["large_unit_roll_call"]["people"] == 250

@@ -15,7 +15,7 @@ from core.text import fold
 from inspections.models import ChecklistAnswer, ChecklistItem, FormSubmission, ViolationRecord
 from personnel.cards import MALFORMED_CARD
 from personnel.services import staff_transfer
-from tests.system.browser.journeys import build_city, log_in, photo_bytes, visit_at
+from tests.system.browser.journeys import build_city, log_in, open_menu, photo_bytes, visit_at
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -132,6 +132,7 @@ def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
     assert ViolationRecord.objects.filter(visit=visit).count() == 2
 
     # Signing out empties the phone's store.
+    open_menu(phone)
     phone.click(".user-bar button[type=submit]")
     phone.wait_for_url("**/accounts/login/**")
     assert phone.evaluate("caches.keys()") == []
