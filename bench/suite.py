@@ -1214,8 +1214,9 @@ def _pdf_period(period: Period, code: str, rows: int) -> Period:
     for staff_null, count in ((False, rows - collective), (True, collective)):
         _execute(
             "INSERT INTO emulation_nomination (period_id, staff_id, title_id, unit_id, rating,"
-            " initiative, created_at) SELECT %s, staff_id, title_id, unit_id, rating,"
-            " initiative, created_at FROM emulation_nomination WHERE period_id = %s"
+            " initiative, created_at, list_group, list_code, list_title) SELECT %s, staff_id,"
+            " title_id, unit_id, rating, initiative, created_at, list_group, list_code,"
+            " list_title FROM emulation_nomination WHERE period_id = %s"
             " AND (staff_id IS NULL) = %s ORDER BY id LIMIT %s",
             [copy.pk, period.pk, staff_null, count],
         )
@@ -1560,7 +1561,9 @@ def _collect_static() -> None:
     """What `make run` does before gunicorn, unless the collected manifest is newer than every
     static file (it compresses them all: 15 s on a loaded machine)."""
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
-    sources = [path for folder in settings.STATICFILES_DIRS for path in Path(folder).rglob("*")]
+    # An entry is a folder, or (prefix, folder) for the npm packages collected under a prefix.
+    folders = [e[1] if isinstance(e, tuple) else e for e in settings.STATICFILES_DIRS]
+    sources = [path for folder in folders for path in Path(folder).rglob("*")]
     newest = max((path.stat().st_mtime for path in sources if path.is_file()), default=0)
     if manifest.exists() and manifest.stat().st_mtime > newest:
         return

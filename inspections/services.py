@@ -7,6 +7,7 @@ written.
 """
 
 import datetime
+import re
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +52,7 @@ BEFORE_VISIT = _(
     "violation records."
 )
 UNIT_NOT_VISITED = _("The record's unit must be the unit of the visit.")
+BAD_KEY = _("This form did not come from the portal as it is: open it again and send it anew.")
 NOT_A_DRAFT = _("Only a draft record can be changed.")
 NOT_AUTHOR = _("Only the author of the record can do this.")
 DESCRIPTION_REQUIRED = _("Describe what happened before submitting.")
@@ -176,11 +178,17 @@ def _check_person_and_time(
         raise DomainError(NOT_POSTED)
 
 
+# The keys the portal gives its forms (secrets.token_urlsafe): anything else did not come from it.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def _earlier_submission(*, token: str, user: User) -> FormSubmission | None:
     """The submission an idempotency key already made, if `user` made it; the key of another
     user is refused, never answered with what that user sent."""
     if not token:
         return None
+    if not IDEMPOTENCY_KEY.fullmatch(token):
+        raise DomainError(BAD_KEY)
     submission = FormSubmission.objects.filter(token=token).select_related("record").first()
     if submission is not None and submission.user_id != user.pk:
         raise DomainError(KEY_OF_ANOTHER_USER)

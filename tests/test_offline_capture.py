@@ -189,6 +189,18 @@ def test_it_refuses_a_checklist_key_of_another_user(visit, inspector, partner):
     assert ChecklistAnswer.objects.get().result == ChecklistResult.PASSED
 
 
+def test_it_refuses_a_key_the_portal_did_not_give(visit, inspector):
+    url = reverse("inspections:checklist", args=[visit.pk])
+
+    response = signed_in(inspector).post(
+        url, checklist_form("a\x00b", ChecklistResult.PASSED), **QUEUE
+    )
+
+    assert response.json() == {"refused": [str(services.BAD_KEY)]}
+    assert not ChecklistAnswer.objects.exists()
+    assert not FormSubmission.objects.exists()
+
+
 def test_it_puts_a_fresh_key_on_every_checklist_page(visit, inspector):
     client = signed_in(inspector)
     url = reverse("inspections:checklist", args=[visit.pk])

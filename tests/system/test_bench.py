@@ -19,6 +19,8 @@ CASES = [
     "council_list_first",
     "council_list_last",
     "export_csv",
+    "minutes_pdf",
+    "council_list_pdf",
     "import_staff_xlsx",
     "large_unit_staff_posted_to",
     "large_unit_roll_call",
@@ -29,6 +31,8 @@ CASES = [
 # Figures some cases add to the documented ones.
 EXTRA_KEYS = {
     "export_csv": {"bytes", "command_peak_rss_bytes"},
+    "minutes_pdf": {"pages"},
+    "council_list_pdf": {"pdf_rows", "pdf_pages", "pdf_bytes"},
     "import_staff_xlsx": {"rows", "file_bytes"},
     **{
         name: {"people"}
