@@ -217,6 +217,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # The tests' database in a file, not in memory: an in-memory database shared between the
+    # live server's threads locks whole tables and fails a concurrent request at once (the
+    # phone's service worker keeps pages while the inspector works), where a file waits.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
 
 # Sessions stay in the database; the cache is per process unless CACHE_URL names a Redis
 # server that every gunicorn server shares.
