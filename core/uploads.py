@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.utils import timezone
@@ -228,3 +229,25 @@ def discard_upload(name: str) -> None:
         default_storage.delete(_preview_name(name))
     except ValueError:
         return
+
+
+@contextmanager
+def atomic_with_files(*, writes_files: bool = True) -> Iterator[list[str]]:
+    """A transaction that deletes the stored files named in it unless it commits.
+
+    Files are written before the rows that name them; a failure anywhere up to and including
+    the COMMIT (a broken connection, a form sent twice at once, a refused signature) must not
+    leave them behind. Yields the list into which the caller puts each file's storage name.
+
+    When it writes files it must be the outermost transaction (durable): inside an outer one,
+    its end is only a savepoint, and Django has no hook to delete the files if the outer
+    transaction rolls back later, so that raises RuntimeError before a file is written.
+    """
+    stored: list[str] = []
+    try:
+        with transaction.atomic(durable=writes_files):
+            yield stored
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise

@@ -2,13 +2,13 @@
 the minutes of the council's meeting. Each signature keeps a signed version
 (exports.SignedDocument) that is served from then on; a signed document is never made again."""
 
-from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core import signing
 from core.errors import DomainError
 from core.refusals import refusals_noted
+from core.uploads import atomic_with_files
 from emulation.documents import SIGNED_LIST, SIGNED_MEETING, council_list, meeting_minutes
 from emulation.models import Period, PeriodAction, PeriodEvent, PeriodStatus
 from exports.models import SignedDocument
@@ -56,36 +56,30 @@ def council_document_sign(*, period: Period, kind: str, signer: User, pin: str) 
     The period stays locked while the PDF is signed; a refusal (the rule above, a wrong PIN, a
     certificate that does not hold) writes nothing: the file is stored last, and deleted if
     the transaction does not commit."""
-    stored = None
-    try:
-        with transaction.atomic(durable=True):
-            period = Period.objects.select_for_update(of=("self",)).get(pk=period.pk)
-            if refusal := council_document_refusal(period=period, user=signer, kind=kind):
-                raise DomainError(refusal)
-            document_pdf = council_list if kind == SIGNED_LIST else meeting_minutes
-            data = signing.sign_pdf(
-                document_pdf(period=period),
-                username=signer.username,
-                pin=pin,
-                title=SECRETARY_POST,
-                # The secretary's block stands on the left, as on the minutes' review page.
-                box=signing.COUNTERSIGNATURE_BOX,
-                field_name="ThuKy",
-                reason=f"{period.display_name}",
-            )
-            document = signed_version_add(
-                kind=kind, subject=period.code, data=data, capacity=SECRETARY, signed_by=signer
-            )
-            stored = document.file.name
-            PeriodEvent.objects.create(
-                period=period,
-                action=PeriodAction.SIGNED,
-                actor=signer,
-                at=document.signed_at,
-                reason=f"{SIGNED_NAMES[kind]} (bản ký số {document.version})",
-            )
-    except BaseException:
-        if stored is not None:
-            document.file.storage.delete(stored)
-        raise
+    with atomic_with_files() as stored:
+        period = Period.objects.select_for_update(of=("self",)).get(pk=period.pk)
+        if refusal := council_document_refusal(period=period, user=signer, kind=kind):
+            raise DomainError(refusal)
+        document_pdf = council_list if kind == SIGNED_LIST else meeting_minutes
+        data = signing.sign_pdf(
+            document_pdf(period=period),
+            username=signer.username,
+            pin=pin,
+            title=SECRETARY_POST,
+            # The secretary's block stands on the left, as on the minutes' review page.
+            box=signing.COUNTERSIGNATURE_BOX,
+            field_name="ThuKy",
+            reason=f"{period.display_name}",
+        )
+        document = signed_version_add(
+            kind=kind, subject=period.code, data=data, capacity=SECRETARY, signed_by=signer
+        )
+        stored.append(document.file.name)
+        PeriodEvent.objects.create(
+            period=period,
+            action=PeriodAction.SIGNED,
+            actor=signer,
+            at=document.signed_at,
+            reason=f"{SIGNED_NAMES[kind]} (bản ký số {document.version})",
+        )
     return document

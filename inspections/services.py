@@ -9,7 +9,6 @@ written.
 import datetime
 import re
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from core.refusals import refusals_noted
-from core.uploads import checked_document
+from core.uploads import atomic_with_files, checked_document
 from inspections import audit, evidence, hooks, notices
 from inspections.models import (
     ATTENDANCE_FAULTS,
@@ -94,27 +93,6 @@ def _check_photos(photos) -> list[evidence.CheckedPhoto]:
         return [evidence.check_photo(upload) for upload in photos]
     except DomainError as error:
         raise DomainError(error.message, **error.params) from None
-
-
-@contextmanager
-def _atomic_with_files(*, writes_files: bool):
-    """A transaction that deletes the evidence files written in it unless it commits.
-
-    The files are written before the rows that name them; a failure anywhere up to and
-    including the COMMIT (a broken connection, a form sent twice at once) must not leave them
-    behind. Yields the list into which _attach records each file it writes.
-
-    When it writes files it must be the outermost transaction (durable): inside an outer one,
-    its end is only a savepoint, and Django has no hook to delete the files if the outer
-    transaction rolls back later, so that raises RuntimeError before a file is written.
-    """
-    stored: list[str] = []
-    try:
-        with transaction.atomic(durable=writes_files):
-            yield stored
-    except BaseException:
-        evidence.discard(*stored)
-        raise
 
 
 def _attach(
@@ -261,7 +239,7 @@ def _record_create(
     form_token,
     photos,
 ):
-    with _atomic_with_files(writes_files=bool(photos)) as stored:
+    with atomic_with_files(writes_files=bool(photos)) as stored:
         if (submission := _earlier_submission(token=form_token, user=author)) is not None:
             return submission.record
         if corrects is not None:
@@ -312,7 +290,7 @@ def _record_create(
 def evidence_add(*, record: ViolationRecord, actor: User, photos) -> ViolationRecord:
     """Attach photos to a draft, by its author."""
     checked_photos = _check_photos(photos)
-    with _atomic_with_files(writes_files=bool(checked_photos)) as stored:
+    with atomic_with_files(writes_files=bool(checked_photos)) as stored:
         record = _lock(record)
         if record.status != RecordStatus.DRAFT:
             raise DomainError(NOT_A_DRAFT)
@@ -329,7 +307,7 @@ def evidence_copies(*, photo: Evidence) -> Evidence:
     DomainError for an original that is no photo of its kind, or has too many pixels."""
     if photo.shared:
         return photo
-    with _atomic_with_files(writes_files=True) as stored:
+    with atomic_with_files(writes_files=True) as stored:
         photo = Evidence.objects.select_for_update().get(pk=photo.pk)
         if photo.shared:
             return photo

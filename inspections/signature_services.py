@@ -3,13 +3,13 @@ reviewer who confirmed it countersigns. Each signature keeps a new signed versio
 minutes (exports.SignedDocument); the earlier versions stay, and the minutes are never made
 again once signed."""
 
-from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core import signing
 from core.errors import DomainError
 from core.refusals import refusals_noted
+from core.uploads import atomic_with_files
 from exports.models import SignedDocument
 from exports.signed import signed_version_add, signed_versions
 from inspections import audit
@@ -84,51 +84,43 @@ def minutes_sign(
     revoked or untrusted) writes nothing: the file is stored last, and deleted if the
     transaction does not commit.
     """
-    stored = None
-    try:
-        with transaction.atomic(durable=True):
-            record = (
-                ViolationRecord.objects.select_for_update(of=("self",))
-                .select_related("visit__round", "staff", "unit", "author", "reviewed_by")
-                .get(pk=record.pk)
-            )
-            signed = set(minutes_versions(record).values_list("capacity", flat=True))
-            if refusal := signing_refusal(
-                record=record, user=signer, capacity=capacity, signed=signed
-            ):
-                raise DomainError(refusal)
-            box, title, field_name = STAMPS[capacity]
-            data = signing.sign_pdf(
-                minutes_pdf(record),
-                username=signer.username,
-                pin=pin,
-                title=title,
-                box=box,
-                field_name=field_name,
-                reason=f"Biên bản {record.number}",
-            )
-            document = signed_version_add(
-                kind=SIGNED_MINUTES,
-                subject=str(record.pk),
-                data=data,
-                capacity=capacity,
-                signed_by=signer,
-            )
-            stored = document.file.name
-            audit.append(
-                record=record,
-                actor=signer,
-                action=AuditAction.SIGNED,
-                from_status=record.status,
-                to_status=record.status,
-                changes={
-                    "capacity": (None, capacity),
-                    "signed_version": (None, document.version),
-                    "sha256": (None, document.sha256),
-                },
-            )
-    except BaseException:
-        if stored is not None:
-            document.file.storage.delete(stored)
-        raise
+    with atomic_with_files() as stored:
+        record = (
+            ViolationRecord.objects.select_for_update(of=("self",))
+            .select_related("visit__round", "staff", "unit", "author", "reviewed_by")
+            .get(pk=record.pk)
+        )
+        signed = set(minutes_versions(record).values_list("capacity", flat=True))
+        if refusal := signing_refusal(record=record, user=signer, capacity=capacity, signed=signed):
+            raise DomainError(refusal)
+        box, title, field_name = STAMPS[capacity]
+        data = signing.sign_pdf(
+            minutes_pdf(record),
+            username=signer.username,
+            pin=pin,
+            title=title,
+            box=box,
+            field_name=field_name,
+            reason=f"Biên bản {record.number}",
+        )
+        document = signed_version_add(
+            kind=SIGNED_MINUTES,
+            subject=str(record.pk),
+            data=data,
+            capacity=capacity,
+            signed_by=signer,
+        )
+        stored.append(document.file.name)
+        audit.append(
+            record=record,
+            actor=signer,
+            action=AuditAction.SIGNED,
+            from_status=record.status,
+            to_status=record.status,
+            changes={
+                "capacity": (None, capacity),
+                "signed_version": (None, document.version),
+                "sha256": (None, document.sha256),
+            },
+        )
     return document

@@ -20,6 +20,7 @@ from hypothesis import settings as hypothesis_settings
 from personnel.models import Role, Unit, UnitKind
 from portal import settings as portal_settings
 from tests.factories import build_world, make_user
+from tests.signing_keys import SIGNERS, build_authority, sign_with
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -299,3 +300,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+@pytest.fixture(scope="module")
+def authority(tmp_path_factory):
+    """A throw-away CA, its signers' PKCS#12 files and a revocation list (signing_keys)."""
+    return build_authority(tmp_path_factory.mktemp("ca"), SIGNERS)
+
+
+@pytest.fixture
+def signing_settings(settings, authority, tmp_path):
+    """The portal signing with the throw-away CA's keys, files kept in a scratch folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return sign_with(settings, authority)

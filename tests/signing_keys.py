@@ -182,3 +182,14 @@ def sign_with(settings, authority: "Authority"):
     settings.SIGNATURE_CRLS = [str(authority.crl)]
     settings.SIGNATURE_REVOCATION = "offline"
     return settings
+
+
+# The signers the tests' throw-away CA issues certificates to: username → (name, post).
+SIGNERS = {
+    "inspector": ("Trần Khôi", "Trưởng đoàn"),
+    "reviewer": ("Phạm Thị Lan", "Chuyên viên"),
+    "member": ("Lê Văn Tâm", "Thành viên"),
+    "other_reviewer": ("Hoàng Minh", "Chuyên viên"),
+    "thuky": ("Vũ Quang Huy", "Thư ký"),
+    "hoidong2": ("Đỗ Văn Bình", "Ủy viên"),
+}

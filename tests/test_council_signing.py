@@ -19,22 +19,8 @@ from exports.signed import signed_bytes
 from personnel.models import Role
 from tests.conftest import drained
 from tests.factories import make_period, make_staff, make_user, nominate_directly
-from tests.signing_keys import PASSPHRASE, build_authority, sign_with
+from tests.signing_keys import PASSPHRASE
 from tests.test_signing import stamp_text
-
-PEOPLE = {"thuky": ("Vũ Quang Huy", "Thư ký"), "hoidong2": ("Đỗ Văn Bình", "Ủy viên")}
-
-
-@pytest.fixture(scope="module")
-def authority(tmp_path_factory):
-    return build_authority(tmp_path_factory.mktemp("ca"), PEOPLE)
-
-
-@pytest.fixture
-def signing_settings(settings, authority, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    sign_with(settings, authority)
-    return settings
 
 
 @pytest.fixture

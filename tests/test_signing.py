@@ -21,26 +21,7 @@ from inspections import services, signature_services
 from inspections.models import AuditAction, AuditEntry, InspectionRound, SigningCapacity
 from personnel.models import Posting, Role, Staff
 from tests.factories import make_user, visit_started_earlier
-from tests.signing_keys import PASSPHRASE, build_authority, sign_with
-
-PEOPLE = {
-    "inspector": ("Trần Khôi", "Trưởng đoàn"),
-    "reviewer": ("Phạm Thị Lan", "Chuyên viên"),
-    "member": ("Lê Văn Tâm", "Thành viên"),
-    "other_reviewer": ("Hoàng Minh", "Chuyên viên"),
-}
-
-
-@pytest.fixture(scope="module")
-def authority(tmp_path_factory):
-    return build_authority(tmp_path_factory.mktemp("ca"), PEOPLE)
-
-
-@pytest.fixture
-def signing_settings(settings, authority, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    sign_with(settings, authority)
-    return settings
+from tests.signing_keys import PASSPHRASE
 
 
 @pytest.fixture
