@@ -72,6 +72,13 @@ def main() -> None:
         help="each HTTP client's pause between an answer and its next request (0)",
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="CASE",
+        help="measure only these cases (bench/suite.py's CASE_GROUPS; eligibility_naive brings"
+        " eligibility_period)",
+    )
     arguments = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url:
@@ -110,6 +117,8 @@ def run(arguments: argparse.Namespace) -> None:
     from bench import suite
 
     scale = suite.SCALES[arguments.scale]
+    if unknown := set(arguments.only or ()) - set(suite.CASE_GROUPS):
+        sys.exit(f"No such case: {', '.join(sorted(unknown))}. The cases: {suite.CASE_GROUPS}")
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"before generation: {suite.load_average()}")
@@ -123,6 +132,7 @@ def run(arguments: argparse.Namespace) -> None:
         http_seconds=arguments.http_seconds,
         think_ms=arguments.think_ms,
         workers=arguments.workers,
+        only=arguments.only,
     )
     print(f"after measuring: {suite.load_average()}")
     print()
