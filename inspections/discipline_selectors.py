@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from core.imports import field_label, shown
 from inspections.discipline_services import AUDITED_FIELDS, ChangeAction
 from inspections.models import (
+    UNSENT_STATUSES,
     DisciplineChange,
     DisciplineDecision,
     DisciplineForm,
     DisciplineStatus,
-    RecordStatus,
     ViolationRecord,
 )
 from personnel.models import Staff
@@ -49,7 +49,7 @@ def records_to_cite(staff: Staff) -> QuerySet[ViolationRecord]:
     """The records a decision on `staff` may rest on: theirs, once submitted."""
     return (
         ViolationRecord.objects.filter(staff=staff)
-        .exclude(status=RecordStatus.DRAFT)
+        .exclude(status__in=UNSENT_STATUSES)
         .order_by("-occurred_at", "-pk")
     )
 

@@ -20,11 +20,11 @@ from core.db import serialize_writers
 from core.errors import DomainError
 from inspections import hooks
 from inspections.models import (
+    UNSENT_STATUSES,
     DisciplineChange,
     DisciplineDecision,
     DisciplineForm,
     DisciplineStatus,
-    RecordStatus,
     ViolationRecord,
 )
 from inspections.services import NOT_REVIEWER
@@ -146,7 +146,7 @@ def discipline_record(
     if records is not None:
         records = list(records)
         if any(
-            record.staff_id != staff.pk or record.status == RecordStatus.DRAFT for record in records
+            record.staff_id != staff.pk or record.status in UNSENT_STATUSES for record in records
         ):
             raise DomainError(RECORDS_OF_ANOTHER_PERSON)
     new = {

@@ -10,6 +10,12 @@ pixel is decoded, hashed, and stored under MEDIA_ROOT with random names, three t
 
 When and where the photo was taken, read from its EXIF, is kept on the row instead, shown only
 to those who need it. Served only by the permission-checked views.
+
+Where: when the inspector allows the browser to give the phone's position (a checkbox on the
+form, static/js/photo-position.js), that position, with its accuracy, is stored for the photos
+sent with it and marked as the phone's; it wins over the EXIF position, which may be old, made
+up by an app or absent (many phones strip it). Without it, the EXIF position is stored, marked
+as such.
 """
 
 import datetime
@@ -75,6 +81,60 @@ class Capture:
     taken_at: datetime.datetime | None = None
     latitude: Decimal | None = None
     longitude: Decimal | None = None
+
+
+BAD_POSITION = _(
+    "The phone's position could not be read, so nothing was saved. Untick “Record where the "
+    "photos are taken” and tick it again, or leave it unticked to send without a position."
+)
+POSITION_OUT_OF_RANGE = _(
+    "The phone's position is impossible (the latitude must lie between -90 and 90, the "
+    "longitude between -180 and 180), so nothing was saved. Untick “Record where the photos are "
+    "taken” and tick it again, or leave it unticked to send without a position."
+)
+# Beyond this radius a position says nothing of the place (a phone without a fix says more).
+MOST_ACCURACY_METRES = Decimal(1_000_000)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the phone says it is, given by the inspector for the photos sent with it."""
+
+    latitude: Decimal
+    longitude: Decimal
+    accuracy: Decimal | None = None
+
+
+def checked_position(*, latitude: str, longitude: str, accuracy: str = "") -> Position | None:
+    """The phone's position as the form sends it (decimal degrees, a radius in metres), or None
+    when none was given; DomainError for anything else, such as one half of it or text."""
+    latitude, longitude, accuracy = latitude.strip(), longitude.strip(), accuracy.strip()
+    if not (latitude or longitude or accuracy):
+        return None
+    degrees = (_decimal(latitude), _decimal(longitude))
+    radius = _decimal(accuracy) if accuracy else None
+    if None in degrees or (accuracy and radius is None):
+        raise DomainError(BAD_POSITION)
+    if not (-90 <= degrees[0] <= 90 and -180 <= degrees[1] <= 180):
+        raise DomainError(POSITION_OUT_OF_RANGE)
+    if radius is not None and not 0 <= radius <= MOST_ACCURACY_METRES:
+        raise DomainError(BAD_POSITION)
+    return Position(
+        latitude=degrees[0].quantize(Decimal("0.000001")),
+        longitude=degrees[1].quantize(Decimal("0.000001")),
+        accuracy=radius.quantize(Decimal("0.1")) if radius is not None else None,
+    )
+
+
+def _decimal(text: str) -> Decimal | None:
+    """A finite decimal number written plainly ("21.0285", "-0.5"); None for anything else."""
+    if len(text) > 32 or not all(char in "0123456789.-+" for char in text):
+        return None
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() else None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+from inspections import evidence
 from inspections.models import (
     AppealOutcome,
     ChecklistResult,
@@ -101,13 +103,38 @@ class RecordForm(forms.Form):
         ]
 
 
-class NewRecordForm(RecordForm):
+def _position_field() -> forms.CharField:
+    return forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+
+
+class PhotoPositionForm(forms.Form):
+    """The phone's position, filled in by static/js/photo-position.js only once the inspector
+    ticks the box and the browser is allowed to give it; read into `position` (or None)."""
+
+    latitude = _position_field()
+    longitude = _position_field()
+    accuracy = _position_field()
+
+    def clean(self):
+        data = super().clean()
+        try:
+            data["position"] = evidence.checked_position(
+                latitude=data.get("latitude", ""),
+                longitude=data.get("longitude", ""),
+                accuracy=data.get("accuracy", ""),
+            )
+        except DomainError as error:
+            raise forms.ValidationError(str(error)) from None
+        return data
+
+
+class NewRecordForm(RecordForm, PhotoPositionForm):
     photos = PhotosField(label=_("Photos"))
     # One-time token: a form sent twice (double tap, network retry) makes one record.
     token = forms.CharField(widget=forms.HiddenInput)
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(PhotoPositionForm):
     photos = PhotosField(label=_("Photos"))
 
 

@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from core.decree30 import date_in_words
 from exports.kinds import PDF, Maker, register
 from exports.signed import latest_signed, signed_bytes
-from inspections.models import Appeal, AppealOutcome, RecordStatus, SignatureStatus, ViolationRecord
+from inspections.models import (
+    UNSENT_STATUSES,
+    Appeal,
+    AppealOutcome,
+    RecordStatus,
+    SignatureStatus,
+    ViolationRecord,
+)
 from inspections.selectors import records_for
 from personnel.models import Role
 from personnel.selectors import unit_names_on
@@ -210,7 +217,7 @@ MINUTES_PDF = "minutes_pdf"
 def _sees_record(user, subject: str) -> bool:
     return (
         subject.isdigit()
-        and records_for(user).filter(pk=int(subject)).exclude(status=RecordStatus.DRAFT).exists()
+        and records_for(user).filter(pk=int(subject)).exclude(status__in=UNSENT_STATUSES).exists()
     )
 
 

@@ -23,6 +23,9 @@ class RecordStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     DISMISSED = "dismissed", _("Dismissed")
     OVERTURNED = "overturned", _("Overturned on appeal")
+    # A draft opened by a roll call mark that was undone before anyone touched it: kept, as
+    # every record and its trail are, but never sent, counted or shown to anyone else.
+    WITHDRAWN = "withdrawn", _("Withdrawn: the roll call mark was undone")
 
 
 class RecordSource(models.TextChoices):
@@ -151,6 +154,8 @@ class ViolationRecord(models.Model):
 FINAL_STATUSES = frozenset(
     {RecordStatus.CONFIRMED, RecordStatus.DISMISSED, RecordStatus.OVERTURNED}
 )
+# Never submitted: seen by the author alone, never cited, counted or printed.
+UNSENT_STATUSES = (RecordStatus.DRAFT, RecordStatus.WITHDRAWN)
 
 
 class RecordNumberCounter(models.Model):
@@ -245,6 +250,7 @@ class AuditAction(models.TextChoices):
     APPEAL_OVERTURNED = "appeal_overturned", _("Appeal decided: overturned")
     EXPLAINED = "explained", _("Written explanation attached")
     SIGNED = "signed", _("Minutes signed digitally")
+    WITHDRAWN = "withdrawn", _("Withdrawn with the roll call mark that opened it")
     # Created or changed by `import_violations` (EXCHANGE.md); the actor is empty (the system).
     IMPORTED = "imported", _("Imported")
 
@@ -504,6 +510,11 @@ class RollCallEntry(models.Model):
         return f"{self.visit}: {self.staff.code} {self.attendance}"
 
 
+class LocationSource(models.TextChoices):
+    PHONE = "phone", _("the phone's position, given by the inspector")
+    EXIF = "exif", _("the photo's own data (EXIF)")
+
+
 class Evidence(models.Model):
     """A photo attached to a record. Files have random names and are served only by a view:
     the original to reviewers, to everyone else a copy without its metadata (see
@@ -530,6 +541,15 @@ class Evidence(models.Model):
     )
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    # Where the position came from: the phone's own, given by the inspector when writing,
+    # wins over the photo's EXIF (which stays in the original, for the reviewers).
+    location_source = models.CharField(
+        _("source of the position"), max_length=8, choices=LocationSource.choices, blank=True
+    )
+    # The radius, in metres, the phone gives for its position; none for an EXIF position.
+    location_accuracy = models.DecimalField(
+        _("accuracy of the position (m)"), max_digits=8, decimal_places=1, null=True, blank=True
     )
 
     class Meta:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from inspections import hooks
 from inspections.models import (
+    UNSENT_STATUSES,
     AuditEntry,
     ChecklistItem,
     ChecklistTemplate,
@@ -124,12 +125,12 @@ def records_for(user: User) -> QuerySet[ViolationRecord]:
         return records
     visible = Q(author=user)
     if user.has_role(Role.REVIEWER):
-        visible |= ~Q(status=RecordStatus.DRAFT)
+        visible |= ~Q(status__in=UNSENT_STATUSES)
     if user.has_role(Role.INSPECTOR):
         team_rounds = InspectionRound.objects.filter(Q(lead=user) | Q(members=user)).values("pk")
-        visible |= Q(visit__round__in=team_rounds) & ~Q(status=RecordStatus.DRAFT)
+        visible |= Q(visit__round__in=team_rounds) & ~Q(status__in=UNSENT_STATUSES)
     if user.has_role(Role.UNIT_HEAD) and user.unit_id is not None:
-        visible |= Q(unit_id=user.unit_id) & ~Q(status=RecordStatus.DRAFT)
+        visible |= Q(unit_id=user.unit_id) & ~Q(status__in=UNSENT_STATUSES)
     if user.has_role(Role.COUNCIL):
         # The council reads the minutes its lists cite (a verdict's reason, a revocation case),
         # and no other record.
@@ -146,7 +147,7 @@ def unit_record_news(*, unit, since: datetime.datetime) -> tuple[int, list[Viola
     latest first (a count, and the first few)."""
     records = (
         ViolationRecord.objects.filter(unit=unit)
-        .exclude(status=RecordStatus.DRAFT)
+        .exclude(status__in=UNSENT_STATUSES)
         .filter(Q(submitted_at__gte=since) | Q(reviewed_at__gte=since))
     )
     shown = list(

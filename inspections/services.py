@@ -31,6 +31,7 @@ from inspections.models import (
     Evidence,
     FormSubmission,
     InspectionRound,
+    LocationSource,
     RecordNumberCounter,
     RecordSource,
     RecordStatus,
@@ -86,6 +87,18 @@ ROLL_CALL_HAS_RECORD = _(
     "A record was already opened for this person at this visit; change it on the record."
 )
 ROLL_CALL_NOT_MARKED = _("This person has no mark to undo.")
+UNDO_RECORD_CHANGED = _(
+    "The mark cannot be undone: the draft record it opened has been changed since (edited or a "
+    "photo added). Open the record and correct it there."
+)
+UNDO_RECORD_OF_ANOTHER = _(
+    "The mark cannot be undone by you: the draft record it opened was written by another "
+    "member of the team. Ask them to undo it."
+)
+UNDO_RECORD_SENT = _(
+    "The mark cannot be undone: the record it opened has been submitted and is a document now. "
+    "If it is wrong, ask the Interior Affairs reviewer to dismiss it, giving the reason."
+)
 
 
 def _check_photos(photos) -> list[evidence.CheckedPhoto]:
@@ -101,9 +114,11 @@ def _attach(
     actor: User,
     photos: list[evidence.CheckedPhoto],
     stored: list[str],
+    position: evidence.Position | None = None,
 ):
     for photo in photos:
         original, shared, small = evidence.store(photo)
+        place = _place_of(photo=photo, position=position)
         stored += [original, shared, small]
         Evidence.objects.create(
             record=record,
@@ -116,8 +131,7 @@ def _attach(
             uploaded_by=actor,
             uploaded_at=timezone.now(),
             taken_at=photo.capture.taken_at,
-            latitude=photo.capture.latitude,
-            longitude=photo.capture.longitude,
+            **place,
         )
         audit.append(
             record=record,
@@ -125,6 +139,26 @@ def _attach(
             action=AuditAction.EVIDENCE_ADDED,
             changes={"evidence": (None, photo.sha256)},
         )
+
+
+def _place_of(*, photo: evidence.CheckedPhoto, position: evidence.Position | None) -> dict:
+    """Where the photo was taken: the phone's position when the inspector gave it, else its
+    EXIF's (see inspections/evidence.py)."""
+    if position is not None:
+        return {
+            "latitude": position.latitude,
+            "longitude": position.longitude,
+            "location_accuracy": position.accuracy,
+            "location_source": LocationSource.PHONE,
+        }
+    capture = photo.capture
+    if capture.latitude is None or capture.longitude is None:
+        return {}
+    return {
+        "latitude": capture.latitude,
+        "longitude": capture.longitude,
+        "location_source": LocationSource.EXIF,
+    }
 
 
 # Fields an author may change on a draft.
@@ -194,8 +228,10 @@ def record_create(
     source: str = RecordSource.INSPECTION,
     form_token: str = "",
     photos=(),
+    position: evidence.Position | None = None,
 ) -> ViolationRecord:
-    """A new draft. With a form token already used, the record it made, and nothing new."""
+    """A new draft. With a form token already used, the record it made, and nothing new.
+    `position`, the phone's, is stored with the photos."""
     checked_photos = _check_photos(photos)
     try:
         return _record_create(
@@ -213,6 +249,7 @@ def record_create(
             source=source,
             form_token=form_token,
             photos=checked_photos,
+            position=position,
         )
     except IntegrityError:
         # The same form arrived twice at the same moment: the other request made the record.
@@ -238,6 +275,7 @@ def _record_create(
     source,
     form_token,
     photos,
+    position,
 ):
     with atomic_with_files(writes_files=bool(photos)) as stored:
         if (submission := _earlier_submission(token=form_token, user=author)) is not None:
@@ -281,14 +319,16 @@ def _record_create(
                 for name in (*DRAFT_FIELDS, "unit", "visit", "corrects", "source")
             },
         )
-        _attach(record=record, actor=author, photos=photos, stored=stored)
+        _attach(record=record, actor=author, photos=photos, stored=stored, position=position)
         if form_token:
             FormSubmission.objects.create(token=form_token, user=author, record=record)
     return record
 
 
-def evidence_add(*, record: ViolationRecord, actor: User, photos) -> ViolationRecord:
-    """Attach photos to a draft, by its author."""
+def evidence_add(
+    *, record: ViolationRecord, actor: User, photos, position: evidence.Position | None = None
+) -> ViolationRecord:
+    """Attach photos to a draft, by its author; `position`, the phone's, is stored with them."""
     checked_photos = _check_photos(photos)
     with atomic_with_files(writes_files=bool(checked_photos)) as stored:
         record = _lock(record)
@@ -296,7 +336,7 @@ def evidence_add(*, record: ViolationRecord, actor: User, photos) -> ViolationRe
             raise DomainError(NOT_A_DRAFT)
         if record.author_id != actor.pk:
             raise DomainError(NOT_AUTHOR)
-        _attach(record=record, actor=actor, photos=checked_photos, stored=stored)
+        _attach(record=record, actor=actor, photos=checked_photos, stored=stored, position=position)
     return record
 
 
@@ -320,8 +360,20 @@ def evidence_copies(*, photo: Evidence) -> Evidence:
         photo.shared, photo.thumbnail = evidence.store_copies(name, data, kind)
         stored += [photo.shared.name, photo.thumbnail.name]
         photo.taken_at = capture.taken_at
-        photo.latitude, photo.longitude = capture.latitude, capture.longitude
-        photo.save(update_fields=["shared", "thumbnail", "taken_at", "latitude", "longitude"])
+        if photo.location_source != LocationSource.PHONE:
+            photo.latitude, photo.longitude = capture.latitude, capture.longitude
+            if capture.latitude is not None and capture.longitude is not None:
+                photo.location_source = LocationSource.EXIF
+        photo.save(
+            update_fields=[
+                "shared",
+                "thumbnail",
+                "taken_at",
+                "latitude",
+                "longitude",
+                "location_source",
+            ]
+        )
     evidence.discard(old_thumbnail)
     return photo
 
@@ -765,16 +817,42 @@ def roll_call_rest_present(*, visit: Visit, actor: User) -> int:
     return len(entries)
 
 
+def _withdraw_roll_call_draft(*, entry: RollCallEntry, actor: User) -> None:
+    """Withdraw the draft a roll call mark opened, if nobody has touched it since: not
+    submitted, not edited, no photo. A record is never deleted (its audit trail refers to
+    it): it stays, withdrawn, seen by its author alone."""
+    record = _lock(entry.record)
+    if record.status != RecordStatus.DRAFT:
+        raise DomainError(UNDO_RECORD_SENT)
+    if record.author_id != actor.pk:
+        raise DomainError(UNDO_RECORD_OF_ANOTHER)
+    # Every change to a draft (an edit, a photo) leaves an entry after its creation.
+    if record.audit_entries.exclude(action=AuditAction.CREATED).exists():
+        raise DomainError(UNDO_RECORD_CHANGED)
+    record.status = RecordStatus.WITHDRAWN
+    record.save(update_fields=["status"])
+    audit.append(
+        record=record,
+        actor=actor,
+        action=AuditAction.WITHDRAWN,
+        from_status=RecordStatus.DRAFT,
+        to_status=RecordStatus.WITHDRAWN,
+        changes={"attendance": (entry.attendance, entry.previous_attendance or None)},
+    )
+    entry.record = None
+
+
 def roll_call_undo(*, visit: Visit, actor: User, staff: Staff) -> RollCallEntry | None:
     """A wrong tap taken back while the visit is open: the mark it replaced comes back, or the
-    person is unmarked again (None). A mark that opened a record is changed on the record."""
+    person is unmarked again (None). The untouched draft the mark opened is withdrawn with it;
+    a draft changed since, or a submitted record, is settled on the record instead."""
     with transaction.atomic():
         visit = _lock_open_visit(visit=visit, actor=actor)
         entry = RollCallEntry.objects.select_for_update().filter(visit=visit, staff=staff).first()
         if entry is None:
             raise DomainError(ROLL_CALL_NOT_MARKED)
         if entry.record_id is not None:
-            raise DomainError(ROLL_CALL_HAS_RECORD)
+            _withdraw_roll_call_draft(entry=entry, actor=actor)
         if not entry.previous_attendance:
             entry.delete()
             return None
@@ -782,5 +860,7 @@ def roll_call_undo(*, visit: Visit, actor: User, staff: Staff) -> RollCallEntry 
         entry.previous_attendance = ""
         entry.noted_by = actor
         entry.noted_at = timezone.now()
-        entry.save(update_fields=["attendance", "previous_attendance", "noted_by", "noted_at"])
+        entry.save(
+            update_fields=["attendance", "previous_attendance", "record", "noted_by", "noted_at"]
+        )
     return entry

@@ -45,6 +45,7 @@ from inspections.forms import (
 )
 from inspections.minutes import MINUTES_PDF, minutes_filename, minutes_pdf
 from inspections.models import (
+    UNSENT_STATUSES,
     Attendance,
     Evidence,
     RecordStatus,
@@ -401,7 +402,6 @@ def roll_call(request, pk):
     """One tap marks one person. With htmx the row is swapped in place; without JavaScript the
     same form posts and comes back to the same page, at the person."""
     visit = _get_visit_for_user(request, pk, write=True)
-    today = timezone.localdate()
     if request.method == "POST":
         person = _roll_call_person(request, visit)
         attendance = request.POST.get("attendance", "")
@@ -420,6 +420,12 @@ def roll_call(request, pk):
         if entry.record_id:
             notice = _("%(name)s: a draft record was opened.") % {"name": person.full_name}
         return _roll_call_answer(request, visit, person, notice=notice)
+    return render(request, "inspections/roll_call.html", _roll_call_sheet(request, visit))
+
+
+def _roll_call_sheet(request, visit, *, error: DomainError | None = None, notice="") -> dict:
+    """The count, "all the rest present" and the page of people the address names."""
+    today = timezone.localdate()
     query = _finder_query(request)
     people = _unit_people(unit=visit.unit, day=today, query=query)
     page = Paginator(people, PEOPLE_SHOWN).get_page(request.GET.get("page"))
@@ -428,7 +434,7 @@ def roll_call(request, pk):
         for entry in visit.roll_call.filter(staff__in=[person.pk for person in page])
     }
     marked, total = selectors.roll_call_progress(visit=visit, day=today)
-    context = {
+    return {
         **_roll_call_forms(request, visit),
         "page": page,
         "people": [(person, entries.get(person.pk)) for person in page],
@@ -436,25 +442,34 @@ def roll_call(request, pk):
         "query_string": urlencode({"q": query}) if query else "",
         "marked": marked,
         "total": total,
-        "rest_url": _roll_call_address(request, pk, name="roll_call_rest_present"),
+        "rest_url": _roll_call_address(request, visit.pk, name="roll_call_rest_present"),
+        # Named apart from a row's own error and notice, which every row would show.
+        "sheet_error": str(error) if error else "",
+        "sheet_notice": notice,
     }
-    return render(request, "inspections/roll_call.html", context)
 
 
 @require_POST
 @role_required(Role.INSPECTOR)
 def roll_call_rest_present(request, pk):
+    """With htmx the count and the list come back in place; without JavaScript the page."""
     visit = _get_visit_for_user(request, pk, write=True)
+    error, notice = None, ""
     try:
         count = services.roll_call_rest_present(visit=visit, actor=request.user)
-    except DomainError as error:
+    except DomainError as refusal:
+        error = refusal
+    else:
+        notice = ngettext(
+            "%(count)s person marked present.", "%(count)s people marked present.", count
+        ) % {"count": count}
+    if request.htmx:
+        context = _roll_call_sheet(request, visit, error=error, notice=notice)
+        return render(request, "inspections/_roll_call_sheet.html", context)
+    if error is not None:
         _refused(request, error)
     else:
-        messages.success(
-            request,
-            ngettext("%(count)s person marked present.", "%(count)s people marked present.", count)
-            % {"count": count},
-        )
+        messages.success(request, notice)
     return redirect(_roll_call_address(request, pk))
 
 
@@ -468,11 +483,17 @@ def roll_call_undo(request, pk):
         if request.htmx:
             return HttpResponseClientRefresh()
         return redirect(_roll_call_address(request, pk))
+    opened_draft = visit.roll_call.filter(staff=person, record__isnull=False).exists()
     try:
         services.roll_call_undo(visit=visit, actor=request.user, staff=person)
     except DomainError as error:
         return _roll_call_answer(request, visit, person, error=error)
-    return _roll_call_answer(request, visit, person)
+    notice = ""
+    if opened_draft:
+        notice = _("%(name)s: the mark is undone and the draft record it opened is withdrawn.") % {
+            "name": person.full_name
+        }
+    return _roll_call_answer(request, visit, person, notice=notice)
 
 
 def _first_people(people) -> tuple[list, bool]:
@@ -504,6 +525,7 @@ def record_new(request, pk):
                     witnesses=data["witnesses"],
                     signature=data["signature"],
                     photos=data["photos"],
+                    position=data["position"],
                     form_token=data["token"],
                 )
             except DomainError as error:
@@ -704,13 +726,18 @@ def _record_action(request, pk, act, success, form_class=None):
 @role_required(Role.INSPECTOR)
 def record_photos(request, pk):
     form = PhotoForm(request.POST, request.FILES)
-    form.is_valid()
-    photos = form.cleaned_data.get("photos") or []
+    if not form.is_valid():
+        _get_record_for_user(request, pk)
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("inspections:record_detail", pk=pk)
+    data = form.cleaned_data
     return _record_action(
         request,
         pk,
         lambda record, _data: services.evidence_add(
-            record=record, actor=request.user, photos=photos
+            record=record, actor=request.user, photos=data["photos"], position=data["position"]
         ),
         _("Photos added."),
     )
@@ -905,7 +932,7 @@ def unit_records(request):
     # The unit comes from the account, never from the URL.
     records = selectors.record_list(
         ViolationRecord.objects.filter(unit_id=request.user.unit_id).exclude(
-            status=RecordStatus.DRAFT
+            status__in=UNSENT_STATUSES
         )
     )
     page = _paginated_records(request, records)
@@ -917,7 +944,7 @@ def unit_records(request):
 def record_pdf_request(request, pk):
     """The minutes as PDF, prepared in the background and downloaded when ready."""
     record = _get_record_for_user(request, pk)
-    if record.status == RecordStatus.DRAFT:
+    if record.status in UNSENT_STATUSES:
         raise Http404
     export = export_request(kind=MINUTES_PDF, subject=str(record.pk), user=request.user)
     return redirect("exports:status", pk=export.pk)
@@ -926,7 +953,7 @@ def record_pdf_request(request, pk):
 @role_required(*READS_RECORDS)
 def record_pdf(request, pk):
     record = _get_record_for_user(request, pk)
-    if record.status == RecordStatus.DRAFT:
+    if record.status in UNSENT_STATUSES:
         raise Http404
     personal_data_access_log(request=request, staff_id=record.staff_id, record_id=record.pk)
     response = HttpResponse(minutes_pdf(record), content_type="application/pdf")

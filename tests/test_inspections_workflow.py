@@ -54,6 +54,8 @@ def draft(*, author, staff, unit, **fields):
 
 def record_in(status, *, inspector, reviewer, second_reviewer, person, unit):
     """A record brought to `status` through the services themselves."""
+    if status == RecordStatus.WITHDRAWN:
+        return withdrawn_at_roll_call(inspector=inspector, person=person, unit=unit)
     record = draft(author=inspector, staff=person, unit=unit)
     if status == RecordStatus.DRAFT:
         return record
@@ -73,6 +75,20 @@ def record_in(status, *, inspector, reviewer, second_reviewer, person, unit):
             reason="Đúng là có giấy nghỉ phép.",
         )
     return record
+
+
+def withdrawn_at_roll_call(*, inspector, person, unit):
+    """The draft a roll call mark opened, withdrawn by undoing the mark."""
+    today = timezone.localdate()
+    the_round = services.round_create(
+        code="DX-W", name="Kiểm tra đột xuất", kind="surprise", starts_on=today, ends_on=today,
+        lead=inspector, members=[], units=[unit],
+    )  # fmt: skip
+    visit = services.visit_start(inspection_round=the_round, unit=unit, actor=inspector)
+    entry = services.roll_call_mark(visit=visit, actor=inspector, staff=person, attendance="absent")
+    services.roll_call_undo(visit=visit, actor=inspector, staff=person)
+    entry.record.refresh_from_db()
+    return entry.record
 
 
 def snapshot(record=None):

@@ -3,14 +3,20 @@ visit ends, the count, and a tap answered in place (htmx) or by a redirect (no J
 the inspector's home page with today's visits first."""
 
 import datetime
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from PIL import Image
 
 from core.errors import DomainError
 from inspections import services
-from inspections.models import InspectionRound, RollCallEntry, ViolationRecord, Visit
+from inspections.models import AuditEntry, InspectionRound, RollCallEntry, ViolationRecord, Visit
 from personnel.models import Posting, Role, Staff
 from tests.factories import make_user
 
@@ -130,14 +136,136 @@ def test_it_refuses_to_undo_for_an_inspector_off_the_team(visit, inspector, peop
     assert marks(visit) == {"R001": "present"}
 
 
-def test_it_refuses_to_undo_a_mark_that_opened_a_record(visit, inspector, people):
+def test_it_undoes_a_mark_that_opened_a_draft_and_withdraws_the_draft(visit, inspector, people):
+    entry = services.roll_call_mark(
+        visit=visit, actor=inspector, staff=people[0], attendance="absent"
+    )
+
+    assert services.roll_call_undo(visit=visit, actor=inspector, staff=people[0]) is None
+
+    record = ViolationRecord.objects.get()  # a record is never deleted: it is withdrawn
+    assert (marks(visit), record.pk, record.status) == ({}, entry.record_id, "withdrawn")
+    last = record.audit_entries.last()
+    assert (last.action, last.actor, last.from_status, last.to_status) == (
+        "withdrawn",
+        inspector,
+        "draft",
+        "withdrawn",
+    )
+    assert last.changes == {"attendance": ["absent", None]}
+
+
+def test_it_undoes_a_fault_back_to_the_mark_before_it(visit, inspector, people):
+    services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="present")
+    services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="late")
+
+    entry = services.roll_call_undo(visit=visit, actor=inspector, staff=people[0])
+
+    assert (entry.attendance, entry.record_id) == ("present", None)
+    assert marks(visit) == {"R001": "present"}
+    assert ViolationRecord.objects.get().status == "withdrawn"
+
+
+def test_it_opens_a_new_draft_when_the_fault_is_marked_again(visit, inspector, people):
     services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="absent")
+    services.roll_call_undo(visit=visit, actor=inspector, staff=people[0])
+
+    entry = services.roll_call_mark(
+        visit=visit, actor=inspector, staff=people[0], attendance="no_badge"
+    )
+
+    assert entry.record.status == "draft"
+    assert sorted(ViolationRecord.objects.values_list("status", flat=True)) == [
+        "draft",
+        "withdrawn",
+    ]
+
+
+def _changed_draft(record, inspector):
+    services.record_update(record=record, actor=inspector, description="Vắng cả buổi sáng.")
+
+
+def _photo_added(record, inspector):
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 20, 30)).save(photo, format="PNG")
+    upload = SimpleUploadedFile("a.png", photo.getvalue())
+    services.evidence_add(record=record, actor=inspector, photos=[upload])
+
+
+def _submitted(record, inspector):
+    services.record_submit(record=record, actor=inspector)
+
+
+@pytest.mark.parametrize(
+    ("touch", "refusal"),
+    [
+        (_changed_draft, services.UNDO_RECORD_CHANGED),
+        (_photo_added, services.UNDO_RECORD_CHANGED),
+        (_submitted, services.UNDO_RECORD_SENT),
+    ],
+)
+def test_it_refuses_to_undo_a_mark_whose_record_was_touched(
+    touch, refusal, visit, inspector, people, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    entry = services.roll_call_mark(
+        visit=visit, actor=inspector, staff=people[0], attendance="absent"
+    )
+    touch(entry.record, inspector)
+    status = ViolationRecord.objects.get().status
+    trail = AuditEntry.objects.count()
 
     with pytest.raises(DomainError) as error:
         services.roll_call_undo(visit=visit, actor=inspector, staff=people[0])
 
-    assert error.value.message == services.ROLL_CALL_HAS_RECORD
-    assert (marks(visit), ViolationRecord.objects.count()) == ({"R001": "absent"}, 1)
+    assert error.value.message == refusal
+    assert (marks(visit), ViolationRecord.objects.get().status) == ({"R001": "absent"}, status)
+    assert AuditEntry.objects.count() == trail
+
+
+def test_it_refuses_to_withdraw_the_draft_of_another_team_member(
+    the_round, visit, inspector, people
+):
+    colleague = make_user("colleague", role=Role.INSPECTOR)
+    the_round.members.add(colleague)
+    services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="absent")
+
+    with pytest.raises(DomainError) as error:
+        services.roll_call_undo(visit=visit, actor=colleague, staff=people[0])
+
+    assert error.value.message == services.UNDO_RECORD_OF_ANOTHER
+    assert (marks(visit), ViolationRecord.objects.get().status) == ({"R001": "absent"}, "draft")
+
+
+def test_it_refuses_to_undo_a_mark_with_a_draft_after_the_visit_ended(visit, inspector, people):
+    services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="absent")
+    services.visit_finish(visit=visit, actor=inspector)
+
+    with pytest.raises(DomainError) as error:
+        services.roll_call_undo(visit=visit, actor=inspector, staff=people[0])
+
+    assert error.value.message == services.VISIT_FINISHED
+    assert ViolationRecord.objects.get().status == "draft"
+
+
+def test_it_shows_a_withdrawn_draft_to_its_author_alone(
+    client, visit, inspector, reviewer, unit_head, people
+):
+    services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="absent")
+    services.roll_call_undo(visit=visit, actor=inspector, staff=people[0])
+    record = ViolationRecord.objects.get()
+    url = reverse("inspections:record_detail", args=[record.pk])
+
+    seen = {}
+    for user in (inspector, reviewer, unit_head):
+        client.force_login(user)
+        seen[user.username] = client.get(url).status_code
+
+    assert seen == {inspector.username: 200, reviewer.username: 404, unit_head.username: 404}
+    client.force_login(inspector)
+    html = client.get(url).content.decode()
+    assert escape(_("Submit for review")) not in html
+    assert escape(_("Add the photos")) not in html
 
 
 def test_it_refuses_to_undo_nobody_marked(visit, inspector, people):
@@ -189,7 +317,7 @@ def test_it_undoes_a_tap_in_place(client, visit, inspector, people):
     assert RollCallEntry.objects.count() == 0
 
 
-def test_it_shows_a_refused_undo_in_the_row(client, visit, inspector, people):
+def test_it_undoes_a_tap_that_opened_a_draft_in_place(client, visit, inspector, people):
     client.force_login(inspector)
     services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="absent")
 
@@ -197,8 +325,83 @@ def test_it_shows_a_refused_undo_in_the_row(client, visit, inspector, people):
         reverse("inspections:roll_call_undo", args=[visit.pk]), {"staff": people[0].pk}, **HTMX
     )
 
-    assert 'role="alert"' in response.content.decode()
+    html = response.content.decode()
+    withdrawn = _("%(name)s: the mark is undone and the draft record it opened is withdrawn.")
+    assert escape(withdrawn % {"name": people[0].full_name}) in html
+    assert "<strong>0/3</strong>" in html
+    assert f'id="mark-{people[0].pk}-absent"' in html
+    assert ViolationRecord.objects.get().status == "withdrawn"
+
+
+def test_it_offers_undo_on_a_row_whose_mark_opened_a_draft(client, visit, inspector, people):
+    client.force_login(inspector)
+    services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="absent")
+
+    html = client.get(reverse("inspections:roll_call", args=[visit.pk])).content.decode()
+
+    assert f'id="undo-{people[0].pk}"' in html
+    assert escape(_("Undo the mark and withdraw its draft")) in html
+
+
+def test_it_shows_a_refused_undo_in_the_row(client, visit, inspector, people):
+    client.force_login(inspector)
+    entry = services.roll_call_mark(
+        visit=visit, actor=inspector, staff=people[0], attendance="absent"
+    )
+    services.record_update(record=entry.record, actor=inspector, description="Vắng cả buổi.")
+
+    response = client.post(
+        reverse("inspections:roll_call_undo", args=[visit.pk]), {"staff": people[0].pk}, **HTMX
+    )
+
+    html = response.content.decode()
+    assert 'role="alert"' in html
+    assert escape(str(services.UNDO_RECORD_CHANGED)) in html
     assert RollCallEntry.objects.get().attendance == "absent"
+    assert ViolationRecord.objects.get().status == "draft"
+
+
+def test_it_marks_the_rest_present_in_place(client, visit, inspector, people):
+    client.force_login(inspector)
+    services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="excused")
+    url = reverse("inspections:roll_call_rest_present", args=[visit.pk])
+
+    response = client.post(url, **HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="roll-call-sheet">')
+    assert "<html" not in html
+    assert "<strong>3/3</strong>" in html
+    marked = ngettext("%(count)s person marked present.", "%(count)s people marked present.", 2)
+    assert escape(marked % {"count": 2}) in html
+    assert "roll-call__rest" not in html  # nobody left to mark
+    assert html.count('class="roll-call__person"') == 3
+    assert html.count("tap-button--chosen") == 3
+    assert marks(visit) == {"R001": "excused", "R002": "present", "R003": "present"}
+
+
+def test_it_keeps_the_search_when_marking_the_rest_in_place(client, visit, inspector, people):
+    client.force_login(inspector)
+    url = reverse("inspections:roll_call_rest_present", args=[visit.pk])
+
+    html = client.post(f"{url}?q=binh", **HTMX).content.decode()
+
+    assert html.count('class="roll-call__person"') == 1
+    assert "Lê Thị Bình" in html
+    assert "<strong>3/3</strong>" in html
+
+
+def test_it_shows_a_refused_rest_in_place(client, visit, inspector, people):
+    client.force_login(inspector)
+    services.visit_finish(visit=visit, actor=inspector)
+    url = reverse("inspections:roll_call_rest_present", args=[visit.pk])
+
+    html = client.post(url, **HTMX).content.decode()
+
+    assert 'role="alert"' in html
+    assert escape(str(services.VISIT_FINISHED)) in html
+    assert marks(visit) == {}
 
 
 def test_it_marks_the_rest_present_from_the_page_and_comes_back(client, visit, inspector, people):
