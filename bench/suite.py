@@ -1802,6 +1802,126 @@ def case_http(
     return results
 
 
+# --- phone_first_load ------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE_VIEWPORT = {"width": 360, "height": 740}
+# gunicorn's access log, one line a request: what crossed the network, counted on the server
+# (the page's own requests, the service worker's and offline.js's alike, each once).
+ACCESS_MARK = "KC-ACCESS"
+ACCESS_CONFIG = f"""
+accesslog = "-"
+access_log_format = "{ACCESS_MARK} %(m)s %(U)s %(s)s %(B)s"
+"""
+OFFLINE_SCRIPT = "**/js/offline*.js"
+
+
+def _served(log) -> list[tuple[str, int, int]]:
+    """Every request in the access log so far: (path, status, response body bytes)."""
+    log.flush()
+    log.seek(0)
+    served = []
+    for line in log.read().splitlines():
+        if not line.startswith(ACCESS_MARK):
+            continue
+        _mark, _method, path, status, length = line.split()
+        served.append((path, int(status), 0 if length == "-" else int(length)))
+    return served
+
+
+def _first_load(browser, *, base_url: str, cookie: str, path: str, keep: bool, log) -> dict:
+    """A phone's first visit (a new profile: empty cache, no service worker yet) to `path`:
+    with `keep`, until offline.js says the visit is kept on the phone; without, with the
+    offline script held back (the page as it loads by itself), until the network is idle."""
+    name, value = cookie.split("=", 1)
+    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="vi-VN")
+    try:
+        context.add_cookies([{"name": name, "value": value, "url": base_url}])
+        page = context.new_page()
+        if not keep:
+            page.route(OFFLINE_SCRIPT, lambda route: route.abort())
+        before = len(_served(log))
+        started = time.perf_counter()
+        answer = page.goto(f"{base_url}{path}")
+        if keep:
+            page.wait_for_selector("html[data-offline=ready]", state="attached", timeout=120_000)
+        else:
+            page.wait_for_load_state("networkidle")
+        seconds = time.perf_counter() - started
+        page.wait_for_timeout(300)  # a last line of the access log
+        served = _served(log)[before:]
+    finally:
+        context.close()
+    return {
+        "seconds": seconds,
+        "ok": answer is not None and answer.status == 200 and all(s < 400 for _p, s, _b in served),
+        "requests": len(served),
+        "bytes": sum(length for _path, _status, length in served),
+        "paths": sorted({path for path, _status, _length in served}),
+    }
+
+
+def case_phone_first_load(repeats: int) -> dict:
+    """An inspector's phone (Chromium at 360 x 740) opening a visit for the first time, against
+    gunicorn: the page and everything offline.js keeps for work without a network (the visit's
+    pages, their static files, the QR decoder, the service worker, the unit's roster), in
+    response bytes and requests as the server sent them; beside the same page loaded without
+    the offline script, as the phone loaded it before it kept anything."""
+    if not shutil.which(CHROMIUM):
+        raise RuntimeError(f"phone_first_load needs Debian's Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    _collect_static()
+    inspector, visit = _inspector_visit()
+    cookie = _sessions(inspector, 1)[0]
+    path = reverse("inspections:visit_detail", args=[visit])
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kc-phone-")))
+        config = folder / "gunicorn.conf.py"
+        config.write_text(ACCESS_CONFIG, encoding="utf-8")
+        log = stack.enter_context(tempfile.TemporaryFile("w+", prefix="kc-gunicorn-"))
+        base_url, _pid = start_gunicorn(
+            stack, workers=2, timeout=120, env=child_environment(), log=log, config=config
+        )
+        playwright = stack.enter_context(sync_playwright())
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        stack.callback(browser.close)
+        loads = {True: [], False: []}
+        for _ in range(repeats):
+            for keep in (True, False):
+                loads[keep].append(
+                    _first_load(
+                        browser, base_url=base_url, cookie=cookie, path=path, keep=keep, log=log
+                    )
+                )
+    kept, bare = loads[True][0], loads[False][0]
+    same = all(load["ok"] for load in loads[True] + loads[False]) and any(
+        "roster.json" in served for served in kept["paths"]
+    )
+    result = _result(
+        "phone_first_load",
+        statistics.median(load["seconds"] for load in loads[True]),
+        "visit_page_alone",
+        statistics.median(load["seconds"] for load in loads[False]),
+        same,
+    )
+    result.update(
+        bytes=kept["bytes"],
+        requests=kept["requests"],
+        baseline_bytes=bare["bytes"],
+        baseline_requests=bare["requests"],
+    )
+    return result
+
+
 CASE_GROUPS = [
     "eligibility_period",
     "eligibility_person",
@@ -1812,6 +1932,7 @@ CASE_GROUPS = [
     "council_list_pdf",
     "import_staff_xlsx",
     "large_unit",
+    "phone_first_load",
     "http",
 ]
 
@@ -1972,6 +2093,7 @@ def _measure(scale, period, http_seconds, think_ms, workers, only) -> list[dict]
     run("council_list_pdf", lambda: case_council_list_pdf(period, min(scale.repeats, 3)))
     run("import_staff_xlsx", lambda: case_import_staff(scale, min(scale.repeats, 3)))
     run("large_unit", lambda: case_large_unit(scale, max(scale.repeats, 5)))
+    run("phone_first_load", lambda: case_phone_first_load(min(scale.repeats, 3)))
     run(
         "http",
         lambda: case_http(
@@ -1993,6 +2115,12 @@ def _time(seconds: float) -> str:
 
 
 def _notes(result: dict) -> str:
+    if "baseline_bytes" in result:
+        return (
+            f"{result['bytes'] / 1e3:,.1f} kB in {result['requests']} requests "
+            f"(the page alone: {result['baseline_bytes'] / 1e3:,.1f} kB in "
+            f"{result['baseline_requests']})"
+        )
     if "requests_per_second" in result:
         return (
             f"p95; {result['requests_per_second']:,.0f} req/s, {result['errors']} errors, "

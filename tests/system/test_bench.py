@@ -25,6 +25,7 @@ CASES = [
     "large_unit_staff_posted_to",
     "large_unit_roll_call",
     "large_unit_record_new",
+    "phone_first_load",
     "http_inspector",
     "http_council",
 ]
@@ -34,6 +35,7 @@ EXTRA_KEYS = {
     "minutes_pdf": {"pages"},
     "council_list_pdf": {"pdf_rows", "pdf_pages", "pdf_bytes"},
     "import_staff_xlsx": {"rows", "file_bytes"},
+    "phone_first_load": {"bytes", "requests", "baseline_bytes", "baseline_requests"},
     **{
         name: {"people"}
         for name in ("large_unit_staff_posted_to", "large_unit_roll_call", "large_unit_record_new")
@@ -108,6 +110,10 @@ def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(
     assert by_name["http_council"]["requests"] > 0
     assert by_name["http_inspector"]["errors"] == 0
     assert by_name["http_inspector"]["cpu_ms_per_request"] > 0
+    # What the phone keeps for offline work costs more than the page alone, and is counted.
+    phone = by_name["phone_first_load"]
+    assert phone["bytes"] > phone["baseline_bytes"] > 0
+    assert phone["requests"] > phone["baseline_requests"] > 0
 
 
 def test_it_names_a_scratch_database_next_to_the_configured_one():
