@@ -7,6 +7,8 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -266,6 +268,31 @@ def test_it_shows_a_withdrawn_draft_to_its_author_alone(
     html = client.get(url).content.decode()
     assert escape(_("Submit for review")) not in html
     assert escape(_("Add the photos")) not in html
+
+
+@pytest.mark.postgresql
+def test_it_locks_the_visit_the_mark_and_the_draft_before_withdrawing(visit, inspector, people):
+    services.roll_call_mark(visit=visit, actor=inspector, staff=people[0], attendance="absent")
+
+    with CaptureQueriesContext(connection) as captured:
+        services.roll_call_undo(visit=visit, actor=inspector, staff=people[0])
+
+    locked = [
+        table
+        for query in captured.captured_queries
+        if "FOR UPDATE" in query["sql"]
+        for table in (
+            "inspections_visit",
+            "inspections_rollcallentry",
+            "inspections_violationrecord",
+        )
+        if f'FROM "{table}"' in query["sql"]
+    ]
+    assert locked == [
+        "inspections_visit",
+        "inspections_rollcallentry",
+        "inspections_violationrecord",
+    ]
 
 
 def test_it_refuses_to_undo_nobody_marked(visit, inspector, people):
