@@ -1839,8 +1839,9 @@ def _served(log) -> list[tuple[str, int, int]]:
 
 def _first_load(browser, *, base_url: str, cookie: str, path: str, keep: bool, log) -> dict:
     """A phone's first visit (a new profile: empty cache, no service worker yet) to `path`:
-    with `keep`, until offline.js says the visit is kept on the phone; without, with the
-    offline script held back (the page as it loads by itself), until the network is idle."""
+    with `keep`, timed until offline.js says the visit is kept on the phone; without, with the
+    offline script held back (the page as it loads by itself), timed until its load event.
+    Requests are counted once the network is idle."""
     name, value = cookie.split("=", 1)
     context = browser.new_context(viewport=PHONE_VIEWPORT, locale="vi-VN")
     try:
@@ -1853,9 +1854,8 @@ def _first_load(browser, *, base_url: str, cookie: str, path: str, keep: bool, l
         answer = page.goto(f"{base_url}{path}")
         if keep:
             page.wait_for_selector("html[data-offline=ready]", state="attached", timeout=120_000)
-        else:
-            page.wait_for_load_state("networkidle")
-        seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started  # the page alone: until its load event
+        page.wait_for_load_state("networkidle")
         page.wait_for_timeout(300)  # a last line of the access log
         served = _served(log)[before:]
     finally:
