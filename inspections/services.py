@@ -705,9 +705,27 @@ def checklist_save(
     return saved
 
 
-def roll_call_mark(*, visit: Visit, actor: User, staff: Staff, attendance: str) -> RollCallEntry:
-    """One tap of the roll call; a fault opens a draft record already filled in."""
+def _applied_before(*, visit: Visit, actor: User, form_token: str) -> bool:
+    """Whether a tap with this idempotency key was already applied. The visit is locked first:
+    the same tap sent twice at once waits for the first; and a tap applied before the visit
+    ended, sent again because its answer was lost, is answered as applied, not refused."""
+    Visit.objects.select_for_update().filter(pk=visit.pk).first()
+    return _earlier_submission(token=form_token, user=actor) is not None
+
+
+def _remember_key(*, form_token: str, actor: User, record: ViolationRecord | None = None):
+    if form_token:
+        FormSubmission.objects.create(token=form_token, user=actor, record=record)
+
+
+def roll_call_mark(
+    *, visit: Visit, actor: User, staff: Staff, attendance: str, form_token: str = ""
+) -> RollCallEntry | None:
+    """One tap of the roll call; a fault opens a draft record already filled in. A form token
+    already used changes nothing: the person's entry as it stands."""
     with transaction.atomic():
+        if _applied_before(visit=visit, actor=actor, form_token=form_token):
+            return RollCallEntry.objects.filter(visit=visit, staff=staff).first()
         visit = _lock_open_visit(visit=visit, actor=actor)
         now = timezone.now()
         if (
@@ -740,13 +758,16 @@ def roll_call_mark(*, visit: Visit, actor: User, staff: Staff, attendance: str) 
                 visit=visit,
             )
         entry.save()
+        _remember_key(form_token=form_token, actor=actor, record=entry.record)
     return entry
 
 
-def roll_call_rest_present(*, visit: Visit, actor: User) -> int:
+def roll_call_rest_present(*, visit: Visit, actor: User, form_token: str = "") -> int:
     """Everyone posted to the unit today and not yet marked is marked present, at once; how
-    many were marked."""
+    many were marked (none for a form token already used)."""
     with transaction.atomic():
+        if _applied_before(visit=visit, actor=actor, form_token=form_token):
+            return 0
         visit = _lock_open_visit(visit=visit, actor=actor)
         now = timezone.now()
         rest = staff_posted_to(unit=visit.unit, day=timezone.localdate(now)).exclude(
@@ -762,19 +783,26 @@ def roll_call_rest_present(*, visit: Visit, actor: User) -> int:
             )
             for staff_id in rest.values_list("pk", flat=True)
         )
+        _remember_key(form_token=form_token, actor=actor)
     return len(entries)
 
 
-def roll_call_undo(*, visit: Visit, actor: User, staff: Staff) -> RollCallEntry | None:
+def roll_call_undo(
+    *, visit: Visit, actor: User, staff: Staff, form_token: str = ""
+) -> RollCallEntry | None:
     """A wrong tap taken back while the visit is open: the mark it replaced comes back, or the
-    person is unmarked again (None). A mark that opened a record is changed on the record."""
+    person is unmarked again (None). A mark that opened a record is changed on the record. A
+    form token already used changes nothing: the person's entry as it stands."""
     with transaction.atomic():
+        if _applied_before(visit=visit, actor=actor, form_token=form_token):
+            return RollCallEntry.objects.filter(visit=visit, staff=staff).first()
         visit = _lock_open_visit(visit=visit, actor=actor)
         entry = RollCallEntry.objects.select_for_update().filter(visit=visit, staff=staff).first()
         if entry is None:
             raise DomainError(ROLL_CALL_NOT_MARKED)
         if entry.record_id is not None:
             raise DomainError(ROLL_CALL_HAS_RECORD)
+        _remember_key(form_token=form_token, actor=actor)
         if not entry.previous_attendance:
             entry.delete()
             return None

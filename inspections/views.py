@@ -45,6 +45,7 @@ from inspections.forms import (
 )
 from inspections.minutes import MINUTES_PDF, minutes_filename, minutes_pdf
 from inspections.models import (
+    ATTENDANCE_FAULTS,
     Attendance,
     Evidence,
     RecordStatus,
@@ -126,8 +127,16 @@ def _offline(request, visit) -> dict:
         "unit": visit.unit.name,
         "pages": [
             reverse(f"inspections:{name}", args=[visit.pk])
-            for name in ("visit_detail", "checklist", "record_new")
+            for name in ("visit_detail", "checklist", "record_new", "roll_call")
         ],
+        "roll_call": {
+            name: reverse(f"inspections:roll_call{suffix}", args=[visit.pk])
+            for name, suffix in (("mark", ""), ("undo", "_undo"), ("rest", "_rest_present"))
+        },
+        # The roll call's own marks tell the phone which of a kept page or its roster is newer.
+        "rendered": timezone.now().isoformat(),
+        "faults": list(ATTENDANCE_FAULTS),
+        "record_url": reverse("inspections:record_detail", args=[0]),
         "roster": reverse("inspections:visit_roster", args=[visit.pk]),
         "card": reverse("inspections:visit_card", args=[visit.pk]),
         "login": reverse("login"),
@@ -171,6 +180,14 @@ def _offline(request, visit) -> dict:
                 "No one of this unit has this card number: the card is of another unit, or unknown."
             ),
             "card_found": _("Card of %(name)s (%(code)s)."),
+            "mark": _("Roll call: %(name)s, %(attendance)s"),
+            "unmark": _("Roll call: undo the mark of %(name)s"),
+            "rest": _("Roll call: all the rest present"),
+            "undo": _("Undo the mark"),
+            "undo_back": _("Undo: back to “%(previous)s”"),
+            "open_record": _("Open the record"),
+            "draft_when_sent": _("A draft record will be opened when this mark is sent."),
+            "take_again": _("Mark again"),
         },
     }
 
@@ -387,6 +404,11 @@ def _roll_call_row(request, visit, person, *, error: DomainError | None = None, 
 
 
 def _roll_call_answer(request, visit, person, *, error: DomainError | None = None, notice=""):
+    if _from_queue(request):
+        return _queue_answer(
+            sent_to=_roll_call_address(request, visit.pk),
+            refused=[str(error)] if error is not None else [],
+        )
     if request.htmx:
         return _roll_call_row(request, visit, person, error=error, notice=notice)
     if error is not None:
@@ -406,18 +428,25 @@ def roll_call(request, pk):
         person = _roll_call_person(request, visit)
         attendance = request.POST.get("attendance", "")
         if person is None or attendance not in Attendance.values:
+            if _from_queue(request):
+                # A mark kept on the phone names a person of the roster: gone since, moved.
+                return _queue_answer(refused=[str(services.NOT_IN_UNIT_TODAY)])
             messages.error(request, _("Choose a person of the unit and their attendance."))
             if request.htmx:
                 return HttpResponseClientRefresh()
             return redirect(_roll_call_address(request, pk))
         try:
             entry = services.roll_call_mark(
-                visit=visit, actor=request.user, staff=person, attendance=attendance
+                visit=visit,
+                actor=request.user,
+                staff=person,
+                attendance=attendance,
+                form_token=request.POST.get("token", "")[:64],
             )
         except DomainError as error:
             return _roll_call_answer(request, visit, person, error=error)
         notice = ""
-        if entry.record_id:
+        if entry is not None and entry.record_id:
             notice = _("%(name)s: a draft record was opened.") % {"name": person.full_name}
         return _roll_call_answer(request, visit, person, notice=notice)
     query = _finder_query(request)
@@ -437,6 +466,7 @@ def roll_call(request, pk):
         "marked": marked,
         "total": total,
         "rest_url": _roll_call_address(request, pk, name="roll_call_rest_present"),
+        "offline": _offline(request, visit),
     }
     return render(request, "inspections/roll_call.html", context)
 
@@ -446,10 +476,16 @@ def roll_call(request, pk):
 def roll_call_rest_present(request, pk):
     visit = _get_visit_for_user(request, pk, write=True)
     try:
-        count = services.roll_call_rest_present(visit=visit, actor=request.user)
+        count = services.roll_call_rest_present(
+            visit=visit, actor=request.user, form_token=request.POST.get("token", "")[:64]
+        )
     except DomainError as error:
+        if _from_queue(request):
+            return _queue_answer(refused=[str(error)])
         _refused(request, error)
     else:
+        if _from_queue(request):
+            return _queue_answer(sent_to=_roll_call_address(request, pk))
         messages.success(
             request,
             ngettext("%(count)s person marked present.", "%(count)s people marked present.", count)
@@ -463,13 +499,20 @@ def roll_call_rest_present(request, pk):
 def roll_call_undo(request, pk):
     visit = _get_visit_for_user(request, pk, write=True)
     person = _roll_call_person(request, visit)
+    if person is None and _from_queue(request):
+        return _queue_answer(refused=[str(services.NOT_IN_UNIT_TODAY)])
     if person is None:
         messages.error(request, _("Choose a person of the unit and their attendance."))
         if request.htmx:
             return HttpResponseClientRefresh()
         return redirect(_roll_call_address(request, pk))
     try:
-        services.roll_call_undo(visit=visit, actor=request.user, staff=person)
+        services.roll_call_undo(
+            visit=visit,
+            actor=request.user,
+            staff=person,
+            form_token=request.POST.get("token", "")[:64],
+        )
     except DomainError as error:
         return _roll_call_answer(request, visit, person, error=error)
     return _roll_call_answer(request, visit, person)
@@ -544,16 +587,32 @@ def record_new(request, pk):
 @role_required(Role.INSPECTOR)
 def visit_roster(request, pk):
     """The visited unit's people today, for the phone to find them without a network: names,
-    codes, card numbers and the folded text the staff search matches."""
+    codes, card numbers and the folded text the staff search matches; and each one's roll call
+    mark, for the roll call taken without a network."""
     visit = _get_visit_for_user(request, pk, write=True)
     people = staff_posted_to(unit=visit.unit, day=timezone.localdate()).values_list(
         "pk", "code", "full_name", "badge_number", "search_text"
     )
+    marks = {
+        staff: {"mark": attendance, "previous": previous, "record": record}
+        for staff, attendance, previous, record in visit.roll_call.values_list(
+            "staff_id", "attendance", "previous_attendance", "record_id"
+        )
+    }
+    unmarked = {"mark": "", "previous": "", "record": None}
     response = JsonResponse(
         {
             "visit": visit.pk,
+            "at": timezone.now().isoformat(),
             "people": [
-                {"id": pk, "code": code, "name": name, "card": card, "search": search}
+                {
+                    "id": pk,
+                    "code": code,
+                    "name": name,
+                    "card": card,
+                    "search": search,
+                    **marks.get(pk, unmarked),
+                }
                 for pk, code, name, card, search in people
             ],
         }

@@ -1,8 +1,10 @@
 """On a 360 by 740 phone, the network cut with Playwright: the visit opened online is kept on
-the phone; the checklist and two records with photos (one person found by a name typed without
-diacritics, the other by the QR code of their e-card) are queued; the queue survives a reload;
-when the network returns everything arrives once, a record refused meanwhile (the person moved
-away) stays with its reason, is fixed and sent again; signing out empties the phone's store."""
+the phone; the checklist, the roll call (marks, an undo, all the rest present, the count) and
+two records with photos (one person found by a name typed without diacritics, the other by the
+QR code of their e-card) are queued; the queue survives a reload; when the network returns
+everything arrives once, a mark and a record refused meanwhile (the person moved away) stay
+with their reason, the mark is discarded, the record fixed and sent again; signing out empties
+the phone's store."""
 
 import io
 
@@ -12,7 +14,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from core.text import fold
-from inspections.models import ChecklistAnswer, ChecklistItem, FormSubmission, ViolationRecord
+from inspections.models import (
+    Attendance,
+    ChecklistAnswer,
+    ChecklistItem,
+    FormSubmission,
+    RollCallEntry,
+    ViolationRecord,
+)
 from personnel.cards import MALFORMED_CARD
 from personnel.services import staff_transfer
 from tests.system.browser.journeys import build_city, log_in, open_menu, photo_bytes, visit_at
@@ -36,6 +45,16 @@ def photo(name: str) -> dict:
 
 def waiting(page) -> str:
     return page.locator(".offline-queue__count").inner_text()
+
+
+def progress(page) -> str:
+    return page.locator("#roll-call-progress strong").inner_text()
+
+
+def tap(page, name: str, attendance: str):
+    row = page.locator("li.roll-call__person", has_text=name)
+    row.locator(f"button[value={attendance}]").click()
+    return row
 
 
 def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
@@ -62,6 +81,40 @@ def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
     phone.wait_for_selector("#offline-queue:not([hidden])")
     assert waiting(phone).startswith("1 ")
 
+    # The roll call, from the roster kept on the phone: each tap shows at once, with the count.
+    phone.click(".breadcrumbs a")
+    phone.click("nav.big-actions a[href$='/roll-call/']")
+    expect(phone.locator("#roll-call-progress strong")).to_have_text("0/3")
+    present, late, excused = (
+        str(choice.label) for choice in (Attendance.PRESENT, Attendance.LATE, Attendance.EXCUSED)
+    )
+    expect(tap(phone, "Nguyễn Thị Hằng", "present").locator(".status")).to_have_text(present)
+    hung_row = tap(phone, "Nguyễn Văn Hùng", "late")
+    expect(hung_row.locator(".status")).to_have_text(late)
+    expect(hung_row.locator(".roll-call__waiting")).to_be_visible()  # a draft when it is sent
+    huong_row = tap(phone, "Nguyễn Thị Hương", "excused")
+    expect(huong_row.locator(".status")).to_have_text(excused)
+    expect(phone.locator("#roll-call-progress strong")).to_have_text("3/3")
+    # A wrong tap undone: Hương is unmarked again, and "all the rest" marks her present.
+    huong_row.locator(".roll-call__undo button").click()
+    expect(huong_row.locator(".status")).to_have_count(0)
+    expect(phone.locator("#roll-call-progress strong")).to_have_text("2/3")
+    phone.click("form.roll-call__rest button[type=submit]")
+    expect(huong_row.locator(".status")).to_have_text(present)
+    expect(phone.locator("#roll-call-progress strong")).to_have_text("3/3")
+    expect(phone.locator("form.roll-call__rest")).to_be_hidden()
+    assert waiting(phone).startswith("6 ")
+    # Opened again without a network: the marks are those kept on the phone.
+    phone.reload()
+    phone.wait_for_selector("html[data-offline=ready]", state="attached")
+    assert progress(phone) == "3/3"
+    assert phone.locator("li.roll-call__person .status").all_inner_texts() == [
+        present,
+        present,
+        late,
+    ]  # fmt: skip: Hằng, Hương, Hùng
+    assert not RollCallEntry.objects.exists()
+
     # The first record: the person found by a name typed without diacritics.
     phone.click(".breadcrumbs a")
     phone.click("nav.big-actions a[href$='/records/new/']")
@@ -73,7 +126,7 @@ def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
     phone.fill("#id_description", "Không đeo thẻ khi tiếp dân.")
     phone.set_input_files("#id_photos", photo("the.png"))
     phone.click("#record-form button[type=submit]")
-    expect(phone.locator(".offline-queue__count")).to_contain_text("2 ")
+    expect(phone.locator(".offline-queue__count")).to_contain_text("7 ")
 
     # The second: the person found by the QR code of their e-card.
     phone.set_input_files(
@@ -86,7 +139,7 @@ def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
     phone.fill("#id_description", "Đến muộn 40 phút.")
     phone.set_input_files("#id_photos", photo("late.png"))
     phone.click("#record-form button[type=submit]")
-    expect(phone.locator(".offline-queue__count")).to_contain_text("3 ")
+    expect(phone.locator(".offline-queue__count")).to_contain_text("8 ")
 
     # A malformed QR, and a card of no one of the unit, say so.
     phone.set_input_files(
@@ -102,34 +155,58 @@ def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
     # Closed and opened again, without a network: the queue is still there; nothing was sent.
     phone.reload()
     phone.wait_for_selector("#offline-queue:not([hidden])")
-    assert waiting(phone).startswith("3 ")
+    assert waiting(phone).startswith("8 ")
     assert not ViolationRecord.objects.filter(visit=visit).exists()
     assert not ChecklistAnswer.objects.exists()
+    assert not RollCallEntry.objects.exists()
 
     # Meanwhile Hằng moved to another unit; then the network returns.
     staff_transfer(staff=hang, unit=city.unit_b, on=timezone.localdate())
     phone.context.set_offline(False)
-    phone.wait_for_selector(".offline-queue__reason")
-    assert waiting(phone).startswith("1 ")
+    expect(phone.locator(".offline-queue__reason")).to_have_count(2)
+    assert waiting(phone).startswith("2 ")
     assert ChecklistAnswer.objects.filter(visit=visit).count() == items
-    sent = ViolationRecord.objects.get(visit=visit)
+    # The roll call, in order: Hùng late (his draft opened), Hương excused then undone, then
+    # present with all the rest; Hằng's mark refused, as she is no longer of the unit.
+    marks = RollCallEntry.objects.filter(visit=visit).order_by("staff__full_name")
+    assert [(m.staff, m.attendance, m.previous_attendance) for m in marks] == [
+        (huong, Attendance.PRESENT, ""),
+        (hung, Attendance.LATE, ""),
+    ]
+    roll_call_draft = marks.get(staff=hung).record
+    assert roll_call_draft.evidence.count() == 0
+    sent = ViolationRecord.objects.filter(visit=visit).exclude(pk=roll_call_draft.pk).get()
     assert (sent.staff, sent.evidence.count()) == (hung, 1)
+
+    # The refused mark is discarded: what the portal said stays until then.
+    mark_refused = phone.locator(
+        ".offline-queue__items li", has=phone.locator("a[href*='#staff-']")
+    )
+    assert mark_refused.locator(".offline-queue__reason").inner_text().strip()
+    phone.once("dialog", lambda dialog: dialog.accept())
+    mark_refused.locator("button").click()
+    expect(phone.locator(".offline-queue__reason")).to_have_count(1)
 
     # The refused record is fixed (Hương, not Hằng) and sent again.
     # The person is no longer a choice of the form: the portal's own words, kept on the phone.
     assert phone.locator(".offline-queue__reason").inner_text().strip()
-    phone.click(".offline-queue__actions a")
+    phone.click(".offline-queue__actions a[href*='#fix-']")
     expect(phone.locator("#id_description")).to_have_value("Không đeo thẻ khi tiếp dân.")
     phone.select_option("#id_staff", str(huong.pk))
     phone.click("#record-form button[type=submit]")
     phone.wait_for_selector("#offline-queue", state="hidden")
 
-    records = ViolationRecord.objects.filter(visit=visit).order_by("pk")
-    assert [(r.staff, r.evidence.count()) for r in records] == [(hung, 1), (huong, 1)]
-    assert FormSubmission.objects.count() == 3  # the checklist and two records, once each
+    records = ViolationRecord.objects.filter(visit=visit).exclude(pk=roll_call_draft.pk)
+    assert [(r.staff, r.evidence.count()) for r in records.order_by("pk")] == [
+        (hung, 1),
+        (huong, 1),
+    ]
+    # Once each: the checklist, four taps of the roll call and two records.
+    assert FormSubmission.objects.count() == 7
     phone.reload()
     phone.wait_for_selector("html[data-offline=ready]", state="attached")
-    assert ViolationRecord.objects.filter(visit=visit).count() == 2
+    assert ViolationRecord.objects.filter(visit=visit).count() == 3
+    assert RollCallEntry.objects.filter(visit=visit).count() == 2
 
     # Signing out empties the phone's store.
     open_menu(phone)
