@@ -102,9 +102,16 @@ def _refused(request, error: DomainError):
 
 
 def _from_queue(request) -> bool:
-    """A form sent again from the phone's queue (static/js/offline.js) reads its answer as
-    JSON: whether it was saved, or why not."""
+    """A form sent by static/js/offline.js, at once or again from the phone's queue, reads its
+    answer as JSON: whether it was saved, or why not."""
     return request.headers.get("Accept") == "application/json"
+
+
+def _saved(request, text: str) -> None:
+    """The message of a form saved: on the next page for the page that sent it, none for a form
+    sent later from the phone's queue (the queue says what it sent)."""
+    if request.headers.get("X-Kept-On-Phone") != "1":
+        messages.success(request, text)
 
 
 def _queue_answer(*, sent_to: str = "", refused: list[str] = ()) -> JsonResponse:
@@ -335,9 +342,9 @@ def checklist(request, pk):
                 return _queue_answer(refused=[str(error)])
             _refused(request, error)
         else:
+            _saved(request, _("Checklist saved."))
             if _from_queue(request):
                 return _queue_answer(sent_to=reverse("inspections:visit_detail", args=[pk]))
-            messages.success(request, _("Checklist saved."))
             return redirect("inspections:visit_detail", pk=pk)
     context = {
         "visit": visit,
@@ -552,11 +559,11 @@ def record_new(request, pk):
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
+                _saved(request, _("The record is saved as a draft."))
                 if _from_queue(request):
                     return _queue_answer(
                         sent_to=reverse("inspections:record_detail", args=[record.pk])
                     )
-                messages.success(request, _("The record is saved as a draft."))
                 return redirect("inspections:record_detail", pk=record.pk)
         if _from_queue(request):
             return _queue_answer(refused=_form_refusals(form))

@@ -24,7 +24,9 @@ from personnel.services import staff_transfer
 from tests.conftest import SignedInClient
 from tests.factories import jpeg, make_staff, make_user, visit_started_earlier
 
-QUEUE = {"HTTP_ACCEPT": "application/json"}
+# A form sent again from the phone's queue; sent at once from its page, without the second header.
+QUEUE = {"HTTP_ACCEPT": "application/json", "HTTP_X_KEPT_ON_PHONE": "1"}
+AT_ONCE = {"HTTP_ACCEPT": "application/json"}
 
 
 @pytest.fixture(autouse=True)
@@ -121,6 +123,20 @@ def test_it_answers_the_queue_with_the_record_made_once(visit, hang, inspector):
     expected = {"sent": True, "url": reverse("inspections:record_detail", args=[record.pk])}
     assert first.json() == again.json() == expected
     assert record.evidence.count() == 1
+
+
+def test_it_says_saved_on_the_next_page_only_to_the_page_that_sent_it(visit, hang, inspector):
+    url = reverse("inspections:record_new", args=[visit.pk])
+    client = signed_in(inspector)
+
+    client.post(url, record_form(hang, "at-once"), **AT_ONCE)
+    at_once = client.get(reverse("inspections:visit_detail", args=[visit.pk]))
+    client.post(url, record_form(hang, "from-the-queue"), **QUEUE)
+    queued = client.get(reverse("inspections:visit_detail", args=[visit.pk]))
+
+    assert [str(m) for m in at_once.context["messages"]] == ["Đã lưu biên bản nháp."]
+    assert list(queued.context["messages"]) == []
+    assert ViolationRecord.objects.count() == 2
 
 
 def test_it_refuses_a_queued_record_of_a_visit_ended_meanwhile(visit, hang, inspector):

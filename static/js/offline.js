@@ -29,6 +29,8 @@
   const ROLL_CALL_KINDS = ["mark", "unmark", "rest"];
   // A send that hangs on a weak signal is given up and left in the queue, never lost.
   const SEND_WITHIN_MS = 20000;
+  // A phone that says it is online may not be (a weak signal): what waits is tried again.
+  const RETRY_EVERY_MS = 30000;
   const noteBox = document.getElementById("offline-note");
   let fixing = null; // the queued record being fixed: {id, photos}
   let flushing = false;
@@ -192,7 +194,8 @@
     return say(T.record, { name: name, time: shown });
   }
 
-  async function send(item) {
+  // atOnce: sent from the page the inspector is on, who waits for its answer (and its message).
+  async function send(item, { atOnce = false } = {}) {
     const body = new FormData();
     for (const [name, value] of item.fields) body.append(name, value);
     body.append("token", item.key);
@@ -203,7 +206,11 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+      headers: {
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken(),
+        ...(atOnce ? {} : { "X-Kept-On-Phone": "1" }),
+      },
       signal: AbortSignal.timeout(SEND_WITHIN_MS),
     });
   }
@@ -306,46 +313,84 @@
     return row;
   }
 
-  function queueOnSubmit(form, kind) {
-    form.addEventListener("submit", async (event) => {
-      // Online, the browser sends the form as always; a fix goes through the queue.
-      if (navigator.onLine && !(kind === "record" && fixing)) return;
-      event.preventDefault();
-      const item = {
-        user: data.user,
-        visit: data.visit,
-        kind: kind,
-        url: new URL(form.action, location.href).pathname,
-        page: data.pages[2],
-        key: newKey(),
-        fields: fieldsOf(form),
-        photos: await photosOf(form),
-        label: kind === "record" ? recordLabel(form) : T.checklist,
-        status: "waiting",
-        reasons: [],
-        created: new Date().toISOString(),
-      };
-      if (kind === "record" && fixing) {
-        item.id = fixing.id;
-        if (!item.photos.length) item.photos = fixing.photos;
-      }
-      try {
-        await inStore("queue", "readwrite", (store) => store.put(item));
-      } catch (error) {
-        note(error && error.name === "QuotaExceededError" ? T.full : String(error), true);
-        return;
-      }
-      if (kind === "record") {
-        fixing = null;
-        form.reset();
-        setNow(form);
-        if (location.hash.startsWith("#fix-")) history.replaceState(null, "", location.pathname);
-      }
-      note(T.saved);
+  // The answer of the portal to a form sent from this page: true when it is done with (saved and
+  // left for its page, or refused and said why); false when the form must wait in the queue.
+  async function sentAtOnce(item) {
+    let answer;
+    try {
+      answer = await send(item, { atOnce: true });
+    } catch (error) {
+      return false; // no network after all, or no answer in time
+    }
+    if (answer.ok && !answer.redirected) {
+      location.assign((await answer.json()).url);
+      return true;
+    }
+    if (answer.status === 422) {
+      note(`${T.refused} ${(await answer.json()).refused.join(" ")}`, true);
       window.scrollTo(0, 0);
-      await render();
-      flush();
+      return true;
+    }
+    return false;
+  }
+
+  function queueOnSubmit(form, kind) {
+    let sending = false;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (sending) return; // a second tap while the first is on its way would make two
+      sending = true;
+      form.setAttribute("aria-busy", "true");
+      try {
+        await submitted(form, kind);
+      } finally {
+        sending = false;
+        form.removeAttribute("aria-busy");
+      }
     });
+  }
+
+  // Sent at once when the phone has a network, kept in the queue when it has none or the send
+  // fails or hangs; the same key either way, so that the portal makes it once.
+  async function submitted(form, kind) {
+    const item = {
+      user: data.user,
+      visit: data.visit,
+      kind: kind,
+      url: new URL(form.action, location.href).pathname,
+      page: data.pages[2],
+      key: newKey(),
+      fields: fieldsOf(form),
+      photos: await photosOf(form),
+      label: kind === "record" ? recordLabel(form) : T.checklist,
+      status: "waiting",
+      reasons: [],
+      created: new Date().toISOString(),
+    };
+    // A fix goes through the queue, in the place of the refused item.
+    if (kind === "record" && fixing) {
+      item.id = fixing.id;
+      if (!item.photos.length) item.photos = fixing.photos;
+    } else if (navigator.onLine && (await sentAtOnce(item))) {
+      return;
+    }
+    try {
+      await inStore("queue", "readwrite", (store) => store.put(item));
+    } catch (error) {
+      note(error && error.name === "QuotaExceededError" ? T.full : String(error), true);
+      window.scrollTo(0, 0);
+      return;
+    }
+    if (kind === "record") {
+      fixing = null;
+      form.reset();
+      setNow(form);
+      if (location.hash.startsWith("#fix-")) history.replaceState(null, "", location.pathname);
+    }
+    note(T.saved);
+    window.scrollTo(0, 0);
+    await render();
+    flush();
   }
 
   function setNow(form) {
@@ -831,6 +876,7 @@
       await startFix(Number(location.hash.slice("#fix-".length)));
     }
     window.addEventListener("online", flush);
+    window.setInterval(flush, RETRY_EVERY_MS);
     window.addEventListener("hashchange", () => {
       if (location.hash.startsWith("#fix-")) startFix(Number(location.hash.slice("#fix-".length)));
     });

@@ -7,10 +7,12 @@ with their reason, the mark is discarded, the record fixed and sent again; signi
 the phone's store."""
 
 import io
+import os
 
 import pytest
 import qrcode
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
 from core.text import fold
@@ -24,7 +26,14 @@ from inspections.models import (
 )
 from personnel.cards import MALFORMED_CARD
 from personnel.services import staff_transfer
-from tests.system.browser.journeys import build_city, log_in, open_menu, photo_bytes, visit_at
+from tests.system.browser.journeys import (
+    build_city,
+    log_in,
+    open_menu,
+    photo_bytes,
+    t,
+    visit_at,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -39,8 +48,29 @@ def card_photo(number: str) -> bytes:
     return out.getvalue()
 
 
+def camera_photo() -> dict:
+    """A photo of a phone's camera size (a few hundred KB: noise does not compress)."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (400, 300), os.urandom(400 * 300 * 3)).save(out, format="PNG")
+    return {"name": "camera.png", "mimeType": "image/png", "buffer": out.getvalue()}
+
+
 def photo(name: str) -> dict:
     return {"name": name, "mimeType": "image/png", "buffer": photo_bytes()}
+
+
+FULL = t(
+    "vi",
+    "The phone's storage is full: this was not saved. Free some space (old photos, other apps) "
+    "and save again; what you typed is still in the form.",
+)
+QUEUE_SIZE = """() => new Promise(resolve => {
+  const opening = indexedDB.open("kycuong", 1);
+  opening.onsuccess = () => {
+    const count = opening.result.transaction("queue").objectStore("queue").count();
+    count.onsuccess = () => { opening.result.close(); resolve(count.result); };
+  };
+})"""
 
 
 def waiting(page) -> str:
@@ -226,3 +256,96 @@ def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
            })"""
     )
     assert stored == 0
+
+
+def blocker(page):
+    """A weak signal while the phone says it is online: requests to the addresses given fail
+    on the way, before reaching the portal (Chromium's DevTools protocol, not a stub)."""
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("Network.enable")
+    return lambda *patterns: devtools.send("Network.setBlockedURLs", {"urls": list(patterns)})
+
+
+def test_it_keeps_what_a_failed_send_carried_while_the_phone_says_it_is_online(phone):
+    city = build_city()
+    hang, hung = city.people["Nguyễn Thị Hằng"], city.people["Nguyễn Văn Hùng"]
+    visit = visit_at(city, city.unit_a)
+    phone.set_default_timeout(15_000)
+    log_in(phone, "thanhtra_test", "vi")
+    phone.goto(f"/inspections/visits/{visit.pk}/")
+    phone.wait_for_selector("html[data-offline=ready]", state="attached")
+    block = blocker(phone)
+
+    # A tap of the roll call sent in place, lost on the way: kept, and shown at once.
+    phone.goto(f"/inspections/visits/{visit.pk}/roll-call/")
+    phone.wait_for_selector("html[data-offline=ready]", state="attached")
+    block("*/roll-call/*", "*/roll-call/")
+    row = tap(phone, "Nguyễn Văn Hùng", "present")
+    expect(phone.locator(".offline-queue__count")).to_contain_text("1 ")
+    expect(row.locator(".status")).to_have_text(str(Attendance.PRESENT.label))
+    assert progress(phone) == "1/3"
+    assert phone.evaluate("navigator.onLine")
+    assert not RollCallEntry.objects.exists()
+
+    # The signal back, the next page sends it.
+    block()
+    phone.goto(f"/inspections/visits/{visit.pk}/records/new/")
+    phone.wait_for_selector("html[data-offline=ready]", state="attached")
+    expect(phone.locator("#offline-queue")).to_be_hidden()
+    entry = RollCallEntry.objects.get()
+    assert (entry.staff, entry.attendance) == (hung, Attendance.PRESENT)
+
+    # A record lost on the way: the form is kept on the phone, not lost.
+    block("*/records/new/")
+    phone.select_option("#id_staff", str(hang.pk))
+    phone.select_option("#id_type", "no_badge")
+    phone.fill("#id_description", "Không đeo thẻ khi tiếp dân.")
+    phone.set_input_files("#id_photos", photo("the.png"))
+    phone.click("#record-form button[type=submit]")
+    expect(phone.locator(".offline-queue__count")).to_contain_text("1 ")
+    expect(phone.locator("#id_description")).to_have_value("")  # kept in the queue instead
+    assert phone.evaluate("navigator.onLine")
+    assert not ViolationRecord.objects.exists()
+
+    # Sent when the signal is back: each once.
+    block()
+    phone.reload()
+    phone.wait_for_selector("html[data-offline=ready]", state="attached")
+    expect(phone.locator("#offline-queue")).to_be_hidden()
+    assert RollCallEntry.objects.count() == 1
+    record = ViolationRecord.objects.get()
+    assert (record.staff, record.evidence.count()) == (hang, 1)
+    assert FormSubmission.objects.count() == 2
+
+
+def test_it_says_the_phone_is_full_and_keeps_the_form(phone, live_server):
+    city = build_city()
+    hang = city.people["Nguyễn Thị Hằng"]
+    visit = visit_at(city, city.unit_a)
+    # A phone all but full: the portal's origin may keep 256 KB, less than a photo (Chromium
+    # reads the quota when the origin's storage is first opened: set before the first page.)
+    devtools = phone.context.new_cdp_session(phone)
+    devtools.send(
+        "Storage.overrideQuotaForOrigin", {"origin": live_server.url, "quotaSize": 262_144}
+    )
+    phone.set_default_timeout(15_000)
+    log_in(phone, "thanhtra_test", "vi")
+    phone.goto(f"/inspections/visits/{visit.pk}/")
+    phone.wait_for_selector("html[data-offline=ready]", state="attached")
+    phone.click("nav.big-actions a[href$='/records/new/']")
+    phone.wait_for_selector("html[data-offline=ready]", state="attached")
+    phone.context.set_offline(True)
+    phone.select_option("#id_staff", str(hang.pk))
+    phone.select_option("#id_type", "no_badge")
+    phone.fill("#id_description", "Không đeo thẻ khi tiếp dân.")
+    phone.set_input_files("#id_photos", camera_photo())
+    phone.click("#record-form button[type=submit]")
+
+    expect(phone.locator("#offline-note")).to_have_text(FULL)
+    expect(phone.locator("#offline-note")).to_have_attribute("role", "alert")
+    # The form as it was typed, its photo still chosen; nothing half-written in the queue.
+    expect(phone.locator("#id_staff")).to_have_value(str(hang.pk))
+    expect(phone.locator("#id_description")).to_have_value("Không đeo thẻ khi tiếp dân.")
+    assert phone.evaluate("document.getElementById('id_photos').files.length") == 1
+    expect(phone.locator("#offline-queue")).to_be_hidden()
+    assert phone.evaluate(QUEUE_SIZE) == 0
