@@ -673,6 +673,19 @@ def visit_finish(*, visit: Visit, actor: User, representative: str | None = None
     return visit
 
 
+def _applied_before(*, visit: Visit, actor: User, form_token: str) -> bool:
+    """Whether a tap with this idempotency key was already applied. The visit is locked first:
+    the same tap sent twice at once waits for the first; and a tap applied before the visit
+    ended, sent again because its answer was lost, is answered as applied, not refused."""
+    Visit.objects.select_for_update().filter(pk=visit.pk).first()
+    return _earlier_submission(token=form_token, user=actor) is not None
+
+
+def _remember_key(*, form_token: str, actor: User, record: ViolationRecord | None = None):
+    if form_token:
+        FormSubmission.objects.create(token=form_token, user=actor, record=record)
+
+
 def checklist_save(
     *,
     visit: Visit,
@@ -684,9 +697,9 @@ def checklist_save(
     already used saves nothing: an older copy sent again from a phone's queue never undoes a
     later answer."""
     with transaction.atomic():
-        visit = _lock_open_visit(visit=visit, actor=actor)
-        if _earlier_submission(token=form_token, user=actor) is not None:
+        if _applied_before(visit=visit, actor=actor, form_token=form_token):
             return []
+        visit = _lock_open_visit(visit=visit, actor=actor)
         saved = []
         for item, result, note in answers:
             answer, _created = ChecklistAnswer.objects.update_or_create(
@@ -700,22 +713,8 @@ def checklist_save(
                 },
             )
             saved.append(answer)
-        if form_token:
-            FormSubmission.objects.create(token=form_token, user=actor)
+        _remember_key(form_token=form_token, actor=actor)
     return saved
-
-
-def _applied_before(*, visit: Visit, actor: User, form_token: str) -> bool:
-    """Whether a tap with this idempotency key was already applied. The visit is locked first:
-    the same tap sent twice at once waits for the first; and a tap applied before the visit
-    ended, sent again because its answer was lost, is answered as applied, not refused."""
-    Visit.objects.select_for_update().filter(pk=visit.pk).first()
-    return _earlier_submission(token=form_token, user=actor) is not None
-
-
-def _remember_key(*, form_token: str, actor: User, record: ViolationRecord | None = None):
-    if form_token:
-        FormSubmission.objects.create(token=form_token, user=actor, record=record)
 
 
 def roll_call_mark(

@@ -6,6 +6,8 @@ The browser's side is in tests/system/browser/test_offline_visit.py."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,6 +198,20 @@ def test_it_saves_a_checklist_key_once_and_never_undoes_a_later_answer(visit, in
     assert ChecklistAnswer.objects.get().result == ChecklistResult.FAILED
 
 
+def test_it_answers_a_checklist_saved_before_the_visit_ended_as_saved(visit, inspector):
+    url = reverse("inspections:checklist", args=[visit.pk])
+    client = signed_in(inspector)
+    client.post(url, checklist_form("before-end", ChecklistResult.PASSED), **QUEUE)
+    services.visit_finish(visit=visit, actor=inspector)
+
+    again = client.post(url, checklist_form("before-end", ChecklistResult.PASSED), **QUEUE)
+    other = client.post(url, checklist_form("after-end", ChecklistResult.FAILED), **QUEUE)
+
+    assert again.json()["sent"] is True
+    assert other.json() == {"refused": [str(services.VISIT_FINISHED)]}
+    assert ChecklistAnswer.objects.get().result == ChecklistResult.PASSED
+
+
 def test_it_refuses_a_checklist_key_of_another_user(visit, inspector, partner):
     url = reverse("inspections:checklist", args=[visit.pk])
     signed_in(inspector).post(url, checklist_form("mine", ChecklistResult.PASSED))
@@ -323,6 +339,22 @@ def test_it_answers_a_mark_applied_before_the_visit_ended_as_applied(visit, hang
 
     assert again.json()["sent"] is True
     assert RollCallEntry.objects.count() == 1
+
+
+@pytest.mark.postgresql
+def test_it_locks_the_visit_before_it_reads_a_taps_key(visit, hang, inspector):
+    with CaptureQueriesContext(connection) as captured:
+        services.roll_call_mark(
+            visit=visit, actor=inspector, staff=hang, attendance="present", form_token="tap-1"
+        )
+
+    queries = [q["sql"] for q in captured.captured_queries]
+    key_read = next(
+        i for i, sql in enumerate(queries) if 'FROM "inspections_formsubmission"' in sql
+    )
+    # The same tap sent twice at once waits here for the first, then finds its key.
+    assert 'FROM "inspections_visit"' in queries[key_read - 1]
+    assert queries[key_read - 1].endswith("FOR UPDATE")
 
 
 def test_it_refuses_a_roll_call_key_of_another_user(visit, hang, inspector, partner):
