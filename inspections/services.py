@@ -718,15 +718,25 @@ def checklist_save(
 
 
 def roll_call_mark(
-    *, visit: Visit, actor: User, staff: Staff, attendance: str, form_token: str = ""
+    *,
+    visit: Visit,
+    actor: User,
+    staff: Staff,
+    attendance: str,
+    form_token: str = "",
+    tapped_at: datetime.datetime | None = None,
 ) -> RollCallEntry | None:
-    """One tap of the roll call; a fault opens a draft record already filled in. A form token
-    already used changes nothing: the person's entry as it stands."""
+    """One tap of the roll call; a fault opens a draft record already filled in. A tap kept on
+    the phone carries the time it was taken: the mark and its draft are of that time, not of
+    their arrival; as a phone's clock may be off, a time outside the visit so far counts as its
+    nearest end. A form token already used changes nothing: the person's entry as it stands."""
     with transaction.atomic():
         if _applied_before(visit=visit, actor=actor, form_token=form_token):
             return RollCallEntry.objects.filter(visit=visit, staff=staff).first()
         visit = _lock_open_visit(visit=visit, actor=actor)
         now = timezone.now()
+        if tapped_at is not None:
+            now = min(max(tapped_at, visit.started_at), now)
         if (
             not staff_posted_to(unit=visit.unit, day=timezone.localdate(now))
             .filter(pk=staff.pk)

@@ -1,6 +1,7 @@
 """Pages of inspectors, reviewers and unit heads. Each view: look the object up through a
 permission helper, validate the form, call one service, turn its refusal into a message."""
 
+import datetime
 import secrets
 from urllib.parse import urlencode
 
@@ -395,6 +396,21 @@ def _roll_call_forms(request, visit) -> dict:
     }
 
 
+def _tapped_at(request) -> datetime.datetime | None:
+    """When a tap kept on the phone was taken (static/js/offline.js writes an ISO time with its
+    offset); None for a tap sent at once. DomainError for anything else."""
+    text = request.POST.get("tapped_at", "")
+    if not text:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text[:40])
+    except ValueError:
+        raise DomainError(services.BAD_KEY) from None
+    if timezone.is_naive(moment):
+        raise DomainError(services.BAD_KEY)
+    return moment
+
+
 def _roll_call_row(request, visit, person, *, error: DomainError | None = None, notice=""):
     """What a tap in place gets back: the person's row, and the count out of band."""
     marked, total = selectors.roll_call_progress(visit=visit, day=timezone.localdate())
@@ -449,6 +465,7 @@ def roll_call(request, pk):
                 staff=person,
                 attendance=attendance,
                 form_token=request.POST.get("token", "")[:64],
+                tapped_at=_tapped_at(request),
             )
         except DomainError as error:
             return _roll_call_answer(request, visit, person, error=error)

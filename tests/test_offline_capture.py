@@ -267,6 +267,54 @@ def test_it_applies_a_queued_mark_once_and_opens_one_draft(visit, hang, inspecto
     assert FormSubmission.objects.get(token="mark-1").record == entry.record
 
 
+def test_it_dates_a_queued_mark_and_its_draft_when_it_was_taken(visit, hang, inspector):
+    taken = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=2)
+
+    queued_tap(
+        signed_in(inspector), visit, "roll_call", "late-at-8", staff=hang.pk, attendance="late",
+        tapped_at=taken.isoformat(),
+    )  # fmt: skip
+
+    entry = RollCallEntry.objects.get()
+    assert entry.noted_at == entry.record.occurred_at == taken
+
+
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [("+1 day", "now"), ("-1 day", "the visit's start")],
+)
+def test_it_reads_a_phone_clock_off_the_visit_as_its_nearest_end(
+    visit, hang, inspector, offset, expected
+):
+    told = timezone.now() + datetime.timedelta(days=1 if offset == "+1 day" else -1)
+    before = timezone.now()
+
+    queued_tap(
+        signed_in(inspector), visit, "roll_call", "off-clock", staff=hang.pk, attendance="present",
+        tapped_at=told.isoformat(),
+    )  # fmt: skip
+
+    noted = RollCallEntry.objects.get().noted_at
+    if expected == "now":
+        assert before <= noted <= timezone.now()
+    else:
+        assert noted == visit.started_at
+
+
+@pytest.mark.parametrize("told", ["hôm qua", "2026-12-07T08:00", "2026-13-45T99:00+07:00"])
+def test_it_refuses_a_mark_whose_time_is_no_time(visit, hang, inspector, told):
+    response = queued_tap(
+        signed_in(inspector), visit, "roll_call", "bad-time", staff=hang.pk, attendance="absent",
+        tapped_at=told,
+    )  # fmt: skip
+
+    assert response.status_code == 422
+    assert response.json() == {"refused": [str(services.BAD_KEY)]}
+    assert not RollCallEntry.objects.exists()
+    assert not ViolationRecord.objects.exists()
+    assert not FormSubmission.objects.exists()
+
+
 def test_it_undoes_a_queued_undo_once(visit, hang, inspector):
     client = signed_in(inspector)
     for token, attendance in (("m-1", "present"), ("m-2", "excused")):

@@ -799,9 +799,11 @@
     flush();
   }
 
-  function tapFields(form, submitter) {
+  // A mark carries the time it was taken: a fault's draft is of that time, not of its arrival.
+  function tapFields(form, submitter, tappedAt) {
     const fields = fieldsOf(form);
     if (submitter && submitter.name) fields.push([submitter.name, submitter.value]);
+    if (rollCallKind(form) === "mark") fields.push(["tapped_at", tappedAt]);
     return fields;
   }
 
@@ -814,7 +816,7 @@
         if (!kind || navigator.onLine) return;
         event.preventDefault();
         event.stopPropagation();
-        queueTap(kind, tapFields(event.target, event.submitter), newKey());
+        queueTap(kind, tapFields(event.target, event.submitter, new Date().toISOString()), newKey());
       },
       true,
     );
@@ -823,6 +825,7 @@
     document.body.addEventListener("htmx:configRequest", (event) => {
       if (!rollCallKind(event.detail.elt)) return;
       event.detail.parameters.token = newKey();
+      event.detail.elt.dataset.tappedAt = new Date().toISOString();
       if (!event.detail.timeout) event.detail.timeout = SEND_WITHIN_MS;
     });
     const lost = (event) => {
@@ -831,6 +834,7 @@
       const sent = [...event.detail.requestConfig.formData];
       const key = (sent.find(([name]) => name === "token") || [])[1] || newKey();
       const fields = sent.filter(([name]) => name !== "csrfmiddlewaretoken" && name !== "token");
+      if (kind === "mark") fields.push(["tapped_at", event.detail.elt.dataset.tappedAt]);
       queueTap(kind, fields, key);
     };
     document.body.addEventListener("htmx:sendError", lost);

@@ -192,6 +192,7 @@ def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
 
     # Meanwhile Hằng moved to another unit; then the network returns.
     staff_transfer(staff=hang, unit=city.unit_b, on=timezone.localdate())
+    reconnected = timezone.now()
     phone.context.set_offline(False)
     expect(phone.locator(".offline-queue__reason")).to_have_count(2)
     assert waiting(phone).startswith("2 ")
@@ -205,6 +206,8 @@ def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
     ]
     roll_call_draft = marks.get(staff=hung).record
     assert roll_call_draft.evidence.count() == 0
+    # Dated when Hùng was marked late, on the phone, not when the mark arrived.
+    assert roll_call_draft.occurred_at == marks.get(staff=hung).noted_at < reconnected
     sent = ViolationRecord.objects.filter(visit=visit).exclude(pk=roll_call_draft.pk).get()
     assert (sent.staff, sent.evidence.count()) == (hung, 1)
 
