@@ -725,6 +725,19 @@ def visit_finish(*, visit: Visit, actor: User, representative: str | None = None
     return visit
 
 
+def _applied_before(*, visit: Visit, actor: User, form_token: str) -> bool:
+    """Whether a tap with this idempotency key was already applied. The visit is locked first:
+    the same tap sent twice at once waits for the first; and a tap applied before the visit
+    ended, sent again because its answer was lost, is answered as applied, not refused."""
+    Visit.objects.select_for_update().filter(pk=visit.pk).first()
+    return _earlier_submission(token=form_token, user=actor) is not None
+
+
+def _remember_key(*, form_token: str, actor: User, record: ViolationRecord | None = None):
+    if form_token:
+        FormSubmission.objects.create(token=form_token, user=actor, record=record)
+
+
 def checklist_save(
     *,
     visit: Visit,
@@ -736,9 +749,9 @@ def checklist_save(
     already used saves nothing: an older copy sent again from a phone's queue never undoes a
     later answer."""
     with transaction.atomic():
-        visit = _lock_open_visit(visit=visit, actor=actor)
-        if _earlier_submission(token=form_token, user=actor) is not None:
+        if _applied_before(visit=visit, actor=actor, form_token=form_token):
             return []
+        visit = _lock_open_visit(visit=visit, actor=actor)
         saved = []
         for item, result, note in answers:
             answer, _created = ChecklistAnswer.objects.update_or_create(
@@ -752,16 +765,30 @@ def checklist_save(
                 },
             )
             saved.append(answer)
-        if form_token:
-            FormSubmission.objects.create(token=form_token, user=actor)
+        _remember_key(form_token=form_token, actor=actor)
     return saved
 
 
-def roll_call_mark(*, visit: Visit, actor: User, staff: Staff, attendance: str) -> RollCallEntry:
-    """One tap of the roll call; a fault opens a draft record already filled in."""
+def roll_call_mark(
+    *,
+    visit: Visit,
+    actor: User,
+    staff: Staff,
+    attendance: str,
+    form_token: str = "",
+    tapped_at: datetime.datetime | None = None,
+) -> RollCallEntry | None:
+    """One tap of the roll call; a fault opens a draft record already filled in. A tap kept on
+    the phone carries the time it was taken: the mark and its draft are of that time, not of
+    their arrival; as a phone's clock may be off, a time outside the visit so far counts as its
+    nearest end. A form token already used changes nothing: the person's entry as it stands."""
     with transaction.atomic():
+        if _applied_before(visit=visit, actor=actor, form_token=form_token):
+            return RollCallEntry.objects.filter(visit=visit, staff=staff).first()
         visit = _lock_open_visit(visit=visit, actor=actor)
         now = timezone.now()
+        if tapped_at is not None:
+            now = min(max(tapped_at, visit.started_at), now)
         if (
             not staff_posted_to(unit=visit.unit, day=timezone.localdate(now))
             .filter(pk=staff.pk)
@@ -792,13 +819,16 @@ def roll_call_mark(*, visit: Visit, actor: User, staff: Staff, attendance: str) 
                 visit=visit,
             )
         entry.save()
+        _remember_key(form_token=form_token, actor=actor, record=entry.record)
     return entry
 
 
-def roll_call_rest_present(*, visit: Visit, actor: User) -> int:
+def roll_call_rest_present(*, visit: Visit, actor: User, form_token: str = "") -> int:
     """Everyone posted to the unit today and not yet marked is marked present, at once; how
-    many were marked."""
+    many were marked (none for a form token already used)."""
     with transaction.atomic():
+        if _applied_before(visit=visit, actor=actor, form_token=form_token):
+            return 0
         visit = _lock_open_visit(visit=visit, actor=actor)
         now = timezone.now()
         rest = staff_posted_to(unit=visit.unit, day=timezone.localdate(now)).exclude(
@@ -814,6 +844,7 @@ def roll_call_rest_present(*, visit: Visit, actor: User) -> int:
             )
             for staff_id in rest.values_list("pk", flat=True)
         )
+        _remember_key(form_token=form_token, actor=actor)
     return len(entries)
 
 
@@ -842,17 +873,23 @@ def _withdraw_roll_call_draft(*, entry: RollCallEntry, actor: User) -> None:
     entry.record = None
 
 
-def roll_call_undo(*, visit: Visit, actor: User, staff: Staff) -> RollCallEntry | None:
+def roll_call_undo(
+    *, visit: Visit, actor: User, staff: Staff, form_token: str = ""
+) -> RollCallEntry | None:
     """A wrong tap taken back while the visit is open: the mark it replaced comes back, or the
     person is unmarked again (None). The untouched draft the mark opened is withdrawn with it;
-    a draft changed since, or a submitted record, is settled on the record instead."""
+    a draft changed since, or a submitted record, is settled on the record instead. A form
+    token already used changes nothing: the person's entry as it stands."""
     with transaction.atomic():
+        if _applied_before(visit=visit, actor=actor, form_token=form_token):
+            return RollCallEntry.objects.filter(visit=visit, staff=staff).first()
         visit = _lock_open_visit(visit=visit, actor=actor)
         entry = RollCallEntry.objects.select_for_update().filter(visit=visit, staff=staff).first()
         if entry is None:
             raise DomainError(ROLL_CALL_NOT_MARKED)
         if entry.record_id is not None:
             _withdraw_roll_call_draft(entry=entry, actor=actor)
+        _remember_key(form_token=form_token, actor=actor)
         if not entry.previous_attendance:
             entry.delete()
             return None

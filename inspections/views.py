@@ -1,6 +1,7 @@
 """Pages of inspectors, reviewers and unit heads. Each view: look the object up through a
 permission helper, validate the form, call one service, turn its refusal into a message."""
 
+import datetime
 import secrets
 from urllib.parse import urlencode
 
@@ -45,6 +46,7 @@ from inspections.forms import (
 )
 from inspections.minutes import MINUTES_PDF, minutes_filename, minutes_pdf
 from inspections.models import (
+    ATTENDANCE_FAULTS,
     UNSENT_STATUSES,
     Attendance,
     Evidence,
@@ -102,9 +104,16 @@ def _refused(request, error: DomainError):
 
 
 def _from_queue(request) -> bool:
-    """A form sent again from the phone's queue (static/js/offline.js) reads its answer as
-    JSON: whether it was saved, or why not."""
+    """A form sent by static/js/offline.js, at once or again from the phone's queue, reads its
+    answer as JSON: whether it was saved, or why not."""
     return request.headers.get("Accept") == "application/json"
+
+
+def _saved(request, text: str) -> None:
+    """The message of a form saved: on the next page for the page that sent it, none for a form
+    sent later from the phone's queue (the queue says what it sent)."""
+    if request.headers.get("X-Kept-On-Phone") != "1":
+        messages.success(request, text)
 
 
 def _queue_answer(*, sent_to: str = "", refused: list[str] = ()) -> JsonResponse:
@@ -127,8 +136,16 @@ def _offline(request, visit) -> dict:
         "unit": visit.unit.name,
         "pages": [
             reverse(f"inspections:{name}", args=[visit.pk])
-            for name in ("visit_detail", "checklist", "record_new")
+            for name in ("visit_detail", "checklist", "record_new", "roll_call")
         ],
+        "roll_call": {
+            name: reverse(f"inspections:roll_call{suffix}", args=[visit.pk])
+            for name, suffix in (("mark", ""), ("undo", "_undo"), ("rest", "_rest_present"))
+        },
+        # The roll call's own marks tell the phone which of a kept page or its roster is newer.
+        "rendered": timezone.now().isoformat(),
+        "faults": list(ATTENDANCE_FAULTS),
+        "record_url": reverse("inspections:record_detail", args=[0]),
         "roster": reverse("inspections:visit_roster", args=[visit.pk]),
         "card": reverse("inspections:visit_card", args=[visit.pk]),
         "login": reverse("login"),
@@ -172,6 +189,14 @@ def _offline(request, visit) -> dict:
                 "No one of this unit has this card number: the card is of another unit, or unknown."
             ),
             "card_found": _("Card of %(name)s (%(code)s)."),
+            "mark": _("Roll call: %(name)s, %(attendance)s"),
+            "unmark": _("Roll call: undo the mark of %(name)s"),
+            "rest": _("Roll call: all the rest present"),
+            "undo": _("Undo the mark"),
+            "undo_back": _("Undo: back to “%(previous)s”"),
+            "open_record": _("Open the record"),
+            "draft_when_sent": _("A draft record will be opened when this mark is sent."),
+            "take_again": _("Mark again"),
         },
     }
 
@@ -319,9 +344,9 @@ def checklist(request, pk):
                 return _queue_answer(refused=[str(error)])
             _refused(request, error)
         else:
+            _saved(request, _("Checklist saved."))
             if _from_queue(request):
                 return _queue_answer(sent_to=reverse("inspections:visit_detail", args=[pk]))
-            messages.success(request, _("Checklist saved."))
             return redirect("inspections:visit_detail", pk=pk)
     context = {
         "visit": visit,
@@ -372,6 +397,21 @@ def _roll_call_forms(request, visit) -> dict:
     }
 
 
+def _tapped_at(request) -> datetime.datetime | None:
+    """When a tap kept on the phone was taken (static/js/offline.js writes an ISO time with its
+    offset); None for a tap sent at once. DomainError for anything else."""
+    text = request.POST.get("tapped_at", "")
+    if not text:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text[:40])
+    except ValueError:
+        raise DomainError(services.BAD_KEY) from None
+    if timezone.is_naive(moment):
+        raise DomainError(services.BAD_KEY)
+    return moment
+
+
 def _roll_call_row(request, visit, person, *, error: DomainError | None = None, notice=""):
     """What a tap in place gets back: the person's row, and the count out of band."""
     marked, total = selectors.roll_call_progress(visit=visit, day=timezone.localdate())
@@ -388,6 +428,11 @@ def _roll_call_row(request, visit, person, *, error: DomainError | None = None, 
 
 
 def _roll_call_answer(request, visit, person, *, error: DomainError | None = None, notice=""):
+    if _from_queue(request):
+        return _queue_answer(
+            sent_to=_roll_call_address(request, visit.pk),
+            refused=[str(error)] if error is not None else [],
+        )
     if request.htmx:
         return _roll_call_row(request, visit, person, error=error, notice=notice)
     if error is not None:
@@ -406,18 +451,26 @@ def roll_call(request, pk):
         person = _roll_call_person(request, visit)
         attendance = request.POST.get("attendance", "")
         if person is None or attendance not in Attendance.values:
+            if _from_queue(request):
+                # A mark kept on the phone names a person of the roster: gone since, moved.
+                return _queue_answer(refused=[str(services.NOT_IN_UNIT_TODAY)])
             messages.error(request, _("Choose a person of the unit and their attendance."))
             if request.htmx:
                 return HttpResponseClientRefresh()
             return redirect(_roll_call_address(request, pk))
         try:
             entry = services.roll_call_mark(
-                visit=visit, actor=request.user, staff=person, attendance=attendance
+                visit=visit,
+                actor=request.user,
+                staff=person,
+                attendance=attendance,
+                form_token=request.POST.get("token", "")[:64],
+                tapped_at=_tapped_at(request),
             )
         except DomainError as error:
             return _roll_call_answer(request, visit, person, error=error)
         notice = ""
-        if entry.record_id:
+        if entry is not None and entry.record_id:
             notice = _("%(name)s: a draft record was opened.") % {"name": person.full_name}
         return _roll_call_answer(request, visit, person, notice=notice)
     return render(request, "inspections/roll_call.html", _roll_call_sheet(request, visit))
@@ -446,6 +499,7 @@ def _roll_call_sheet(request, visit, *, error: DomainError | None = None, notice
         # Named apart from a row's own error and notice, which every row would show.
         "sheet_error": str(error) if error else "",
         "sheet_notice": notice,
+        "offline": _offline(request, visit),
     }
 
 
@@ -456,10 +510,16 @@ def roll_call_rest_present(request, pk):
     visit = _get_visit_for_user(request, pk, write=True)
     error, notice = None, ""
     try:
-        count = services.roll_call_rest_present(visit=visit, actor=request.user)
+        count = services.roll_call_rest_present(
+            visit=visit, actor=request.user, form_token=request.POST.get("token", "")[:64]
+        )
     except DomainError as refusal:
+        if _from_queue(request):
+            return _queue_answer(refused=[str(refusal)])
         error = refusal
     else:
+        if _from_queue(request):
+            return _queue_answer(sent_to=_roll_call_address(request, pk))
         notice = ngettext(
             "%(count)s person marked present.", "%(count)s people marked present.", count
         ) % {"count": count}
@@ -478,6 +538,8 @@ def roll_call_rest_present(request, pk):
 def roll_call_undo(request, pk):
     visit = _get_visit_for_user(request, pk, write=True)
     person = _roll_call_person(request, visit)
+    if person is None and _from_queue(request):
+        return _queue_answer(refused=[str(services.NOT_IN_UNIT_TODAY)])
     if person is None:
         messages.error(request, _("Choose a person of the unit and their attendance."))
         if request.htmx:
@@ -485,7 +547,12 @@ def roll_call_undo(request, pk):
         return redirect(_roll_call_address(request, pk))
     opened_draft = visit.roll_call.filter(staff=person, record__isnull=False).exists()
     try:
-        services.roll_call_undo(visit=visit, actor=request.user, staff=person)
+        services.roll_call_undo(
+            visit=visit,
+            actor=request.user,
+            staff=person,
+            form_token=request.POST.get("token", "")[:64],
+        )
     except DomainError as error:
         return _roll_call_answer(request, visit, person, error=error)
     notice = ""
@@ -531,11 +598,11 @@ def record_new(request, pk):
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
+                _saved(request, _("The record is saved as a draft."))
                 if _from_queue(request):
                     return _queue_answer(
                         sent_to=reverse("inspections:record_detail", args=[record.pk])
                     )
-                messages.success(request, _("The record is saved as a draft."))
                 return redirect("inspections:record_detail", pk=record.pk)
         if _from_queue(request):
             return _queue_answer(refused=_form_refusals(form))
@@ -566,16 +633,32 @@ def record_new(request, pk):
 @role_required(Role.INSPECTOR)
 def visit_roster(request, pk):
     """The visited unit's people today, for the phone to find them without a network: names,
-    codes, card numbers and the folded text the staff search matches."""
+    codes, card numbers and the folded text the staff search matches; and each one's roll call
+    mark, for the roll call taken without a network."""
     visit = _get_visit_for_user(request, pk, write=True)
     people = staff_posted_to(unit=visit.unit, day=timezone.localdate()).values_list(
         "pk", "code", "full_name", "badge_number", "search_text"
     )
+    marks = {
+        staff: {"mark": attendance, "previous": previous, "record": record}
+        for staff, attendance, previous, record in visit.roll_call.values_list(
+            "staff_id", "attendance", "previous_attendance", "record_id"
+        )
+    }
+    unmarked = {"mark": "", "previous": "", "record": None}
     response = JsonResponse(
         {
             "visit": visit.pk,
+            "at": timezone.now().isoformat(),
             "people": [
-                {"id": pk, "code": code, "name": name, "card": card, "search": search}
+                {
+                    "id": pk,
+                    "code": code,
+                    "name": name,
+                    "card": card,
+                    "search": search,
+                    **marks.get(pk, unmarked),
+                }
                 for pk, code, name, card, search in people
             ],
         }

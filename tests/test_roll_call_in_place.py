@@ -313,7 +313,7 @@ def test_it_answers_a_tap_in_place_with_the_row_and_the_count(client, visit, ins
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.lstrip().startswith(f'<li class="roll-call__person" id="staff-{people[1].pk}">')
+    assert html.lstrip().startswith(f'<li class="roll-call__person" id="staff-{people[1].pk}" ')
     assert 'id="roll-call-progress" role="status" hx-swap-oob="true"' in html
     assert "<strong>1/3</strong>" in html
     assert "<html" not in html

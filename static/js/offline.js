@@ -6,6 +6,9 @@
    - offline, the checklist and the record form are saved into a queue in IndexedDB (photos as
      Blobs), each item with its own idempotency key; the person is found in the roster by name
      typed without diacritics, or by the staff e-card (typed, or its QR code photographed);
+   - the roll call's taps (a mark, undo, all the rest present) go into the same queue when there
+     is no network, or when a tap sent in place (htmx) fails or times out on the way; the page
+     shows them at once, with the count, from the marks kept with the roster;
    - when the network returns, and on every load, the queue is sent in order; a refused item
      stays with the portal's reasons, to be fixed or discarded;
    - the store belongs to one user: another user's is cleared, and signing out clears it.
@@ -22,6 +25,14 @@
   const recordForm = document.getElementById("record-form");
   const checklistForm = document.getElementById("checklist-form");
   const queueBox = document.getElementById("offline-queue");
+  const onRollCall = location.pathname === data.pages[3];
+  const ROLL_CALL_KINDS = ["mark", "unmark", "rest"];
+  // A send that hangs on a weak signal is given up and left in the queue, never lost: after
+  // 20 s, and a second more for every 25 KB of photos (a slow 200 kbit/s still gets through).
+  const SEND_WITHIN_MS = 20000;
+  const BYTES_PER_MS = 25;
+  // A phone that says it is online may not be (a weak signal): what waits is tried again.
+  const RETRY_EVERY_MS = 30000;
   const noteBox = document.getElementById("offline-note");
   let fixing = null; // the queued record being fixed: {id, photos}
   let flushing = false;
@@ -117,20 +128,27 @@
       ...[...document.querySelectorAll("script[src]")].map((s) => s.src),
       ...[...document.querySelectorAll("img[src]")].map((i) => i.src),
       script.dataset.decoder,
+      script.dataset.htmx,
     ];
     const cache = await caches.open(CACHE_PREFIX + data.user);
     // One at a time: a phone on a weak signal, and the inspector's own next page, come first.
     for (const address of new Set([...data.pages, ...assets])) await cache.add(address);
+    await keepRoster();
+    // Kept until the user signs out, not evicted when the browser needs room.
+    if (navigator.storage && navigator.storage.persist) await navigator.storage.persist();
+  }
+
+  // The unit's people and their marks, as the portal has them now, with the time it said so.
+  async function keepRoster() {
     const answer = await fetch(data.roster, {
       headers: { Accept: "application/json" },
       credentials: "same-origin",
+      signal: AbortSignal.timeout(SEND_WITHIN_MS),
     });
-    if (answer.ok && !answer.redirected) {
-      const people = (await answer.json()).people;
-      await inStore("roster", "readwrite", (store) => store.put(people, data.visit));
-    }
-    // Kept until the user signs out, not evicted when the browser needs room.
-    if (navigator.storage && navigator.storage.persist) await navigator.storage.persist();
+    if (!answer.ok || answer.redirected) return;
+    const kept = await answer.json();
+    await inStore("roster", "readwrite", (store) => store.put(kept.people, data.visit));
+    await inStore("meta", "readwrite", (store) => store.put(kept.at, `roster-at-${data.visit}`));
   }
 
   // --- The queue -------------------------------------------------------------------------------
@@ -178,10 +196,12 @@
     return say(T.record, { name: name, time: shown });
   }
 
-  async function send(item) {
+  // atOnce: sent from the page the inspector is on, who waits for its answer (and its message).
+  async function send(item, { atOnce = false } = {}) {
     const body = new FormData();
     for (const [name, value] of item.fields) body.append(name, value);
     body.append("token", item.key);
+    const photoBytes = item.photos.reduce((total, photo) => total + photo.blob.size, 0);
     for (const photo of item.photos) {
       body.append("photos", new File([photo.blob], photo.name, { type: photo.type }));
     }
@@ -189,15 +209,23 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+      headers: {
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken(),
+        ...(atOnce ? {} : { "X-Kept-On-Phone": "1" }),
+      },
+      signal: AbortSignal.timeout(SEND_WITHIN_MS + photoBytes / BYTES_PER_MS),
     });
   }
+
+  const fieldOf = (item, name) => (item.fields.find(([field]) => field === name) || [])[1];
 
   // In order, one at a time; a network failure stops the round, the rest waits for the next.
   async function flush() {
     if (flushing || !navigator.onLine) return;
     flushing = true;
     let sent = 0;
+    let tapsSent = false;
     try {
       for (const item of await queued()) {
         if (item.status !== "waiting") continue;
@@ -220,11 +248,15 @@
         if (!answer.ok) break;
         await inStore("queue", "readwrite", (store) => store.delete(item.id));
         sent += 1;
+        tapsSent = tapsSent || ROLL_CALL_KINDS.includes(item.kind);
       }
     } finally {
       flushing = false;
     }
+    // The portal's marks now include the taps sent (and the drafts their faults opened).
+    if (tapsSent) await keepRoster().catch(() => {});
     const left = await render();
+    await renderRollCall();
     if (sent && !left) note(T.sent);
   }
 
@@ -235,7 +267,9 @@
       items.length === 1 ? T.waiting_one : T.waiting_other,
       { count: items.length },
     );
-    queueBox.querySelector(".offline-queue__items").replaceChildren(...items.map(itemView));
+    // A waiting tap of the roll call shows in its person's row; listed here once refused.
+    const listed = items.filter((item) => item.status === "refused" || !ROLL_CALL_KINDS.includes(item.kind));
+    queueBox.querySelector(".offline-queue__items").replaceChildren(...listed.map(itemView));
     return items.length;
   }
 
@@ -258,6 +292,15 @@
       fix.textContent = T.fix;
       actions.append(fix);
     }
+    const staff = ROLL_CALL_KINDS.includes(item.kind) && fieldOf(item, "staff");
+    if (staff) {
+      // Fixed by tapping the person again: the new tap takes this one's place.
+      const again = document.createElement("a");
+      again.className = "button button--secondary";
+      again.href = `${item.page}#staff-${staff}`;
+      again.textContent = T.take_again;
+      actions.append(again);
+    }
     const discard = document.createElement("button");
     discard.type = "button";
     discard.className = "button button--secondary";
@@ -265,53 +308,92 @@
     discard.addEventListener("click", async () => {
       if (!window.confirm(T.discard_confirm)) return;
       await inStore("queue", "readwrite", (store) => store.delete(item.id));
-      render();
+      await render();
+      await renderRollCall();
     });
     actions.append(discard);
     row.append(reasons, actions);
     return row;
   }
 
-  function queueOnSubmit(form, kind) {
-    form.addEventListener("submit", async (event) => {
-      // Online, the browser sends the form as always; a fix goes through the queue.
-      if (navigator.onLine && !(kind === "record" && fixing)) return;
-      event.preventDefault();
-      const item = {
-        user: data.user,
-        visit: data.visit,
-        kind: kind,
-        url: new URL(form.action, location.href).pathname,
-        page: data.pages[2],
-        key: newKey(),
-        fields: fieldsOf(form),
-        photos: await photosOf(form),
-        label: kind === "record" ? recordLabel(form) : T.checklist,
-        status: "waiting",
-        reasons: [],
-        created: new Date().toISOString(),
-      };
-      if (kind === "record" && fixing) {
-        item.id = fixing.id;
-        if (!item.photos.length) item.photos = fixing.photos;
-      }
-      try {
-        await inStore("queue", "readwrite", (store) => store.put(item));
-      } catch (error) {
-        note(error && error.name === "QuotaExceededError" ? T.full : String(error), true);
-        return;
-      }
-      if (kind === "record") {
-        fixing = null;
-        form.reset();
-        setNow(form);
-        if (location.hash.startsWith("#fix-")) history.replaceState(null, "", location.pathname);
-      }
-      note(T.saved);
+  // The answer of the portal to a form sent from this page: true when it is done with (saved and
+  // left for its page, or refused and said why); false when the form must wait in the queue.
+  async function sentAtOnce(item) {
+    let answer;
+    try {
+      answer = await send(item, { atOnce: true });
+    } catch (error) {
+      return false; // no network after all, or no answer in time
+    }
+    if (answer.ok && !answer.redirected) {
+      location.assign((await answer.json()).url);
+      return true;
+    }
+    if (answer.status === 422) {
+      note(`${T.refused} ${(await answer.json()).refused.join(" ")}`, true);
       window.scrollTo(0, 0);
-      await render();
-      flush();
+      return true;
+    }
+    return false;
+  }
+
+  function queueOnSubmit(form, kind) {
+    let sending = false;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (sending) return; // a second tap while the first is on its way would make two
+      sending = true;
+      form.setAttribute("aria-busy", "true");
+      try {
+        await submitted(form, kind);
+      } finally {
+        sending = false;
+        form.removeAttribute("aria-busy");
+      }
     });
+  }
+
+  // Sent at once when the phone has a network, kept in the queue when it has none or the send
+  // fails or hangs; the same key either way, so that the portal makes it once.
+  async function submitted(form, kind) {
+    const item = {
+      user: data.user,
+      visit: data.visit,
+      kind: kind,
+      url: new URL(form.action, location.href).pathname,
+      page: data.pages[2],
+      key: newKey(),
+      fields: fieldsOf(form),
+      photos: await photosOf(form),
+      label: kind === "record" ? recordLabel(form) : T.checklist,
+      status: "waiting",
+      reasons: [],
+      created: new Date().toISOString(),
+    };
+    // A fix goes through the queue, in the place of the refused item.
+    if (kind === "record" && fixing) {
+      item.id = fixing.id;
+      if (!item.photos.length) item.photos = fixing.photos;
+    } else if (navigator.onLine && (await sentAtOnce(item))) {
+      return;
+    }
+    try {
+      await inStore("queue", "readwrite", (store) => store.put(item));
+    } catch (error) {
+      note(error && error.name === "QuotaExceededError" ? T.full : String(error), true);
+      window.scrollTo(0, 0);
+      return;
+    }
+    if (kind === "record") {
+      fixing = null;
+      form.reset();
+      setNow(form);
+      if (location.hash.startsWith("#fix-")) history.replaceState(null, "", location.pathname);
+    }
+    note(T.saved);
+    window.scrollTo(0, 0);
+    await render();
+    flush();
   }
 
   function setNow(form) {
@@ -495,6 +577,278 @@
     });
   }
 
+  // --- The roll call ---------------------------------------------------------------------------
+
+  function rollCallKind(form) {
+    if (!(form instanceof HTMLFormElement) || !data.roll_call) return null;
+    const path = new URL(form.action, location.href).pathname;
+    if (path === data.roll_call.mark) return "mark";
+    if (path === data.roll_call.undo) return "unmark";
+    if (path === data.roll_call.rest) return "rest";
+    return null;
+  }
+
+  // The marks as the phone knows them: the portal's, kept with the roster, then every tap still
+  // waiting in the queue, in order, by the portal's rules (inspections/services.py roll_call_*).
+  async function marks() {
+    const state = new Map();
+    for (const person of await roster()) {
+      state.set(String(person.id), {
+        attendance: person.mark || "",
+        previous: person.previous || "",
+        record: person.record || null,
+        waiting: false,
+      });
+    }
+    for (const item of await queued()) {
+      if (item.visit === data.visit && item.status === "waiting" && ROLL_CALL_KINDS.includes(item.kind)) {
+        applyTap(state, item);
+      }
+    }
+    return state;
+  }
+
+  function applyTap(state, item) {
+    if (item.kind === "rest") {
+      for (const mark of state.values()) {
+        if (!mark.attendance) Object.assign(mark, { attendance: "present", previous: "", waiting: true });
+      }
+      return;
+    }
+    const mark = state.get(fieldOf(item, "staff"));
+    if (!mark || mark.record) return;
+    if (item.kind === "mark") {
+      const attendance = fieldOf(item, "attendance");
+      if (mark.attendance && mark.attendance !== attendance) mark.previous = mark.attendance;
+      mark.attendance = attendance;
+    } else if (mark.attendance) {
+      mark.attendance = mark.previous;
+      mark.previous = "";
+    }
+    mark.waiting = true;
+  }
+
+  function attendanceLabel(row, attendance) {
+    const button = row.querySelector(`button[name=attendance][value="${attendance}"]`);
+    return button ? button.textContent.trim() : attendance;
+  }
+
+  function hiddenInput(name, value) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    return input;
+  }
+
+  // A row drawn as the portal draws it (templates/inspections/_roll_call_person.html).
+  function showMark(row, mark) {
+    const staff = row.dataset.staff;
+    const name = row.querySelector(".roll-call__name");
+    let status = name.querySelector(".status");
+    if (mark.attendance) {
+      if (!status) {
+        status = document.createElement("span");
+        name.append(" ", status);
+      }
+      status.className = `status status--${mark.attendance}`;
+      status.textContent = attendanceLabel(row, mark.attendance);
+    } else if (status) {
+      status.remove();
+    }
+    for (const old of row.querySelectorAll(".roll-call__waiting")) old.remove();
+    if (mark.record) {
+      if (!row.querySelector("a.tap-link")) {
+        for (const form of row.querySelectorAll("form")) form.remove();
+        const link = document.createElement("a");
+        link.className = "tap-link";
+        link.href = data.record_url.replace(/\/0\/$/, `/${mark.record}/`);
+        link.textContent = T.open_record;
+        const line = document.createElement("p");
+        line.append(link);
+        row.append(line);
+      }
+      return;
+    }
+    for (const button of row.querySelectorAll("button[name=attendance]")) {
+      const chosen = button.value === mark.attendance;
+      button.classList.toggle("tap-button--chosen", chosen);
+      if (chosen) button.setAttribute("aria-pressed", "true");
+      else button.removeAttribute("aria-pressed");
+    }
+    if (mark.waiting && data.faults.includes(mark.attendance)) {
+      const waiting = document.createElement("p");
+      waiting.className = "message message--warning roll-call__waiting";
+      waiting.setAttribute("role", "status");
+      waiting.textContent = T.draft_when_sent;
+      row.querySelector("form.roll-call__buttons").before(waiting);
+    }
+    let undo = row.querySelector("form.roll-call__undo");
+    if (!mark.attendance) {
+      if (undo) undo.remove();
+      return;
+    }
+    if (!undo) {
+      undo = document.createElement("form");
+      undo.className = "roll-call__undo";
+      undo.method = "post";
+      undo.action = data.roll_call.undo;
+      const csrf = row.querySelector("input[name=csrfmiddlewaretoken]");
+      if (csrf) undo.append(csrf.cloneNode());
+      const button = document.createElement("button");
+      button.type = "submit";
+      button.className = "button button--quiet";
+      button.id = `undo-${staff}`;
+      undo.append(hiddenInput("staff", staff), button);
+      if (window.htmx) {
+        undo.setAttribute("hx-post", data.roll_call.undo);
+        undo.setAttribute("hx-target", "closest li");
+        undo.setAttribute("hx-swap", "outerHTML");
+      }
+      row.append(undo);
+      if (window.htmx) window.htmx.process(undo);
+    }
+    undo.querySelector("button").textContent = mark.previous
+      ? say(T.undo_back, { previous: attendanceLabel(row, mark.previous) })
+      : T.undo;
+  }
+
+  async function renderRollCall() {
+    if (!onRollCall) return;
+    const state = await marks();
+    if (!state.size) return; // the roster was never kept: the page shows the portal's marks
+    for (const row of document.querySelectorAll("li.roll-call__person")) {
+      const mark = state.get(row.dataset.staff);
+      if (mark) showMark(row, mark);
+    }
+    const marked = [...state.values()].filter((mark) => mark.attendance).length;
+    const count = document.querySelector("#roll-call-progress strong");
+    if (count) count.textContent = `${marked}/${state.size}`;
+    const rest = document.querySelector("form.roll-call__rest");
+    if (rest) rest.hidden = marked === state.size;
+  }
+
+  // The marks a page of the portal shows, newer than the roster's: kept with the roster.
+  async function keepMarksShown(rows) {
+    const people = await roster();
+    if (!people.length) return;
+    const byId = new Map(people.map((person) => [String(person.id), person]));
+    for (const row of rows) {
+      const person = byId.get(row.dataset.staff);
+      if (!person) continue;
+      person.mark = row.dataset.attendance || "";
+      person.previous = row.dataset.previous || "";
+      person.record = row.dataset.record ? Number(row.dataset.record) : null;
+    }
+    await inStore("roster", "readwrite", (store) => store.put(people, data.visit));
+  }
+
+  async function keepFreshPage() {
+    const keptAt = await inStore("meta", "readonly", (store) => store.get(`roster-at-${data.visit}`));
+    // A copy kept on the phone is older than the roster fetched after it: its marks are not read.
+    if (keptAt && Date.parse(keptAt) >= Date.parse(data.rendered)) return;
+    await keepMarksShown(document.querySelectorAll("li.roll-call__person"));
+    await inStore("meta", "readwrite", (store) => store.put(data.rendered, `roster-at-${data.visit}`));
+  }
+
+  function tapLabel(kind, fields) {
+    if (kind === "rest") return T.rest;
+    const staff = (fields.find(([name]) => name === "staff") || [])[1];
+    const row = document.getElementById(`staff-${staff}`);
+    const name = row ? row.querySelector(".roll-call__name strong").textContent : staff;
+    if (kind === "unmark") return say(T.unmark, { name: name });
+    const attendance = (fields.find(([field]) => field === "attendance") || [])[1];
+    return say(T.mark, { name: name, attendance: row ? attendanceLabel(row, attendance) : attendance });
+  }
+
+  // A refused tap of a person is replaced by their next one.
+  async function dropRefusedOf(staff) {
+    for (const item of await queued()) {
+      const tap = ROLL_CALL_KINDS.includes(item.kind) && item.visit === data.visit;
+      if (tap && item.status === "refused" && fieldOf(item, "staff") === staff) {
+        await inStore("queue", "readwrite", (store) => store.delete(item.id));
+      }
+    }
+  }
+
+  async function queueTap(kind, fields, key) {
+    const item = {
+      user: data.user,
+      visit: data.visit,
+      kind: kind,
+      url: data.roll_call[kind === "unmark" ? "undo" : kind],
+      page: data.pages[3],
+      key: key,
+      fields: fields,
+      photos: [],
+      label: tapLabel(kind, fields),
+      status: "waiting",
+      reasons: [],
+      created: new Date().toISOString(),
+    };
+    try {
+      await inStore("queue", "readwrite", (store) => store.put(item));
+    } catch (error) {
+      note(error && error.name === "QuotaExceededError" ? T.full : String(error), true);
+      return;
+    }
+    const staff = fieldOf(item, "staff");
+    if (staff) await dropRefusedOf(staff);
+    await render();
+    await renderRollCall();
+    flush();
+  }
+
+  // A mark carries the time it was taken: a fault's draft is of that time, not of its arrival.
+  function tapFields(form, submitter, tappedAt) {
+    const fields = fieldsOf(form);
+    if (submitter && submitter.name) fields.push([submitter.name, submitter.value]);
+    if (rollCallKind(form) === "mark") fields.push(["tapped_at", tappedAt]);
+    return fields;
+  }
+
+  function rollCall() {
+    // Without a network the tap never reaches htmx: caught on its way down, queued.
+    document.addEventListener(
+      "submit",
+      (event) => {
+        const kind = rollCallKind(event.target);
+        if (!kind || navigator.onLine) return;
+        event.preventDefault();
+        event.stopPropagation();
+        queueTap(kind, tapFields(event.target, event.submitter, new Date().toISOString()), newKey());
+      },
+      true,
+    );
+    // Online, each tap carries its key: a tap whose answer is lost is queued with the same key,
+    // and the portal applies it once.
+    document.body.addEventListener("htmx:configRequest", (event) => {
+      if (!rollCallKind(event.detail.elt)) return;
+      event.detail.parameters.token = newKey();
+      event.detail.elt.dataset.tappedAt = new Date().toISOString();
+      if (!event.detail.timeout) event.detail.timeout = SEND_WITHIN_MS;
+    });
+    const lost = (event) => {
+      const kind = rollCallKind(event.detail.elt);
+      if (!kind) return;
+      const sent = [...event.detail.requestConfig.formData];
+      const key = (sent.find(([name]) => name === "token") || [])[1] || newKey();
+      const fields = sent.filter(([name]) => name !== "csrfmiddlewaretoken" && name !== "token");
+      if (kind === "mark") fields.push(["tapped_at", event.detail.elt.dataset.tappedAt]);
+      queueTap(kind, fields, key);
+    };
+    document.body.addEventListener("htmx:sendError", lost);
+    document.body.addEventListener("htmx:timeout", lost);
+    document.body.addEventListener("htmx:afterSettle", async (event) => {
+      const rows = document.querySelectorAll("li.roll-call__person");
+      await keepMarksShown(rows);
+      const row = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("li.roll-call__person");
+      if (row && !row.querySelector(".message--error")) await dropRefusedOf(row.dataset.staff);
+      await render();
+      await renderRollCall();
+    });
+  }
+
   // --- Signing out clears the phone's store ----------------------------------------------------
 
   function guardSignOut() {
@@ -513,6 +867,7 @@
       navigator.serviceWorker.register(script.dataset.serviceWorker).catch(() => {});
     }
     guardSignOut();
+    if (onRollCall) rollCall();
     if (checklistForm) queueOnSubmit(checklistForm, "checklist");
     if (recordForm) {
       queueOnSubmit(recordForm, "record");
@@ -521,11 +876,14 @@
       cardFinder();
     }
     await claim();
+    if (onRollCall) await keepFreshPage().catch(() => {});
     await render();
+    await renderRollCall();
     if (recordForm && location.hash.startsWith("#fix-")) {
       await startFix(Number(location.hash.slice("#fix-".length)));
     }
     window.addEventListener("online", flush);
+    window.setInterval(flush, RETRY_EVERY_MS);
     window.addEventListener("hashchange", () => {
       if (location.hash.startsWith("#fix-")) startFix(Number(location.hash.slice("#fix-".length)));
     });
