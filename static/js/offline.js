@@ -129,6 +129,8 @@
       ...[...document.querySelectorAll("img[src]")].map((i) => i.src),
       script.dataset.decoder,
       script.dataset.htmx,
+      // The record form's own script, which the visit page does not load.
+      script.dataset.position,
     ];
     const cache = await caches.open(CACHE_PREFIX + data.user);
     // One at a time: a phone on a weak signal, and the inspector's own next page, come first.
