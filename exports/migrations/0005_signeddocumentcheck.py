@@ -7,29 +7,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exports', '0004_signed_document_versions'),
+        ("exports", "0004_signed_document_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignedDocumentCheck',
+            name="SignedDocumentCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('checked_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='checked at')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('trust_roots', models.CharField(max_length=64, verbose_name='trust roots')),
-                ('signatures', models.JSONField(default=list, verbose_name='signatures')),
-                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='checked by')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='exports.signeddocument', verbose_name='signed document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "checked_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="checked at"
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("trust_roots", models.CharField(max_length=64, verbose_name="trust roots")),
+                ("signatures", models.JSONField(default=list, verbose_name="signatures")),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="checked by",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checks",
+                        to="exports.signeddocument",
+                        verbose_name="signed document",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'signature check',
-                'verbose_name_plural': 'signature checks',
-                'ordering': ['document', 'checked_at', 'pk'],
-                'indexes': [models.Index(fields=['document', '-checked_at'], name='exports_sig_documen_6266b6_idx')],
+                "verbose_name": "signature check",
+                "verbose_name_plural": "signature checks",
+                "ordering": ["document", "checked_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["document", "-checked_at"], name="exports_sig_documen_6266b6_idx"
+                    )
+                ],
             },
         ),
     ]
