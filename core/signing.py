@@ -14,6 +14,7 @@ addresses; when none can be had, the check says "revocation not checked".
 
 import asyncio
 import datetime
+import hashlib
 import io
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -63,6 +64,16 @@ REVOKED = _("the signer's certificate was revoked on %(date)s")
 UNTRUSTED = _("the signer's certificate does not chain to a trusted root certificate")
 CERTIFICATE_INVALID = _("the signer's certificate could not be validated")
 REVOCATION_NOT_CHECKED = _("revocation not checked: no revocation list could be read")
+# Each failure by a code of its own, as a kept check stores it (check_as_data).
+FAILURES = {
+    "modified": MODIFIED,
+    "expired": EXPIRED,
+    "not_yet_valid": NOT_YET_VALID,
+    "revoked": REVOKED,
+    "untrusted": UNTRUSTED,
+    "certificate_invalid": CERTIFICATE_INVALID,
+    "unreadable": UNREADABLE,
+}
 
 # Every stamp is drawn in Liberation Serif (Times-compatible, with Vietnamese diacritics).
 STAMP_FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -399,3 +410,41 @@ def stored_checks(data: bytes) -> list[SignatureCheck]:
         return verify_pdf(data)
     except DomainError as error:
         return [SignatureCheck("", "", "", None, failure=error.message, params=error.params)]
+
+
+def trust_roots_fingerprint() -> str:
+    """SHA-256 of the trust roots a check reads now (SIGNATURE_TRUST_ROOTS), each root's DER in
+    order: a kept check made against other roots is out of date."""
+    digest = hashlib.sha256()
+    for root in _trust_roots(tuple(settings.SIGNATURE_TRUST_ROOTS)):
+        digest.update(hashlib.sha256(root.dump()).digest())
+    return digest.hexdigest()
+
+
+def check_as_data(check: SignatureCheck) -> dict:
+    """`check` as JSON keeps it; check_from_data reads it back."""
+    failure = next((code for code, text in FAILURES.items() if text is check.failure), None)
+    if check.failure is not None and failure is None:
+        raise ValueError(f"A failure with no code in FAILURES: {check.failure}")
+    return {
+        "field_name": check.field_name,
+        "signer": check.signer,
+        "organisation": check.organisation,
+        "signed_at": check.signed_at.isoformat() if check.signed_at else None,
+        "failure": failure,
+        "params": check.params,
+        "revocation_checked": check.revocation_checked,
+    }
+
+
+def check_from_data(data: dict) -> SignatureCheck:
+    signed_at = data["signed_at"]
+    return SignatureCheck(
+        field_name=data["field_name"],
+        signer=data["signer"],
+        organisation=data["organisation"],
+        signed_at=datetime.datetime.fromisoformat(signed_at) if signed_at else None,
+        failure=FAILURES[data["failure"]] if data["failure"] else None,
+        params=data["params"],
+        revocation_checked=data["revocation_checked"],
+    )

@@ -202,8 +202,12 @@ GROUP_HEADINGS = {
     NOT_FULLY_CHECKED: "III. ĐỦ ĐIỀU KIỆN, CHƯA KIỂM TRA ĐỦ TIÊU CHUẨN",
     VerdictStatus.ELIGIBLE: "IV. ĐỦ ĐIỀU KIỆN",
 }
+# The workbook's columns (emulation.exports.period_workbook).
 PERSON_COLUMNS = ["STT", "Mã cán bộ", "Họ và tên", "Đơn vị đề nghị", "Danh hiệu", "Lý do và căn cứ"]
 COLLECTIVE_COLUMNS = ["STT", "Mã đơn vị", "Tên đơn vị", "Danh hiệu", "Lý do và căn cứ"]
+# What a row of the PDF says, in the order it says it.
+PERSON_CAPTION = "Họ và tên (mã cán bộ), đơn vị đề nghị – danh hiệu"
+COLLECTIVE_CAPTION = "Tên đơn vị (mã đơn vị) – danh hiệu"
 
 
 def list_reason_text(nomination: Nomination) -> str:
@@ -214,18 +218,15 @@ def list_reason_text(nomination: Nomination) -> str:
     return "; ".join(reason_texts(nomination))
 
 
-def _cells(values) -> str:
-    return "".join(f"<td>{escape(value)}</td>" for value in values)
-
-
 @dataclass
 class Section:
     heading: str
-    columns: list[str]
-    # The table's rows as markup, built once here: a template loop over a thousand rows, with
-    # its lookups and escaping per cell, would cost more than laying them out.
+    caption: str
+    # The rows as markup, built once here: a template loop over a thousand rows, with its
+    # lookups and escaping per value, would cost more than laying them out.
     rows_html: str = ""
     count: int = 0
+    with_reasons: bool = True
 
 
 @dataclass
@@ -240,15 +241,23 @@ class ListDocument:
 
 
 def _list_rows(nominations, *, collective: bool) -> tuple[str, int]:
+    """One paragraph per row, its number hanging before a tab, and its reasons, if any, in a
+    paragraph below it. Not a table: WeasyPrint lays out a table row and each of its cells
+    as boxes of their own, several times the cost of a paragraph (bench case
+    council_list_pdf)."""
     rows = []
     for number, nomination in enumerate(nominations, start=1):
         if collective:
-            values = [nomination.unit.code, nomination.unit.name]
+            who = f"{nomination.unit.name} ({nomination.unit.code})"
         else:
-            values = [nomination.staff.code, nomination.staff.full_name, nomination.unit.name]
-        cells = _cells([*values, nomination.title.name, nomination.reason_text])
-        rows.append(f'<tr><td class="number">{number}</td>{cells}</tr>')
-    return "".join(rows), len(rows)
+            staff = nomination.staff
+            who = f"{staff.full_name} ({staff.code}), {nomination.unit.name}"
+        rows.append(
+            f'<p class="d30-row">{number}.\t{escape(who)} – {escape(nomination.title.name)}</p>'
+        )
+        if nomination.reason_text:
+            rows.append(f'<p class="d30-reason">{escape(nomination.reason_text)}</p>')
+    return "".join(rows), len(nominations)
 
 
 def council_list(*, period: Period, filters: ListFilter | None = None, filters_text="") -> bytes:
@@ -267,8 +276,15 @@ def council_list(*, period: Period, filters: ListFilter | None = None, filters_t
         sections = []
         for group in groups:
             rows_html, count = _list_rows(grouped[(collective, group)], collective=collective)
-            columns = COLLECTIVE_COLUMNS if collective else PERSON_COLUMNS
-            sections.append(Section(GROUP_HEADINGS[group], columns, mark_safe(rows_html), count))  # noqa: S308 (escaped cell by cell)
+            sections.append(
+                Section(
+                    heading=GROUP_HEADINGS[group],
+                    caption=COLLECTIVE_CAPTION if collective else PERSON_CAPTION,
+                    rows_html=mark_safe(rows_html),  # noqa: S308 (escaped value by value)
+                    count=count,
+                    with_reasons=group != VerdictStatus.ELIGIBLE,
+                )
+            )
         parts.append((heading, sections))
     meeting = CouncilMeeting.objects.filter(period=period).first()
     document = ListDocument(

@@ -109,3 +109,46 @@ class SignedDocument(models.Model):
     @property
     def filename(self) -> str:
         return f"{self.kind}-{self.subject}-v{self.version}.pdf"
+
+
+class SignedDocumentCheck(models.Model):
+    """One check of a signed version's signatures, kept: the version's page shows it instead of
+    checking the PDF at every view. The first is made when the version is signed; another when
+    someone asks for it, or when the trust roots changed since."""
+
+    document = models.ForeignKey(
+        SignedDocument,
+        on_delete=models.CASCADE,
+        related_name="checks",
+        verbose_name=_("signed document"),
+    )
+    checked_at = models.DateTimeField(_("checked at"), default=timezone.now)
+    # Empty when the portal checked by itself (the trust roots changed).
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    # Of the bytes checked, which may differ from the version's own if the file was changed.
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # core.signing.trust_roots_fingerprint() at the time.
+    trust_roots = models.CharField(_("trust roots"), max_length=64)
+    # Each signature's outcome, in signing order (core.signing.check_as_data).
+    signatures = models.JSONField(_("signatures"), default=list)
+
+    class Meta:
+        verbose_name = _("signature check")
+        verbose_name_plural = _("signature checks")
+        ordering = ["document", "checked_at", "pk"]
+        indexes = [models.Index(fields=["document", "-checked_at"])]
+
+    def __str__(self):
+        return f"{self.document} {self.checked_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def file_changed(self) -> bool:
+        """The bytes checked are not the ones kept when the version was signed."""
+        return self.sha256 != self.document.sha256

@@ -6,7 +6,14 @@ from django.core.files.base import ContentFile
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from exports.models import SignedDocument
+from core.signing import (
+    SignatureCheck,
+    check_as_data,
+    check_from_data,
+    stored_checks,
+    trust_roots_fingerprint,
+)
+from exports.models import SignedDocument, SignedDocumentCheck
 
 
 def signed_versions(*, kind: str, subject: str) -> QuerySet[SignedDocument]:
@@ -35,6 +42,7 @@ def signed_version_add(
     document.file.save("signed.pdf", ContentFile(data), save=False)
     try:
         document.save()
+        _keep_check(document, data, checked_by=signed_by)
     except BaseException:
         document.file.delete(save=False)
         raise
@@ -44,3 +52,32 @@ def signed_version_add(
 def signed_bytes(document: SignedDocument) -> bytes:
     with document.file.open("rb") as stored:
         return stored.read()
+
+
+def _keep_check(document: SignedDocument, data: bytes, *, checked_by) -> SignedDocumentCheck:
+    return SignedDocumentCheck.objects.create(
+        document=document,
+        checked_by=checked_by,
+        sha256=hashlib.sha256(data).hexdigest(),
+        trust_roots=trust_roots_fingerprint(),
+        signatures=[check_as_data(check) for check in stored_checks(data)],
+    )
+
+
+def signed_version_check(*, document: SignedDocument, checked_by=None) -> SignedDocumentCheck:
+    """Check the signatures of the stored file of `document` now, and keep the outcome."""
+    return _keep_check(document, signed_bytes(document), checked_by=checked_by)
+
+
+def signed_version_outcome(document: SignedDocument) -> SignedDocumentCheck:
+    """The latest kept check of `document`: checked again first only when there is none, or
+    when the trust roots changed since (a check is costly, a page view should not make one)."""
+    latest = document.checks.select_related("checked_by").order_by("-checked_at", "-pk").first()
+    if latest is None or latest.trust_roots != trust_roots_fingerprint():
+        latest = signed_version_check(document=document)
+    return latest
+
+
+def kept_signatures(check: SignedDocumentCheck) -> list[SignatureCheck]:
+    """The signatures as `check` found them."""
+    return [check_from_data(data) for data in check.signatures]

@@ -10,8 +10,8 @@ from core import signing
 from core.errors import DomainError
 from core.refusals import refusals_noted
 from core.uploads import atomic_with_files
-from exports.models import SignedDocument
-from exports.signed import signed_version_add, signed_versions
+from exports.models import SignedDocument, SignedDocumentCheck
+from exports.signed import signed_version_add, signed_version_check, signed_versions
 from inspections import audit
 from inspections.minutes import SIGNED_MINUTES, minutes_pdf
 from inspections.models import AuditAction, RecordStatus, SigningCapacity, ViolationRecord
@@ -28,6 +28,7 @@ NOT_CONFIRMED_YET = _("The reviewer countersigns the minutes once the record is 
 NOT_CONFIRMING_REVIEWER = _("Only the reviewer who confirmed the record countersigns its minutes.")
 LEADER_FIRST = _("The team leader signs the minutes first.")
 ALREADY_SIGNED = _("The minutes already carry this signature.")
+NOT_SIGNED_YET = _("The minutes are not signed yet.")
 
 # Where each signature goes and the post the stamp names (Decree 30/2020/NĐ-CP, annex I:
 # the signer's post above the name; the stamp is Vietnamese, as the document is).
@@ -124,3 +125,12 @@ def minutes_sign(
             },
         )
     return document
+
+
+def minutes_signatures_recheck(*, record: ViolationRecord, user: User) -> SignedDocumentCheck:
+    """Check the signatures of the latest signed minutes again, on the stored file as it is
+    now, and keep the outcome that the record's page shows from then on."""
+    latest = minutes_versions(record).last()
+    if latest is None:
+        raise DomainError(NOT_SIGNED_YET)
+    return signed_version_check(document=latest, checked_by=user)

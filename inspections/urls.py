@@ -41,6 +41,11 @@ urlpatterns = [
     path("evidence/<int:pk>/original/", views.evidence_original, name="evidence_original"),
     path("records/<int:pk>/sign/", views.record_sign, name="record_sign"),
     path(
+        "records/<int:pk>/signatures/check/",
+        views.record_signatures_check,
+        name="record_signatures_check",
+    ),
+    path(
         "records/<int:pk>/minutes/signed/<int:version>/",
         views.signed_minutes,
         name="signed_minutes",

@@ -22,10 +22,10 @@ from core.access import role_required
 from core.confirm import asks_once_more
 from core.errors import DomainError
 from core.personal_data import personal_data_access_log
-from core.signing import stored_checks, verify_pdf
+from core.signing import verify_pdf
 from core.uploads import checked_pdf, document_response
 from exports.services import export_request
-from exports.signed import signed_bytes
+from exports.signed import kept_signatures, signed_bytes, signed_version_outcome
 from inspections import selectors, services, signature_services
 from inspections.citizen_report_selectors import reports_awaiting_count
 from inspections.forms import (
@@ -691,12 +691,15 @@ def record_detail(request, pk):
     is_reviewer = user.has_role(Role.REVIEWER)
     signed_versions = list(signature_services.minutes_versions(record))
     signed = {version.capacity for version in signed_versions}
+    # The outcome kept when the latest version was signed or last checked, not a new check.
+    signature_check = signed_version_outcome(signed_versions[-1]) if signed_versions else None
     context = {
         # When and where a photo was taken is personal data: for who wrote or reviews it.
         "sees_capture": is_author or is_reviewer,
         "sees_originals": user.has_role(*READS_ORIGINAL_PHOTOS),
         "signed_versions": signed_versions,
-        "signatures": stored_checks(signed_bytes(signed_versions[-1])) if signed_versions else [],
+        "signature_check": signature_check,
+        "signatures": kept_signatures(signature_check) if signature_check else [],
         "sign_as": [
             capacity
             for capacity in SigningCapacity
@@ -1075,6 +1078,20 @@ def record_sign(request, pk):
         messages.error(request, str(error))
     else:
         messages.success(request, _("The minutes are signed."))
+    return redirect("inspections:record_detail", pk=pk)
+
+
+@require_POST
+@role_required(*READS_RECORDS)
+def record_signatures_check(request, pk):
+    """Check the signatures of the latest signed minutes again, for whoever reads the record."""
+    record = _get_record_for_user(request, pk)
+    try:
+        signature_services.minutes_signatures_recheck(record=record, user=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The signatures were checked again."))
     return redirect("inspections:record_detail", pk=pk)
 
 

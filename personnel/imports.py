@@ -9,6 +9,7 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +36,7 @@ from core.tabular import (
     text,
 )
 from personnel import hooks
-from personnel.models import Posting, Staff, StaffCategory, Unit, UnitKind
+from personnel.models import Posting, Staff, StaffCategory, Unit, UnitKind, UnitName
 from personnel.search import staff_search_text
 from personnel.services import current_posting_ends_on
 
@@ -44,6 +45,9 @@ AGENCY_COLUMNS = (
     Column("name", "Tên đơn vị", required=True, parser=text(max_length=255)),
     Column("kind", "Loại", required=True, parser=choice(UnitKind.values)),
     Column("parent_code", "Mã đơn vị cấp trên", parser=text(max_length=32)),
+    # The names a document's header gives (personnel.models.UnitName).
+    Column("official_name", "Tên chính thức", parser=text(max_length=255)),
+    Column("issuing_body", "Cơ quan chủ quản", parser=text(max_length=255)),
 )
 STAFF_COLUMNS = (
     Column("staff_code", "Mã cán bộ", required=True, parser=text(max_length=32)),
@@ -66,18 +70,67 @@ UNKNOWN_STAFF_CODE = _("Unknown staff code “%(code)s”.")
 # Agencies
 
 
-def agencies_import(*, path: str | Path, dry_run: bool = False) -> ImportSummary:
-    """Upsert units by code from an agencies file; parent codes may point into the file."""
+def agencies_import(
+    *, path: str | Path, dry_run: bool = False, today: datetime.date | None = None
+) -> ImportSummary:
+    """Upsert units by code from an agencies file; parent codes may point into the file.
+
+    A row's official name and issuing body, when given, are the unit's names from `today`
+    (default the day of the import) on: names that differ from those in use start a new dated
+    entry (UnitName), the earlier ones stay for the documents dated before.
+    """
     return import_file(
         path=path,
         columns=AGENCY_COLUMNS,
-        plan=_plan_agencies,
+        plan=functools.partial(_plan_agencies, today=today or timezone.localdate()),
         write=lambda writes: _write_agencies(**writes),
         dry_run=dry_run,
     )
 
 
-def _plan_agencies(table: Table) -> tuple[ImportSummary, dict]:
+@dataclass(slots=True)
+class _NamesWrite:
+    code: str
+    official_name: str
+    issuing_body: str
+    valid_from: datetime.date | None  # None: the unit's first names, since before any rename
+    pk: int | None = None  # the entry of that day to change; None: a new entry
+
+
+def _names_in_use(day: datetime.date) -> dict[int, UnitName]:
+    """Each unit's names as they stand on `day` (the latest entry from then or before)."""
+    in_use = {}
+    entries = UnitName.objects.filter(
+        models.Q(valid_from__isnull=True) | models.Q(valid_from__lte=day)
+    ).order_by("unit_id", models.F("valid_from").asc(nulls_first=True))
+    for entry in entries:
+        in_use[entry.unit_id] = entry
+    return in_use
+
+
+def _plan_names(
+    values: dict, entry: UnitName | None, *, today: datetime.date
+) -> tuple[_NamesWrite | None, list[Change]]:
+    """What a row's official name and issuing body write, and the changes they show. A cell
+    left empty keeps the name in use; the official name of a unit without one is its name."""
+    official_name, issuing_body = values.get("official_name"), values.get("issuing_body")
+    if not official_name and not issuing_body:
+        return None, []
+    old = (entry.official_name, entry.issuing_body) if entry else (None, None)
+    new = (official_name or old[0] or values["name"], issuing_body or old[1] or "")
+    if new == old:
+        return None, []
+    changes = diff_fields(
+        UnitName,
+        [("official_name", old[0], new[0]), ("issuing_body", old[1] or None, new[1] or None)],
+    )
+    if entry is None:
+        return _NamesWrite(values["code"], *new, valid_from=None), changes
+    same_day = entry.pk if entry.valid_from == today else None
+    return _NamesWrite(values["code"], *new, valid_from=today, pk=same_day), changes
+
+
+def _plan_agencies(table: Table, *, today: datetime.date) -> tuple[ImportSummary, dict]:
     problems = list(table.problems)
     rows = unique_rows(table, "code", problems)
     stored = {
@@ -103,8 +156,10 @@ def _plan_agencies(table: Table) -> tuple[ImportSummary, dict]:
             header = table.headers.get("parent_code", "parent_code")
             problems.append(Problem(row.number, header, UNIT_CYCLE, {"cycle": cycle}))
 
+    with_names = "official_name" in table.headers or "issuing_body" in table.headers
+    names_in_use = _names_in_use(today) if with_names else {}
     plans = []
-    to_create, to_update = [], []
+    to_create, to_update, names = [], [], []
     for row in rows:
         if row.problems:
             continue
@@ -112,11 +167,15 @@ def _plan_agencies(table: Table) -> tuple[ImportSummary, dict]:
         code = values["code"]
         new_parent = parent_of[code]
         unit = stored.get(code)
+        entry = names_in_use.get(unit["pk"]) if unit else None
+        names_write, names_changes = _plan_names(values, entry, today=today)
+        if names_write:
+            names.append(names_write)
         if unit is None:
             plans.append(RowPlan(row.number, code, values["name"], Action.CREATED))
             to_create.append((code, values["name"], values["kind"], new_parent))
             continue
-        changes = diff_fields(
+        unit_changes = diff_fields(
             Unit,
             [
                 ("name", unit["name"], values["name"]),
@@ -124,13 +183,14 @@ def _plan_agencies(table: Table) -> tuple[ImportSummary, dict]:
                 ("parent", unit["parent__code"], new_parent),
             ],
         )
+        changes = unit_changes + names_changes
         action = Action.UPDATED if changes else Action.UNCHANGED
         plans.append(RowPlan(row.number, code, values["name"], action, changes))
-        if changes:
+        if unit_changes:
             to_update.append((unit["pk"], code, values["name"], values["kind"], new_parent))
     problems.sort(key=lambda problem: problem.row or 0)
     result = ImportSummary(plans=plans, problems=problems)
-    return result, {"to_create": to_create, "to_update": to_update}
+    return result, {"to_create": to_create, "to_update": to_update, "names": names}
 
 
 def _cycles(parent_of: dict[str, str | None]) -> dict[str, str]:
@@ -155,7 +215,9 @@ def _cycles(parent_of: dict[str, str | None]) -> dict[str, str]:
     return on_cycle
 
 
-def _write_agencies(*, to_create: list[tuple], to_update: list[tuple]) -> None:
+def _write_agencies(
+    *, to_create: list[tuple], to_update: list[tuple], names: list[_NamesWrite]
+) -> None:
     Unit.objects.bulk_create(
         [Unit(code=code, name=name, kind=kind) for code, name, kind, _parent in to_create],
         batch_size=BATCH_SIZE,
@@ -170,6 +232,24 @@ def _write_agencies(*, to_create: list[tuple], to_update: list[tuple]) -> None:
         for pk, code, name, kind, parent in to_update
     ]
     Unit.objects.bulk_update(changed, ["name", "kind", "parent"], batch_size=BATCH_SIZE)
+    entries = [
+        UnitName(
+            pk=write.pk,
+            unit_id=ids[write.code],
+            valid_from=write.valid_from,
+            official_name=write.official_name,
+            issuing_body=write.issuing_body,
+        )
+        for write in names
+    ]
+    UnitName.objects.bulk_create(
+        [entry for entry in entries if entry.pk is None], batch_size=BATCH_SIZE
+    )
+    UnitName.objects.bulk_update(
+        [entry for entry in entries if entry.pk is not None],
+        ["official_name", "issuing_body"],
+        batch_size=BATCH_SIZE,
+    )
 
 
 # Staff

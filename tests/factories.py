@@ -427,6 +427,7 @@ def url_kwargs(world: World) -> dict[str, dict]:
         "inspections:explanation_document": {"pk": world.explanation.pk},
         "inspections:record_pdf_prepare": {"pk": world.record.pk},
         "inspections:record_sign": {"pk": world.record.pk},
+        "inspections:record_signatures_check": {"pk": world.record.pk},
         "inspections:signed_minutes": {"pk": world.record.pk, "version": 1},
         "emulation:period_prepare": {"code": world.period.code},
         "exports:status": {"pk": world.export.pk},

@@ -181,7 +181,7 @@ def test_it_writes_the_date_in_words_as_decree_30_does():
 
 
 def test_it_prints_the_list_in_the_decree_30_layout_with_every_section(
-    client, prepared, period, secretary, council_member
+    client, prepared, period, secretary, council_member, unit_a
 ):
     client.force_login(council_member)
 
@@ -210,7 +210,11 @@ def test_it_prints_the_list_in_the_decree_30_layout_with_every_section(
     assert at == sorted(at)
     assert at[0] < people.index("S001") < at[1] < people.index("S002") < at[2]
     assert at[2] < people.index("S003") < at[3] < people.index("S004")
-    assert "Biên bản vi phạm BB-01/2019 ngày 12/03/2019 đã được xác nhận trong kỳ" in people
+    # A row: its number, the person with their code and unit, the title; its reasons below.
+    assert (
+        f"1. Nguyễn Văn Hùng (S001), {unit_a.name} – Lao động tiên tiến "
+        "Biên bản vi phạm BB-01/2019 ngày 12/03/2019 đã được xác nhận trong kỳ"
+    ) in people
     assert "Biên bản vi phạm BB-02 ngày 02/04/2019 đang chờ xem xét: tạm hoãn xét" in people
     # Every section of the collectives too, the empty ones said so.
     at = [collectives.index(section) for section in sections]

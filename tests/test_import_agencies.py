@@ -1,5 +1,6 @@
 """import_agencies: units upserted by code from CSV or XLSX, all or nothing."""
 
+import datetime
 from io import StringIO
 
 import pytest
@@ -10,13 +11,15 @@ from openpyxl import Workbook
 from core.imports import DUPLICATE_CODE, Action
 from core.tabular import (
     MISSING_HEADER,
+    TOO_LONG,
     UNKNOWN_CHOICE,
     UNKNOWN_HEADER,
     UNSUPPORTED_FILE,
     Problem,
 )
 from personnel.imports import UNIT_CYCLE, UNKNOWN_PARENT, agencies_import
-from personnel.models import Unit, UnitKind
+from personnel.models import Unit, UnitKind, UnitName
+from personnel.selectors import unit_names_on
 
 HEADER = "code,name,kind,parent_code"
 CITY = [
@@ -158,7 +161,14 @@ def test_it_reads_the_first_sheet_of_an_xlsx_file(db, tmp_path):
         ),
         pytest.param(
             ["code,name,kind,parent", "A,A,ward,"],
-            [Problem(1, "parent", UNKNOWN_HEADER, {"expected": "code, name, kind, parent_code"})],
+            [
+                Problem(
+                    1,
+                    "parent",
+                    UNKNOWN_HEADER,
+                    {"expected": "code, name, kind, parent_code, official_name, issuing_body"},
+                )
+            ],
             id="wrong header",
         ),
     ],
@@ -218,3 +228,126 @@ def test_the_command_prints_the_counts(db, tmp_path):
         call_command("import_agencies", str(write_csv(tmp_path, CITY)), stdout=stdout)
 
     assert stdout.getvalue() == "Đã nhập: thêm mới 3, cập nhật 0, giữ nguyên 0.\n"
+
+
+# --- Official names and issuing bodies --------------------------------------------------------
+
+NAMES_HEADER = "code,name,kind,parent_code,official_name,issuing_body"
+NAMED_CITY = [
+    NAMES_HEADER,
+    "UB,UBND thành phố,department,,Ủy ban nhân dân thành phố Lạng Sơn,",
+    "P-CL,Phường Chi Lăng,ward,UB,Ủy ban nhân dân phường Chi Lăng,"
+    "ỦY BAN NHÂN DÂN THÀNH PHỐ LẠNG SƠN",
+    "X-MP,Xã Mai Pha,commune,UB,,",
+]
+IMPORTED_ON = datetime.date(2026, 12, 7)
+
+
+def names() -> list[tuple]:
+    return list(
+        UnitName.objects.order_by("unit__code", "valid_from").values_list(
+            "unit__code", "valid_from", "official_name", "issuing_body"
+        )
+    )
+
+
+def test_it_gives_new_units_their_official_names_since_always(db, tmp_path):
+    result = agencies_import(path=write_csv(tmp_path, NAMED_CITY), today=IMPORTED_ON)
+
+    assert result.problems == []
+    assert result.created == 3
+    # Names as the documents' headers use them; a unit left without stays without.
+    assert names() == [
+        ("P-CL", None, "Ủy ban nhân dân phường Chi Lăng", "ỦY BAN NHÂN DÂN THÀNH PHỐ LẠNG SƠN"),
+        ("UB", None, "Ủy ban nhân dân thành phố Lạng Sơn", ""),
+    ]
+    ward = Unit.objects.get(code="P-CL")
+    assert unit_names_on(ward, datetime.date(2019, 1, 1)) == (
+        "Ủy ban nhân dân phường Chi Lăng",
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ LẠNG SƠN",
+    )
+
+
+def test_it_changes_no_name_when_the_same_file_comes_again(db, tmp_path):
+    path = write_csv(tmp_path, NAMED_CITY)
+    agencies_import(path=path, today=IMPORTED_ON)
+    before = names()
+
+    again = agencies_import(path=path, today=IMPORTED_ON + datetime.timedelta(days=30))
+
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert names() == before
+
+
+def test_it_starts_a_new_dated_entry_when_a_name_changes(db, tmp_path):
+    agencies_import(path=write_csv(tmp_path, NAMED_CITY), today=IMPORTED_ON)
+    renamed_on = datetime.date(2027, 1, 1)
+    lines = [
+        NAMES_HEADER,
+        "P-CL,Phường Chi Lăng,ward,UB,Ủy ban nhân dân phường Chi Lăng mới,",
+    ]
+
+    result = agencies_import(path=write_csv(tmp_path, lines), today=renamed_on)
+
+    [plan] = result.plans
+    assert plan.action == Action.UPDATED
+    with translation.override("en"):
+        changes = [(str(change.label), change.old, change.new) for change in plan.changes]
+    assert changes == [
+        (
+            "full official name",
+            "Ủy ban nhân dân phường Chi Lăng",
+            "Ủy ban nhân dân phường Chi Lăng mới",
+        )
+    ]
+    # The earlier names stay for the documents dated before; the empty issuing body kept.
+    ward = Unit.objects.get(code="P-CL")
+    body = "ỦY BAN NHÂN DÂN THÀNH PHỐ LẠNG SƠN"
+    assert unit_names_on(ward, datetime.date(2026, 12, 31)) == (
+        "Ủy ban nhân dân phường Chi Lăng",
+        body,
+    )
+    assert unit_names_on(ward, renamed_on) == ("Ủy ban nhân dân phường Chi Lăng mới", body)
+    assert UnitName.objects.filter(unit=ward).count() == 2
+
+
+def test_it_changes_the_entry_of_the_same_day_instead_of_adding_a_second(db, tmp_path, unit_a):
+    UnitName.objects.create(unit=unit_a, valid_from=IMPORTED_ON, official_name="Tên cũ")
+    lines = [NAMES_HEADER, f"P-A,{unit_a.name},ward,,Ủy ban nhân dân phường Đông Kinh,"]
+
+    result = agencies_import(path=write_csv(tmp_path, lines), today=IMPORTED_ON)
+
+    assert result.updated == 1
+    assert names() == [("P-A", IMPORTED_ON, "Ủy ban nhân dân phường Đông Kinh", "")]
+
+
+def test_it_names_a_unit_by_its_name_when_only_the_issuing_body_is_given(db, tmp_path, unit_a):
+    lines = [NAMES_HEADER, f"P-A,{unit_a.name},ward,,,ỦY BAN NHÂN DÂN THÀNH PHỐ LẠNG SƠN"]
+
+    agencies_import(path=write_csv(tmp_path, lines), today=IMPORTED_ON)
+
+    assert names() == [("P-A", None, unit_a.name, "ỦY BAN NHÂN DÂN THÀNH PHỐ LẠNG SƠN")]
+
+
+def test_it_keeps_the_names_when_the_file_has_no_name_columns(db, tmp_path):
+    agencies_import(path=write_csv(tmp_path, NAMED_CITY), today=IMPORTED_ON)
+    before = names()
+
+    result = agencies_import(path=write_csv(tmp_path, CITY), today=IMPORTED_ON)
+
+    assert result.problems == []
+    assert names() == before
+
+
+def test_it_refuses_a_name_too_long_and_writes_nothing(db, tmp_path):
+    lines = [
+        NAMES_HEADER,
+        "UB,UBND thành phố,department,,Ủy ban nhân dân thành phố Lạng Sơn,",
+        f"P-CL,Phường Chi Lăng,ward,UB,{'Ấ' * 256},",
+    ]
+
+    result = agencies_import(path=write_csv(tmp_path, lines), today=IMPORTED_ON)
+
+    assert result.problems == [Problem(3, "official_name", TOO_LONG, {"limit": 255})]
+    assert not result.written
+    assert (units(), names()) == ([], [])

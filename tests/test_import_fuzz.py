@@ -81,6 +81,8 @@ GOOD = {
     "name": texts,
     "kind": st.sampled_from(["ward", "commune", "department", "Public_Unit"]),
     "parent_code": st.sampled_from(["", "P-A", "UB"]),
+    "official_name": st.one_of(st.just(""), texts),
+    "issuing_body": st.one_of(st.just(""), texts),
     "staff_code": st.sampled_from(["S001", "S002", "S003", "N-1"]),
     "full_name": texts,
     "agency_code": st.sampled_from(["P-A", "X-B", ""]),

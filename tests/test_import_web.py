@@ -153,7 +153,17 @@ def test_it_discards_a_pending_file(client, reviewer, media_root):
 @pytest.mark.parametrize(
     ("kind", "headers"),
     [
-        ("agencies", ["Mã đơn vị", "Tên đơn vị", "Loại", "Mã đơn vị cấp trên"]),
+        (
+            "agencies",
+            [
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Loại",
+                "Mã đơn vị cấp trên",
+                "Tên chính thức",
+                "Cơ quan chủ quản",
+            ],
+        ),
         (
             "staff",
             [

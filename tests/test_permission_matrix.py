@@ -79,6 +79,7 @@ inspections:explanation_document    login 403   200   404   200   200   404   20
 inspections:record_pdf              login 403   200   404   200   200   404   200   200
 inspections:record_pdf_prepare      405   405   405   405   405   405   405   405   405
 inspections:record_sign             405   405   405   405   405   405   405   405   405
+inspections:record_signatures_check 405   405   405   405   405   405   405   405   405
 inspections:signed_minutes          login 403   200   404   200   200   404   200   200
 # checking an uploaded signed PDF: reviewers and the council
 inspections:signature_verify        login 403   403   403   200   200   403   403   200
@@ -256,6 +257,7 @@ inspections:appeal_decide           login 403   403   403   no    403   403   40
 inspections:explanation_attach      login 403   403   403   403   403   404   no    no
 inspections:record_pdf_prepare      login 403   302   404   302   302   404   302   302
 inspections:record_sign             login 403   no    404   no    403   403   403   no
+inspections:record_signatures_check login 403   302   404   302   302   404   302   302
 inspections:discipline_confirm      login 403   403   403   no    403   403   403   no
 inspections:discipline_cancel       login 403   403   403   302   403   403   403   302
 personnel:import_confirm            login 403   403   403   no    403   403   403   no

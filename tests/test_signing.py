@@ -5,8 +5,10 @@ is wrong. Real keys and certificates from a throw-away CA (tests/signing_keys.py
 import datetime
 import io
 import re
+from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -15,13 +17,13 @@ from pypdf import PdfReader
 from core import signing
 from core.errors import DomainError
 from core.models import Refusal
-from exports.models import SignedDocument
-from exports.signed import signed_bytes
+from exports.models import SignedDocument, SignedDocumentCheck
+from exports.signed import kept_signatures, signed_bytes
 from inspections import services, signature_services
 from inspections.models import AuditAction, AuditEntry, InspectionRound, SigningCapacity
 from personnel.models import Posting, Role, Staff
 from tests.factories import make_user, visit_started_earlier
-from tests.signing_keys import PASSPHRASE
+from tests.signing_keys import PASSPHRASE, make_root
 
 
 @pytest.fixture
@@ -361,6 +363,91 @@ def test_it_checks_an_uploaded_signed_pdf(client, record, inspector, reviewer):
     assert "Ký bởi Trần Khôi, còn nguyên vẹn" in intact.content.decode()
     assert "văn bản đã bị thay đổi sau khi ký" in changed.content.decode()
     assert "Văn bản phải là tệp PDF." in word.content.decode()
+
+
+# --- The kept check ---------------------------------------------------------------------
+
+
+def tamper_with_the_stored_file(document) -> None:
+    """One byte of the stored minutes changed inside the signed range, as a disk or someone
+    with access to the storage might."""
+    path = Path(document.file.path)
+    data = bytearray(path.read_bytes())
+    data[data.index(b"stream", 100) + 12] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_it_keeps_the_check_made_when_the_minutes_are_signed(record, inspector):
+    document = sign_as_lead(record, inspector)
+
+    [check] = SignedDocumentCheck.objects.filter(document=document)
+    assert (check.checked_by, check.sha256) == (inspector, document.sha256)
+    assert check.trust_roots == signing.trust_roots_fingerprint()
+    [signature] = kept_signatures(check)
+    assert (signature.signer, signature.intact, signature.field_name) == (
+        "Trần Khôi",
+        True,
+        "TruongDoan",
+    )
+
+
+def test_it_shows_the_kept_check_until_someone_checks_the_stored_file_again(
+    client, record, inspector, reviewer
+):
+    document = sign_as_lead(record, inspector)
+    tamper_with_the_stored_file(document)
+    client.force_login(reviewer)
+    page_url = reverse("inspections:record_detail", args=[record.pk])
+    check_url = reverse("inspections:record_signatures_check", args=[record.pk])
+
+    before = client.get(page_url).content.decode()
+    checked = client.post(check_url, follow=True)
+    after = client.get(page_url).content.decode()
+
+    # The page read the check kept at signing: it did not open the PDF again.
+    assert "Ký bởi Trần Khôi, còn nguyên vẹn" in before
+    assert f'action="{check_url}"' in before
+    # Asked for, the check reads the stored file as it is now and says what is wrong.
+    assert checked.redirect_chain == [(page_url, 302)]
+    assert str(signing.MODIFIED) in after
+    assert "Ký bởi Trần Khôi, còn nguyên vẹn" not in after
+    assert "SHA-256" in after
+    latest = SignedDocumentCheck.objects.filter(document=document).last()
+    assert latest.checked_by == reviewer
+    assert latest.sha256 != document.sha256
+    assert [c.failure for c in kept_signatures(latest)] == [signing.MODIFIED]
+    assert SignedDocumentCheck.objects.filter(document=document).count() == 2
+
+
+def test_it_checks_again_by_itself_when_the_trust_roots_changed(
+    client, signing_settings, record, inspector, reviewer, tmp_path
+):
+    document = sign_as_lead(record, inspector)
+    other_roots = tmp_path / "other-roots.pem"
+    other_roots.write_bytes(make_root("CA khác").certificate.public_bytes(Encoding.PEM))
+    signing_settings.SIGNATURE_TRUST_ROOTS = [str(other_roots)]
+    client.force_login(reviewer)
+    page_url = reverse("inspections:record_detail", args=[record.pk])
+
+    first = client.get(page_url).content.decode()
+    client.get(page_url)
+
+    checks = list(SignedDocumentCheck.objects.filter(document=document))
+    assert len(checks) == 2  # at signing, then once for the new roots: not at each view
+    assert checks[1].checked_by is None
+    assert [c.failure for c in kept_signatures(checks[1])] == [signing.UNTRUSTED]
+    assert str(signing.UNTRUSTED) in first
+
+
+def test_it_refuses_to_check_minutes_not_signed_yet(client, record, reviewer):
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("inspections:record_signatures_check", args=[record.pk]), follow=True
+    )
+
+    assert str(signature_services.NOT_SIGNED_YET) in response.content.decode()
+    assert SignedDocumentCheck.objects.count() == 0
 
 
 def _signer(authority, name):
