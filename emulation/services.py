@@ -496,7 +496,7 @@ def evaluate_after_staff_changes(*, staff_ids: list[int]) -> None:
     (then the whole period, which reads it all once): an import of 100,000 new people touches
     the collectives of their units, not the period's 50,000 individuals.
     """
-    people = values_in(staff_ids, sql_type="bigint")
+    people = values_in("staff_id", staff_ids, sql_type="bigint")
     open_periods = {
         period.pk: period
         for period in Period.objects.exclude(status=PeriodStatus.APPROVED).order_by(
@@ -509,7 +509,7 @@ def evaluate_after_staff_changes(*, staff_ids: list[int]) -> None:
     # a unit, whatever the number of people.
     first_posted = {
         unit_id: None if undated else earliest
-        for unit_id, earliest, undated in Posting.objects.filter(staff_id__in=people)
+        for unit_id, earliest, undated in Posting.objects.filter(people)
         .order_by()
         .values("unit")
         .annotate(earliest=Min("starts_on"), undated=Count("pk", filter=Q(starts_on__isnull=True)))
@@ -517,7 +517,7 @@ def evaluate_after_staff_changes(*, staff_ids: list[int]) -> None:
     }
     nominated: dict[int, set[int]] = {}
     for period_id, staff_id in (
-        Nomination.objects.filter(period__in=open_periods, staff_id__in=people)
+        Nomination.objects.filter(people, period__in=open_periods)
         .order_by()
         .values_list("period_id", "staff_id")
     ):

@@ -227,22 +227,22 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportSummary, l
     codes = [row.values["staff_code"] for row in rows]
     stored = {
         staff["code"]: staff
-        for staff in Staff.objects.filter(code__in=values_in(codes, sql_type="text"))
+        for staff in Staff.objects.filter(values_in("code", codes, sql_type="text"))
         .order_by()
         .values("pk", "code", *_FILE_STAFF_FIELDS)
     }
-    stored_pks = values_in([staff["pk"] for staff in stored.values()], sql_type="bigint")
+    stored_pks = [staff["pk"] for staff in stored.values()]
     open_postings, with_postings = {}, set()
     if stored:
         # Ordered by start, so the latest open posting wins should there be two.
         open_postings = {
             staff_id: (posting_id, unit_id, starts_on)
             for posting_id, staff_id, unit_id, starts_on in Posting.objects.filter(
-                ends_on__isnull=True, staff_id__in=stored_pks
+                values_in("staff_id", stored_pks, sql_type="bigint"), ends_on__isnull=True
             ).values_list("pk", "staff_id", "unit_id", "starts_on")
         }
         with_postings = set(
-            Posting.objects.filter(staff_id__in=stored_pks)
+            Posting.objects.filter(values_in("staff_id", stored_pks, sql_type="bigint"))
             .order_by()
             .values_list("staff_id", flat=True)
             .distinct()
@@ -321,23 +321,20 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
         for write in writes
         if write.pk is not None and write.fields is not None
     ]
-    ids = bulk_insert(
+    bulk_insert(
         Staff,
         ["code", *_FILE_STAFF_FIELDS, "search_text", "created_at", "updated_at", "is_active"],
-        [
-            (
-                write.code,
-                *stored_fields(write.fields),
-                now,
-                now,
-                True,
-            )
-            for write in created
-        ],
-        returning_ids=True,
+        [(write.code, *stored_fields(write.fields), now, now, True) for write in created],
     )
-    for write, pk in zip(created, ids, strict=True):
-        write.pk = pk
+    if created:
+        codes = [write.code for write in created]
+        ids = dict(
+            Staff.objects.filter(values_in("code", codes, sql_type="text"))
+            .order_by()
+            .values_list("code", "pk")
+        )
+        for write in created:
+            write.pk = ids[write.code]
     Staff.objects.bulk_update(changed, _UPDATED_STAFF_FIELDS, batch_size=BATCH_SIZE)
     moves = [write for write in writes if write.unit_id is not None]
     Posting.objects.bulk_update(
