@@ -97,10 +97,17 @@ def _array_literal(values: Collection[int | str], sql_type: str) -> str:
     if sql_type == "bigint":
         return "{" + ",".join(str(int(value)) for value in values) + "}"
     # Each text quoted, its backslashes and quotes escaped: commas, braces and spaces stay text.
-    if not values:
+    # Escaped in one pass over all of them, joined by a NUL (which no PostgreSQL text holds, so
+    # a value with one matches nothing and is left out).
+    texts = list(values)
+    joined = "\x00".join(texts)
+    if joined.count("\x00") >= len(texts):  # a value holds a NUL
+        texts = [value for value in texts if "\x00" not in value]
+        joined = "\x00".join(texts)
+    if not texts:
         return "{}"
-    quoted = (value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
-    return '{"' + '","'.join(quoted) + '"}'
+    joined = joined.replace("\\", "\\\\").replace('"', '\\"')
+    return '{"' + joined.replace("\x00", '","') + '"}'
 
 
 def values_in(field: str, values: Collection[int | str], *, sql_type: str) -> AmongValues:

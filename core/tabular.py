@@ -408,10 +408,11 @@ def _parse_row(
         if error is not None:
             problems.append(Problem(number, header, error.message, error.params))
     # Values in a column without a header, or beyond the last header.
-    for index in [*unnamed, *range(width, length)]:
-        if index < length and not _is_empty(raw[index]):
-            blank = False
-            problems.append(Problem(number, _column_letters(index + 1), VALUES_WITHOUT_HEADER))
+    if unnamed or length > width:
+        for index in [*unnamed, *range(width, length)]:
+            if index < length and not _is_empty(raw[index]):
+                blank = False
+                problems.append(Problem(number, _column_letters(index + 1), VALUES_WITHOUT_HEADER))
     if blank:
         return None
     return Row(number=number, values=values, problems=problems)
