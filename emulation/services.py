@@ -486,6 +486,8 @@ def evaluate_periods_holding(*, days: list[datetime.date]) -> None:
             evaluate_period(period=period)
 
 
+# The periods' locks need a transaction; the import and the transfer already hold theirs.
+@transaction.atomic(savepoint=False)
 def evaluate_after_staff_changes(*, staff_ids: list[int]) -> None:
     """Evaluate again the open periods whose verdicts these people's new recruitment dates or
     units may change: their own nominations, and the collectives of the units they were posted
