@@ -168,7 +168,8 @@ def text(*, max_length: int) -> Parser:
             value = str(value)
         # One way of writing each letter (macOS writes Vietnamese decomposed), single spaces.
         value = " ".join(unicodedata.normalize("NFC", value).split())
-        if control := _CONTROL.search(value):
+        # isprintable() is false for every control character: the search only when it may find.
+        if not value.isprintable() and (control := _CONTROL.search(value)):
             raise DomainError(CONTROL_CHARACTER, code=f"U+{ord(control.group()):04X}")
         if len(value) > max_length:
             raise DomainError(TOO_LONG, limit=max_length)
@@ -319,7 +320,8 @@ def read_table(path: str | Path, *, columns: Sequence[Column]) -> Table:
             header_row, data_rows = (), itertools.chain([first], raw_rows)
         positions, headers = _map_headers(header_row, columns)
         by_key = {column.key: column for column in columns}
-        fields = [(key, index, headers[key], by_key[key]) for key, index in positions.items()]
+        # Each column's texts parsed once: a file repeats its units, categories and dates.
+        fields = [(key, index, headers[key], by_key[key], {}) for key, index in positions.items()]
         unnamed = [index for index, header in enumerate(header_row) if _is_empty(header)]
         rows = []
         for number, raw in data_rows:
@@ -370,16 +372,19 @@ def _map_headers(
 def _parse_row(
     number: int,
     raw: Sequence[Any],
-    fields: list[tuple[str, int, str, Column]],
+    fields: list[tuple[str, int, str, Column, dict[str, tuple]]],
     unnamed: list[int],
     width: int,
 ) -> Row | None:
-    """The row's parsed values and problems; None for a blank row. Runs once per row: lean."""
+    """The row's parsed values and problems; None for a blank row. Runs once per row: lean.
+
+    Each field carries its column's parsed texts (the parsers are pure): text → (value, None)
+    or (None, DomainError)."""
     values: dict[str, Any] = {}
     problems = []
     blank = True
     length = len(raw)
-    for key, index, header, column in fields:
+    for key, index, header, column, parsed in fields:
         value = raw[index] if index < length else None
         if value.__class__ is str:
             value = value.strip() or None
@@ -391,16 +396,23 @@ def _parse_row(
                 problems.append(Problem(number, header, REQUIRED))
             continue
         blank = False
-        try:
-            values[key] = column.parser(value)
-        except DomainError as error:
-            values[key] = None
+        outcome = parsed.get(value) if value.__class__ is str else None
+        if outcome is None:
+            try:
+                outcome = (column.parser(value), None)
+            except DomainError as error:
+                outcome = (None, error)
+            if value.__class__ is str:
+                parsed[value] = outcome
+        values[key], error = outcome
+        if error is not None:
             problems.append(Problem(number, header, error.message, error.params))
     # Values in a column without a header, or beyond the last header.
-    for index in [*unnamed, *range(width, length)]:
-        if index < length and not _is_empty(raw[index]):
-            blank = False
-            problems.append(Problem(number, _column_letters(index + 1), VALUES_WITHOUT_HEADER))
+    if unnamed or length > width:
+        for index in [*unnamed, *range(width, length)]:
+            if index < length and not _is_empty(raw[index]):
+                blank = False
+                problems.append(Problem(number, _column_letters(index + 1), VALUES_WITHOUT_HEADER))
     if blank:
         return None
     return Row(number=number, values=values, problems=problems)

@@ -26,6 +26,8 @@ _FOLDS = str.maketrans(
 
 def fold(text: str) -> str:
     """Lower case, without diacritics, single spaces: 'Nguyễn Văn Đức' → 'nguyen van duc'."""
+    if text.isascii():  # a badge number, a code: no mark to take off
+        return " ".join(text.lower().split())
     folded = unicodedata.normalize("NFC", text).translate(_FOLDS)
     if not folded.isascii():  # marks outside the table, or decomposed input
         folded = _strip_marks(folded)

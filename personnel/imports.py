@@ -5,7 +5,7 @@ dry_run the plan alone (the web preview).
 
 import datetime
 import functools
-import itertools
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.db import BATCH_SIZE, bulk_insert
+from core.db import BATCH_SIZE, bulk_insert, values_in
 from core.errors import DomainError
 from core.imports import (
     Action,
@@ -302,34 +302,36 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportSummary, l
     rows = unique_rows(table, "staff_code", problems)
     units = dict(Unit.objects.values_list("code", "pk"))
     unit_codes = {pk: code for code, pk in units.items()}
-    # Only the people the file names, a query per 2,000 of them: at national scale the roster
-    # holds 2 million, and reading it all took longer than the import itself.
-    codes = [row.values["staff_code"] for row in rows if row.values.get("staff_code")]
+    # Only the people the file names: at national scale the roster holds 2 million, and
+    # reading it all took longer than the import itself.
+    codes = [row.values["staff_code"] for row in rows]
     stored = {
         staff["code"]: staff
-        for chunk in itertools.batched(codes, BATCH_SIZE)
-        for staff in Staff.objects.filter(code__in=chunk).values("pk", "code", *_FILE_STAFF_FIELDS)
+        for staff in Staff.objects.filter(values_in("code", codes, sql_type="text"))
+        .order_by()
+        .values("pk", "code", *_FILE_STAFF_FIELDS)
     }
     stored_pks = [staff["pk"] for staff in stored.values()]
-    # Ordered by start, so the latest open posting wins should there be two.
-    open_postings = {
-        staff_id: (posting_id, unit_id, starts_on)
-        for chunk in itertools.batched(stored_pks, BATCH_SIZE)
-        for posting_id, staff_id, unit_id, starts_on in Posting.objects.filter(
-            ends_on__isnull=True, staff_id__in=chunk
-        ).values_list("pk", "staff_id", "unit_id", "starts_on")
-    }
-    with_postings = {
-        staff_id
-        for chunk in itertools.batched(stored_pks, BATCH_SIZE)
-        for staff_id in Posting.objects.filter(staff_id__in=chunk)
-        .values_list("staff_id", flat=True)
-        .distinct()
-    }
+    open_postings, with_postings = {}, set()
+    if stored:
+        # Ordered by start, so the latest open posting wins should there be two.
+        open_postings = {
+            staff_id: (posting_id, unit_id, starts_on)
+            for posting_id, staff_id, unit_id, starts_on in Posting.objects.filter(
+                values_in("staff_id", stored_pks, sql_type="bigint"), ends_on__isnull=True
+            ).values_list("pk", "staff_id", "unit_id", "starts_on")
+        }
+        with_postings = set(
+            Posting.objects.filter(values_in("staff_id", stored_pks, sql_type="bigint"))
+            .order_by()
+            .values_list("staff_id", flat=True)
+            .distinct()
+        )
     present_optional = [
         (name, empty) for name, empty in _OPTIONAL_STAFF_FIELDS if name in table.headers
     ]
     posted_on_header = table.headers.get("posted_on", "posted_on")
+    defaults = dict(_OPTIONAL_STAFF_FIELDS)
 
     plans, writes = [], []
     for row in rows:
@@ -348,7 +350,7 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportSummary, l
         old = stored.get(code)
 
         if old is None:
-            fields = {**dict(_OPTIONAL_STAFF_FIELDS), **new}
+            fields = defaults | new
             fields["search_text"] = staff_search_text(fields["full_name"], fields["badge_number"])
             plans.append(RowPlan(row.number, code, fields["full_name"], Action.CREATED))
             starts_on = posted_on or values.get("hired_on")
@@ -392,6 +394,7 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportSummary, l
 
 def _write_staff(writes: list[_StaffWrite]) -> None:
     now = timezone.now()
+    stored_fields = operator.itemgetter(*_FILE_STAFF_FIELDS, "search_text")
     created = [write for write in writes if write.pk is None]
     changed = [
         Staff(pk=write.pk, code=write.code, updated_at=now, **write.fields)
@@ -401,24 +404,15 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
     bulk_insert(
         Staff,
         ["code", *_FILE_STAFF_FIELDS, "search_text", "created_at", "updated_at", "is_active"],
-        [
-            (
-                write.code,
-                *(write.fields[name] for name in _FILE_STAFF_FIELDS),
-                write.fields["search_text"],
-                now,
-                now,
-                True,
-            )
-            for write in created
-        ],
+        [(write.code, *stored_fields(write.fields), now, now, True) for write in created],
     )
     if created:
-        ids = {
-            code: pk
-            for chunk in itertools.batched([write.code for write in created], BATCH_SIZE)
-            for code, pk in Staff.objects.filter(code__in=chunk).values_list("code", "pk")
-        }
+        codes = [write.code for write in created]
+        ids = dict(
+            Staff.objects.filter(values_in("code", codes, sql_type="text"))
+            .order_by()
+            .values_list("code", "pk")
+        )
         for write in created:
             write.pk = ids[write.code]
     Staff.objects.bulk_update(changed, _UPDATED_STAFF_FIELDS, batch_size=BATCH_SIZE)

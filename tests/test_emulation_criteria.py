@@ -387,3 +387,26 @@ def test_it_counts_a_collective_again_when_a_member_moves_away(ward, unit_a, uni
     assert collective(unit_a)["reasons"] == [
         {"kind": "collective_share", "members": 9, "holders": 6, "required_percent": 70}
     ]
+
+
+def test_it_counts_a_collective_again_when_the_roster_brings_new_members(
+    ward, unit_a, unit_b, tmp_path
+):
+    nominate_unit(unit_a)
+    nominate_unit(unit_b)
+    assert collective(unit_a)["status"] == "eligible"  # 10 of 10
+    elsewhere = collective(unit_b)
+    roster = tmp_path / "can-bo.csv"
+    roster.write_text(
+        "staff_code,full_name,agency_code,category,hired_on\n"
+        + "".join(f"N{index},Người Mới {index},P-A,cong_chuc,2010-01-01\n" for index in range(5)),
+        encoding="utf-8",
+    )
+
+    assert staff_import(path=roster).problems == []
+
+    assert collective(unit_a)["reasons"] == [
+        {"kind": "collective_share", "members": 15, "holders": 10, "required_percent": 70}
+    ]
+    assert collective(unit_b) == elsewhere
+    assert eligibility()[("A00", "lao_dong_tien_tien")]["status"] == "eligible"

@@ -582,3 +582,27 @@ def test_it_refuses_someone_who_moved_out_of_the_unit(hung, unit_a, unit_b, year
 
     assert error.value.args[0] == STAFF_OUTSIDE_UNIT
     assert not Nomination.objects.exists()
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_it_evaluates_a_person_in_a_fixed_number_of_queries(
+    hung, unit_a, count, django_assert_num_queries
+):
+    period = build_period_with(count, unit_a)
+    nomination = nominate_directly(period, hung)
+    Nomination.objects.create(
+        period=period, unit=unit_a, title=Title.objects.get(code="tap_the_lao_dong_tien_tien")
+    )
+    evaluate_period(period=period)
+    make_record(hung, local(2019, 6, 1, 8, 0), number="BB-P")
+
+    # 1 savepoint, 2 lock the periods the person is in; their nominations: 3 read them with
+    # their people, 4-5 the records and decisions, 6-7 the stored verdicts and reasons, 8 the
+    # new verdict, 9 its place in the council's list, 10-11 its reasons again; their unit's
+    # collective: 12 read it, 13 its members, 14 their verdicts, 15 their decisions, 16-17 the
+    # stored verdict and reasons, 18-21 the same four writes; 22-23 recount the units
+    # concerned, 24 release. None reads the period's other nominations.
+    with django_assert_num_queries(24):
+        evaluate_person(staff=hung)
+
+    assert verdict_of(nomination) == ("excluded", [("BB-P", "confirmed")])

@@ -292,6 +292,20 @@ def test_it_refuses_a_file_that_is_no_spreadsheet(units, tmp_path):
     assert snapshot() == ([], [])
 
 
+def test_it_recognises_stored_people_whose_codes_hold_quotes_commas_and_backslashes(
+    units, tmp_path
+):
+    codes = ['"S,1"', '"S\\2"', '"S""3{}"', "S 4"]
+    lines = [HEADER, *(f"{code},Lê Văn An,P-A,cong_chuc,,,," for code in codes)]
+    assert staff_import(path=write_csv(tmp_path, lines), today=TODAY).created == 4
+    lines[1] = lines[1].replace("P-A", "X-B")
+
+    again = staff_import(path=write_csv(tmp_path, lines), today=TODAY)
+
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 3)
+    assert set(Staff.objects.values_list("code", flat=True)) == {"S,1", "S\\2", 'S"3{}', "S 4"}
+
+
 def roster_of(size: int) -> list[str]:
     return [
         HEADER,
@@ -308,10 +322,10 @@ def test_it_imports_with_as_many_queries_for_1000_rows_as_for_10(units, tmp_path
             staff_import(path=write_csv(tmp_path, roster_of(size)), today=TODAY)
         counts.append(len(queries))
 
-    # Savepoint, (PostgreSQL: advisory lock), units, the file's people already stored (a query
-    # per 2,000 codes; none, so no query for their postings), insert staff (COPY on
-    # PostgreSQL), their ids (a query per 2,000), insert postings, the open emulation periods
-    # these people may change (a query per 2,000), release.
+    # Savepoint, (PostgreSQL: advisory lock), units, the file's people already stored (one
+    # query, the codes as one parameter; none, so no query for their postings), insert staff
+    # (COPY on PostgreSQL), their ids (one query), insert postings, the open emulation
+    # periods (none: nothing more to read), release.
     assert counts[0] == counts[1] == (9 if connection.vendor == "postgresql" else 8)
     assert Staff.objects.count() == Posting.objects.count() == 1000
 
