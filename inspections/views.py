@@ -76,10 +76,16 @@ def _get_round_for_user(request, pk):
 
 
 def _get_visit_for_user(request, pk, *, write=False):
-    visit = get_object_or_404(Visit.objects.select_related("round", "unit"), pk=pk)
-    inspection_round = _get_round_for_user(request, visit.round_id)
+    # The visit of a round the user sees, in one query with its round and unit.
+    rounds = selectors.rounds_for(request.user).values("pk")
+    visit = get_object_or_404(
+        Visit.objects.select_related("round", "unit").filter(round__in=rounds), pk=pk
+    )
+    inspection_round = visit.round
+    # Whoever sees the whole round sees each of its visits; others, those visits_of lists.
     if (
-        not selectors.visits_of(user=request.user, inspection_round=inspection_round)
+        not selectors.sees_whole_round(user=request.user, inspection_round=inspection_round)
+        and not selectors.visits_of(user=request.user, inspection_round=inspection_round)
         .filter(pk=visit.pk)
         .exists()
     ):

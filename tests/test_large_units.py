@@ -22,9 +22,9 @@ from tests.factories import visit_started_earlier
 
 # Every signed-in page: session, the user with their unit and roles (the session is saved at
 # most once a minute, and force_login has just saved it). Then the inspector's visit: the
-# visit with its round and unit, the round among those the user sees, the visit among the
-# round's visits the user sees.
-VISIT_PAGE = 2 + 3
+# visit with its round and unit, among the rounds the user sees (the round's lead sees each
+# of its visits without asking again).
+VISIT_PAGE = 2 + 1
 # how many people are posted to the unit, one page of them, their roll call marks; the count
 # shown ("18/25"): how many of the unit's people are marked, how many are posted
 ROLL_CALL_QUERIES = VISIT_PAGE + 3 + 2
