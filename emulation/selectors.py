@@ -270,7 +270,7 @@ def nomination_page(
     """Keyset pagination, the exceptions first: people's nominations on (group, staff code,
     title code, pk), or the collectives on (group, unit code, title code, pk), as stored on
     the nomination (EXCEPTIONS_FIRST). An index per filter holds that order, so every page
-    reads its 51 rows from it, the first as the last; then the rows' reasons (one query).
+    reads its 51 rows from it, the first as the last.
 
     `after` is the pk of the last row of the previous page (one query to read its key).
     """
@@ -280,6 +280,7 @@ def nomination_page(
         last = nominations.filter(pk=after).values_list(*key).order_by().first()
         if last is not None:
             nominations = nominations.filter(TupleGreaterThan(Tuple(*key), last))
+    # Plain values, then the rows' reasons in one query (no prefetch through each verdict).
     values = list(nominations.prefetch_related(None).values_list(*ROW_FIELDS)[: PAGE_SIZE + 1])
     next_after = values[PAGE_SIZE - 1][0] if len(values) > PAGE_SIZE else None
     values = values[:PAGE_SIZE]

@@ -371,7 +371,8 @@ def _roll_call_person(request, visit):
 def _roll_call_forms(request, visit) -> dict:
     return {
         "visit": visit,
-        "attendance_choices": Attendance.choices,
+        # Translated once a page, not once per person and button.
+        "attendance_choices": [(value, str(label)) for value, label in Attendance.choices],
         "mark_url": _roll_call_address(request, visit.pk),
         "undo_url": _roll_call_address(request, visit.pk, name="roll_call_undo"),
     }
@@ -428,12 +429,15 @@ def roll_call(request, pk):
         return _roll_call_answer(request, visit, person, notice=notice)
     query = _finder_query(request)
     people = _unit_people(unit=visit.unit, day=today, query=query)
-    page = Paginator(people, PEOPLE_SHOWN).get_page(request.GET.get("page"))
+    marked, total = selectors.roll_call_progress(visit=visit, day=today)
+    paginator = Paginator(people, PEOPLE_SHOWN)
+    if not query:
+        paginator.count = total  # everyone posted: counted once, for the progress and the pages
+    page = paginator.get_page(request.GET.get("page"))
     entries = {
         entry.staff_id: entry
         for entry in visit.roll_call.filter(staff__in=[person.pk for person in page])
     }
-    marked, total = selectors.roll_call_progress(visit=visit, day=today)
     context = {
         **_roll_call_forms(request, visit),
         "page": page,

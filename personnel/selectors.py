@@ -118,6 +118,12 @@ def staff_posted_to(*, unit: Unit, day: datetime.date) -> QuerySet[Staff]:
     return Staff.objects.filter(_posted_to(unit=unit, day=day)).order_by("full_name", "code")
 
 
+def staff_count_posted_to(*, unit: Unit, day: datetime.date) -> int:
+    """How many people staff_posted_to lists, counted from the postings' index alone."""
+    postings = Posting.objects.filter(postings_covering(day), unit=unit)
+    return postings.values("staff_id").distinct().count()
+
+
 def staff_search(*, query: str, current_unit: Unit | None = None, day: datetime.date) -> QuerySet:
     """Staff matching every word of `query`, folded; people of `current_unit` first.
 
