@@ -94,3 +94,18 @@ def test_it_writes_the_portals_forms_as_django_does(unit_a):
         assert _rendered(form_class, FormRenderer(), **kwargs) == _rendered(
             form_class, DjangoTemplates(), **kwargs
         )
+
+
+def test_it_writes_the_choice_of_a_person_as_djangos_select_would():
+    from inspections.forms import PeopleSelect
+
+    choices = [("", "Chọn người"), (7, "Lê <Thị> & “Hà”"), (12, "Trần Văn An (S012)")]
+    attrs = {"id": "id_staff", "required": True}
+
+    written = PeopleSelect(choices=choices).render("staff", 12, attrs=attrs)
+
+    # The same tags, values and escaping; the options one to a line, without Django's blank lines.
+    expected = forms.Select(choices=choices).render(
+        "staff", 12, attrs=attrs, renderer=DjangoTemplates()
+    )
+    assert written == expected.replace("</option>\n", "</option>")
