@@ -139,14 +139,22 @@ def list_filter(*, period: Period, unit_code: str = "", title_code: str = "", st
     return ListFilter(unit=unit, title=title, status=status if status in LIST_STATUSES else "")
 
 
+def group_of(*, status: str | None, unchecked: str) -> str:
+    """Which part of the council's list a verdict's status and unchecked criteria put its
+    nomination in (EXCEPTIONS_FIRST); a nomination not yet judged is with the eligible."""
+    if status is None:
+        return VerdictStatus.ELIGIBLE
+    if status == VerdictStatus.ELIGIBLE and unchecked:
+        return NOT_FULLY_CHECKED
+    return status
+
+
 def list_group(nomination: Nomination) -> str:
     """Which part of the council's list a nomination is in (EXCEPTIONS_FIRST)."""
     verdict = getattr(nomination, "verdict", None)
     if verdict is None:
         return VerdictStatus.ELIGIBLE
-    if verdict.not_fully_checked:
-        return NOT_FULLY_CHECKED
-    return verdict.status
+    return group_of(status=verdict.status, unchecked=verdict.unchecked)
 
 
 def cap_warnings(*, period: Period) -> list[dict]:
@@ -201,10 +209,59 @@ def nominating_units(*, period: Period) -> QuerySet[Unit]:
 
 
 @dataclass(frozen=True)
+class ListRow:
+    """A row of the council's page as plain values: model instances of the nomination, its
+    person, unit, title and verdict would cost more than the rest of the page."""
+
+    pk: int
+    staff_code: str | None
+    full_name: str | None
+    unit_code: str
+    unit_name: str
+    title_name: str
+    rating: str
+    status: str | None
+    unchecked: str
+    reasons: list[VerdictReason]
+
+    @property
+    def group(self) -> str:
+        """Which part of the list the row is in (EXCEPTIONS_FIRST), as list_group says."""
+        return group_of(status=self.status, unchecked=self.unchecked)
+
+
+@dataclass(frozen=True)
 class Page:
-    rows: list[Nomination]
+    rows: list[ListRow]
     next_after: int | None
     has_previous: bool
+
+
+ROW_FIELDS = (
+    "pk",
+    "staff__code",
+    "staff__full_name",
+    "unit__code",
+    "unit__name",
+    "title__name",
+    "rating",
+    "verdict__status",
+    "verdict__unchecked",
+    "verdict__id",
+)
+
+
+def _reasons_by_verdict(verdict_ids: list[int]) -> dict[int, list[VerdictReason]]:
+    """The reasons of these verdicts in the contract's order, in one query."""
+    reasons: dict[int, list[VerdictReason]] = {}
+    if verdict_ids:
+        for reason in (
+            VerdictReason.objects.filter(verdict_id__in=verdict_ids)
+            .select_related("record", "decision__staff")
+            .order_by("verdict_id", "position", "pk")
+        ):
+            reasons.setdefault(reason.verdict_id, []).append(reason)
+    return reasons
 
 
 def nomination_page(
@@ -223,9 +280,21 @@ def nomination_page(
         last = nominations.filter(pk=after).values_list(*key).order_by().first()
         if last is not None:
             nominations = nominations.filter(TupleGreaterThan(Tuple(*key), last))
-    rows = list(nominations[: PAGE_SIZE + 1])
-    next_after = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
-    return Page(rows=rows[:PAGE_SIZE], next_after=next_after, has_previous=after is not None)
+    # Plain values, then the rows' reasons in one query (no prefetch through each verdict).
+    values = list(nominations.prefetch_related(None).values_list(*ROW_FIELDS)[: PAGE_SIZE + 1])
+    next_after = values[PAGE_SIZE - 1][0] if len(values) > PAGE_SIZE else None
+    values = values[:PAGE_SIZE]
+    reasons = _reasons_by_verdict([row[-1] for row in values if row[-1] is not None])
+    rows = [
+        ListRow(
+            *row[:-3],
+            status=row[-3],
+            unchecked=row[-2] or "",
+            reasons=reasons.get(row[-1], []),
+        )
+        for row in values
+    ]
+    return Page(rows=rows, next_after=next_after, has_previous=after is not None)
 
 
 def open_revocation_cases(*, period: Period) -> QuerySet[RevocationCase]:
@@ -353,7 +422,12 @@ def reason_texts(nomination: Nomination) -> list[str]:
 def unchecked_text(nomination: Nomination) -> str:
     """The criteria the rule could not check for want of data, in words; "" when none."""
     verdict = getattr(nomination, "verdict", None)
-    if verdict is None or not verdict.unchecked:
+    return unchecked_words(verdict.unchecked if verdict is not None else "")
+
+
+def unchecked_words(unchecked: str) -> str:
+    """A verdict's unchecked criteria (comma-separated) in words; "" when none."""
+    if not unchecked:
         return ""
     names = {
         "rating": gettext("the rating"),
@@ -361,7 +435,7 @@ def unchecked_text(nomination: Nomination) -> str:
         "merit": gettext("an excellent rating or an initiative"),
     }
     return gettext("Not checked, no data: %(criteria)s") % {
-        "criteria": ", ".join(names[name] for name in verdict.unchecked_criteria)
+        "criteria": ", ".join(names[name] for name in unchecked.split(","))
     }
 
 

@@ -1,9 +1,13 @@
+from html import escape
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -62,7 +66,7 @@ from exports.services import export_request
 from exports.signed import latest_signed, signed_bytes
 from inspections.forms import PinForm
 from inspections.models import ViolationType
-from personnel.models import Role
+from personnel.models import Role, Unit
 from personnel.selectors import staff_posted_to
 
 READERS = (Role.COUNCIL, Role.REVIEWER)
@@ -114,16 +118,19 @@ def period_detail(request, code):
     period = _get_period_for_user(request, code)
     nominating_units = selectors.nominating_units(period=period)
     # A national period has thousands of units: past a screenful the filter takes a typed code.
-    units = list(nominating_units.only("code", "name")[: UNIT_CHOICES_SHOWN + 1])
-    if len(units) > UNIT_CHOICES_SHOWN:
-        units = None
+    listed = list(nominating_units.values_list("pk", "code", "name")[: UNIT_CHOICES_SHOWN + 1])
     titles = Title.objects.order_by("code")
     unit_code = request.GET.get("unit", "").strip()
     # The listed units are already read; only a typed code needs its own lookup.
-    if units is None:
+    if len(listed) > UNIT_CHOICES_SHOWN:
+        units = None
         unit = _choice(nominating_units, unit_code)
     else:
-        unit = next((listed for listed in units if listed.code == unit_code), None)
+        units = [(code, name) for _pk, code, name in listed]
+        unit = next(
+            (Unit(pk=pk, code=code, name=name) for pk, code, name in listed if code == unit_code),
+            None,
+        )
     unit_error = UNIT_NOT_NOMINATING if unit_code and unit is None else ""
     title = _choice(titles, request.GET.get("title", ""))
     status = request.GET.get("status", "")
@@ -151,7 +158,7 @@ def period_detail(request, code):
             "period": period,
             "counts": counts,
             "page": page,
-            "rows": [_list_row(row) for row in page.rows],
+            "rows_html": _list_rows_html(page.rows, collective=collective),
             "collective": collective,
             "has_collectives": filtered.filter(staff__isnull=True).exists(),
             "people_query": people_query.urlencode(),
@@ -216,26 +223,73 @@ RATING_LABELS = dict(Rating.choices)
 TYPE_LABELS = dict(ViolationType.choices)
 
 
-def _list_row(nomination) -> dict:
-    """A row of the council's list: the nomination, its records as links, the other reasons
-    and the criteria not checked, in words."""
-    group = selectors.list_group(nomination)
-    return {
-        "nomination": nomination,
-        "group": group,
-        "status_label": STATUS_LABELS[group],
-        "rating_label": RATING_LABELS.get(nomination.rating, nomination.rating),
-        "records": [
-            (record, TYPE_LABELS.get(record.type, record.type))
-            for record in selectors.deciding_records(nomination)
-        ],
-        "reasons": [
-            selectors.reason_text(reason)
-            for reason in selectors.deciding_reasons(nomination)
-            if not reason.record_id
-        ],
-        "unchecked": selectors.unchecked_text(nomination),
+def _record_item(record) -> str:
+    address = reverse("inspections:record_detail", args=[record.pk])
+    day = date_format(timezone.localtime(record.occurred_at), "SHORT_DATE_FORMAT")
+    kind = TYPE_LABELS.get(record.type, record.type)
+    return (
+        f'<li><a href="{address}">{escape(record.number or "—")}</a> · {day} · {escape(kind)}</li>'
+    )
+
+
+def _reasons_cell(row: selectors.ListRow) -> str:
+    """The nomination's records as links, the other reasons and the criteria not checked, in
+    words; a dash when there are none."""
+    items = [_record_item(reason.record) for reason in row.reasons if reason.record_id]
+    items += [
+        f"<li>{escape(selectors.reason_text(reason))}</li>"
+        for reason in row.reasons
+        if not reason.record_id
+    ]
+    if unchecked := selectors.unchecked_words(row.unchecked):
+        items.append(f'<li class="unchecked">{escape(unchecked)}</li>')
+    return f'<ul class="deciding-records">{"".join(items)}</ul>' if items else "—"
+
+
+def _list_rows_html(rows: list[selectors.ListRow], *, collective: bool) -> str:
+    """The council's rows as markup, built once here: the template's lookups, escaping,
+    translations and includes per cell cost more than the rest of the page. Every value is
+    escaped where it is written."""
+    label = {
+        name: escape(str(text))
+        for name, text in {
+            "staff_code": _("Staff code"),
+            "full_name": _("Full name"),
+            "unit": _("Nominating unit"),
+            "unit_code": _("Unit code"),
+            "unit_name": _("Unit"),
+            "title": _("Title"),
+            "verdict": _("Verdict"),
+            "reasons": _("Reasons and legal basis"),
+            "rating": _("Quality rating"),
+        }.items()
     }
+    html = []
+    for row in rows:
+        if collective:
+            nominee = (
+                f'<td data-label="{label["unit_code"]}">{escape(row.unit_code)}</td>'
+                f'<td data-label="{label["unit_name"]}">{escape(row.unit_name)}</td>'
+            )
+        else:
+            nominee = (
+                f'<td data-label="{label["staff_code"]}">{escape(row.staff_code)}</td>'
+                f'<td data-label="{label["full_name"]}">{escape(row.full_name)}</td>'
+                f'<td data-label="{label["unit"]}">{escape(row.unit_name)}</td>'
+            )
+        rating = str(RATING_LABELS.get(row.rating, row.rating))
+        if rating:
+            rating = f"<br><small>{label['rating']}: {escape(rating.lower())}</small>"
+        group = row.group
+        kind = "unchecked" if group == selectors.NOT_FULLY_CHECKED else group
+        html.append(
+            f"<tr>{nominee}"
+            f'<td data-label="{label["title"]}">{escape(row.title_name)}{rating}</td>'
+            f'<td data-label="{label["verdict"]}"><span class="verdict verdict--{kind}">'
+            f"{escape(str(STATUS_LABELS[group]))}</span></td>"
+            f'<td data-label="{label["reasons"]}">{_reasons_cell(row)}</td></tr>'
+        )
+    return mark_safe("\n".join(html))  # noqa: S308 (each value escaped above)
 
 
 def _filters(query, period: Period) -> selectors.ListFilter:

@@ -79,10 +79,16 @@ def _get_round_for_user(request, pk):
 
 
 def _get_visit_for_user(request, pk, *, write=False):
-    visit = get_object_or_404(Visit.objects.select_related("round", "unit"), pk=pk)
-    inspection_round = _get_round_for_user(request, visit.round_id)
+    # The visit of a round the user sees, in one query with its round and unit.
+    rounds = selectors.rounds_for(request.user).values("pk")
+    visit = get_object_or_404(
+        Visit.objects.select_related("round", "unit").filter(round__in=rounds), pk=pk
+    )
+    inspection_round = visit.round
+    # Whoever sees the whole round sees each of its visits; others, those visits_of lists.
     if (
-        not selectors.visits_of(user=request.user, inspection_round=inspection_round)
+        not selectors.sees_whole_round(user=request.user, inspection_round=inspection_round)
+        and not selectors.visits_of(user=request.user, inspection_round=inspection_round)
         .filter(pk=visit.pk)
         .exists()
     ):
@@ -391,7 +397,8 @@ def _roll_call_person(request, visit):
 def _roll_call_forms(request, visit) -> dict:
     return {
         "visit": visit,
-        "attendance_choices": Attendance.choices,
+        # Translated once a page, not once per person and button.
+        "attendance_choices": [(value, str(label)) for value, label in Attendance.choices],
         "mark_url": _roll_call_address(request, visit.pk),
         "undo_url": _roll_call_address(request, visit.pk, name="roll_call_undo"),
     }
@@ -481,12 +488,15 @@ def _roll_call_sheet(request, visit, *, error: DomainError | None = None, notice
     today = timezone.localdate()
     query = _finder_query(request)
     people = _unit_people(unit=visit.unit, day=today, query=query)
-    page = Paginator(people, PEOPLE_SHOWN).get_page(request.GET.get("page"))
+    marked, total = selectors.roll_call_progress(visit=visit, day=today)
+    paginator = Paginator(people, PEOPLE_SHOWN)
+    if not query:
+        paginator.count = total  # everyone posted: counted once, for the progress and the pages
+    page = paginator.get_page(request.GET.get("page"))
     entries = {
         entry.staff_id: entry
         for entry in visit.roll_call.filter(staff__in=[person.pk for person in page])
     }
-    marked, total = selectors.roll_call_progress(visit=visit, day=today)
     return {
         **_roll_call_forms(request, visit),
         "page": page,

@@ -144,6 +144,9 @@ class Staff(models.Model):
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
         ordering = ["code"]
+        # A unit's people by name (staff_posted_to): the first page of a ward of thousands
+        # walks this index and stops, instead of sorting every one of them.
+        indexes = [models.Index(fields=["full_name", "code"], name="staff_name_code")]
 
     def __str__(self):
         return f"{self.full_name} ({self.code})"

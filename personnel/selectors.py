@@ -110,12 +110,21 @@ def _posted_to(*, unit: Unit, day: datetime.date) -> Q:
     (unit, start, end, staff) alone. A correlated EXISTS would have SQLite read them once per
     person.
     """
-    return Q(pk__in=Posting.objects.filter(postings_covering(day), unit=unit).values("staff_id"))
+    return Q(pk__in=_postings_to(unit=unit, day=day).values("staff_id"))
+
+
+def _postings_to(*, unit: Unit, day: datetime.date) -> QuerySet[Posting]:
+    return Posting.objects.filter(postings_covering(day), unit=unit)
 
 
 def staff_posted_to(*, unit: Unit, day: datetime.date) -> QuerySet[Staff]:
     """Everyone posted to `unit` on `day`, by name."""
     return Staff.objects.filter(_posted_to(unit=unit, day=day)).order_by("full_name", "code")
+
+
+def staff_count_posted_to(*, unit: Unit, day: datetime.date) -> int:
+    """How many people staff_posted_to lists, counted from the postings' index alone."""
+    return _postings_to(unit=unit, day=day).values("staff_id").distinct().count()
 
 
 def staff_search(*, query: str, current_unit: Unit | None = None, day: datetime.date) -> QuerySet:

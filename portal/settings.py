@@ -203,6 +203,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's renderer, with its inputs, labels and selects written out in Python (core.forms).
+FORM_RENDERER = "core.forms.FormRenderer"
 
 DATABASES = {
     "default": env_database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")

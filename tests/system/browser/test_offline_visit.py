@@ -104,7 +104,8 @@ def test_it_keeps_the_visit_on_the_phone_and_sends_the_queue_once(phone):
     assert phone.evaluate("names => names.map(window.kcFold)", names) == [fold(n) for n in names]
     # The record form's position script is kept too, though the visit page does not load it.
     kept = phone.evaluate(
-        "async () => { const names = await caches.keys(); const cache = await caches.open(names[0]);"
+        "async () => { const names = await caches.keys();"
+        " const cache = await caches.open(names[0]);"
         " return (await cache.keys()).map(request => request.url); }"
     )
     assert any("/js/photo-position" in url for url in kept)
