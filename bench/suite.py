@@ -44,7 +44,6 @@ from emulation import rule, services
 from emulation.documents import council_list
 from emulation.models import (
     LOCAL_ZONE,
-    ListGroup,
     Nomination,
     Period,
     Policy,
@@ -54,6 +53,7 @@ from emulation.models import (
     Verdict,
     VerdictReason,
     VerdictStatus,
+    list_group_of,
 )
 from inspections import services as inspection_services
 from inspections.minutes import render_minutes, stylesheet
@@ -425,9 +425,9 @@ def generate(scale: Scale) -> Period:
         "emulation_nomination",
         [
             *("period_id", "title_id", "staff_id", "unit_id", "rating", "initiative"),
-            *("created_at", "list_group", "list_code", "list_title"),
+            *("created_at", "list_code", "list_title"),
         ],
-        ((period.pk, *row, now, ListGroup.ELIGIBLE, "", "") for row in nomination_rows()),
+        ((period.pk, *row, now, "", "") for row in nomination_rows()),
     )
     # The council list's codes, as the import writes them with each row.
     _execute(
@@ -501,8 +501,6 @@ def _execute(sql: str, params=()) -> list[tuple]:
 
 
 def _clear_verdicts() -> None:
-    # The nominations as imported: not yet judged, so listed with the eligible.
-    _execute("UPDATE emulation_nomination SET list_group = 3 WHERE list_group <> 3")
     # TRUNCATE refuses tables with pending deferred checks, as inside the smoke test's transaction.
     if connection.in_atomic_block:
         VerdictReason.objects.all().delete()
@@ -674,13 +672,31 @@ def _rule_params(period: Period) -> dict:
     }
 
 
+# A verdict's row as the rule service stores it: the verdict and the nomination's place in the
+# council's list (its period, unit and title, the group, the nominee's and the title's codes).
+STORED_COLUMNS = (
+    "nomination_id, status, unchecked, period_id, unit_id, title_id, collective, list_group,"
+    " list_code, list_title"
+)
+
+
 def _baseline_sql(period: Period) -> tuple[str, dict]:
     """The rule as one hand-written statement (RULE_CTES) inserting every nomination's status
-    and unchecked criteria, individuals and collectives."""
+    and unchecked criteria, individuals and collectives, with its place in the council's list
+    (the nomination's columns and codes, read by joins as the rule service reads them)."""
     sql = f"""
-        INSERT INTO {BASELINE_TABLE} (nomination_id, status, evaluated_at, unchecked)
+        INSERT INTO {BASELINE_TABLE} ({STORED_COLUMNS}, evaluated_at)
         {RULE_CTES}
-        SELECT id, status, now(), unchecked FROM verdict
+        SELECT v.id, v.status, v.unchecked, n.period_id, n.unit_id, n.title_id,
+               n.staff_id IS NULL,
+               CASE WHEN v.status = 'excluded' THEN 0 WHEN v.status = 'pending' THEN 1
+                    WHEN v.unchecked <> '' THEN 2 ELSE 3 END,
+               coalesce(s.code, u.code), t.code, now()
+        FROM verdict v
+        JOIN emulation_nomination n ON n.id = v.id
+        JOIN emulation_title t ON t.id = n.title_id
+        JOIN personnel_unit u ON u.id = n.unit_id
+        LEFT JOIN personnel_staff s ON s.id = n.staff_id
     """  # noqa: S608
     return sql, _rule_params(period)
 
@@ -750,19 +766,17 @@ stored AS (
 
 
 def _same_verdicts(period: Period) -> bool:
-    """The service's verdicts (status and unchecked criteria) equal the hand-written
-    statement's for every nomination, and its reasons are exactly the deciding ones: the
-    records, decisions and members' decisions, and the failed criteria with their data."""
+    """The service's verdicts (status and unchecked criteria, and the place in the council's
+    list stored with them) equal the hand-written statement's for every nomination, and its
+    reasons are exactly the deciding ones: the records, decisions and members' decisions, and
+    the failed criteria with their data."""
+    service = f"SELECT {STORED_COLUMNS} FROM emulation_verdict WHERE period_id = %(period)s"  # noqa: S608
     differences = _execute(
         f"""
         SELECT count(*) FROM (
-          (SELECT v.nomination_id, v.status, v.unchecked FROM emulation_verdict v
-           JOIN emulation_nomination n ON n.id = v.nomination_id WHERE n.period_id = %(period)s
-           EXCEPT SELECT nomination_id, status, unchecked FROM {BASELINE_TABLE})
+          ({service} EXCEPT SELECT {STORED_COLUMNS} FROM {BASELINE_TABLE})
           UNION ALL
-          (SELECT nomination_id, status, unchecked FROM {BASELINE_TABLE}
-           EXCEPT SELECT v.nomination_id, v.status, v.unchecked FROM emulation_verdict v
-           JOIN emulation_nomination n ON n.id = v.nomination_id WHERE n.period_id = %(period)s)
+          (SELECT {STORED_COLUMNS} FROM {BASELINE_TABLE} EXCEPT {service})
         ) AS differing
         """,  # noqa: S608
         {"period": period.pk},
@@ -947,9 +961,22 @@ def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int
                 title=title, members=members, share=period.collective_share
             )
         unchecked = ",".join(judgement.unchecked)
+        collective = nomination.staff_id is None
         Verdict.objects.update_or_create(
             nomination=nomination,
-            defaults={"status": judgement.status, "unchecked": unchecked, "evaluated_at": now},
+            defaults={
+                "status": judgement.status,
+                "unchecked": unchecked,
+                "evaluated_at": now,
+                # The place in the council's list, as the service stores it with the verdict.
+                "period": period,
+                "unit_id": nomination.unit_id,
+                "title_id": nomination.title_id,
+                "collective": collective,
+                "list_group": list_group_of(status=judgement.status, unchecked=unchecked),
+                "list_code": nomination.unit.code if collective else nomination.staff.code,
+                "list_title": title,
+            },
         )
         verdicts[nomination.pk] = (judgement.status, unchecked)
     return verdicts
@@ -960,7 +987,9 @@ def case_eligibility_naive(period: Period, repeats: int, period_result: dict) ->
     the service's whole-period figure measured just before. Rolled back: it changes nothing."""
     nominations = Nomination.objects.filter(period=period)
     total = nominations.count()
-    sample = list(nominations.select_related("staff", "title").order_by("pk")[:NAIVE_SAMPLE])
+    sample = list(
+        nominations.select_related("staff", "title", "unit").order_by("pk")[:NAIVE_SAMPLE]
+    )
     expected = {
         nomination_id: (status, unchecked)
         for nomination_id, status, unchecked in Verdict.objects.filter(
@@ -1214,9 +1243,9 @@ def _pdf_period(period: Period, code: str, rows: int) -> Period:
     for staff_null, count in ((False, rows - collective), (True, collective)):
         _execute(
             "INSERT INTO emulation_nomination (period_id, staff_id, title_id, unit_id, rating,"
-            " initiative, created_at, list_group, list_code, list_title) SELECT %s, staff_id,"
-            " title_id, unit_id, rating, initiative, created_at, list_group, list_code,"
-            " list_title FROM emulation_nomination WHERE period_id = %s"
+            " initiative, created_at, list_code, list_title) SELECT %s, staff_id, title_id,"
+            " unit_id, rating, initiative, created_at, list_code, list_title"
+            " FROM emulation_nomination WHERE period_id = %s"
             " AND (staff_id IS NULL) = %s ORDER BY id LIMIT %s",
             [copy.pk, period.pk, staff_null, count],
         )

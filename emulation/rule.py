@@ -10,6 +10,7 @@ unchecked, never passed silently.
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from emulation.models import Policy, Rating, ReasonKind, VerdictStatus
@@ -20,6 +21,7 @@ CHIEN_SI_THI_DUA_CO_SO = "chien_si_thi_dua_co_so"
 TAP_THE_LAO_DONG_TIEN_TIEN = "tap_the_lao_dong_tien_tien"
 TAP_THE_LAO_DONG_XUAT_SAC = "tap_the_lao_dong_xuat_sac"
 
+ELIGIBLE = str(VerdictStatus.ELIGIBLE)
 KIND_ORDER = {kind: index for index, kind in enumerate(ReasonKind.values)}
 UNCHECKED_ORDER = ("rating", "tenure", "merit")
 # Law 06/2022/QH15 art. 24, 25: Lao động tiên tiến needs tasks completed well or better.
@@ -89,6 +91,7 @@ class Members:
         return sum(1 for held in self.verdicts.get(title, ()) if held == status)
 
 
+@functools.cache  # one period's cutoff, asked once per Lao động tiên tiến nomination
 def tenure_cutoff(*, ends_on: datetime.date, months: int) -> datetime.date:
     """The last day of recruitment that gives `months` calendar months of service by
     `ends_on` (2019-06-30 for 6 months and a period ending 2019-12-31)."""
@@ -100,6 +103,9 @@ def tenure_cutoff(*, ends_on: datetime.date, months: int) -> datetime.date:
 
 
 def _conclude(reasons: list[Reason], unchecked: set[str]) -> Judgement:
+    listed = tuple(name for name in UNCHECKED_ORDER if name in unchecked) if unchecked else ()
+    if not reasons:  # most nominations: nothing to sort
+        return Judgement(status=ELIGIBLE, reasons=(), unchecked=listed)
     excluding = [reason for reason in reasons if reason.excludes]
     pending = [reason for reason in reasons if not reason.excludes]
     if excluding:
@@ -109,11 +115,7 @@ def _conclude(reasons: list[Reason], unchecked: set[str]) -> Judgement:
     else:
         status, deciding = VerdictStatus.ELIGIBLE, []
     deciding.sort(key=lambda reason: (KIND_ORDER[reason.kind], reason.oldest_first))
-    return Judgement(
-        status=str(status),
-        reasons=tuple(deciding),
-        unchecked=tuple(name for name in UNCHECKED_ORDER if name in unchecked),
-    )
+    return Judgement(status=str(status), reasons=tuple(deciding), unchecked=listed)
 
 
 def _decision_order(decision: Decision) -> tuple:

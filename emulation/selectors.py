@@ -71,10 +71,10 @@ EXCEPTIONS_FIRST = Case(
 NOT_FULLY_CHECKED = "not_fully_checked"
 # Each status of the filter as the groups it covers: eligible includes not fully checked.
 STATUS_GROUPS = {
-    VerdictStatus.EXCLUDED: {"list_group": ListGroup.EXCLUDED},
-    VerdictStatus.PENDING: {"list_group": ListGroup.PENDING},
-    NOT_FULLY_CHECKED: {"list_group": ListGroup.NOT_FULLY_CHECKED},
-    VerdictStatus.ELIGIBLE: {"list_group__gte": ListGroup.NOT_FULLY_CHECKED},
+    VerdictStatus.EXCLUDED: {"verdict__list_group": ListGroup.EXCLUDED},
+    VerdictStatus.PENDING: {"verdict__list_group": ListGroup.PENDING},
+    NOT_FULLY_CHECKED: {"verdict__list_group": ListGroup.NOT_FULLY_CHECKED},
+    VerdictStatus.ELIGIBLE: {"verdict__list_group__gte": ListGroup.NOT_FULLY_CHECKED},
 }
 
 
@@ -89,13 +89,16 @@ def nomination_list(
     code then title code, then the collectives by unit code then title code.
 
     `status` is a verdict status or NOT_FULLY_CHECKED (eligible with a criterion unchecked).
+    Filtered on the copies of period, unit and title that the verdict carries, which the
+    council list's indexes hold: a nomination is listed once judged, and the rule service
+    judges each in the transaction that writes it.
     """
-    nominations = Nomination.objects.filter(period=period)
+    nominations = Nomination.objects.filter(verdict__period=period)
     if unit is not None:
-        nominations = nominations.filter(unit=unit)
+        nominations = nominations.filter(verdict__unit=unit)
     if title is not None:
-        nominations = nominations.filter(title=title)
-    # By the stored group (EXCEPTIONS_FIRST), which the council list's indexes hold.
+        nominations = nominations.filter(verdict__title=title)
+    # By the stored group (EXCEPTIONS_FIRST).
     if status:
         nominations = nominations.filter(**STATUS_GROUPS[status])
     return (
@@ -211,14 +214,14 @@ def nomination_page(
     *, nominations: QuerySet[Nomination], after: int | None, collective: bool = False
 ) -> Page:
     """Keyset pagination, the exceptions first: people's nominations on (group, staff code,
-    title code, pk), or the collectives on (group, unit code, title code, pk), as stored on
-    the nomination (EXCEPTIONS_FIRST). An index per filter holds that order, so every page
-    reads its 51 rows from it, the first as the last.
+    title code, pk), or the collectives on (group, unit code, title code, pk), as stored with
+    the verdict (EXCEPTIONS_FIRST). An index per filter holds that order, so every page reads
+    its 51 rows from it, the first as the last.
 
     `after` is the pk of the last row of the previous page (one query to read its key).
     """
-    key = ("list_group", "list_code", "list_title", "pk")
-    nominations = nominations.filter(staff__isnull=collective).order_by(*key)
+    key = ("verdict__list_group", "verdict__list_code", "verdict__list_title", "pk")
+    nominations = nominations.filter(verdict__collective=collective).order_by(*key)
     if after is not None:
         last = nominations.filter(pk=after).values_list(*key).order_by().first()
         if last is not None:

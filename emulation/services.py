@@ -14,18 +14,15 @@ revocation case instead (Law 06/2022/QH15, chapter VII).
 import bisect
 import datetime
 import itertools
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import (
-    Case,
     Count,
     Exists,
     OuterRef,
-    PositiveSmallIntegerField,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +36,6 @@ from emulation.models import (
     LOCAL_ZONE,
     CaseKind,
     CouncilMeeting,
-    ListGroup,
     Nomination,
     Period,
     PeriodAction,
@@ -164,15 +160,37 @@ def _read_conduct(period: Period, people: dict[int, rule.Person], staff_ids: set
             people[staff_id].decisions.append(rule.Decision(pk, status, form, decided_on))
 
 
-def _judge_people(period: Period, staff_ids: set[int] | None) -> dict[int, rule.Judgement]:
-    """The verdict on each individual nomination in scope (all when `staff_ids` is None), by
-    nomination id: three statements."""
+class Place(NamedTuple):
+    """Where a nomination stands in the council's list, besides its verdict's group: written
+    with the verdict (Verdict.period and the fields after it)."""
+
+    unit: int
+    title: int
+    collective: bool
+    code: str  # the staff member's, or the unit's for a collective
+    title_code: str
+
+
+Judged = dict[int, tuple[rule.Judgement, Place]]
+
+
+def _judge_people(period: Period, staff_ids: set[int] | None) -> Judged:
+    """The verdict on each individual nomination in scope (all when `staff_ids` is None), with
+    its place in the list, by nomination id: three statements."""
     nominations = Nomination.objects.filter(period=period, staff__isnull=False)
     if staff_ids is not None:
         nominations = nominations.filter(staff_id__in=staff_ids)
     rows = sorted(
         nominations.values_list(
-            "pk", "staff_id", "title__code", "rating", "initiative", "staff__hired_on"
+            "pk",
+            "staff_id",
+            "title__code",
+            "rating",
+            "initiative",
+            "staff__hired_on",
+            "unit_id",
+            "title_id",
+            "staff__code",
         ),
         # Lao động tiên tiến before the titles that require it.
         key=lambda row: row[2] == rule.CHIEN_SI_THI_DUA_CO_SO,
@@ -180,8 +198,8 @@ def _judge_people(period: Period, staff_ids: set[int] | None) -> dict[int, rule.
     people = {row[1]: rule.Person(hired_on=row[5]) for row in rows}
     if people:
         _read_conduct(period, people, staff_ids)
-    judgements, held = {}, {}
-    for pk, staff_id, title, rating, initiative, _hired_on in rows:
+    judged, held = {}, {}
+    for pk, staff_id, title, rating, initiative, _hired_on, unit_id, title_id, code in rows:
         judgement = rule.judge_individual(
             title=title,
             person=people[staff_id],
@@ -194,16 +212,17 @@ def _judge_people(period: Period, staff_ids: set[int] | None) -> dict[int, rule.
         )
         if title == rule.LAO_DONG_TIEN_TIEN:
             held[staff_id] = judgement.status
-        judgements[pk] = judgement
-    return judgements
+        judged[pk] = (judgement, Place(unit_id, title_id, False, code, title))
+    return judged
 
 
 def _judge_collectives(
     period: Period, staff_ids: set[int] | None, unit_ids: set[int] | None
-) -> dict[int, rule.Judgement]:
-    """The verdict on each collective nomination in scope: those of `unit_ids` and of the
-    units the people `staff_ids` are members of (all when both are None). Reads the members'
-    verdicts as stored, so the individual verdicts are written first."""
+) -> Judged:
+    """The verdict on each collective nomination in scope, with its place in the list: those
+    of `unit_ids` and of the units the people `staff_ids` are members of (all when both are
+    None). Reads the members' verdicts as stored, so the individual verdicts are written
+    first."""
     nominations = Nomination.objects.filter(period=period, staff__isnull=True)
     if staff_ids is not None or unit_ids is not None:
         scope = Q(unit_id__in=unit_ids or [])
@@ -214,10 +233,10 @@ def _judge_collectives(
                 ).values("unit")
             )
         nominations = nominations.filter(scope)
-    rows = list(nominations.values_list("pk", "unit_id", "title__code"))
+    rows = list(nominations.values_list("pk", "unit_id", "title__code", "title_id", "unit__code"))
     if not rows:
         return {}
-    units = {unit_id for _pk, unit_id, _title in rows}
+    units = {unit_id for _pk, unit_id, *_rest in rows}
     members = {unit_id: rule.Members() for unit_id in units}
     postings = Posting.objects.filter(postings_covering(period.ends_on), unit_id__in=units)
     unit_of = {}
@@ -244,11 +263,19 @@ def _judge_collectives(
                 rule.Decision(pk, status, form, decided_on, staff_code=staff_code)
             )
     return {
-        pk: rule.judge_collective(
-            title=title, members=members[unit_id], share=period.collective_share
+        pk: (
+            rule.judge_collective(
+                title=title, members=members[unit_id], share=period.collective_share
+            ),
+            Place(unit_id, title_id, True, unit_code, title),
         )
-        for pk, unit_id, title in rows
+        for pk, unit_id, title, title_id, unit_code in rows
     }
+
+
+# Place's fields as Verdict's columns, and as the attributes a model instance takes.
+PLACE_FIELDS = ["unit", "title", "collective", "list_code", "list_title"]
+PLACE_ATTRIBUTES = ["unit_id", "title_id", "collective", "list_code", "list_title"]
 
 
 def _reason_rows(judgement: rule.Judgement) -> list[tuple]:
@@ -257,24 +284,26 @@ def _reason_rows(judgement: rule.Judgement) -> list[tuple]:
     ]
 
 
-def _store(period: Period, judgements: dict[int, rule.Judgement], *, whole: bool) -> None:
+def _store(period: Period, judged: Judged, *, whole: bool) -> None:
     """Write the verdicts and reasons that differ from the stored ones, and only those:
-    running the rule again without news changes nothing."""
-    if not judgements:
+    running the rule again without news changes nothing. A new verdict is written with its
+    place in the council's list in the same row; a stored one whose nomination moved (another
+    unit, a new code) has its place written again."""
+    if not judged:
         return
     now = timezone.now()
     # The whole period's rows in one read each, or those of the judged nominations in batches.
     scopes = (
-        [{"nomination__period": period}]
+        [{"period": period}]
         if whole
-        else [{"nomination_id__in": batch} for batch in itertools.batched(judgements, BATCH_SIZE)]
+        else [{"nomination_id__in": batch} for batch in itertools.batched(judged, BATCH_SIZE)]
     )
     stored, stored_reasons = {}, {}
     for scope in scopes:
-        for pk, nomination_id, status, unchecked in Verdict.objects.filter(**scope).values_list(
-            "pk", "nomination_id", "status", "unchecked"
-        ):
-            stored[nomination_id] = (pk, status, unchecked)
+        for pk, nomination_id, status, unchecked, *place in Verdict.objects.filter(
+            **scope
+        ).values_list("pk", "nomination_id", "status", "unchecked", *PLACE_FIELDS):
+            stored[nomination_id] = (pk, status, unchecked, Place(*place))
         reasons = VerdictReason.objects.filter(
             **{f"verdict__{lookup}": value for lookup, value in scope.items()}
         )
@@ -283,47 +312,46 @@ def _store(period: Period, judgements: dict[int, rule.Judgement], *, whole: bool
         ).values_list("verdict_id", "kind", "record_id", "decision_id", "data"):
             stored_reasons.setdefault(verdict_id, []).append((kind, record, decision, data))
 
-    new, changed, reasons_changed = [], {}, []
-    # The nominations whose place in the council's list moves; a nomination not yet judged
-    # stands with the eligible.
-    regrouped = {}
-    for nomination_id, judgement in judgements.items():
+    new, changed, moved, reasons_changed = [], {}, [], []
+    for nomination_id, (judgement, place) in judged.items():
         unchecked = ",".join(judgement.unchecked)
-        group = list_group_of(status=judgement.status, unchecked=unchecked)
         old = stored.get(nomination_id)
         if old is None:
-            new.append((nomination_id, judgement.status, now, unchecked))
-            if group != ListGroup.ELIGIBLE:
-                regrouped[nomination_id] = group
+            group = list_group_of(status=judgement.status, unchecked=unchecked)
+            new.append((nomination_id, judgement.status, now, unchecked, period.pk, *place, group))
             continue
-        verdict_id, status, old_unchecked = old
+        verdict_id, status, old_unchecked, old_place = old
         if (status, old_unchecked) != (judgement.status, unchecked):
             changed.setdefault((judgement.status, unchecked), []).append(verdict_id)
-            if group != list_group_of(status=status, unchecked=old_unchecked):
-                regrouped[nomination_id] = group
+        if old_place != place:
+            moved.append(Verdict(pk=verdict_id, **dict(zip(PLACE_ATTRIBUTES, place, strict=True))))
         if stored_reasons.get(verdict_id, []) != _reason_rows(judgement):
             reasons_changed.append(verdict_id)
     for (status, unchecked), verdict_ids in changed.items():
+        group = list_group_of(status=status, unchecked=unchecked)
         for batch in itertools.batched(verdict_ids, BATCH_SIZE):
             Verdict.objects.filter(pk__in=batch).update(
-                status=status, unchecked=unchecked, evaluated_at=now
+                status=status, unchecked=unchecked, list_group=group, evaluated_at=now
             )
-    for batch in itertools.batched(regrouped, BATCH_SIZE):
-        by_group = {}
-        for nomination_id in batch:
-            by_group.setdefault(regrouped[nomination_id], []).append(nomination_id)
-        Nomination.objects.filter(pk__in=batch).update(
-            list_group=Case(
-                *(When(pk__in=ids, then=Value(group)) for group, ids in by_group.items()),
-                output_field=PositiveSmallIntegerField(),
-            )
-        )
+    Verdict.objects.bulk_update(moved, PLACE_FIELDS, batch_size=BATCH_SIZE)
     for batch in itertools.batched(reasons_changed, BATCH_SIZE):
         VerdictReason.objects.filter(verdict_id__in=batch).delete()
-    bulk_insert(Verdict, ["nomination", "status", "evaluated_at", "unchecked"], new)
-    verdict_of = {nomination_id: pk for nomination_id, (pk, _s, _u) in stored.items()}
+    bulk_insert(
+        Verdict,
+        [
+            "nomination",
+            "status",
+            "evaluated_at",
+            "unchecked",
+            "period",
+            *PLACE_FIELDS,
+            "list_group",
+        ],
+        new,
+    )
+    verdict_of = {nomination_id: pk for nomination_id, (pk, *_rest) in stored.items()}
     if len(new) > BATCH_SIZE:
-        inserted = Verdict.objects.filter(nomination__period=period)
+        inserted = Verdict.objects.filter(period=period)
         verdict_of.update(inserted.values_list("nomination_id", "pk"))
     elif new:
         inserted = Verdict.objects.filter(nomination_id__in=[row[0] for row in new])
@@ -335,7 +363,7 @@ def _store(period: Period, judgements: dict[int, rule.Judgement], *, whole: bool
         ["verdict", "kind", "record", "decision", "data", "position"],
         (
             (verdict_of[nomination_id], kind, record, decision, data, position)
-            for nomination_id, judgement in judgements.items()
+            for nomination_id, (judgement, _place) in judged.items()
             if verdict_of[nomination_id] in rewrite
             for position, (kind, record, decision, data) in enumerate(_reason_rows(judgement))
         ),
@@ -414,7 +442,9 @@ def _open_cases(*, period: Period, staff_ids: set[int] | None = None) -> None:
     No case while one of the same kind is open or was decided for the change; a case closed
     without change does not hide a later finding.
     """
-    judgements = _judge_people(period, staff_ids)
+    judgements = {
+        pk: judgement for pk, (judgement, _place) in _judge_people(period, staff_ids).items()
+    }
     if not judgements:
         return
     scope = {"nomination__period": period}

@@ -277,7 +277,7 @@ def test_it_reads_a_late_page_in_order_from_an_index_without_sorting(
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(f"EXPLAIN {page_sql}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "nomination_people_" in plan and "order" in plan, plan
+    assert "verdict_people_" in plan and "order" in plan, plan
     assert "Sort" not in plan, plan
 
 
@@ -287,14 +287,15 @@ def test_it_lists_a_period_stored_before_the_order_was_kept_in_the_same_order(
     from django.apps import apps
 
     backfill = importlib.import_module(
-        "emulation.migrations.0011_nomination_list_order"
-    ).backfill_list_order
+        "emulation.migrations.0012_verdict_list_order"
+    ).copy_list_order
     period = build_large_period(60, unit_a)
     url = reverse("emulation:period", args=[period.code])
     client.force_login(council_member)
     before = [row.staff.code for row in client.get(url).context["page"].rows]
-    # As the rows stood before the migration: no group, no codes.
-    Nomination.objects.filter(period=period).update(list_group=3, list_code="", list_title="")
+    # As the verdicts stood before the migration: no group, no codes (the migration adds the
+    # columns with these values, then copies the places).
+    Verdict.objects.filter(period=period).update(list_group=3, list_code="", list_title="")
 
     backfill(apps, None)
 
