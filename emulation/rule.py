@@ -102,10 +102,18 @@ def tenure_cutoff(*, ends_on: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, day)
 
 
+@functools.cache
+def _eligible(unchecked: frozenset[str]) -> Judgement:
+    """Most verdicts: eligible, no reason, a few possible sets of unchecked criteria (one
+    shared, immutable judgement for each)."""
+    listed = tuple(name for name in UNCHECKED_ORDER if name in unchecked)
+    return Judgement(status=ELIGIBLE, reasons=(), unchecked=listed)
+
+
 def _conclude(reasons: list[Reason], unchecked: set[str]) -> Judgement:
-    listed = tuple(name for name in UNCHECKED_ORDER if name in unchecked) if unchecked else ()
-    if not reasons:  # most nominations: nothing to sort
-        return Judgement(status=ELIGIBLE, reasons=(), unchecked=listed)
+    if not reasons:
+        return _eligible(frozenset(unchecked))
+    listed = tuple(name for name in UNCHECKED_ORDER if name in unchecked)
     excluding = [reason for reason in reasons if reason.excludes]
     pending = [reason for reason in reasons if not reason.excludes]
     if excluding:

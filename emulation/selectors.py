@@ -220,7 +220,14 @@ def nomination_page(
 
     `after` is the pk of the last row of the previous page (one query to read its key).
     """
-    key = ("verdict__list_group", "verdict__list_code", "verdict__list_title", "pk")
+    # The nomination's id as the verdict holds it: the row comparison then names the index's
+    # own columns and PostgreSQL starts the scan at the key.
+    key = (
+        "verdict__list_group",
+        "verdict__list_code",
+        "verdict__list_title",
+        "verdict__nomination",
+    )
     nominations = nominations.filter(verdict__collective=collective).order_by(*key)
     if after is not None:
         last = nominations.filter(pk=after).values_list(*key).order_by().first()
