@@ -423,20 +423,8 @@ def generate(scale: Scale) -> Period:
 
     _copy(
         "emulation_nomination",
-        [
-            *("period_id", "title_id", "staff_id", "unit_id", "rating", "initiative"),
-            *("created_at", "list_code", "list_title"),
-        ],
-        ((period.pk, *row, now, "", "") for row in nomination_rows()),
-    )
-    # The council list's codes, as the import writes them with each row.
-    _execute(
-        """UPDATE emulation_nomination n
-           SET list_code = COALESCE(s.code, u.code), list_title = t.code
-           FROM emulation_title t, personnel_unit u, emulation_nomination m
-           LEFT JOIN personnel_staff s ON s.id = m.staff_id
-           WHERE m.id = n.id AND t.id = n.title_id AND u.id = n.unit_id AND n.period_id = %s""",
-        [period.pk],
+        ["period_id", "title_id", "staff_id", "unit_id", "rating", "initiative", "created_at"],
+        ((period.pk, *row, now) for row in nomination_rows()),
     )
     with connection.cursor() as cursor:
         # VACUUM cannot run in a transaction (the smoke test runs in one); ANALYZE can.
@@ -1243,9 +1231,8 @@ def _pdf_period(period: Period, code: str, rows: int) -> Period:
     for staff_null, count in ((False, rows - collective), (True, collective)):
         _execute(
             "INSERT INTO emulation_nomination (period_id, staff_id, title_id, unit_id, rating,"
-            " initiative, created_at, list_code, list_title) SELECT %s, staff_id, title_id,"
-            " unit_id, rating, initiative, created_at, list_code, list_title"
-            " FROM emulation_nomination WHERE period_id = %s"
+            " initiative, created_at) SELECT %s, staff_id, title_id, unit_id, rating,"
+            " initiative, created_at FROM emulation_nomination WHERE period_id = %s"
             " AND (staff_id IS NULL) = %s ORDER BY id LIMIT %s",
             [copy.pk, period.pk, staff_null, count],
         )

@@ -301,10 +301,6 @@ class Nomination(models.Model):
     rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices, blank=True)
     # The recognised initiative or research the nomination rests on (Chiến sĩ thi đua cơ sở).
     initiative = models.TextField(_("initiative"), blank=True)
-    # The nominee's code (the staff member's, or the unit's for a collective) and the title's
-    # code, written with the row.
-    list_code = models.CharField(max_length=32, blank=True, default="", editable=False)
-    list_title = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("nomination")
@@ -327,20 +323,6 @@ class Nomination(models.Model):
 
     def __str__(self):
         return f"{self.staff or self.unit} — {self.title} ({self.period.code})"
-
-    def save(self, *args, **kwargs):
-        if not self.list_code or not self.list_title:
-            self.fill_list_codes()
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "list_code", "list_title"}
-        super().save(*args, **kwargs)
-
-    def fill_list_codes(self) -> "Nomination":
-        """Copy the nominee's and the title's codes for the council list's order; bulk
-        writers call this, save() does it for a row written alone."""
-        self.list_code = self.unit.code if self.staff_id is None else self.staff.code
-        self.list_title = self.title.code
-        return self
 
     @property
     def is_collective(self) -> bool:

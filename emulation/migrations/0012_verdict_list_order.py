@@ -1,6 +1,6 @@
 # The council list's order moves from the nomination to its verdict: the rule service writes
-# the group in the verdict's own INSERT instead of updating the nomination (whose indexes every
-# such update rewrote).
+# the group and the codes in the verdict's own INSERT instead of updating the nomination (whose
+# indexes every such update rewrote).
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -102,7 +102,10 @@ class Migration(migrations.Migration):
                 "nomination_units_title_order",
             ]
         ),
-        migrations.RemoveField(model_name="nomination", name="list_group"),
+        *(
+            migrations.RemoveField(model_name="nomination", name=name)
+            for name in ["list_group", "list_code", "list_title"]
+        ),
         migrations.AddField(model_name="verdict", name="period", field=_copy("emulation.period")),
         migrations.AddField(model_name="verdict", name="unit", field=_copy("personnel.unit")),
         migrations.AddField(model_name="verdict", name="title", field=_copy("emulation.title")),
