@@ -462,7 +462,10 @@ class VerdictReason(models.Model):
     """One reason that decides a verdict: a record, a discipline decision (the person's, or a
     member's for a collective), or a failed criterion with the data that decided it."""
 
-    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="reasons")
+    # No index of its own: the unique (verdict, record) constraint's index serves the reads.
+    verdict = models.ForeignKey(
+        Verdict, on_delete=models.CASCADE, related_name="reasons", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=ReasonKind.choices)
     record = models.ForeignKey(
         ViolationRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

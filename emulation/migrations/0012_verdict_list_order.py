@@ -146,6 +146,16 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="verdict", name="title", field=_required("emulation.title")
         ),
+        migrations.AlterField(
+            model_name="verdictreason",
+            name="verdict",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="reasons",
+                to="emulation.verdict",
+            ),
+        ),
         *(
             migrations.AddIndex(model_name="verdict", index=index)
             for index in [
