@@ -48,6 +48,7 @@ from emulation.models import (
     Period,
     Policy,
     Rating,
+    ReasonKind,
     Title,
     TitleKind,
     Verdict,
@@ -137,6 +138,8 @@ PERIOD_END = datetime.date(2025, 12, 31)
 FIRST_YEAR = 2016  # ten years of records: 2016 to 2025
 NAIVE_SAMPLE = 5_000
 BASELINE_TABLE = "bench_baseline_verdict"
+BASELINE_REASONS = "bench_baseline_reason"
+BASELINE_COUNTS = "bench_baseline_tally"
 
 # Nominations by staff index (modulo 20) and by unit index (modulo 20, and one unit in 5).
 LDTT_OF_20 = 17  # 0 to 16: Lao động tiên tiến
@@ -497,9 +500,36 @@ def _clear_verdicts() -> None:
         _execute("TRUNCATE emulation_verdictreason, emulation_verdict")
 
 
+def _create_baseline_tables() -> None:
+    """Tables shaped like the service's verdicts, reasons and counts: the same columns, indexes
+    and deferred foreign keys."""
+    for table, like in (
+        (BASELINE_TABLE, "emulation_verdict"),
+        (BASELINE_REASONS, "emulation_verdictreason"),
+        (BASELINE_COUNTS, "emulation_verdicttally"),
+    ):
+        _execute(f"CREATE TABLE {table} (LIKE {like} INCLUDING ALL)")
+    for table, column, target in (
+        (BASELINE_TABLE, "nomination_id", "emulation_nomination"),
+        (BASELINE_REASONS, "verdict_id", BASELINE_TABLE),
+        (BASELINE_REASONS, "record_id", "inspections_violationrecord"),
+        (BASELINE_REASONS, "decision_id", "inspections_disciplinedecision"),
+        (BASELINE_COUNTS, "period_id", "emulation_period"),
+        (BASELINE_COUNTS, "unit_id", "personnel_unit"),
+        (BASELINE_COUNTS, "title_id", "emulation_title"),
+    ):
+        _execute(
+            f"ALTER TABLE {table} ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
+            "DEFERRABLE INITIALLY DEFERRED"
+        )
+
+
 def _clear_baseline() -> None:
-    verb = "DELETE FROM" if connection.in_atomic_block else "TRUNCATE"
-    _execute(f"{verb} {BASELINE_TABLE}")
+    if connection.in_atomic_block:
+        for table in (BASELINE_REASONS, BASELINE_TABLE, BASELINE_COUNTS):
+            _execute(f"DELETE FROM {table}")  # noqa: S608
+    else:
+        _execute(f"TRUNCATE {BASELINE_REASONS}, {BASELINE_TABLE}, {BASELINE_COUNTS}")
 
 
 # The whole rule (EXCHANGE.md, "The rule in full") written by hand in one statement's common
@@ -668,24 +698,65 @@ STORED_COLUMNS = (
 )
 
 
+# Each verdict's row from RULE_CTES' `verdict`, with the nomination's place in the council's
+# list read by the joins the rule service makes.
+VERDICT_ROWS = """
+    SELECT v.id, v.status, v.unchecked, n.period_id, n.unit_id, n.title_id, n.staff_id IS NULL,
+           CASE WHEN v.status = 'excluded' THEN 0 WHEN v.status = 'pending' THEN 1
+                WHEN v.unchecked <> '' THEN 2 ELSE 3 END,
+           coalesce(s.code, u.code), t.code, now()
+    FROM verdict v
+    JOIN emulation_nomination n ON n.id = v.id
+    JOIN emulation_title t ON t.id = n.title_id
+    JOIN personnel_unit u ON u.id = n.unit_id
+    LEFT JOIN personnel_staff s ON s.id = n.staff_id
+"""
+
+
 def _baseline_sql(period: Period) -> tuple[str, dict]:
-    """The rule as one hand-written statement (RULE_CTES) inserting every nomination's status
-    and unchecked criteria, individuals and collectives, with its place in the council's list
-    (the nomination's columns and codes, read by joins as the rule service reads them)."""
+    """The rule as one hand-written statement (RULE_CTES) doing what the rule service stores:
+    every nomination's verdict with its place in the council's list (VERDICT_ROWS), the
+    deciding reasons in the contract's order (EXPECTED_REASONS, each verdict's by kind, then
+    oldest first) and the council list's counts per unit and title."""
     sql = f"""
-        INSERT INTO {BASELINE_TABLE} ({STORED_COLUMNS}, evaluated_at)
-        {RULE_CTES}
-        SELECT v.id, v.status, v.unchecked, n.period_id, n.unit_id, n.title_id,
-               n.staff_id IS NULL,
-               CASE WHEN v.status = 'excluded' THEN 0 WHEN v.status = 'pending' THEN 1
-                    WHEN v.unchecked <> '' THEN 2 ELSE 3 END,
-               coalesce(s.code, u.code), t.code, now()
-        FROM verdict v
-        JOIN emulation_nomination n ON n.id = v.id
-        JOIN emulation_title t ON t.id = n.title_id
-        JOIN personnel_unit u ON u.id = n.unit_id
-        LEFT JOIN personnel_staff s ON s.id = n.staff_id
+        {RULE_CTES}, {EXPECTED_REASONS},
+        inserted AS (
+            INSERT INTO {BASELINE_TABLE} ({STORED_COLUMNS}, evaluated_at)
+            {VERDICT_ROWS}
+            RETURNING id, nomination_id
+        ),
+        counted AS (
+            INSERT INTO {BASELINE_COUNTS}
+                (period_id, unit_id, title_id, eligible, excluded, pending)
+            SELECT n.period_id, n.unit_id, n.title_id,
+                   count(*) FILTER (WHERE v.status = 'eligible'),
+                   count(*) FILTER (WHERE v.status = 'excluded'),
+                   count(*) FILTER (WHERE v.status = 'pending')
+            FROM emulation_nomination n JOIN verdict v ON v.id = n.id
+            WHERE n.period_id = %(period)s
+            GROUP BY n.period_id, n.unit_id, n.title_id
+        )
+        INSERT INTO {BASELINE_REASONS} (verdict_id, kind, record_id, decision_id, data, position)
+        SELECT i.id, e.kind, e.record_id, e.decision_id, e.data,
+               row_number() OVER (
+                   PARTITION BY e.id
+                   ORDER BY array_position(%(kinds)s::text[], e.kind), r.occurred_at,
+                            d.decided_on, e.record_id, e.decision_id
+               ) - 1
+        FROM expected e
+        JOIN inserted i ON i.nomination_id = e.id
+        LEFT JOIN inspections_violationrecord r ON r.id = e.record_id
+        LEFT JOIN inspections_disciplinedecision d ON d.id = e.decision_id
     """  # noqa: S608
+    return sql, _rule_params(period) | {"kinds": list(ReasonKind.values)}
+
+
+def _verdicts_only_sql(period: Period) -> tuple[str, dict]:
+    """The verdicts alone (the baseline of the runs before 07/12/2026 09:40 UTC): no reasons,
+    no counts."""
+    sql = (
+        f"INSERT INTO {BASELINE_TABLE} ({STORED_COLUMNS}, evaluated_at) {RULE_CTES} {VERDICT_ROWS}"
+    )
     return sql, _rule_params(period)
 
 
@@ -780,29 +851,75 @@ def _same_verdicts(period: Period) -> bool:
         """,  # noqa: S608
         _rule_params(period),
     )[0][0]
-    return differences == 0 and reasons_wrong == 0
+    # The baseline's reasons, positions included, are the service's.
+    reasons_apart = _execute(
+        f"""
+        WITH service AS (
+            SELECT v.nomination_id, r.kind, r.record_id, r.decision_id, r.data, r.position
+            FROM emulation_verdictreason r JOIN emulation_verdict v ON v.id = r.verdict_id
+            WHERE v.period_id = %(period)s
+        ), baseline AS (
+            SELECT v.nomination_id, r.kind, r.record_id, r.decision_id, r.data, r.position
+            FROM {BASELINE_REASONS} r JOIN {BASELINE_TABLE} v ON v.id = r.verdict_id
+            WHERE v.period_id = %(period)s
+        )
+        SELECT count(*) FROM (
+            (SELECT * FROM service EXCEPT ALL SELECT * FROM baseline)
+            UNION ALL
+            (SELECT * FROM baseline EXCEPT ALL SELECT * FROM service)
+        ) AS differing
+        """,  # noqa: S608
+        {"period": period.pk},
+    )[0][0]
+    counts_apart = _execute(
+        f"""
+        SELECT count(*) FROM (
+            (SELECT period_id, unit_id, title_id, eligible, excluded, pending
+             FROM emulation_verdicttally WHERE period_id = %(period)s
+             EXCEPT SELECT period_id, unit_id, title_id, eligible, excluded, pending
+             FROM {BASELINE_COUNTS})
+            UNION ALL
+            (SELECT period_id, unit_id, title_id, eligible, excluded, pending
+             FROM {BASELINE_COUNTS}
+             EXCEPT SELECT period_id, unit_id, title_id, eligible, excluded, pending
+             FROM emulation_verdicttally WHERE period_id = %(period)s)
+        ) AS differing
+        """,  # noqa: S608
+        {"period": period.pk},
+    )[0][0]
+    return differences == reasons_wrong == reasons_apart == counts_apart == 0
 
 
 def case_eligibility_period(period: Period, repeats: int) -> dict:
-    # The baseline stores the same verdict rows the same way: the columns, indexes and
-    # deferred foreign key of emulation_verdict, status and unchecked criteria (not the
-    # reasons, about one row for four verdicts, nor the council list's counts).
-    _execute(f"CREATE TABLE {BASELINE_TABLE} (LIKE emulation_verdict INCLUDING ALL)")
-    _execute(
-        f"ALTER TABLE {BASELINE_TABLE} ADD FOREIGN KEY (nomination_id) "
-        "REFERENCES emulation_nomination (id) DEFERRABLE INITIALLY DEFERRED"
-    )
+    # The baseline stores what the service stores, the same way: verdict rows with their place
+    # in the council's list, the deciding reasons and the counts, in tables with the columns,
+    # indexes and deferred foreign keys of emulation_verdict, _verdictreason and _verdicttally.
+    _create_baseline_tables()
     sql, params = _baseline_sql(period)
+
+    def baseline():
+        with transaction.atomic():  # the deferred checks at the commit, as the service's
+            _execute(sql, params)
+
     seconds, baseline_seconds = side_by_side(
         case=lambda: services.evaluate_period(period=period),
         prepare_case=_clear_verdicts,
-        baseline=lambda: _execute(sql, params),
+        baseline=baseline,
         prepare_baseline=_clear_baseline,
         repeats=repeats,
     )
-    return _result(
-        "eligibility_period", seconds, "hand_written_sql", baseline_seconds, _same_verdicts(period)
-    )
+    same = _same_verdicts(period)
+    # The verdicts alone, as the baseline was before it wrote the reasons and counts too.
+    verdicts_only_sql, verdicts_only_params = _verdicts_only_sql(period)
+    verdicts_only = []
+    for _repeat in range(repeats):
+        _clear_baseline()
+        verdicts_only.append(_seconds(lambda: _execute(verdicts_only_sql, verdicts_only_params)))
+    _clear_baseline()
+    _execute(sql, params)  # leave the full baseline for the cases after
+    result = _result("eligibility_period", seconds, "hand_written_sql", baseline_seconds, same)
+    result["verdicts_only_seconds"] = round(statistics.median(verdicts_only), 6)
+    return result
 
 
 def _confirm_new_record(staff: Staff, sequence: int) -> ViolationRecord:
@@ -1847,7 +1964,7 @@ def run_cases(
     finally:
         if connection.in_atomic_block:  # run the deferred checks before DROP
             _execute("SET CONSTRAINTS ALL IMMEDIATE")
-        _execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+        _execute(f"DROP TABLE IF EXISTS {BASELINE_REASONS}, {BASELINE_TABLE}, {BASELINE_COUNTS}")
     return {"scale": scale.name, "rows": rows, "results": results, "goals": goals(results)}
 
 
@@ -2030,6 +2147,8 @@ def _notes(result: dict) -> str:
         return f"{result['rows']:,} rows, {result['file_bytes'] / 1e6:,.1f} MB XLSX"
     if "people" in result:
         return f"{result['people']:,} people in the unit"
+    if "verdicts_only_seconds" in result:
+        return f"the verdicts alone by hand: {_time(result['verdicts_only_seconds'])}"
     return ""
 
 
