@@ -174,9 +174,18 @@ class Place(NamedTuple):
 Judged = dict[int, tuple[rule.Judgement, Place]]
 
 
-def _judge_people(period: Period, staff_ids: set[int] | None) -> Judged:
+# Each person's (title, status) of Lao động tiên tiến and Chiến sĩ thi đua cơ sở, by staff id:
+# what a collective reads of its members' verdicts.
+TitlesHeld = dict[int, list[tuple[str, str]]]
+MEMBER_TITLES = (rule.LAO_DONG_TIEN_TIEN, rule.CHIEN_SI_THI_DUA_CO_SO)
+
+
+def _judge_people(
+    period: Period, staff_ids: set[int] | None, titles_held: TitlesHeld | None = None
+) -> Judged:
     """The verdict on each individual nomination in scope (all when `staff_ids` is None), with
-    its place in the list, by nomination id: three statements."""
+    its place in the list, by nomination id: three statements. `titles_held`, when given, is
+    filled with the people's MEMBER_TITLES verdicts for the collectives judged next."""
     nominations = Nomination.objects.filter(period=period, staff__isnull=False)
     if staff_ids is not None:
         nominations = nominations.filter(staff_id__in=staff_ids)
@@ -212,17 +221,22 @@ def _judge_people(period: Period, staff_ids: set[int] | None) -> Judged:
         )
         if title == rule.LAO_DONG_TIEN_TIEN:
             held[staff_id] = judgement.status
+        if titles_held is not None and title in MEMBER_TITLES:
+            titles_held.setdefault(staff_id, []).append((title, judgement.status))
         judged[pk] = (judgement, Place(unit_id, title_id, False, code, title))
     return judged
 
 
 def _judge_collectives(
-    period: Period, staff_ids: set[int] | None, unit_ids: set[int] | None
+    period: Period,
+    staff_ids: set[int] | None,
+    unit_ids: set[int] | None,
+    titles_held: TitlesHeld | None = None,
 ) -> Judged:
     """The verdict on each collective nomination in scope, with its place in the list: those
     of `unit_ids` and of the units the people `staff_ids` are members of (all when both are
     None). Reads the members' verdicts as stored, so the individual verdicts are written
-    first."""
+    first, or from `titles_held` when the whole period's people were just judged."""
     nominations = Nomination.objects.filter(period=period, staff__isnull=True)
     if staff_ids is not None or unit_ids is not None:
         scope = Q(unit_id__in=unit_ids or [])
@@ -244,11 +258,16 @@ def _judge_collectives(
         unit_of.setdefault(staff_id, []).append(unit_id)
         members[unit_id].count += 1
     member_ids = postings.values("staff_id")
-    held = Nomination.objects.filter(
-        period=period,
-        staff_id__in=member_ids,
-        title__code__in=[rule.LAO_DONG_TIEN_TIEN, rule.CHIEN_SI_THI_DUA_CO_SO],
-    ).values_list("staff_id", "title__code", "verdict__status")
+    if titles_held is None:
+        held = Nomination.objects.filter(
+            period=period, staff_id__in=member_ids, title__code__in=MEMBER_TITLES
+        ).values_list("staff_id", "title__code", "verdict__status")
+    else:
+        held = (
+            (staff_id, title, status)
+            for staff_id in unit_of
+            for title, status in titles_held.get(staff_id, ())
+        )
     for staff_id, title, status in held:
         for unit_id in unit_of.get(staff_id, ()):
             members[unit_id].verdicts.setdefault(title, []).append(status)
@@ -378,8 +397,12 @@ def _evaluate(
     units. A fixed number of statements whatever the number of nominations (batched writes
     aside): the individuals first, since a collective reads its members' verdicts."""
     whole = staff_ids is None and unit_ids is None
-    _store(period, _judge_people(period, None if whole else staff_ids or set()), whole=whole)
-    _store(period, _judge_collectives(period, staff_ids, unit_ids), whole=False)
+    # The whole period's people are all judged here: the collectives take their members'
+    # verdicts from memory instead of reading them back.
+    titles_held = {} if whole else None
+    people = _judge_people(period, None if whole else staff_ids or set(), titles_held)
+    _store(period, people, whole=whole)
+    _store(period, _judge_collectives(period, staff_ids, unit_ids, titles_held), whole=False)
     _recount(period=period, staff_ids=staff_ids, unit_ids=unit_ids)
 
 
