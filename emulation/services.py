@@ -254,7 +254,8 @@ def _judge_collectives(
     members = {unit_id: rule.Members() for unit_id in units}
     postings = Posting.objects.filter(postings_covering(period.ends_on), unit_id__in=units)
     unit_of = {}
-    for staff_id, unit_id in postings.values_list("staff_id", "unit_id").distinct():
+    # Without the postings' default order, which would add the staff's code to the DISTINCT.
+    for staff_id, unit_id in postings.values_list("staff_id", "unit_id").order_by().distinct():
         unit_of.setdefault(staff_id, []).append(unit_id)
         members[unit_id].count += 1
     member_ids = postings.values("staff_id")
