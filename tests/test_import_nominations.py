@@ -142,7 +142,7 @@ def test_the_council_list_follows_a_nomination_to_its_new_unit(people, period, t
     new_unit = Nomination.objects.get(staff__code="S002").unit
 
     def listed(unit):
-        filtered = ListFilter(unit=unit).nominations(period)
+        filtered = ListFilter(unit=unit).nominations(period, judged=True)
         page = nomination_page(nominations=filtered, after=None)
         return [nomination.staff.code for nomination in page.rows]
 
