@@ -66,8 +66,7 @@ def main() -> None:
         )
         title = Title.objects.get(code="lao_dong_tien_tien")
         Nomination.objects.bulk_create(
-            Nomination(period=period, staff=person, title=title, unit=unit).fill_list_codes()
-            for person in people
+            Nomination(period=period, staff=person, title=title, unit=unit) for person in people
         )
         lines = ["record_no,staff_code,occurred_at,type,status,description"]
         for n in range(options.rows):

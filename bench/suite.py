@@ -44,16 +44,17 @@ from emulation import rule, services
 from emulation.documents import council_list
 from emulation.models import (
     LOCAL_ZONE,
-    ListGroup,
     Nomination,
     Period,
     Policy,
     Rating,
+    ReasonKind,
     Title,
     TitleKind,
     Verdict,
     VerdictReason,
     VerdictStatus,
+    list_group_of,
 )
 from inspections import services as inspection_services
 from inspections.minutes import render_minutes, stylesheet
@@ -137,6 +138,8 @@ PERIOD_END = datetime.date(2025, 12, 31)
 FIRST_YEAR = 2016  # ten years of records: 2016 to 2025
 NAIVE_SAMPLE = 5_000
 BASELINE_TABLE = "bench_baseline_verdict"
+BASELINE_REASONS = "bench_baseline_reason"
+BASELINE_COUNTS = "bench_baseline_tally"
 
 # Nominations by staff index (modulo 20) and by unit index (modulo 20, and one unit in 5).
 LDTT_OF_20 = 17  # 0 to 16: Lao động tiên tiến
@@ -423,20 +426,8 @@ def generate(scale: Scale) -> Period:
 
     _copy(
         "emulation_nomination",
-        [
-            *("period_id", "title_id", "staff_id", "unit_id", "rating", "initiative"),
-            *("created_at", "list_group", "list_code", "list_title"),
-        ],
-        ((period.pk, *row, now, ListGroup.ELIGIBLE, "", "") for row in nomination_rows()),
-    )
-    # The council list's codes, as the import writes them with each row.
-    _execute(
-        """UPDATE emulation_nomination n
-           SET list_code = COALESCE(s.code, u.code), list_title = t.code
-           FROM emulation_title t, personnel_unit u, emulation_nomination m
-           LEFT JOIN personnel_staff s ON s.id = m.staff_id
-           WHERE m.id = n.id AND t.id = n.title_id AND u.id = n.unit_id AND n.period_id = %s""",
-        [period.pk],
+        ["period_id", "title_id", "staff_id", "unit_id", "rating", "initiative", "created_at"],
+        ((period.pk, *row, now) for row in nomination_rows()),
     )
     with connection.cursor() as cursor:
         # VACUUM cannot run in a transaction (the smoke test runs in one); ANALYZE can.
@@ -501,8 +492,6 @@ def _execute(sql: str, params=()) -> list[tuple]:
 
 
 def _clear_verdicts() -> None:
-    # The nominations as imported: not yet judged, so listed with the eligible.
-    _execute("UPDATE emulation_nomination SET list_group = 3 WHERE list_group <> 3")
     # TRUNCATE refuses tables with pending deferred checks, as inside the smoke test's transaction.
     if connection.in_atomic_block:
         VerdictReason.objects.all().delete()
@@ -511,9 +500,38 @@ def _clear_verdicts() -> None:
         _execute("TRUNCATE emulation_verdictreason, emulation_verdict")
 
 
+def _create_baseline_tables() -> None:
+    """Tables shaped like the service's verdicts, reasons and counts: the same columns, indexes
+    and deferred foreign keys. Made once a run, by the first case that needs them."""
+    if _execute("SELECT to_regclass(%s)", [BASELINE_TABLE])[0][0] is not None:
+        return
+    for table, like in (
+        (BASELINE_TABLE, "emulation_verdict"),
+        (BASELINE_REASONS, "emulation_verdictreason"),
+        (BASELINE_COUNTS, "emulation_verdicttally"),
+    ):
+        _execute(f"CREATE TABLE {table} (LIKE {like} INCLUDING ALL)")
+    for table, column, target in (
+        (BASELINE_TABLE, "nomination_id", "emulation_nomination"),
+        (BASELINE_REASONS, "verdict_id", BASELINE_TABLE),
+        (BASELINE_REASONS, "record_id", "inspections_violationrecord"),
+        (BASELINE_REASONS, "decision_id", "inspections_disciplinedecision"),
+        (BASELINE_COUNTS, "period_id", "emulation_period"),
+        (BASELINE_COUNTS, "unit_id", "personnel_unit"),
+        (BASELINE_COUNTS, "title_id", "emulation_title"),
+    ):
+        _execute(
+            f"ALTER TABLE {table} ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
+            "DEFERRABLE INITIALLY DEFERRED"
+        )
+
+
 def _clear_baseline() -> None:
-    verb = "DELETE FROM" if connection.in_atomic_block else "TRUNCATE"
-    _execute(f"{verb} {BASELINE_TABLE}")
+    if connection.in_atomic_block:
+        for table in (BASELINE_REASONS, BASELINE_TABLE, BASELINE_COUNTS):
+            _execute(f"DELETE FROM {table}")  # noqa: S608
+    else:
+        _execute(f"TRUNCATE {BASELINE_REASONS}, {BASELINE_TABLE}, {BASELINE_COUNTS}")
 
 
 # The whole rule (EXCHANGE.md, "The rule in full") written by hand in one statement's common
@@ -674,14 +692,73 @@ def _rule_params(period: Period) -> dict:
     }
 
 
+# A verdict's row as the rule service stores it: the verdict and the nomination's place in the
+# council's list (its period, unit and title, the group, the nominee's and the title's codes).
+STORED_COLUMNS = (
+    "nomination_id, status, unchecked, period_id, unit_id, title_id, collective, list_group,"
+    " list_code, list_title"
+)
+
+
+# Each verdict's row from RULE_CTES' `verdict`, with the nomination's place in the council's
+# list read by the joins the rule service makes.
+VERDICT_ROWS = """
+    SELECT v.id, v.status, v.unchecked, n.period_id, n.unit_id, n.title_id, n.staff_id IS NULL,
+           CASE WHEN v.status = 'excluded' THEN 0 WHEN v.status = 'pending' THEN 1
+                WHEN v.unchecked <> '' THEN 2 ELSE 3 END,
+           coalesce(s.code, u.code), t.code, now()
+    FROM verdict v
+    JOIN emulation_nomination n ON n.id = v.id
+    JOIN emulation_title t ON t.id = n.title_id
+    JOIN personnel_unit u ON u.id = n.unit_id
+    LEFT JOIN personnel_staff s ON s.id = n.staff_id
+"""
+
+
 def _baseline_sql(period: Period) -> tuple[str, dict]:
-    """The rule as one hand-written statement (RULE_CTES) inserting every nomination's status
-    and unchecked criteria, individuals and collectives."""
+    """The rule as one hand-written statement (RULE_CTES) doing what the rule service stores:
+    every nomination's verdict with its place in the council's list (VERDICT_ROWS), the
+    deciding reasons in the contract's order (EXPECTED_REASONS, each verdict's by kind, then
+    oldest first) and the council list's counts per unit and title."""
     sql = f"""
-        INSERT INTO {BASELINE_TABLE} (nomination_id, status, evaluated_at, unchecked)
-        {RULE_CTES}
-        SELECT id, status, now(), unchecked FROM verdict
+        {RULE_CTES}, {EXPECTED_REASONS},
+        inserted AS (
+            INSERT INTO {BASELINE_TABLE} ({STORED_COLUMNS}, evaluated_at)
+            {VERDICT_ROWS}
+            RETURNING id, nomination_id
+        ),
+        counted AS (
+            INSERT INTO {BASELINE_COUNTS}
+                (period_id, unit_id, title_id, eligible, excluded, pending)
+            SELECT n.period_id, n.unit_id, n.title_id,
+                   count(*) FILTER (WHERE v.status = 'eligible'),
+                   count(*) FILTER (WHERE v.status = 'excluded'),
+                   count(*) FILTER (WHERE v.status = 'pending')
+            FROM emulation_nomination n JOIN verdict v ON v.id = n.id
+            WHERE n.period_id = %(period)s
+            GROUP BY n.period_id, n.unit_id, n.title_id
+        )
+        INSERT INTO {BASELINE_REASONS} (verdict_id, kind, record_id, decision_id, data, position)
+        SELECT i.id, e.kind, e.record_id, e.decision_id, e.data,
+               row_number() OVER (
+                   PARTITION BY e.id
+                   ORDER BY array_position(%(kinds)s::text[], e.kind), r.occurred_at,
+                            d.decided_on, e.record_id, e.decision_id
+               ) - 1
+        FROM expected e
+        JOIN inserted i ON i.nomination_id = e.id
+        LEFT JOIN inspections_violationrecord r ON r.id = e.record_id
+        LEFT JOIN inspections_disciplinedecision d ON d.id = e.decision_id
     """  # noqa: S608
+    return sql, _rule_params(period) | {"kinds": list(ReasonKind.values)}
+
+
+def _verdicts_only_sql(period: Period) -> tuple[str, dict]:
+    """The verdicts alone (the baseline of the runs before 07/12/2026 09:40 UTC): no reasons,
+    no counts."""
+    sql = (
+        f"INSERT INTO {BASELINE_TABLE} ({STORED_COLUMNS}, evaluated_at) {RULE_CTES} {VERDICT_ROWS}"
+    )
     return sql, _rule_params(period)
 
 
@@ -750,19 +827,17 @@ stored AS (
 
 
 def _same_verdicts(period: Period) -> bool:
-    """The service's verdicts (status and unchecked criteria) equal the hand-written
-    statement's for every nomination, and its reasons are exactly the deciding ones: the
-    records, decisions and members' decisions, and the failed criteria with their data."""
+    """The service's verdicts (status and unchecked criteria, and the place in the council's
+    list stored with them) equal the hand-written statement's for every nomination, and its
+    reasons are exactly the deciding ones: the records, decisions and members' decisions, and
+    the failed criteria with their data."""
+    service = f"SELECT {STORED_COLUMNS} FROM emulation_verdict WHERE period_id = %(period)s"  # noqa: S608
     differences = _execute(
         f"""
         SELECT count(*) FROM (
-          (SELECT v.nomination_id, v.status, v.unchecked FROM emulation_verdict v
-           JOIN emulation_nomination n ON n.id = v.nomination_id WHERE n.period_id = %(period)s
-           EXCEPT SELECT nomination_id, status, unchecked FROM {BASELINE_TABLE})
+          ({service} EXCEPT SELECT {STORED_COLUMNS} FROM {BASELINE_TABLE})
           UNION ALL
-          (SELECT nomination_id, status, unchecked FROM {BASELINE_TABLE}
-           EXCEPT SELECT v.nomination_id, v.status, v.unchecked FROM emulation_verdict v
-           JOIN emulation_nomination n ON n.id = v.nomination_id WHERE n.period_id = %(period)s)
+          (SELECT {STORED_COLUMNS} FROM {BASELINE_TABLE} EXCEPT {service})
         ) AS differing
         """,  # noqa: S608
         {"period": period.pk},
@@ -778,35 +853,75 @@ def _same_verdicts(period: Period) -> bool:
         """,  # noqa: S608
         _rule_params(period),
     )[0][0]
-    return differences == 0 and reasons_wrong == 0
-
-
-def _create_baseline_table() -> None:
-    # The baseline stores the same verdict rows the same way: the columns, indexes and
-    # deferred foreign key of emulation_verdict, status and unchecked criteria (not the
-    # reasons, about one row for four verdicts, nor the council list's counts).
-    if _execute("SELECT to_regclass(%s)", [BASELINE_TABLE])[0][0] is not None:
-        return
-    _execute(f"CREATE TABLE {BASELINE_TABLE} (LIKE emulation_verdict INCLUDING ALL)")
-    _execute(
-        f"ALTER TABLE {BASELINE_TABLE} ADD FOREIGN KEY (nomination_id) "
-        "REFERENCES emulation_nomination (id) DEFERRABLE INITIALLY DEFERRED"
-    )
+    # The baseline's reasons, positions included, are the service's.
+    reasons_apart = _execute(
+        f"""
+        WITH service AS (
+            SELECT v.nomination_id, r.kind, r.record_id, r.decision_id, r.data, r.position
+            FROM emulation_verdictreason r JOIN emulation_verdict v ON v.id = r.verdict_id
+            WHERE v.period_id = %(period)s
+        ), baseline AS (
+            SELECT v.nomination_id, r.kind, r.record_id, r.decision_id, r.data, r.position
+            FROM {BASELINE_REASONS} r JOIN {BASELINE_TABLE} v ON v.id = r.verdict_id
+            WHERE v.period_id = %(period)s
+        )
+        SELECT count(*) FROM (
+            (SELECT * FROM service EXCEPT ALL SELECT * FROM baseline)
+            UNION ALL
+            (SELECT * FROM baseline EXCEPT ALL SELECT * FROM service)
+        ) AS differing
+        """,  # noqa: S608
+        {"period": period.pk},
+    )[0][0]
+    counts_apart = _execute(
+        f"""
+        SELECT count(*) FROM (
+            (SELECT period_id, unit_id, title_id, eligible, excluded, pending
+             FROM emulation_verdicttally WHERE period_id = %(period)s
+             EXCEPT SELECT period_id, unit_id, title_id, eligible, excluded, pending
+             FROM {BASELINE_COUNTS})
+            UNION ALL
+            (SELECT period_id, unit_id, title_id, eligible, excluded, pending
+             FROM {BASELINE_COUNTS}
+             EXCEPT SELECT period_id, unit_id, title_id, eligible, excluded, pending
+             FROM emulation_verdicttally WHERE period_id = %(period)s)
+        ) AS differing
+        """,  # noqa: S608
+        {"period": period.pk},
+    )[0][0]
+    return differences == reasons_wrong == reasons_apart == counts_apart == 0
 
 
 def case_eligibility_period(period: Period, repeats: int) -> dict:
-    _create_baseline_table()
+    # The baseline stores what the service stores, the same way: verdict rows with their place
+    # in the council's list, the deciding reasons and the counts, in tables with the columns,
+    # indexes and deferred foreign keys of emulation_verdict, _verdictreason and _verdicttally.
+    _create_baseline_tables()
     sql, params = _baseline_sql(period)
+
+    def baseline():
+        with transaction.atomic():  # the deferred checks at the commit, as the service's
+            _execute(sql, params)
+
     seconds, baseline_seconds = side_by_side(
         case=lambda: services.evaluate_period(period=period),
         prepare_case=_clear_verdicts,
-        baseline=lambda: _execute(sql, params),
+        baseline=baseline,
         prepare_baseline=_clear_baseline,
         repeats=repeats,
     )
-    return _result(
-        "eligibility_period", seconds, "hand_written_sql", baseline_seconds, _same_verdicts(period)
-    )
+    same = _same_verdicts(period)
+    # The verdicts alone, as the baseline was before it wrote the reasons and counts too.
+    verdicts_only_sql, verdicts_only_params = _verdicts_only_sql(period)
+    verdicts_only = []
+    for _repeat in range(repeats):
+        _clear_baseline()
+        verdicts_only.append(_seconds(lambda: _execute(verdicts_only_sql, verdicts_only_params)))
+    _clear_baseline()
+    _execute(sql, params)  # leave the full baseline for the cases after
+    result = _result("eligibility_period", seconds, "hand_written_sql", baseline_seconds, same)
+    result["verdicts_only_seconds"] = round(statistics.median(verdicts_only), 6)
+    return result
 
 
 def _confirm_new_record(staff: Staff, sequence: int) -> ViolationRecord:
@@ -836,7 +951,7 @@ def case_eligibility_person(period: Period, repeats: int) -> dict:
     and its tables analysed, as autovacuum does soon after a whole period's verdicts are
     written: on the statistics of empty verdict tables the planner's guesses are a bench's
     artefact."""
-    _create_baseline_table()
+    _create_baseline_tables()
     if not Verdict.objects.filter(nomination__period=period).exists():
         services.evaluate_period(period=period)
     _execute(
@@ -965,9 +1080,22 @@ def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int
                 title=title, members=members, share=period.collective_share
             )
         unchecked = ",".join(judgement.unchecked)
+        collective = nomination.staff_id is None
         Verdict.objects.update_or_create(
             nomination=nomination,
-            defaults={"status": judgement.status, "unchecked": unchecked, "evaluated_at": now},
+            defaults={
+                "status": judgement.status,
+                "unchecked": unchecked,
+                "evaluated_at": now,
+                # The place in the council's list, as the service stores it with the verdict.
+                "period": period,
+                "unit_id": nomination.unit_id,
+                "title_id": nomination.title_id,
+                "collective": collective,
+                "list_group": list_group_of(status=judgement.status, unchecked=unchecked),
+                "list_code": nomination.unit.code if collective else nomination.staff.code,
+                "list_title": title,
+            },
         )
         verdicts[nomination.pk] = (judgement.status, unchecked)
     return verdicts
@@ -978,7 +1106,9 @@ def case_eligibility_naive(period: Period, repeats: int, period_result: dict) ->
     the service's whole-period figure measured just before. Rolled back: it changes nothing."""
     nominations = Nomination.objects.filter(period=period)
     total = nominations.count()
-    sample = list(nominations.select_related("staff", "title").order_by("pk")[:NAIVE_SAMPLE])
+    sample = list(
+        nominations.select_related("staff", "title", "unit").order_by("pk")[:NAIVE_SAMPLE]
+    )
     expected = {
         nomination_id: (status, unchecked)
         for nomination_id, status, unchecked in Verdict.objects.filter(
@@ -1232,9 +1362,8 @@ def _pdf_period(period: Period, code: str, rows: int) -> Period:
     for staff_null, count in ((False, rows - collective), (True, collective)):
         _execute(
             "INSERT INTO emulation_nomination (period_id, staff_id, title_id, unit_id, rating,"
-            " initiative, created_at, list_group, list_code, list_title) SELECT %s, staff_id,"
-            " title_id, unit_id, rating, initiative, created_at, list_group, list_code,"
-            " list_title FROM emulation_nomination WHERE period_id = %s"
+            " initiative, created_at) SELECT %s, staff_id, title_id, unit_id, rating,"
+            " initiative, created_at FROM emulation_nomination WHERE period_id = %s"
             " AND (staff_id IS NULL) = %s ORDER BY id LIMIT %s",
             [copy.pk, period.pk, staff_null, count],
         )
@@ -1973,7 +2102,7 @@ def run_cases(
     finally:
         if connection.in_atomic_block:  # run the deferred checks before DROP
             _execute("SET CONSTRAINTS ALL IMMEDIATE")
-        _execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+        _execute(f"DROP TABLE IF EXISTS {BASELINE_REASONS}, {BASELINE_TABLE}, {BASELINE_COUNTS}")
     return {"scale": scale.name, "rows": rows, "results": results, "goals": goals(results)}
 
 
@@ -2163,6 +2292,8 @@ def _notes(result: dict) -> str:
         return f"{result['rows']:,} rows, {result['file_bytes'] / 1e6:,.1f} MB XLSX"
     if "people" in result:
         return f"{result['people']:,} people in the unit"
+    if "verdicts_only_seconds" in result:
+        return f"the verdicts alone by hand: {_time(result['verdicts_only_seconds'])}"
     return ""
 
 

@@ -7,6 +7,20 @@ from django.db import connection, models
 from django.db.models import F, QuerySet
 from django.db.models.lookups import Lookup
 
+
+class CodeField(models.CharField):
+    """A code (a staff member's, a unit's, a title's) compared byte by byte: the "C" collation
+    on PostgreSQL, SQLite's own. An index over codes in a language's collation pays a locale
+    comparison per key (measured: three such indexes cost 0.45 s more per 49,200 rows), and
+    codes are identifiers, which sort the same either way when they are ASCII."""
+
+    def db_parameters(self, connection):
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+
 # Rows per statement: a statement takes at most 65,535 parameters.
 BATCH_SIZE = 2000
 # Up to this many rows bulk_insert writes one INSERT rather than a COPY: a person's reasons

@@ -68,9 +68,6 @@ class _NominationWrite:
     rating: str
     initiative: str
     pk: int | None = None  # None: a new nomination
-    # The council list's codes: the person's (the unit's for a collective) and the title's.
-    list_code: str = ""
-    list_title: str = ""
 
 
 def nominations_import(
@@ -223,9 +220,7 @@ def _plan_nominations(
         if old is not None:
             rating = rating if given["rating"] else old[2]
             initiative = initiative if given["initiative"] else old[3]
-        write = _NominationWrite(
-            staff_id, title[0], unit_id, rating, initiative, list_code=code, list_title=title_code
-        )
+        write = _NominationWrite(staff_id, title[0], unit_id, rating, initiative)
         if old is None:
             plans.append(NominationPlan(row.number, code, name, Action.CREATED, title=title_code))
             writes.append(write)
@@ -261,8 +256,6 @@ def _write_nominations(
                 rating=write.rating,
                 initiative=write.initiative,
                 submitted_by=submitted_by,
-                list_code=write.list_code,
-                list_title=write.list_title,
             )
             for write in writes
             if write.pk is None

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.db import CodeField
 from inspections.models import DisciplineDecision, ViolationRecord
 from personnel.models import Staff, Unit
 
@@ -264,16 +265,6 @@ def list_group_of(*, status: str, unchecked: str) -> int:
     return ListGroup.NOT_FULLY_CHECKED if unchecked else ListGroup.ELIGIBLE
 
 
-def _list_order_index(name: str, *, collective: bool, by: tuple[str, ...] = ()):
-    """The council list's order (group, nominee's code, title's code, id) within a period and
-    a filter, people's and collectives' apart: a page reads its rows in order from here."""
-    return models.Index(
-        fields=["period", *by, "list_group", "list_code", "list_title", "id"],
-        condition=models.Q(staff__isnull=collective),
-        name=name,
-    )
-
-
 class Nomination(models.Model):
     """A person, or a unit for a collective title, proposed for a title in a period (đề nghị
     khen thưởng). A collective nomination has no person; its unit is the unit nominated."""
@@ -310,14 +301,6 @@ class Nomination(models.Model):
     rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices, blank=True)
     # The recognised initiative or research the nomination rests on (Chiến sĩ thi đua cơ sở).
     initiative = models.TextField(_("initiative"), blank=True)
-    # The council list's order, copied here so that an index serves it: the verdict's group
-    # (the rule service writes it with the verdict; eligible until then), the person's staff
-    # code (the unit's code for a collective) and the title's code (written with the row).
-    list_group = models.PositiveSmallIntegerField(
-        choices=ListGroup.choices, default=ListGroup.ELIGIBLE, editable=False
-    )
-    list_code = models.CharField(max_length=32, blank=True, default="", editable=False)
-    list_title = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("nomination")
@@ -336,30 +319,10 @@ class Nomination(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit", "period"], name="nomination_unit_period"),
-            _list_order_index("nomination_people_order", collective=False),
-            _list_order_index("nomination_people_unit_order", collective=False, by=("unit",)),
-            _list_order_index("nomination_people_title_order", collective=False, by=("title",)),
-            _list_order_index("nomination_units_order", collective=True),
-            _list_order_index("nomination_units_unit_order", collective=True, by=("unit",)),
-            _list_order_index("nomination_units_title_order", collective=True, by=("title",)),
         ]
 
     def __str__(self):
         return f"{self.staff or self.unit} — {self.title} ({self.period.code})"
-
-    def save(self, *args, **kwargs):
-        if not self.list_code or not self.list_title:
-            self.fill_list_codes()
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "list_code", "list_title"}
-        super().save(*args, **kwargs)
-
-    def fill_list_codes(self) -> "Nomination":
-        """Copy the nominee's and the title's codes for the council list's order; bulk
-        writers call this, save() does it for a row written alone."""
-        self.list_code = self.unit.code if self.staff_id is None else self.staff.code
-        self.list_title = self.title.code
-        return self
 
     @property
     def is_collective(self) -> bool:
@@ -381,6 +344,30 @@ class VerdictStatus(models.TextChoices):
     PENDING = "pending", _("Pending review")
 
 
+def _list_order_index(name: str, *, collective: bool, by: tuple[str, ...] = ()):
+    """The council list's order (group, nominee's code, title's code, nomination) within a
+    period and a filter, people's and collectives' apart: a page reads its rows in order from
+    here."""
+    return models.Index(
+        fields=["period", *by, "list_group", "list_code", "list_title", "nomination"],
+        condition=models.Q(collective=collective),
+        name=name,
+    )
+
+
+def _copy_of(model):
+    """A nomination's period, unit or title copied onto its verdict for the list's indexes:
+    the nomination's own foreign key already guards it, so no second constraint (it would
+    cost a deferred check per verdict) and no index of its own."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
 class Verdict(models.Model):
     """The rule's verdict on one nomination; its reasons are rows of VerdictReason."""
 
@@ -393,11 +380,30 @@ class Verdict(models.Model):
     # The criteria without data (emulation.rule.UNCHECKED_ORDER), comma-separated: never
     # passed silently.
     unchecked = models.CharField(_("not checked"), max_length=64, blank=True, default="")
+    # The nomination's place in the council's list, written in the same row as the verdict
+    # so that one INSERT stores both and the indexes below serve every page of the list: the
+    # nomination's period, unit and title, whether a unit is nominated, the group
+    # (list_group_of) and the nominee's and title's codes.
+    period = _copy_of(Period)
+    unit = _copy_of(Unit)
+    title = _copy_of(Title)
+    collective = models.BooleanField(default=False)
+    list_group = models.PositiveSmallIntegerField(choices=ListGroup.choices)
+    list_code = CodeField(max_length=32)
+    list_title = CodeField(max_length=64)
 
     class Meta:
         verbose_name = _("verdict")
         verbose_name_plural = _("verdicts")
-        indexes = [models.Index(fields=["status"], name="verdict_status")]
+        indexes = [
+            models.Index(fields=["status"], name="verdict_status"),
+            _list_order_index("verdict_people_order", collective=False),
+            _list_order_index("verdict_people_unit_order", collective=False, by=("unit",)),
+            _list_order_index("verdict_people_title_order", collective=False, by=("title",)),
+            _list_order_index("verdict_units_order", collective=True),
+            _list_order_index("verdict_units_unit_order", collective=True, by=("unit",)),
+            _list_order_index("verdict_units_title_order", collective=True, by=("title",)),
+        ]
 
     def __str__(self):
         return f"{self.nomination_id}: {self.status}"
@@ -456,7 +462,10 @@ class VerdictReason(models.Model):
     """One reason that decides a verdict: a record, a discipline decision (the person's, or a
     member's for a collective), or a failed criterion with the data that decided it."""
 
-    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="reasons")
+    # No index of its own: the unique (verdict, record) constraint's index serves the reads.
+    verdict = models.ForeignKey(
+        Verdict, on_delete=models.CASCADE, related_name="reasons", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=ReasonKind.choices)
     record = models.ForeignKey(
         ViolationRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -10,6 +10,7 @@ unchecked, never passed silently.
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from emulation.models import Policy, Rating, ReasonKind, VerdictStatus
@@ -20,6 +21,7 @@ CHIEN_SI_THI_DUA_CO_SO = "chien_si_thi_dua_co_so"
 TAP_THE_LAO_DONG_TIEN_TIEN = "tap_the_lao_dong_tien_tien"
 TAP_THE_LAO_DONG_XUAT_SAC = "tap_the_lao_dong_xuat_sac"
 
+ELIGIBLE = str(VerdictStatus.ELIGIBLE)
 KIND_ORDER = {kind: index for index, kind in enumerate(ReasonKind.values)}
 UNCHECKED_ORDER = ("rating", "tenure", "merit")
 # Law 06/2022/QH15 art. 24, 25: Lao động tiên tiến needs tasks completed well or better.
@@ -89,6 +91,7 @@ class Members:
         return sum(1 for held in self.verdicts.get(title, ()) if held == status)
 
 
+@functools.cache  # one period's cutoff, asked once per Lao động tiên tiến nomination
 def tenure_cutoff(*, ends_on: datetime.date, months: int) -> datetime.date:
     """The last day of recruitment that gives `months` calendar months of service by
     `ends_on` (2019-06-30 for 6 months and a period ending 2019-12-31)."""
@@ -99,7 +102,18 @@ def tenure_cutoff(*, ends_on: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, day)
 
 
+@functools.cache
+def _eligible(unchecked: frozenset[str]) -> Judgement:
+    """Most verdicts: eligible, no reason, a few possible sets of unchecked criteria (one
+    shared, immutable judgement for each)."""
+    listed = tuple(name for name in UNCHECKED_ORDER if name in unchecked)
+    return Judgement(status=ELIGIBLE, reasons=(), unchecked=listed)
+
+
 def _conclude(reasons: list[Reason], unchecked: set[str]) -> Judgement:
+    if not reasons:
+        return _eligible(frozenset(unchecked))
+    listed = tuple(name for name in UNCHECKED_ORDER if name in unchecked)
     excluding = [reason for reason in reasons if reason.excludes]
     pending = [reason for reason in reasons if not reason.excludes]
     if excluding:
@@ -109,11 +123,7 @@ def _conclude(reasons: list[Reason], unchecked: set[str]) -> Judgement:
     else:
         status, deciding = VerdictStatus.ELIGIBLE, []
     deciding.sort(key=lambda reason: (KIND_ORDER[reason.kind], reason.oldest_first))
-    return Judgement(
-        status=str(status),
-        reasons=tuple(deciding),
-        unchecked=tuple(name for name in UNCHECKED_ORDER if name in unchecked),
-    )
+    return Judgement(status=str(status), reasons=tuple(deciding), unchecked=listed)
 
 
 def _decision_order(decision: Decision) -> tuple:
@@ -165,17 +175,41 @@ def judge_individual(
     `lao_dong_tien_tien`: the status of the same person's Lao động tiên tiến nomination in the
     period, None when there is none (read only for Chiến sĩ thi đua cơ sở).
     """
-    reasons = _conduct(person, policy=policy)
-    unchecked = set()
+    # The tenure as the criterion reads it: None without a recruitment date, the date when too
+    # recent, False when long enough (or not asked).
+    tenure = False
+    if title == LAO_DONG_TIEN_TIEN:
+        if person.hired_on is None:
+            tenure = None
+        elif person.hired_on > tenure_cutoff(ends_on=ends_on, months=min_months):
+            tenure = person.hired_on
+    facts = (title, rating, bool(initiative.strip()), tenure, min_months, lao_dong_tien_tien)
+    conduct = _conduct(person, policy=policy)
+    if not conduct:
+        return _judge_on_criteria(*facts)
+    reasons, unchecked = _criteria(*facts)
+    return _conclude(conduct + reasons, unchecked)
+
+
+def _criteria(
+    title: str,
+    rating: str,
+    has_initiative: bool,
+    tenure: datetime.date | bool | None,
+    min_months: int,
+    lao_dong_tien_tien: str | None,
+) -> tuple[list[Reason], set[str]]:
+    """The title's own criteria (judge_individual's `tenure`): reasons and unchecked ones."""
+    reasons, unchecked = [], set()
     if title == LAO_DONG_TIEN_TIEN:
         if not rating:
             unchecked.add("rating")
         elif rating not in GOOD_RATINGS:
             reasons.append(Reason(ReasonKind.RATING, excludes=True, data={"rating": rating}))
-        if person.hired_on is None:
+        if tenure is None:
             unchecked.add("tenure")
-        elif person.hired_on > tenure_cutoff(ends_on=ends_on, months=min_months):
-            data = {"hired_on": person.hired_on.isoformat(), "min_months": min_months}
+        elif tenure:
+            data = {"hired_on": tenure.isoformat(), "min_months": min_months}
             reasons.append(Reason(ReasonKind.TENURE, excludes=True, data=data))
     elif title == CHIEN_SI_THI_DUA_CO_SO:
         # Law 06/2022/QH15 art. 23: Lao động tiên tiến first, and an initiative (or an
@@ -186,12 +220,19 @@ def judge_individual(
             reasons.append(
                 Reason(ReasonKind.REQUIRES_TITLE, excludes=held != VerdictStatus.PENDING, data=data)
             )
-        if rating != Rating.XUAT_SAC and not initiative.strip():
+        if rating != Rating.XUAT_SAC and not has_initiative:
             if rating:
                 reasons.append(Reason(ReasonKind.MERIT, excludes=True))
             else:
                 unchecked.add("merit")
-    return _conclude(reasons, unchecked)
+    return reasons, unchecked
+
+
+@functools.lru_cache(maxsize=65_536)
+def _judge_on_criteria(*facts) -> Judgement:
+    """The verdict of a person with no record and no decision in the period: it follows from
+    the title's criteria alone, which most people share (one immutable judgement for each)."""
+    return _conclude(*_criteria(*facts))
 
 
 def judge_collective(*, title: str, members: Members, share: int) -> Judgement:

@@ -71,10 +71,10 @@ EXCEPTIONS_FIRST = Case(
 NOT_FULLY_CHECKED = "not_fully_checked"
 # Each status of the filter as the groups it covers: eligible includes not fully checked.
 STATUS_GROUPS = {
-    VerdictStatus.EXCLUDED: {"list_group": ListGroup.EXCLUDED},
-    VerdictStatus.PENDING: {"list_group": ListGroup.PENDING},
-    NOT_FULLY_CHECKED: {"list_group": ListGroup.NOT_FULLY_CHECKED},
-    VerdictStatus.ELIGIBLE: {"list_group__gte": ListGroup.NOT_FULLY_CHECKED},
+    VerdictStatus.EXCLUDED: Q(verdict__list_group=ListGroup.EXCLUDED),
+    VerdictStatus.PENDING: Q(verdict__list_group=ListGroup.PENDING),
+    NOT_FULLY_CHECKED: Q(verdict__list_group=ListGroup.NOT_FULLY_CHECKED),
+    VerdictStatus.ELIGIBLE: Q(verdict__list_group__gte=ListGroup.NOT_FULLY_CHECKED),
 }
 
 
@@ -84,20 +84,29 @@ def nomination_list(
     unit: Unit | None = None,
     title: Title | None = None,
     status: str | None = None,
+    judged: bool = False,
 ) -> QuerySet[Nomination]:
     """The period's nominations with their verdicts in the contract's order: people by staff
     code then title code, then the collectives by unit code then title code.
 
-    `status` is a verdict status or NOT_FULLY_CHECKED (eligible with a criterion unchecked).
+    `status` is a verdict status or NOT_FULLY_CHECKED (eligible with a criterion unchecked); a
+    nomination not yet judged stands with the eligible. `judged` (the council's page): only the
+    judged nominations, filtered on the copies of period, unit and title their verdicts carry,
+    which the council list's indexes hold (the rule service judges every nomination in the
+    transaction that writes it).
     """
-    nominations = Nomination.objects.filter(period=period)
+    on = "verdict__" if judged else ""
+    nominations = Nomination.objects.filter(**{f"{on}period": period})
     if unit is not None:
-        nominations = nominations.filter(unit=unit)
+        nominations = nominations.filter(**{f"{on}unit": unit})
     if title is not None:
-        nominations = nominations.filter(title=title)
-    # By the stored group (EXCEPTIONS_FIRST), which the council list's indexes hold.
+        nominations = nominations.filter(**{f"{on}title": title})
+    # By the stored group (EXCEPTIONS_FIRST).
     if status:
-        nominations = nominations.filter(**STATUS_GROUPS[status])
+        group = STATUS_GROUPS[status]
+        if status == VerdictStatus.ELIGIBLE and not judged:
+            group |= Q(verdict__isnull=True)
+        nominations = nominations.filter(group)
     return (
         nominations.select_related("staff", "title", "unit", "verdict")
         .prefetch_related(_reasons_prefetch())
@@ -121,8 +130,10 @@ class ListFilter:
         }
         return {key: value for key, value in given.items() if value}
 
-    def nominations(self, period: Period) -> QuerySet[Nomination]:
-        return nomination_list(period=period, unit=self.unit, title=self.title, status=self.status)
+    def nominations(self, period: Period, *, judged: bool = False) -> QuerySet[Nomination]:
+        return nomination_list(
+            period=period, unit=self.unit, title=self.title, status=self.status, judged=judged
+        )
 
 
 LIST_STATUSES = [*VerdictStatus.values, NOT_FULLY_CHECKED]
@@ -268,14 +279,23 @@ def nomination_page(
     *, nominations: QuerySet[Nomination], after: int | None, collective: bool = False
 ) -> Page:
     """Keyset pagination, the exceptions first: people's nominations on (group, staff code,
-    title code, pk), or the collectives on (group, unit code, title code, pk), as stored on
-    the nomination (EXCEPTIONS_FIRST). An index per filter holds that order, so every page
-    reads its 51 rows from it, the first as the last.
+    title code, pk), or the collectives on (group, unit code, title code, pk), as stored with
+    the verdict (EXCEPTIONS_FIRST). An index per filter holds that order, so every page reads
+    its 51 rows from it, the first as the last.
 
-    `after` is the pk of the last row of the previous page (one query to read its key).
+    `nominations`: the judged ones (`ListFilter.nominations(period, judged=True)`), filtered
+    on the verdict's columns that the indexes hold. `after` is the pk of the last row of the
+    previous page (one query to read its key).
     """
-    key = ("list_group", "list_code", "list_title", "pk")
-    nominations = nominations.filter(staff__isnull=collective).order_by(*key)
+    # The nomination's id as the verdict holds it: the row comparison then names the index's
+    # own columns and PostgreSQL starts the scan at the key.
+    key = (
+        "verdict__list_group",
+        "verdict__list_code",
+        "verdict__list_title",
+        "verdict__nomination",
+    )
+    nominations = nominations.filter(verdict__collective=collective).order_by(*key)
     if after is not None:
         last = nominations.filter(pk=after).values_list(*key).order_by().first()
         if last is not None:

@@ -14,19 +14,16 @@ revocation case instead (Law 06/2022/QH15, chapter VII).
 import bisect
 import datetime
 import itertools
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import (
-    Case,
     Count,
     Exists,
     Min,
     OuterRef,
-    PositiveSmallIntegerField,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +37,6 @@ from emulation.models import (
     LOCAL_ZONE,
     CaseKind,
     CouncilMeeting,
-    ListGroup,
     Nomination,
     Period,
     PeriodAction,
@@ -165,15 +161,46 @@ def _read_conduct(period: Period, people: dict[int, rule.Person], staff_ids: set
             people[staff_id].decisions.append(rule.Decision(pk, status, form, decided_on))
 
 
-def _judge_people(period: Period, staff_ids: set[int] | None) -> dict[int, rule.Judgement]:
-    """The verdict on each individual nomination in scope (all when `staff_ids` is None), by
-    nomination id: three statements."""
+class Place(NamedTuple):
+    """Where a nomination stands in the council's list, besides its verdict's group: written
+    with the verdict (Verdict.period and the fields after it)."""
+
+    unit: int
+    title: int
+    collective: bool
+    code: str  # the staff member's, or the unit's for a collective
+    title_code: str
+
+
+Judged = dict[int, tuple[rule.Judgement, Place]]
+
+
+# Each person's (title, status) of Lao động tiên tiến and Chiến sĩ thi đua cơ sở, by staff id:
+# what a collective reads of its members' verdicts.
+TitlesHeld = dict[int, list[tuple[str, str]]]
+MEMBER_TITLES = (rule.LAO_DONG_TIEN_TIEN, rule.CHIEN_SI_THI_DUA_CO_SO)
+
+
+def _judge_people(
+    period: Period, staff_ids: set[int] | None, titles_held: TitlesHeld | None = None
+) -> Judged:
+    """The verdict on each individual nomination in scope (all when `staff_ids` is None), with
+    its place in the list, by nomination id: three statements. `titles_held`, when given, is
+    filled with the people's MEMBER_TITLES verdicts for the collectives judged next."""
     nominations = Nomination.objects.filter(period=period, staff__isnull=False)
     if staff_ids is not None:
         nominations = nominations.filter(staff_id__in=staff_ids)
     rows = sorted(
         nominations.values_list(
-            "pk", "staff_id", "title__code", "rating", "initiative", "staff__hired_on"
+            "pk",
+            "staff_id",
+            "title__code",
+            "rating",
+            "initiative",
+            "staff__hired_on",
+            "unit_id",
+            "title_id",
+            "staff__code",
         ),
         # Lao động tiên tiến before the titles that require it.
         key=lambda row: row[2] == rule.CHIEN_SI_THI_DUA_CO_SO,
@@ -181,8 +208,8 @@ def _judge_people(period: Period, staff_ids: set[int] | None) -> dict[int, rule.
     people = {row[1]: rule.Person(hired_on=row[5]) for row in rows}
     if people:
         _read_conduct(period, people, staff_ids)
-    judgements, held = {}, {}
-    for pk, staff_id, title, rating, initiative, _hired_on in rows:
+    judged, held = {}, {}
+    for pk, staff_id, title, rating, initiative, _hired_on, unit_id, title_id, code in rows:
         judgement = rule.judge_individual(
             title=title,
             person=people[staff_id],
@@ -195,16 +222,22 @@ def _judge_people(period: Period, staff_ids: set[int] | None) -> dict[int, rule.
         )
         if title == rule.LAO_DONG_TIEN_TIEN:
             held[staff_id] = judgement.status
-        judgements[pk] = judgement
-    return judgements
+        if titles_held is not None and title in MEMBER_TITLES:
+            titles_held.setdefault(staff_id, []).append((title, judgement.status))
+        judged[pk] = (judgement, Place(unit_id, title_id, False, code, title))
+    return judged
 
 
 def _judge_collectives(
-    period: Period, staff_ids: set[int] | None, unit_ids: set[int] | None
-) -> dict[int, rule.Judgement]:
-    """The verdict on each collective nomination in scope: those of `unit_ids` and of the
-    units the people `staff_ids` are members of (all when both are None). Reads the members'
-    verdicts as stored, so the individual verdicts are written first."""
+    period: Period,
+    staff_ids: set[int] | None,
+    unit_ids: set[int] | None,
+    titles_held: TitlesHeld | None = None,
+) -> Judged:
+    """The verdict on each collective nomination in scope, with its place in the list: those
+    of `unit_ids` and of the units the people `staff_ids` are members of (all when both are
+    None). Reads the members' verdicts as stored, so the individual verdicts are written
+    first, or from `titles_held` when the whole period's people were just judged."""
     nominations = Nomination.objects.filter(period=period, staff__isnull=True)
     if staff_ids is not None or unit_ids is not None:
         scope = Q(unit_id__in=unit_ids or [])
@@ -215,22 +248,28 @@ def _judge_collectives(
                 ).values("unit")
             )
         nominations = nominations.filter(scope)
-    rows = list(nominations.values_list("pk", "unit_id", "title__code"))
+    rows = list(nominations.values_list("pk", "unit_id", "title__code", "title_id", "unit__code"))
     if not rows:
         return {}
-    units = {unit_id for _pk, unit_id, _title in rows}
+    units = {unit_id for _pk, unit_id, *_rest in rows}
     members = {unit_id: rule.Members() for unit_id in units}
     postings = Posting.objects.filter(postings_covering(period.ends_on), unit_id__in=units)
     unit_of = {}
-    for staff_id, unit_id in postings.values_list("staff_id", "unit_id").distinct():
+    # Without the postings' default order, which would add the staff's code to the DISTINCT.
+    for staff_id, unit_id in postings.values_list("staff_id", "unit_id").order_by().distinct():
         unit_of.setdefault(staff_id, []).append(unit_id)
         members[unit_id].count += 1
     member_ids = postings.values("staff_id")
-    held = Nomination.objects.filter(
-        period=period,
-        staff_id__in=member_ids,
-        title__code__in=[rule.LAO_DONG_TIEN_TIEN, rule.CHIEN_SI_THI_DUA_CO_SO],
-    ).values_list("staff_id", "title__code", "verdict__status")
+    if titles_held is None:
+        held = Nomination.objects.filter(
+            period=period, staff_id__in=member_ids, title__code__in=MEMBER_TITLES
+        ).values_list("staff_id", "title__code", "verdict__status")
+    else:
+        held = (
+            (staff_id, title, status)
+            for staff_id in unit_of
+            for title, status in titles_held.get(staff_id, ())
+        )
     for staff_id, title, status in held:
         for unit_id in unit_of.get(staff_id, ()):
             members[unit_id].verdicts.setdefault(title, []).append(status)
@@ -245,11 +284,19 @@ def _judge_collectives(
                 rule.Decision(pk, status, form, decided_on, staff_code=staff_code)
             )
     return {
-        pk: rule.judge_collective(
-            title=title, members=members[unit_id], share=period.collective_share
+        pk: (
+            rule.judge_collective(
+                title=title, members=members[unit_id], share=period.collective_share
+            ),
+            Place(unit_id, title_id, True, unit_code, title),
         )
-        for pk, unit_id, title in rows
+        for pk, unit_id, title, title_id, unit_code in rows
     }
+
+
+# Place's fields as Verdict's columns, and as the attributes a model instance takes.
+PLACE_FIELDS = ["unit", "title", "collective", "list_code", "list_title"]
+PLACE_ATTRIBUTES = ["unit_id", "title_id", "collective", "list_code", "list_title"]
 
 
 def _reason_rows(judgement: rule.Judgement) -> list[tuple]:
@@ -258,24 +305,26 @@ def _reason_rows(judgement: rule.Judgement) -> list[tuple]:
     ]
 
 
-def _store(period: Period, judgements: dict[int, rule.Judgement], *, whole: bool) -> None:
+def _store(period: Period, judged: Judged, *, whole: bool) -> None:
     """Write the verdicts and reasons that differ from the stored ones, and only those:
-    running the rule again without news changes nothing."""
-    if not judgements:
+    running the rule again without news changes nothing. A new verdict is written with its
+    place in the council's list in the same row; a stored one whose nomination moved (another
+    unit, a new code) has its place written again."""
+    if not judged:
         return
     now = timezone.now()
     # The whole period's rows in one read each, or those of the judged nominations in batches.
     scopes = (
-        [{"nomination__period": period}]
+        [{"period": period}]
         if whole
-        else [{"nomination_id__in": batch} for batch in itertools.batched(judgements, BATCH_SIZE)]
+        else [{"nomination_id__in": batch} for batch in itertools.batched(judged, BATCH_SIZE)]
     )
     stored, stored_reasons = {}, {}
     for scope in scopes:
-        for pk, nomination_id, status, unchecked in Verdict.objects.filter(**scope).values_list(
-            "pk", "nomination_id", "status", "unchecked"
-        ):
-            stored[nomination_id] = (pk, status, unchecked)
+        for pk, nomination_id, status, unchecked, *place in Verdict.objects.filter(
+            **scope
+        ).values_list("pk", "nomination_id", "status", "unchecked", *PLACE_FIELDS):
+            stored[nomination_id] = (pk, status, unchecked, Place(*place))
         reasons = VerdictReason.objects.filter(
             **{f"verdict__{lookup}": value for lookup, value in scope.items()}
         )
@@ -284,47 +333,46 @@ def _store(period: Period, judgements: dict[int, rule.Judgement], *, whole: bool
         ).values_list("verdict_id", "kind", "record_id", "decision_id", "data"):
             stored_reasons.setdefault(verdict_id, []).append((kind, record, decision, data))
 
-    new, changed, reasons_changed = [], {}, []
-    # The nominations whose place in the council's list moves; a nomination not yet judged
-    # stands with the eligible.
-    regrouped = {}
-    for nomination_id, judgement in judgements.items():
+    new, changed, moved, reasons_changed = [], {}, [], []
+    for nomination_id, (judgement, place) in judged.items():
         unchecked = ",".join(judgement.unchecked)
-        group = list_group_of(status=judgement.status, unchecked=unchecked)
         old = stored.get(nomination_id)
         if old is None:
-            new.append((nomination_id, judgement.status, now, unchecked))
-            if group != ListGroup.ELIGIBLE:
-                regrouped[nomination_id] = group
+            group = list_group_of(status=judgement.status, unchecked=unchecked)
+            new.append((nomination_id, judgement.status, now, unchecked, period.pk, *place, group))
             continue
-        verdict_id, status, old_unchecked = old
+        verdict_id, status, old_unchecked, old_place = old
         if (status, old_unchecked) != (judgement.status, unchecked):
             changed.setdefault((judgement.status, unchecked), []).append(verdict_id)
-            if group != list_group_of(status=status, unchecked=old_unchecked):
-                regrouped[nomination_id] = group
+        if old_place != place:
+            moved.append(Verdict(pk=verdict_id, **dict(zip(PLACE_ATTRIBUTES, place, strict=True))))
         if stored_reasons.get(verdict_id, []) != _reason_rows(judgement):
             reasons_changed.append(verdict_id)
     for (status, unchecked), verdict_ids in changed.items():
+        group = list_group_of(status=status, unchecked=unchecked)
         for batch in itertools.batched(verdict_ids, BATCH_SIZE):
             Verdict.objects.filter(pk__in=batch).update(
-                status=status, unchecked=unchecked, evaluated_at=now
+                status=status, unchecked=unchecked, list_group=group, evaluated_at=now
             )
-    for batch in itertools.batched(regrouped, BATCH_SIZE):
-        by_group = {}
-        for nomination_id in batch:
-            by_group.setdefault(regrouped[nomination_id], []).append(nomination_id)
-        Nomination.objects.filter(pk__in=batch).update(
-            list_group=Case(
-                *(When(pk__in=ids, then=Value(group)) for group, ids in by_group.items()),
-                output_field=PositiveSmallIntegerField(),
-            )
-        )
+    Verdict.objects.bulk_update(moved, PLACE_FIELDS, batch_size=BATCH_SIZE)
     for batch in itertools.batched(reasons_changed, BATCH_SIZE):
         VerdictReason.objects.filter(verdict_id__in=batch).delete()
-    bulk_insert(Verdict, ["nomination", "status", "evaluated_at", "unchecked"], new)
-    verdict_of = {nomination_id: pk for nomination_id, (pk, _s, _u) in stored.items()}
+    bulk_insert(
+        Verdict,
+        [
+            "nomination",
+            "status",
+            "evaluated_at",
+            "unchecked",
+            "period",
+            *PLACE_FIELDS,
+            "list_group",
+        ],
+        new,
+    )
+    verdict_of = {nomination_id: pk for nomination_id, (pk, *_rest) in stored.items()}
     if len(new) > BATCH_SIZE:
-        inserted = Verdict.objects.filter(nomination__period=period)
+        inserted = Verdict.objects.filter(period=period)
         verdict_of.update(inserted.values_list("nomination_id", "pk"))
     elif new:
         inserted = Verdict.objects.filter(nomination_id__in=[row[0] for row in new])
@@ -336,7 +384,7 @@ def _store(period: Period, judgements: dict[int, rule.Judgement], *, whole: bool
         ["verdict", "kind", "record", "decision", "data", "position"],
         (
             (verdict_of[nomination_id], kind, record, decision, data, position)
-            for nomination_id, judgement in judgements.items()
+            for nomination_id, (judgement, _place) in judged.items()
             if verdict_of[nomination_id] in rewrite
             for position, (kind, record, decision, data) in enumerate(_reason_rows(judgement))
         ),
@@ -351,8 +399,12 @@ def _evaluate(
     units. A fixed number of statements whatever the number of nominations (batched writes
     aside): the individuals first, since a collective reads its members' verdicts."""
     whole = staff_ids is None and unit_ids is None
-    _store(period, _judge_people(period, None if whole else staff_ids or set()), whole=whole)
-    _store(period, _judge_collectives(period, staff_ids, unit_ids), whole=False)
+    # The whole period's people are all judged here: the collectives take their members'
+    # verdicts from memory instead of reading them back.
+    titles_held = {} if whole else None
+    people = _judge_people(period, None if whole else staff_ids or set(), titles_held)
+    _store(period, people, whole=whole)
+    _store(period, _judge_collectives(period, staff_ids, unit_ids, titles_held), whole=False)
     _recount(period=period, staff_ids=staff_ids, unit_ids=unit_ids)
 
 
@@ -415,7 +467,9 @@ def _open_cases(*, period: Period, staff_ids: set[int] | None = None) -> None:
     No case while one of the same kind is open or was decided for the change; a case closed
     without change does not hide a later finding.
     """
-    judgements = _judge_people(period, staff_ids)
+    judgements = {
+        pk: judgement for pk, (judgement, _place) in _judge_people(period, staff_ids).items()
+    }
     if not judgements:
         return
     scope = {"nomination__period": period}

@@ -145,7 +145,9 @@ def period_detail(request, code):
         raise Http404 from None
     # People and collectives are listed apart, each paged: a period has hundreds of units.
     collective = request.GET.get("nominee") == "unit"
-    page = selectors.nomination_page(nominations=filtered, after=after, collective=collective)
+    page = selectors.nomination_page(
+        nominations=filters.nominations(period, judged=True), after=after, collective=collective
+    )
     query = request.GET.copy()
     query.pop("after", None)
     people_query, units_query = query.copy(), query.copy()

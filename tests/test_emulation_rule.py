@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.errors import DomainError
 from emulation.models import (
+    ListGroup,
     Nomination,
     Period,
     PeriodStatus,
@@ -277,8 +278,7 @@ def build_period_with(count: int, unit) -> Period:
         for i in range(count)
     )
     Nomination.objects.bulk_create(
-        Nomination(period=period, staff=person, title=title, unit=unit).fill_list_codes()
-        for person in people
+        Nomination(period=period, staff=person, title=title, unit=unit) for person in people
     )
     for person in people[::3]:
         make_record(person, local(2019, 4, 1, 8, 0), RecordStatus.CONFIRMED, unit=unit)
@@ -294,11 +294,11 @@ def test_it_evaluates_a_period_in_a_fixed_number_of_queries(
     period = build_period_with(count, unit_a)
 
     # 1 savepoint, 2 lock the period, 3 read the nominations with their people, 4-5 the
-    # people's records and decisions, 6-7 the stored verdicts and reasons, 8 the excluded and
-    # pending nominations' place in the council's list, 9 insert the verdicts, 10 read their
-    # ids, 11 insert the reasons, 12 read the collective nominations, 13 delete the period's
-    # counts, 14 count them again, 15 release.
-    with django_assert_num_queries(15):
+    # people's records and decisions, 6-7 the stored verdicts and reasons, 8 insert the
+    # verdicts with their place in the council's list, 9 read their ids, 10 insert the
+    # reasons, 11 read the collective nominations, 12 delete the period's counts, 13 count
+    # them again, 14 release.
+    with django_assert_num_queries(14):
         evaluate_period(period=period)
 
     assert Verdict.objects.filter(nomination__period=period).count() == count
@@ -314,8 +314,18 @@ def test_it_checks_an_approved_period_in_a_fixed_number_of_queries(
     period = build_period_with(count, unit_a)
     Period.objects.filter(pk=period.pk).update(status=PeriodStatus.APPROVED)
     verdicts = Verdict.objects.bulk_create(
-        Verdict(nomination=n, status="eligible", evaluated_at=local(2020, 1, 5, 8, 0))
-        for n in Nomination.objects.filter(period=period)
+        Verdict(
+            nomination=n,
+            status="eligible",
+            evaluated_at=local(2020, 1, 5, 8, 0),
+            period=period,
+            unit=unit_a,
+            title=n.title,
+            list_group=ListGroup.ELIGIBLE,
+            list_code=n.staff.code,
+            list_title=n.title.code,
+        )
+        for n in Nomination.objects.filter(period=period).select_related("staff", "title")
     )
 
     # 1 savepoint, 2 lock the period, 3 read the nominations with their people, 4-5 the

@@ -23,6 +23,7 @@ from emulation.imports import (
     nominations_import,
 )
 from emulation.models import Nomination, PeriodStatus, Verdict, VerdictStatus
+from emulation.selectors import ListFilter, nomination_page
 from emulation.services import (
     PERIOD_APPROVED,
     STAFF_OUTSIDE_UNIT,
@@ -128,6 +129,25 @@ def test_it_updates_the_nominating_unit(people, period, tmp_path):
     assert result.updated == 1
     assert [(c.old, c.new) for c in result.plans[0].changes] == [("P-A", "X-B")]
     assert Nomination.objects.get(staff__code="S002").unit.code == "X-B"
+
+
+def test_the_council_list_follows_a_nomination_to_its_new_unit(people, period, tmp_path):
+    nominations_import(path=write_csv(tmp_path, LIST), period_code="2019", today=TODAY)
+    old_unit = Nomination.objects.get(staff__code="S002").unit
+    nominations_import(
+        path=write_csv(tmp_path, [HEADER, "S002,lao_dong_tien_tien,X-B"]),
+        period_code="2019",
+        today=TODAY,
+    )
+    new_unit = Nomination.objects.get(staff__code="S002").unit
+
+    def listed(unit):
+        filtered = ListFilter(unit=unit).nominations(period, judged=True)
+        page = nomination_page(nominations=filtered, after=None)
+        return [nomination.staff.code for nomination in page.rows]
+
+    assert "S002" in listed(new_unit)
+    assert "S002" not in listed(old_unit)
 
 
 @pytest.mark.parametrize(

@@ -425,9 +425,7 @@ def _nominate(*, period, include, leave_out, rng, submitted_by):
                     )
                 )
     with time_machine.travel(_at(period.ends_on, 9, 0) - datetime.timedelta(days=20), tick=False):
-        Nomination.objects.bulk_create(
-            [nomination.fill_list_codes() for nomination in nominations], batch_size=500
-        )
+        Nomination.objects.bulk_create(nominations, batch_size=500)
 
 
 def _discipline_later_years(*, reviewer: User, today: datetime.date) -> Staff:
@@ -862,7 +860,7 @@ def _nominate_this_year(*, period, accounts, busy, disciplined_last_year) -> Non
         ("PTNMT", TAP_THE_LAO_DONG_TIEN_TIEN),
     ):
         nominate(None, code, title, "")
-    Nomination.objects.bulk_create([nomination.fill_list_codes() for nomination in nominations])
+    Nomination.objects.bulk_create(nominations)
     evaluate_period(period=period)
 
 

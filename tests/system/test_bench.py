@@ -31,6 +31,7 @@ CASES = [
 ]
 # Figures some cases add to the documented ones.
 EXTRA_KEYS = {
+    "eligibility_period": {"verdicts_only_seconds"},
     "export_csv": {"bytes", "command_peak_rss_bytes"},
     "minutes_pdf": {"pages"},
     "council_list_pdf": {"pdf_rows", "pdf_pages", "pdf_bytes"},
