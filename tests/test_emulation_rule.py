@@ -608,11 +608,11 @@ def test_it_evaluates_a_person_in_a_fixed_number_of_queries(
 
     # 1 savepoint, 2 lock the periods the person is in; their nominations: 3 read them with
     # their people, 4-5 the records and decisions, 6-7 the stored verdicts and reasons, 8 the
-    # new verdict, 9 its place in the council's list, 10-11 its reasons again; their unit's
-    # collective: 12 read it, 13 its members, 14 their verdicts, 15 their decisions, 16-17 the
-    # stored verdict and reasons, 18-21 the same four writes; 22-23 recount the units
-    # concerned, 24 release. None reads the period's other nominations.
-    with django_assert_num_queries(24):
+    # new verdict with its place in the council's list, 9-10 its reasons again; their unit's
+    # collective: 11 read it, 12 its members, 13 their verdicts, 14 their decisions, 15-16 the
+    # stored verdict and reasons, 17-19 the same three writes; 20-21 recount the units
+    # concerned, 22 release. None reads the period's other nominations.
+    with django_assert_num_queries(22):
         evaluate_person(staff=hung)
 
     assert verdict_of(nomination) == ("excluded", [("BB-P", "confirmed")])
