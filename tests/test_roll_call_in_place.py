@@ -288,7 +288,9 @@ def test_it_locks_the_visit_the_mark_and_the_draft_before_withdrawing(visit, ins
         )
         if f'FROM "{table}"' in query["sql"]
     ]
-    assert locked == [
+    # The visit may be locked again (the idempotency key's check locks it first): the order of
+    # the first locks is what keeps two taps from waiting on each other.
+    assert list(dict.fromkeys(locked)) == [
         "inspections_visit",
         "inspections_rollcallentry",
         "inspections_violationrecord",
