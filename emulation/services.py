@@ -15,6 +15,8 @@ import bisect
 import datetime
 import itertools
 import json
+from collections import Counter
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
@@ -464,40 +466,54 @@ def _evaluate(
     titles_held = {} if whole else None
     people = _judge_people(period, None if whole else staff_ids or set(), titles_held)
     _store(period, people, whole=whole)
-    _store(period, _judge_collectives(period, staff_ids, unit_ids, titles_held), whole=False)
-    _recount(period=period, staff_ids=staff_ids, unit_ids=unit_ids)
+    collectives = _judge_collectives(period, staff_ids, unit_ids, titles_held)
+    _store(period, collectives, whole=False)
+    if whole:
+        _count_afresh(period, itertools.chain(people.values(), collectives.values()))
+    else:
+        _recount(period=period, staff_ids=staff_ids, unit_ids=unit_ids)
+
+
+def _count_afresh(period: Period, judged: Iterable[tuple[rule.Judgement, Place]]) -> None:
+    """The council list's counts (VerdictTally) of a whole period from its judgements, every
+    nomination's: two statements."""
+    VerdictTally.objects.filter(period=period).delete()
+    counts = Counter((place.unit, place.title, judgement.status) for judgement, place in judged)
+    groups = dict.fromkeys((unit, title) for unit, title, _status in counts)
+    insert_lines(
+        VerdictTally,
+        ["period", "unit", "title", *VerdictStatus.values],
+        [
+            f"{period.pk}\t{unit}\t{title}\t"
+            + "\t".join(str(counts[unit, title, status]) for status in VerdictStatus.values)
+            + "\n"
+            for unit, title in groups
+        ],
+    )
 
 
 def _recount(
     *, period: Period, staff_ids: set[int] | None = None, unit_ids: set[int] | None = None
 ) -> None:
-    """Bring the council list's counts (VerdictTally) in step with the verdicts.
-
-    A whole-period evaluation counts the period afresh (it has just read all of it anyway);
-    an incremental one recounts only the units of the nominations it evaluated, through the
-    (unit, period) index: one or two statements either way.
-    """
+    """Bring the council list's counts (VerdictTally) in step with the verdicts of the units
+    of the nominations just evaluated, through the (unit, period) index: one or two
+    statements."""
     nominations = Nomination.objects.filter(period=period)
-    if staff_ids is None and unit_ids is None:
-        VerdictTally.objects.filter(period=period).delete()
-    else:
-        # The units read first: an OR of two subqueries kept the planner off the (unit,
-        # period) index, scanning the whole period.
-        units = set(unit_ids or ())
-        if staff_ids:
-            units.update(
-                Nomination.objects.filter(period=period, staff_id__in=staff_ids)
+    # The units read first: an OR of two subqueries kept the planner off the (unit,
+    # period) index, scanning the whole period.
+    units = set(unit_ids or ())
+    if staff_ids:
+        units.update(
+            Nomination.objects.filter(period=period, staff_id__in=staff_ids)
+            .order_by()
+            .values_list("unit_id", flat=True)
+            .union(
+                Posting.objects.filter(postings_covering(period.ends_on), staff_id__in=staff_ids)
                 .order_by()
                 .values_list("unit_id", flat=True)
-                .union(
-                    Posting.objects.filter(
-                        postings_covering(period.ends_on), staff_id__in=staff_ids
-                    )
-                    .order_by()
-                    .values_list("unit_id", flat=True)
-                )
             )
-        nominations = nominations.filter(unit_id__in=units)
+        )
+    nominations = nominations.filter(unit_id__in=units)
     counts = nominations.values("period", "unit", "title").annotate(
         **{status: Count("pk", filter=Q(verdict__status=status)) for status in VerdictStatus.values}
     )
