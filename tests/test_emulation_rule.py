@@ -297,9 +297,9 @@ def test_it_evaluates_a_period_in_a_fixed_number_of_queries(
 
     # 1 savepoint, 2 lock the period, 3 read the nominations with their people, 4-5 the
     # people's records and decisions, 6-7 the stored verdicts and reasons, 8 insert the
-    # verdicts with their place in the council's list, 9 read their ids, 10 insert the
-    # reasons, 11 read the collective nominations, 12 delete the period's counts, 13 count
-    # them again, 14 release.
+    # verdicts with their place in the council's list, 9 read the ids of those with reasons,
+    # 10 insert the reasons, 11 read the collective nominations, 12 delete the period's
+    # counts, 13 write them from the verdicts just judged, 14 release.
     with django_assert_num_queries(14):
         evaluate_period(period=period)
 
