@@ -391,7 +391,7 @@ def _store(period: Period, judged: Judged, *, whole: bool) -> None:
     evaluated_at = now.isoformat()
     escape = copy_texts_writer(
         itertools.chain.from_iterable(
-            (place.code, place.title_code) for _j, place in judged.values()
+            (place.code, place.title_code) for _judgement, place in judged.values()
         )
     )
     new, with_reasons, changed, moved, reasons_changed = [], [], {}, [], []
