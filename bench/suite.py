@@ -1024,9 +1024,9 @@ def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int
     for nomination in sorted(nominations, key=order):
         title = nomination.title.code
         if nomination.staff_id is not None:
-            person = rule.Person(hired_on=nomination.staff.hired_on)
+            conduct = rule.Conduct()
             if period.policy == Policy.VIOLATIONS:
-                person.records = [
+                conduct.records = [
                     rule.Record(*row)
                     for row in ViolationRecord.objects.filter(
                         staff_id=nomination.staff_id,
@@ -1035,7 +1035,7 @@ def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int
                         occurred_at__lt=end,
                     ).values_list("pk", "status", "occurred_at")
                 ]
-            person.decisions = [
+            conduct.decisions = [
                 rule.Decision(*row)
                 for row in DisciplineDecision.objects.filter(
                     in_effect, staff_id=nomination.staff_id
@@ -1054,7 +1054,8 @@ def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int
                 )
             judgement = rule.judge_individual(
                 title=title,
-                person=person,
+                hired_on=nomination.staff.hired_on,
+                conduct=conduct,
                 rating=nomination.rating,
                 initiative=nomination.initiative,
                 policy=period.policy,

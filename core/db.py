@@ -1,7 +1,8 @@
 """Database helpers for writing many rows at once, the same way on PostgreSQL and SQLite."""
 
 import json
-from collections.abc import Collection, Iterable
+import re
+from collections.abc import Callable, Collection, Iterable
 
 from django.db import connection, models
 from django.db.models import F, QuerySet
@@ -71,6 +72,74 @@ def bulk_insert(model: type[models.Model], field_names: list[str], rows: Iterabl
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
+
+
+# COPY's text format: a NULL, and the four characters a value must escape (a backslash, the
+# column separator, the line ends).
+COPY_NULL = "\\N"
+_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_COPY_ESCAPED = re.compile(r"\\(.)")
+_COPY_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def copy_text(text: str) -> str:
+    """`text` as a value of COPY's text format."""
+    for character, escaped in _COPY_ESCAPES.items():
+        text = text.replace(character, escaped)
+    return text
+
+
+def copy_texts_writer(texts: Iterable[str]) -> Callable[[str], str]:
+    """The function that writes texts like `texts` for COPY's text format: copy_text, or as
+    they are when none of them holds a character to escape (one pass over all of them; codes
+    never do)."""
+    joined = "".join(texts)
+    if any(character in joined for character in _COPY_ESCAPES):
+        return copy_text
+    return str
+
+
+def insert_lines(model: type[models.Model], field_names: list[str], lines: list[str]) -> None:
+    """Insert rows given as lines of COPY's text format, each ending in a newline (values
+    separated by tabs, COPY_NULL for a NULL, texts through copy_text, booleans as t and f):
+    one COPY of the lines as they are on PostgreSQL. A caller formats each row from parts it
+    shares with many others, which costs a fraction of a driver's formatting value by value.
+
+    A few lines (FEW_ROWS) on PostgreSQL, and any number elsewhere, are read back into values
+    and written by bulk_insert."""
+    if not lines:
+        return
+    if connection.vendor == "postgresql" and len(lines) > FEW_ROWS:
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        columns = ", ".join(quote(model._meta.get_field(name).column) for name in field_names)
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            copy.write("".join(lines))
+        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    bulk_insert(
+        model,
+        field_names,
+        [
+            tuple(
+                _from_copy_text(value, field)
+                for value, field in zip(line.rstrip("\n").split("\t"), fields, strict=True)
+            )
+            for line in lines
+        ],
+    )
+
+
+def _from_copy_text(value: str, field: models.Field):
+    if value == COPY_NULL:
+        return None
+    value = _COPY_ESCAPED.sub(lambda match: _COPY_UNESCAPES.get(match[1], match[1]), value)
+    if isinstance(field, models.JSONField):
+        return json.loads(value)
+    return field.to_python(value)
 
 
 class AmongValues(Lookup):

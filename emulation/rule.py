@@ -68,11 +68,10 @@ class Judgement:
 
 
 @dataclass(slots=True)
-class Person:
-    """What the rule reads of one person: recruitment, records in the period's window
-    (submitted or confirmed) and the decisions that count in it."""
+class Conduct:
+    """What the rule reads of one person's conduct: records in the period's window (submitted
+    or confirmed) and the decisions that count in it. Most people have neither: None."""
 
-    hired_on: datetime.date | None = None
     records: list[Record] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
 
@@ -92,7 +91,7 @@ class Members:
 
 
 @functools.cache  # one period's cutoff, asked once per Lao động tiên tiến nomination
-def tenure_cutoff(*, ends_on: datetime.date, months: int) -> datetime.date:
+def tenure_cutoff(ends_on: datetime.date, months: int) -> datetime.date:
     """The last day of recruitment that gives `months` calendar months of service by
     `ends_on` (2019-06-30 for 6 months and a period ending 2019-12-31)."""
     month_index = ends_on.year * 12 + ends_on.month - 1 - months
@@ -130,11 +129,11 @@ def _decision_order(decision: Decision) -> tuple:
     return (decision.decided_on or datetime.date.max, decision.pk)
 
 
-def _conduct(person: Person, *, policy: str) -> list[Reason]:
+def _conduct(conduct: Conduct, *, policy: str) -> list[Reason]:
     """Records (under the policy `violations`) and discipline."""
     reasons = []
     if policy == Policy.VIOLATIONS:
-        for record in person.records:
+        for record in conduct.records:
             if record.status in (RecordStatus.CONFIRMED, RecordStatus.SUBMITTED):
                 reasons.append(
                     Reason(
@@ -144,7 +143,7 @@ def _conduct(person: Person, *, policy: str) -> list[Reason]:
                         record=record.pk,
                     )
                 )
-    for decision in person.decisions:
+    for decision in conduct.decisions:
         # Decree 98/2023/NĐ-CP art. 4: achievements count only after the discipline ends, and
         # no award while a procedure is open.
         if decision.status in (DisciplineStatus.DECIDED, DisciplineStatus.UNDER_REVIEW):
@@ -162,7 +161,8 @@ def _conduct(person: Person, *, policy: str) -> list[Reason]:
 def judge_individual(
     *,
     title: str,
-    person: Person,
+    hired_on: datetime.date | None,
+    conduct: Conduct | None,
     rating: str,
     initiative: str,
     policy: str,
@@ -172,23 +172,25 @@ def judge_individual(
 ) -> Judgement:
     """The verdict on a person's nomination for `title`.
 
-    `lao_dong_tien_tien`: the status of the same person's Lao động tiên tiến nomination in the
-    period, None when there is none (read only for Chiến sĩ thi đua cơ sở).
+    `hired_on`: the person's recruitment date, None when unknown; `conduct`: their records and
+    decisions, None when they have neither. `lao_dong_tien_tien`: the status of the same
+    person's Lao động tiên tiến nomination in the period, None when there is none (read only
+    for Chiến sĩ thi đua cơ sở).
     """
     # The tenure as the criterion reads it: None without a recruitment date, the date when too
     # recent, False when long enough (or not asked).
     tenure = False
     if title == LAO_DONG_TIEN_TIEN:
-        if person.hired_on is None:
+        if hired_on is None:
             tenure = None
-        elif person.hired_on > tenure_cutoff(ends_on=ends_on, months=min_months):
-            tenure = person.hired_on
+        elif hired_on > tenure_cutoff(ends_on, min_months):
+            tenure = hired_on
     facts = (title, rating, bool(initiative.strip()), tenure, min_months, lao_dong_tien_tien)
-    conduct = _conduct(person, policy=policy)
-    if not conduct:
+    found = _conduct(conduct, policy=policy) if conduct is not None else None
+    if not found:
         return _judge_on_criteria(*facts)
     reasons, unchecked = _criteria(*facts)
-    return _conclude(conduct + reasons, unchecked)
+    return _conclude(found + reasons, unchecked)
 
 
 def _criteria(

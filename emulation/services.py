@@ -14,6 +14,9 @@ revocation case instead (Law 06/2022/QH15, chapter VII).
 import bisect
 import datetime
 import itertools
+import json
+from collections import Counter
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
@@ -28,7 +31,16 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.db import BATCH_SIZE, bulk_insert, insert_select, values_in
+from core.db import (
+    BATCH_SIZE,
+    COPY_NULL,
+    bulk_insert,
+    copy_text,
+    copy_texts_writer,
+    insert_lines,
+    insert_select,
+    values_in,
+)
 from core.errors import DomainError
 from core.refusals import refusals_noted
 from emulation import rule
@@ -135,9 +147,10 @@ def _counting_decisions(period: Period) -> QuerySet[DisciplineDecision]:
     )
 
 
-def _read_conduct(period: Period, people: dict[int, rule.Person], staff_ids: set[int] | None):
-    """Add to each person their records in the period's window (under the policy
-    `violations`) and the discipline decisions that count in it: two statements."""
+def _read_conduct(period: Period, staff_ids: set[int] | None) -> dict[int, rule.Conduct]:
+    """The conduct of the people with any (of `staff_ids`, or all): their records in the
+    period's window (under the policy `violations`) and the discipline decisions that count in
+    it, by staff id; two statements."""
     start, end = period.window()
     records = ViolationRecord.objects.filter(
         status__in=[RecordStatus.CONFIRMED, RecordStatus.SUBMITTED],
@@ -148,17 +161,21 @@ def _read_conduct(period: Period, people: dict[int, rule.Person], staff_ids: set
     if staff_ids is not None:
         records = records.filter(staff_id__in=staff_ids)
         decisions = decisions.filter(staff_id__in=staff_ids)
+    conduct: dict[int, rule.Conduct] = {}
     if period.policy == Policy.VIOLATIONS:
         for pk, staff_id, status, occurred_at in records.values_list(
             "pk", "staff_id", "status", "occurred_at"
         ):
-            if staff_id in people:
-                people[staff_id].records.append(rule.Record(pk, status, occurred_at))
+            conduct.setdefault(staff_id, rule.Conduct()).records.append(
+                rule.Record(pk, status, occurred_at)
+            )
     for pk, staff_id, status, form, decided_on in decisions.values_list(
         "pk", "staff_id", "status", "form", "decided_on"
     ):
-        if staff_id in people:
-            people[staff_id].decisions.append(rule.Decision(pk, status, form, decided_on))
+        conduct.setdefault(staff_id, rule.Conduct()).decisions.append(
+            rule.Decision(pk, status, form, decided_on)
+        )
+    return conduct
 
 
 class Place(NamedTuple):
@@ -175,9 +192,10 @@ class Place(NamedTuple):
 Judged = dict[int, tuple[rule.Judgement, Place]]
 
 
-# Each person's (title, status) of Lao động tiên tiến and Chiến sĩ thi đua cơ sở, by staff id:
-# what a collective reads of its members' verdicts.
-TitlesHeld = dict[int, list[tuple[str, str]]]
+# The people's verdicts on Lao động tiên tiến and Chiến sĩ thi đua cơ sở, {title: {staff id:
+# status}}: what a collective reads of its members' verdicts (a person holds one nomination a
+# title and period).
+TitlesHeld = dict[str, dict[int, str]]
 MEMBER_TITLES = (rule.LAO_DONG_TIEN_TIEN, rule.CHIEN_SI_THI_DUA_CO_SO)
 
 
@@ -190,41 +208,45 @@ def _judge_people(
     nominations = Nomination.objects.filter(period=period, staff__isnull=False)
     if staff_ids is not None:
         nominations = nominations.filter(staff_id__in=staff_ids)
-    rows = sorted(
-        nominations.values_list(
-            "pk",
-            "staff_id",
-            "title__code",
-            "rating",
-            "initiative",
-            "staff__hired_on",
-            "unit_id",
-            "title_id",
-            "staff__code",
-        ),
-        # Lao động tiên tiến before the titles that require it.
-        key=lambda row: row[2] == rule.CHIEN_SI_THI_DUA_CO_SO,
-    )
-    people = {row[1]: rule.Person(hired_on=row[5]) for row in rows}
-    if people:
-        _read_conduct(period, people, staff_ids)
-    judged, held = {}, {}
-    for pk, staff_id, title, rating, initiative, _hired_on, unit_id, title_id, code in rows:
-        judgement = rule.judge_individual(
-            title=title,
-            person=people[staff_id],
-            rating=rating,
-            initiative=initiative,
-            policy=period.policy,
-            ends_on=period.ends_on,
-            min_months=period.min_months,
-            lao_dong_tien_tien=held.get(staff_id),
-        )
-        if title == rule.LAO_DONG_TIEN_TIEN:
-            held[staff_id] = judgement.status
-        if titles_held is not None and title in MEMBER_TITLES:
-            titles_held.setdefault(staff_id, []).append((title, judgement.status))
-        judged[pk] = (judgement, Place(unit_id, title_id, False, code, title))
+    first, then = [], []  # Lao động tiên tiến before the titles that require it
+    for row in nominations.values_list(
+        "pk",
+        "staff_id",
+        "title__code",
+        "rating",
+        "initiative",
+        "staff__hired_on",
+        "unit_id",
+        "title_id",
+        "staff__code",
+    ):
+        (then if row[2] == rule.CHIEN_SI_THI_DUA_CO_SO else first).append(row)
+    if not first and not then:
+        return {}
+    conduct = _read_conduct(period, staff_ids)
+    held: dict[int, str] = {}
+    if titles_held is not None:
+        titles_held.update({rule.LAO_DONG_TIEN_TIEN: held, rule.CHIEN_SI_THI_DUA_CO_SO: {}})
+    judge, judged = rule.judge_individual, {}
+    policy, ends_on, min_months = period.policy, period.ends_on, period.min_months
+    for rows in (first, then):
+        for pk, staff_id, title, rating, initiative, hired_on, unit_id, title_id, code in rows:
+            judgement = judge(
+                title=title,
+                hired_on=hired_on,
+                conduct=conduct.get(staff_id),
+                rating=rating,
+                initiative=initiative,
+                policy=policy,
+                ends_on=ends_on,
+                min_months=min_months,
+                lao_dong_tien_tien=held.get(staff_id),
+            )
+            if title == rule.LAO_DONG_TIEN_TIEN:
+                held[staff_id] = judgement.status
+            elif titles_held is not None and title == rule.CHIEN_SI_THI_DUA_CO_SO:
+                titles_held[title][staff_id] = judgement.status
+            judged[pk] = (judgement, Place(unit_id, title_id, False, code, title))
     return judged
 
 
@@ -267,8 +289,9 @@ def _judge_collectives(
     else:
         held = (
             (staff_id, title, status)
-            for staff_id in unit_of
-            for title, status in titles_held.get(staff_id, ())
+            for title, statuses in titles_held.items()
+            for staff_id, status in statuses.items()
+            if staff_id in unit_of
         )
     for staff_id, title, status in held:
         for unit_id in unit_of.get(staff_id, ()):
@@ -297,6 +320,22 @@ def _judge_collectives(
 # Place's fields as Verdict's columns, and as the attributes a model instance takes.
 PLACE_FIELDS = ["unit", "title", "collective", "list_code", "list_title"]
 PLACE_ATTRIBUTES = ["unit_id", "title_id", "collective", "list_code", "list_title"]
+# A new verdict's columns as _store writes them: what differs from row to row first, then what
+# many rows share (the judgement's, the period's, the evaluation's time).
+NEW_VERDICT_FIELDS = [
+    "nomination",
+    "unit",
+    "title",
+    "list_code",
+    "list_title",
+    "status",
+    "unchecked",
+    "list_group",
+    "collective",
+    "period",
+    "evaluated_at",
+]
+REASON_FIELDS = ["verdict", "kind", "record", "decision", "data", "position"]
 
 
 def _reason_rows(judgement: rule.Judgement) -> list[tuple]:
@@ -305,11 +344,25 @@ def _reason_rows(judgement: rule.Judgement) -> list[tuple]:
     ]
 
 
+def _reason_lines(judgement: rule.Judgement) -> list[str]:
+    """A judgement's reasons as lines of COPY's text format but for their verdict's id."""
+    return [
+        f"{kind}\t{COPY_NULL if record is None else record}"
+        f"\t{COPY_NULL if decision is None else decision}"
+        f"\t{copy_text(json.dumps(data, ensure_ascii=False))}\t{position}\n"
+        for position, (kind, record, decision, data) in enumerate(_reason_rows(judgement))
+    ]
+
+
 def _store(period: Period, judged: Judged, *, whole: bool) -> None:
     """Write the verdicts and reasons that differ from the stored ones, and only those:
     running the rule again without news changes nothing. A new verdict is written with its
     place in the council's list in the same row; a stored one whose nomination moved (another
-    unit, a new code) has its place written again."""
+    unit, a new code) has its place written again.
+
+    New rows are written as lines of COPY's text format, each from the parts it shares with
+    others (the judgement's columns; a judgement's reasons): most verdicts share one of a few
+    judgements."""
     if not judged:
         return
     now = timezone.now()
@@ -333,14 +386,34 @@ def _store(period: Period, judged: Judged, *, whole: bool) -> None:
         ).values_list("verdict_id", "kind", "record_id", "decision_id", "data"):
             stored_reasons.setdefault(verdict_id, []).append((kind, record, decision, data))
 
-    new, changed, moved, reasons_changed = [], {}, [], []
+    # The judgements' shared columns, by the judgement's identity and collective or not.
+    shared: dict[tuple[int, bool], str] = {}
+    evaluated_at = now.isoformat()
+    escape = copy_texts_writer(
+        itertools.chain.from_iterable(
+            (place.code, place.title_code) for _judgement, place in judged.values()
+        )
+    )
+    new, with_reasons, changed, moved, reasons_changed = [], [], {}, [], []
     for nomination_id, (judgement, place) in judged.items():
-        unchecked = ",".join(judgement.unchecked)
         old = stored.get(nomination_id)
         if old is None:
-            group = list_group_of(status=judgement.status, unchecked=unchecked)
-            new.append((nomination_id, judgement.status, now, unchecked, period.pk, *place, group))
+            key = (id(judgement), place.collective)
+            if (columns := shared.get(key)) is None:
+                unchecked = ",".join(judgement.unchecked)
+                group = list_group_of(status=judgement.status, unchecked=unchecked)
+                columns = shared[key] = (
+                    f"{judgement.status}\t{unchecked}\t{group}\t{'t' if place.collective else 'f'}"
+                    f"\t{period.pk}\t{evaluated_at}\n"
+                )
+            new.append(
+                f"{nomination_id}\t{place.unit}\t{place.title}\t{escape(place.code)}"
+                f"\t{escape(place.title_code)}\t{columns}"
+            )
+            if judgement.reasons:
+                with_reasons.append(nomination_id)
             continue
+        unchecked = ",".join(judgement.unchecked)
         verdict_id, status, old_unchecked, old_place = old
         if (status, old_unchecked) != (judgement.status, unchecked):
             changed.setdefault((judgement.status, unchecked), []).append(verdict_id)
@@ -357,38 +430,27 @@ def _store(period: Period, judged: Judged, *, whole: bool) -> None:
     Verdict.objects.bulk_update(moved, PLACE_FIELDS, batch_size=BATCH_SIZE)
     for batch in itertools.batched(reasons_changed, BATCH_SIZE):
         VerdictReason.objects.filter(verdict_id__in=batch).delete()
-    bulk_insert(
-        Verdict,
-        [
-            "nomination",
-            "status",
-            "evaluated_at",
-            "unchecked",
-            "period",
-            *PLACE_FIELDS,
-            "list_group",
-        ],
-        new,
-    )
+    insert_lines(Verdict, NEW_VERDICT_FIELDS, new)
+    # The reasons' verdict ids: the stored ones', and those just given to the new verdicts
+    # with reasons (read back).
     verdict_of = {nomination_id: pk for nomination_id, (pk, *_rest) in stored.items()}
-    if len(new) > BATCH_SIZE:
-        inserted = Verdict.objects.filter(period=period)
-        verdict_of.update(inserted.values_list("nomination_id", "pk"))
-    elif new:
-        inserted = Verdict.objects.filter(nomination_id__in=[row[0] for row in new])
-        verdict_of.update(inserted.values_list("nomination_id", "pk"))
+    if with_reasons:
+        verdict_of.update(
+            Verdict.objects.filter(
+                values_in("nomination_id", with_reasons, sql_type="bigint")
+            ).values_list("nomination_id", "pk")
+        )
     rewrite = set(reasons_changed)
-    rewrite.update(verdict_of[row[0]] for row in new)
-    bulk_insert(
-        VerdictReason,
-        ["verdict", "kind", "record", "decision", "data", "position"],
-        (
-            (verdict_of[nomination_id], kind, record, decision, data, position)
-            for nomination_id, (judgement, _place) in judged.items()
-            if verdict_of[nomination_id] in rewrite
-            for position, (kind, record, decision, data) in enumerate(_reason_rows(judgement))
-        ),
-    )
+    rewrite.update(verdict_of[nomination_id] for nomination_id in with_reasons)
+    lines_of: dict[int, list[str]] = {}  # a judgement's reasons, by its identity
+    reason_lines = []
+    for nomination_id, (judgement, _place) in judged.items():
+        if not judgement.reasons or (verdict_id := verdict_of[nomination_id]) not in rewrite:
+            continue
+        if (lines := lines_of.get(id(judgement))) is None:
+            lines = lines_of[id(judgement)] = _reason_lines(judgement)
+        reason_lines.extend(f"{verdict_id}\t{line}" for line in lines)
+    insert_lines(VerdictReason, REASON_FIELDS, reason_lines)
 
 
 def _evaluate(
@@ -404,40 +466,54 @@ def _evaluate(
     titles_held = {} if whole else None
     people = _judge_people(period, None if whole else staff_ids or set(), titles_held)
     _store(period, people, whole=whole)
-    _store(period, _judge_collectives(period, staff_ids, unit_ids, titles_held), whole=False)
-    _recount(period=period, staff_ids=staff_ids, unit_ids=unit_ids)
+    collectives = _judge_collectives(period, staff_ids, unit_ids, titles_held)
+    _store(period, collectives, whole=False)
+    if whole:
+        _count_afresh(period, itertools.chain(people.values(), collectives.values()))
+    else:
+        _recount(period=period, staff_ids=staff_ids, unit_ids=unit_ids)
+
+
+def _count_afresh(period: Period, judged: Iterable[tuple[rule.Judgement, Place]]) -> None:
+    """The council list's counts (VerdictTally) of a whole period from its judgements, every
+    nomination's: two statements."""
+    VerdictTally.objects.filter(period=period).delete()
+    counts = Counter((place.unit, place.title, judgement.status) for judgement, place in judged)
+    groups = dict.fromkeys((unit, title) for unit, title, _status in counts)
+    insert_lines(
+        VerdictTally,
+        ["period", "unit", "title", *VerdictStatus.values],
+        [
+            f"{period.pk}\t{unit}\t{title}\t"
+            + "\t".join(str(counts[unit, title, status]) for status in VerdictStatus.values)
+            + "\n"
+            for unit, title in groups
+        ],
+    )
 
 
 def _recount(
     *, period: Period, staff_ids: set[int] | None = None, unit_ids: set[int] | None = None
 ) -> None:
-    """Bring the council list's counts (VerdictTally) in step with the verdicts.
-
-    A whole-period evaluation counts the period afresh (it has just read all of it anyway);
-    an incremental one recounts only the units of the nominations it evaluated, through the
-    (unit, period) index: one or two statements either way.
-    """
+    """Bring the council list's counts (VerdictTally) in step with the verdicts of the units
+    of the nominations just evaluated, through the (unit, period) index: one or two
+    statements."""
     nominations = Nomination.objects.filter(period=period)
-    if staff_ids is None and unit_ids is None:
-        VerdictTally.objects.filter(period=period).delete()
-    else:
-        # The units read first: an OR of two subqueries kept the planner off the (unit,
-        # period) index, scanning the whole period.
-        units = set(unit_ids or ())
-        if staff_ids:
-            units.update(
-                Nomination.objects.filter(period=period, staff_id__in=staff_ids)
+    # The units read first: an OR of two subqueries kept the planner off the (unit,
+    # period) index, scanning the whole period.
+    units = set(unit_ids or ())
+    if staff_ids:
+        units.update(
+            Nomination.objects.filter(period=period, staff_id__in=staff_ids)
+            .order_by()
+            .values_list("unit_id", flat=True)
+            .union(
+                Posting.objects.filter(postings_covering(period.ends_on), staff_id__in=staff_ids)
                 .order_by()
                 .values_list("unit_id", flat=True)
-                .union(
-                    Posting.objects.filter(
-                        postings_covering(period.ends_on), staff_id__in=staff_ids
-                    )
-                    .order_by()
-                    .values_list("unit_id", flat=True)
-                )
             )
-        nominations = nominations.filter(unit_id__in=units)
+        )
+    nominations = nominations.filter(unit_id__in=units)
     counts = nominations.values("period", "unit", "title").annotate(
         **{status: Count("pk", filter=Q(verdict__status=status)) for status in VerdictStatus.values}
     )

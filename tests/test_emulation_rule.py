@@ -1,11 +1,13 @@
 """The eligibility rule: local-date boundaries, re-evaluation, the freeze and revocation cases."""
 
 import datetime
+import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.db import COPY_NULL, copy_text, insert_lines
 from core.errors import DomainError
 from emulation.models import (
     ListGroup,
@@ -295,9 +297,9 @@ def test_it_evaluates_a_period_in_a_fixed_number_of_queries(
 
     # 1 savepoint, 2 lock the period, 3 read the nominations with their people, 4-5 the
     # people's records and decisions, 6-7 the stored verdicts and reasons, 8 insert the
-    # verdicts with their place in the council's list, 9 read their ids, 10 insert the
-    # reasons, 11 read the collective nominations, 12 delete the period's counts, 13 count
-    # them again, 14 release.
+    # verdicts with their place in the council's list, 9 read the ids of those with reasons,
+    # 10 insert the reasons, 11 read the collective nominations, 12 delete the period's
+    # counts, 13 write them from the verdicts just judged, 14 release.
     with django_assert_num_queries(14):
         evaluate_period(period=period)
 
@@ -305,6 +307,49 @@ def test_it_evaluates_a_period_in_a_fixed_number_of_queries(
     assert Verdict.objects.filter(status="excluded").count() == len(range(0, count, 3))
     assert Verdict.objects.filter(status="pending").count() == len(range(1, count, 3))
     assert VerdictReason.objects.count() == len(range(0, count, 3)) + len(range(1, count, 3))
+
+
+@pytest.mark.parametrize("count", [3, 60])  # a few rows: one INSERT; more: a COPY
+def test_it_stores_codes_holding_a_backslash_a_tab_or_a_line_end_as_they_are(unit_a, count):
+    period = build_period_with(count, unit_a)
+    odd = ["N\\1", "N\t2", "N\n3", "N\r4", "\\N"]
+    for person, code in zip(Staff.objects.filter(nominations__period=period), odd, strict=False):
+        Staff.objects.filter(pk=person.pk).update(code=code)
+
+    evaluate_period(period=period)
+
+    assert sorted(
+        Verdict.objects.filter(period=period).values_list("nomination__staff__code", "list_code")
+    ) == sorted(Staff.objects.filter(nominations__period=period).values_list("code", "code"))
+    assert VerdictReason.objects.filter(verdict__period=period).count() == (
+        len(range(0, count, 3)) + len(range(1, count, 3))
+    )
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_it_writes_lines_of_copy_text_as_the_values_they_stand_for(unit_a, count):
+    period = build_period_with(count, unit_a)
+    evaluate_period(period=period)
+    verdict = Verdict.objects.filter(period=period).first()
+    data = {"text": 'a\\b\tc "d"\ne\r', "day": "2019-06-30", "n": 6, "none": None}
+    VerdictReason.objects.filter(verdict=verdict).delete()
+
+    insert_lines(
+        VerdictReason,
+        ["verdict", "kind", "record", "decision", "data", "position"],
+        [
+            f"{verdict.pk}\ttenure\t{COPY_NULL}\t{COPY_NULL}\t{copy_text(json.dumps(data))}"
+            f"\t{position}\n"
+            for position in range(count)
+        ],
+    )
+
+    stored = list(
+        VerdictReason.objects.filter(verdict=verdict).values_list(
+            "kind", "record", "decision", "data", "position"
+        )
+    )
+    assert stored == [("tenure", None, None, data, position) for position in range(count)]
 
 
 @pytest.mark.parametrize("count", [10, 1000])
