@@ -35,6 +35,13 @@ SHOTS = [
     ("inspector-rounds-phone", PHONE, "thanhtra", "/inspections/rounds/", "rounds"),
     ("inspector-visit-phone", PHONE, "thanhtra", "visit", "today's visit under way"),
     ("inspector-roll-call-phone", PHONE, "thanhtra", "roll_call", "the roll call in place"),
+    (
+        "inspector-offline-phone",
+        PHONE,
+        "thanhtra",
+        "roll_call_offline",
+        "the roll call without a network, two marks waiting to be sent",
+    ),
     ("inspector-record-form-phone", PHONE, "thanhtra", "record_form", "a new record"),
     ("citizen-report-phone", PHONE, None, "/phan-anh/", "the public report form"),
     ("review-queue-desktop", DESKTOP, "noivu", "/inspections/review/", "minutes to review"),
@@ -201,6 +208,19 @@ def go(page, target: str) -> float:
     elif target == "roll_call":
         go(page, "visit")
         page.locator("nav.big-actions a").first.click()
+    elif target == "roll_call_offline":
+        # The visit kept on the phone while online, then the network cut and two people marked.
+        go(page, "visit")
+        page.wait_for_selector("html[data-offline=ready]", state="attached")
+        page.context.set_offline(True)
+        page.locator("nav.big-actions a").first.click()
+        page.wait_for_selector("html[data-offline=ready]", state="attached")
+        # The demo's roll call is taken: two people found away on business since.
+        for row in page.locator("li.roll-call__person").all()[:2]:
+            row.locator("button[value=excused]").click()
+        page.locator(".offline-queue__count", has_text="2").wait_for(timeout=10_000)
+        page.evaluate("window.scrollTo(0, 0)")
+        return 0
     elif target == "menu":
         page.goto("/")
         page.click(".site-menu__toggle")

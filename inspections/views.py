@@ -135,7 +135,6 @@ def _offline(request, visit) -> dict:
         user=request.user, inspection_round=visit.round
     ):
         return {}
-    plural = "%(count)s items are waiting to be sent."
     return {
         "user": request.user.pk,
         "visit": visit.pk,
@@ -157,8 +156,16 @@ def _offline(request, visit) -> dict:
         "login": reverse("login"),
         "logout": reverse("logout"),
         "texts": {
-            "waiting_one": ngettext("%(count)s item is waiting to be sent.", plural, 1),
-            "waiting_other": ngettext("%(count)s item is waiting to be sent.", plural, 2),
+            "waiting_one": ngettext(
+                "%(count)s item is waiting to be sent.",
+                "%(count)s items are waiting to be sent.",
+                1,
+            ),
+            "waiting_other": ngettext(
+                "%(count)s item is waiting to be sent.",
+                "%(count)s items are waiting to be sent.",
+                2,
+            ),
             "saved": _("Saved on the phone. It will be sent when the network returns."),
             "sent": _("Everything kept on the phone has been sent."),
             "full": _(

@@ -4,8 +4,11 @@ unit's roster kept on the phone, the staff e-card, and signing out clearing the 
 The browser's side is in tests/system/browser/test_offline_visit.py."""
 
 import datetime
+import json
+import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -498,6 +501,22 @@ def test_it_keeps_the_visit_for_its_team_and_nothing_for_a_reviewer(visit, inspe
     assert "js/offline.js" in team_page
     assert "offline-data" not in reviewer_page
     assert "js/offline.js" not in reviewer_page
+
+
+def test_it_gives_the_phone_its_texts_in_the_pages_language(visit, inspector):
+    url = reverse("inspections:visit_detail", args=[visit.pk])
+
+    def texts(language: str) -> dict:
+        client = signed_in(inspector)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        html = client.get(url).content.decode()
+        data = re.search(r'<script id="offline-data" type="application/json">(.*?)</script>', html)
+        return json.loads(data.group(1))["texts"]
+
+    vietnamese, english = texts("vi"), texts("en")
+
+    assert vietnamese["waiting_other"] == "%(count)s mục đang chờ gửi."
+    assert [key for key in english if vietnamese[key] == english[key]] == []
 
 
 # --- The staff e-card ------------------------------------------------------------------------
