@@ -262,6 +262,23 @@ ROW_FIELDS = (
 )
 
 
+REASON_FIELDS = (
+    "verdict_id",
+    "kind",
+    "data",
+    "record__number",
+    "record__status",
+    "record__occurred_at",
+    "record__type",
+    "decision__status",
+    "decision__form",
+    "decision__number",
+    "decision__decided_on",
+    "decision__staff__full_name",
+    "decision__staff__code",
+)
+
+
 def _reasons_by_verdict(verdict_ids: list[int]) -> dict[int, list[VerdictReason]]:
     """The reasons of these verdicts in the contract's order, in one query."""
     reasons: dict[int, list[VerdictReason]] = {}
@@ -269,6 +286,9 @@ def _reasons_by_verdict(verdict_ids: list[int]) -> dict[int, list[VerdictReason]
         for reason in (
             VerdictReason.objects.filter(verdict_id__in=verdict_ids)
             .select_related("record", "decision__staff")
+            # What the reasons' words and links show (reason_text, the rows' record links):
+            # the records' and decisions' other columns cost more to read than the page's rows.
+            .only(*REASON_FIELDS)
             .order_by("verdict_id", "position", "pk")
         ):
             reasons.setdefault(reason.verdict_id, []).append(reason)

@@ -119,7 +119,8 @@ def period_detail(request, code):
     nominating_units = selectors.nominating_units(period=period)
     # A national period has thousands of units: past a screenful the filter takes a typed code.
     listed = list(nominating_units.values_list("pk", "code", "name")[: UNIT_CHOICES_SHOWN + 1])
-    titles = Title.objects.order_by("code")
+    # A handful of titles, read as tuples: the filter's options and the chosen one alike.
+    titles = list(Title.objects.order_by("code").values_list("pk", "code", "name"))
     unit_code = request.GET.get("unit", "").strip()
     # The listed units are already read; only a typed code needs its own lookup.
     if len(listed) > UNIT_CHOICES_SHOWN:
@@ -132,7 +133,11 @@ def period_detail(request, code):
             None,
         )
     unit_error = UNIT_NOT_NOMINATING if unit_code and unit is None else ""
-    title = _choice(titles, request.GET.get("title", ""))
+    title_code = request.GET.get("title", "")
+    title = next(
+        (Title(pk=pk, code=code, name=name) for pk, code, name in titles if code == title_code),
+        None,
+    )
     status = request.GET.get("status", "")
     if status not in selectors.LIST_STATUSES:
         status = ""
@@ -169,7 +174,9 @@ def period_detail(request, code):
             "units": units,
             "unit_code": unit_code,
             "unit_error": unit_error,
-            "titles": titles,
+            "titles": _options_html(
+                ((code, name) for _pk, code, name in titles), title.code if title else ""
+            ),
             "statuses": [
                 (VerdictStatus.EXCLUDED, VerdictStatus.EXCLUDED.label),
                 (VerdictStatus.PENDING, VerdictStatus.PENDING.label),

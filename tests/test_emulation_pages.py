@@ -143,6 +143,23 @@ def test_it_filters_by_a_listed_unit_without_looking_it_up_again(client, period_
     assert [row.staff_code for row in response.context["page"].rows] == ["S004"]
 
 
+def test_it_filters_by_a_title_without_looking_it_up_again(client, period_2019, reviewer):
+    client.force_login(reviewer)
+    url = reverse("emulation:period", args=["2019"])
+    client.get(url)
+
+    with CaptureQueriesContext(connection) as unfiltered:
+        everyone = client.get(url)
+    with CaptureQueriesContext(connection) as filtered:
+        response = client.get(url, {"title": "lao_dong_tien_tien"})
+
+    # The title comes from the filter's own list of titles: no query more than the whole list.
+    assert len(filtered) == len(unfiltered)
+    assert response.context["selected"]["title"].code == "lao_dong_tien_tien"
+    assert '<option value="lao_dong_tien_tien" selected>' in response.content.decode()
+    assert response.context["page"].rows == everyone.context["page"].rows
+
+
 def test_it_takes_a_typed_unit_code_when_too_many_units_to_list(
     client, period_2019, reviewer, monkeypatch
 ):
