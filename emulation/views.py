@@ -185,10 +185,14 @@ def period_detail(request, code):
             ],
             "selected": {"unit": unit, "title": title, "status": status},
             "filter_query": query.urlencode(),
+            # Cases are opened only on an approved list, which stays approved (the rule
+            # service's _evaluate_in); no other period is asked for them.
             "cases": [
                 (case, RevocationResolveForm(case=case))
                 for case in selectors.open_revocation_cases(period=period)
-            ],
+            ]
+            if period.is_approved
+            else [],
             "can_act": request.user.has_role(Role.COUNCIL),
             # Reviewers and administrators may upload any unit's list while it is open.
             "upload_form": PeriodUploadForm()
