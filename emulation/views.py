@@ -236,26 +236,31 @@ RATING_LABELS = dict(Rating.choices)
 TYPE_LABELS = dict(ViolationType.choices)
 
 
-def _record_item(record) -> str:
+def _record_item(record, kinds: dict[str, str]) -> str:
     address = reverse("inspections:record_detail", args=[record.pk])
     day = date_format(timezone.localtime(record.occurred_at), "SHORT_DATE_FORMAT")
-    kind = TYPE_LABELS.get(record.type, record.type)
-    return (
-        f'<li><a href="{address}">{escape(record.number or "—")}</a> · {day} · {escape(kind)}</li>'
-    )
+    kind = kinds.get(record.type) or escape(record.type)
+    return f'<li><a href="{address}">{escape(record.number or "—")}</a> · {day} · {kind}</li>'
 
 
-def _reasons_cell(row: selectors.ListRow) -> str:
+def _reasons_cell(row: selectors.ListRow, words: dict[str, dict[str, str]]) -> str:
     """The nomination's records as links, the other reasons and the criteria not checked, in
     words; a dash when there are none."""
-    items = [_record_item(reason.record) for reason in row.reasons if reason.record_id]
+    items = [
+        _record_item(reason.record, words["type"]) for reason in row.reasons if reason.record_id
+    ]
     items += [
         f"<li>{escape(selectors.reason_text(reason))}</li>"
         for reason in row.reasons
         if not reason.record_id
     ]
-    if unchecked := selectors.unchecked_words(row.unchecked):
-        items.append(f'<li class="unchecked">{escape(unchecked)}</li>')
+    if row.unchecked:
+        unchecked = words["unchecked"].get(row.unchecked)
+        if unchecked is None:
+            unchecked = words["unchecked"][row.unchecked] = escape(
+                selectors.unchecked_words(row.unchecked)
+            )
+        items.append(f'<li class="unchecked">{unchecked}</li>')
     return f'<ul class="deciding-records">{"".join(items)}</ul>' if items else "—"
 
 
@@ -277,6 +282,13 @@ def _list_rows_html(rows: list[selectors.ListRow], *, collective: bool) -> str:
             "rating": _("Quality rating"),
         }.items()
     }
+    # The labels in the page's language, translated and escaped once a page, not once a row.
+    words = {
+        "status": {group: escape(str(text)) for group, text in STATUS_LABELS.items()},
+        "rating": {value: escape(str(text).lower()) for value, text in RATING_LABELS.items()},
+        "type": {value: escape(str(text)) for value, text in TYPE_LABELS.items()},
+        "unchecked": {},
+    }
     html = []
     for row in rows:
         if collective:
@@ -290,17 +302,17 @@ def _list_rows_html(rows: list[selectors.ListRow], *, collective: bool) -> str:
                 f'<td data-label="{label["full_name"]}">{escape(row.full_name)}</td>'
                 f'<td data-label="{label["unit"]}">{escape(row.unit_name)}</td>'
             )
-        rating = str(RATING_LABELS.get(row.rating, row.rating))
+        rating = words["rating"].get(row.rating) or escape(str(row.rating or "").lower())
         if rating:
-            rating = f"<br><small>{label['rating']}: {escape(rating.lower())}</small>"
+            rating = f"<br><small>{label['rating']}: {rating}</small>"
         group = row.group
         kind = "unchecked" if group == selectors.NOT_FULLY_CHECKED else group
         html.append(
             f"<tr>{nominee}"
             f'<td data-label="{label["title"]}">{escape(row.title_name)}{rating}</td>'
             f'<td data-label="{label["verdict"]}"><span class="verdict verdict--{kind}">'
-            f"{escape(str(STATUS_LABELS[group]))}</span></td>"
-            f'<td data-label="{label["reasons"]}">{_reasons_cell(row)}</td></tr>'
+            f"{words['status'][group]}</span></td>"
+            f'<td data-label="{label["reasons"]}">{_reasons_cell(row, words)}</td></tr>'
         )
     return mark_safe("\n".join(html))  # noqa: S308 (each value escaped above)
 
