@@ -35,7 +35,7 @@ from emulation.models import (
     VerdictStatus,
     VerdictTally,
 )
-from inspections.models import DisciplineStatus, RecordStatus
+from inspections.models import DisciplineForm, DisciplineStatus, RecordStatus
 from personnel.models import Role, Unit, User
 
 PAGE_SIZE = 50
@@ -233,7 +233,7 @@ class ListRow:
     rating: str
     status: str | None
     unchecked: str
-    reasons: list[VerdictReason]
+    reasons: list["ListReason"]
 
     @property
     def group(self) -> str:
@@ -262,16 +262,114 @@ ROW_FIELDS = (
 )
 
 
-def _reasons_by_verdict(verdict_ids: list[int]) -> dict[int, list[VerdictReason]]:
+@dataclass(frozen=True, slots=True)
+class ListRecord:
+    """What a row shows of a violation record behind its verdict."""
+
+    pk: int
+    number: str
+    status: str
+    occurred_at: datetime.datetime
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListPerson:
+    full_name: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListDecision:
+    """What a row shows of a discipline decision behind its verdict."""
+
+    pk: int
+    status: str
+    form: str
+    number: str
+    decided_on: datetime.date | None
+    staff: ListPerson
+
+    def get_form_display(self) -> str:
+        return str(DISCIPLINE_FORM_LABELS.get(self.form, self.form))
+
+
+@dataclass(frozen=True, slots=True)
+class ListReason:
+    """A reason of a row's verdict as plain values, read as reason_text and the row's links
+    read a VerdictReason: three model instances a reason cost more than the page's rows."""
+
+    verdict_id: int
+    kind: str
+    data: dict
+    record_id: int | None
+    record: ListRecord | None
+    decision_id: int | None
+    decision: ListDecision | None
+
+
+DISCIPLINE_FORM_LABELS = dict(DisciplineForm.choices)
+REASON_FIELDS = (
+    "verdict_id",
+    "kind",
+    "data",
+    "record_id",
+    "record__number",
+    "record__status",
+    "record__occurred_at",
+    "record__type",
+    "decision_id",
+    "decision__status",
+    "decision__form",
+    "decision__number",
+    "decision__decided_on",
+    "decision__staff__full_name",
+    "decision__staff__code",
+)
+
+
+def _reasons_by_verdict(verdict_ids: list[int]) -> dict[int, list[ListReason]]:
     """The reasons of these verdicts in the contract's order, in one query."""
-    reasons: dict[int, list[VerdictReason]] = {}
+    reasons: dict[int, list[ListReason]] = {}
     if verdict_ids:
-        for reason in (
+        for (
+            verdict_id,
+            kind,
+            data,
+            record_id,
+            *record,
+            decision_id,
+            status,
+            form,
+            number,
+            decided_on,
+            full_name,
+            code,
+        ) in (
             VerdictReason.objects.filter(verdict_id__in=verdict_ids)
-            .select_related("record", "decision__staff")
             .order_by("verdict_id", "position", "pk")
+            .values_list(*REASON_FIELDS)
         ):
-            reasons.setdefault(reason.verdict_id, []).append(reason)
+            reasons.setdefault(verdict_id, []).append(
+                ListReason(
+                    verdict_id=verdict_id,
+                    kind=kind,
+                    data=data,
+                    record_id=record_id,
+                    record=ListRecord(record_id, *record) if record_id is not None else None,
+                    decision_id=decision_id,
+                    decision=ListDecision(
+                        decision_id,
+                        status,
+                        form,
+                        number,
+                        decided_on,
+                        ListPerson(full_name, code),
+                    )
+                    if decision_id is not None
+                    else None,
+                )
+            )
     return reasons
 
 

@@ -119,20 +119,25 @@ def period_detail(request, code):
     nominating_units = selectors.nominating_units(period=period)
     # A national period has thousands of units: past a screenful the filter takes a typed code.
     listed = list(nominating_units.values_list("pk", "code", "name")[: UNIT_CHOICES_SHOWN + 1])
-    titles = Title.objects.order_by("code")
+    # A handful of titles, read as tuples: the filter's options and the chosen one alike.
+    titles = list(Title.objects.order_by("code").values_list("pk", "code", "name"))
     unit_code = request.GET.get("unit", "").strip()
     # The listed units are already read; only a typed code needs its own lookup.
     if len(listed) > UNIT_CHOICES_SHOWN:
         units = None
         unit = _choice(nominating_units, unit_code)
     else:
-        units = [(code, name) for _pk, code, name in listed]
+        units = _options_html(((code, name) for _pk, code, name in listed), unit_code)
         unit = next(
             (Unit(pk=pk, code=code, name=name) for pk, code, name in listed if code == unit_code),
             None,
         )
     unit_error = UNIT_NOT_NOMINATING if unit_code and unit is None else ""
-    title = _choice(titles, request.GET.get("title", ""))
+    title_code = request.GET.get("title", "")
+    title = next(
+        (Title(pk=pk, code=code, name=name) for pk, code, name in titles if code == title_code),
+        None,
+    )
     status = request.GET.get("status", "")
     if status not in selectors.LIST_STATUSES:
         status = ""
@@ -169,7 +174,9 @@ def period_detail(request, code):
             "units": units,
             "unit_code": unit_code,
             "unit_error": unit_error,
-            "titles": titles,
+            "titles": _options_html(
+                ((code, name) for _pk, code, name in titles), title.code if title else ""
+            ),
             "statuses": [
                 (VerdictStatus.EXCLUDED, VerdictStatus.EXCLUDED.label),
                 (VerdictStatus.PENDING, VerdictStatus.PENDING.label),
@@ -178,10 +185,14 @@ def period_detail(request, code):
             ],
             "selected": {"unit": unit, "title": title, "status": status},
             "filter_query": query.urlencode(),
+            # Cases are opened only on an approved list, which stays approved (the rule
+            # service's _evaluate_in); no other period is asked for them.
             "cases": [
                 (case, RevocationResolveForm(case=case))
                 for case in selectors.open_revocation_cases(period=period)
-            ],
+            ]
+            if period.is_approved
+            else [],
             "can_act": request.user.has_role(Role.COUNCIL),
             # Reviewers and administrators may upload any unit's list while it is open.
             "upload_form": PeriodUploadForm()
@@ -225,26 +236,31 @@ RATING_LABELS = dict(Rating.choices)
 TYPE_LABELS = dict(ViolationType.choices)
 
 
-def _record_item(record) -> str:
+def _record_item(record, kinds: dict[str, str]) -> str:
     address = reverse("inspections:record_detail", args=[record.pk])
     day = date_format(timezone.localtime(record.occurred_at), "SHORT_DATE_FORMAT")
-    kind = TYPE_LABELS.get(record.type, record.type)
-    return (
-        f'<li><a href="{address}">{escape(record.number or "—")}</a> · {day} · {escape(kind)}</li>'
-    )
+    kind = kinds.get(record.type) or escape(record.type)
+    return f'<li><a href="{address}">{escape(record.number or "—")}</a> · {day} · {kind}</li>'
 
 
-def _reasons_cell(row: selectors.ListRow) -> str:
+def _reasons_cell(row: selectors.ListRow, words: dict[str, dict[str, str]]) -> str:
     """The nomination's records as links, the other reasons and the criteria not checked, in
     words; a dash when there are none."""
-    items = [_record_item(reason.record) for reason in row.reasons if reason.record_id]
+    items = [
+        _record_item(reason.record, words["type"]) for reason in row.reasons if reason.record_id
+    ]
     items += [
         f"<li>{escape(selectors.reason_text(reason))}</li>"
         for reason in row.reasons
         if not reason.record_id
     ]
-    if unchecked := selectors.unchecked_words(row.unchecked):
-        items.append(f'<li class="unchecked">{escape(unchecked)}</li>')
+    if row.unchecked:
+        unchecked = words["unchecked"].get(row.unchecked)
+        if unchecked is None:
+            unchecked = words["unchecked"][row.unchecked] = escape(
+                selectors.unchecked_words(row.unchecked)
+            )
+        items.append(f'<li class="unchecked">{unchecked}</li>')
     return f'<ul class="deciding-records">{"".join(items)}</ul>' if items else "—"
 
 
@@ -266,6 +282,13 @@ def _list_rows_html(rows: list[selectors.ListRow], *, collective: bool) -> str:
             "rating": _("Quality rating"),
         }.items()
     }
+    # The labels in the page's language, translated and escaped once a page, not once a row.
+    words = {
+        "status": {group: escape(str(text)) for group, text in STATUS_LABELS.items()},
+        "rating": {value: escape(str(text).lower()) for value, text in RATING_LABELS.items()},
+        "type": {value: escape(str(text)) for value, text in TYPE_LABELS.items()},
+        "unchecked": {},
+    }
     html = []
     for row in rows:
         if collective:
@@ -279,19 +302,31 @@ def _list_rows_html(rows: list[selectors.ListRow], *, collective: bool) -> str:
                 f'<td data-label="{label["full_name"]}">{escape(row.full_name)}</td>'
                 f'<td data-label="{label["unit"]}">{escape(row.unit_name)}</td>'
             )
-        rating = str(RATING_LABELS.get(row.rating, row.rating))
+        rating = words["rating"].get(row.rating) or escape(str(row.rating or "").lower())
         if rating:
-            rating = f"<br><small>{label['rating']}: {escape(rating.lower())}</small>"
+            rating = f"<br><small>{label['rating']}: {rating}</small>"
         group = row.group
         kind = "unchecked" if group == selectors.NOT_FULLY_CHECKED else group
         html.append(
             f"<tr>{nominee}"
             f'<td data-label="{label["title"]}">{escape(row.title_name)}{rating}</td>'
             f'<td data-label="{label["verdict"]}"><span class="verdict verdict--{kind}">'
-            f"{escape(str(STATUS_LABELS[group]))}</span></td>"
-            f'<td data-label="{label["reasons"]}">{_reasons_cell(row)}</td></tr>'
+            f"{words['status'][group]}</span></td>"
+            f'<td data-label="{label["reasons"]}">{_reasons_cell(row, words)}</td></tr>'
         )
     return mark_safe("\n".join(html))  # noqa: S308 (each value escaped above)
+
+
+def _options_html(choices, selected: str) -> str:
+    """A select's options, `(value, label)` each, written once here: up to 200 units a page
+    through the template's loop cost more than the rest of the filters."""
+    return mark_safe(  # noqa: S308 (each value escaped here)
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
 
 
 def _filters(query, period: Period) -> selectors.ListFilter:

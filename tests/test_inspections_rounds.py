@@ -343,3 +343,51 @@ def test_it_says_a_round_without_the_team_decision_has_no_legal_basis(surprise_r
     assert selectors.legal_basis_missing(undated) is True
     undated.team_decision_date = datetime.date(2026, 12, 1)
     assert selectors.legal_basis_missing(undated) is False
+
+
+def test_it_decides_who_sees_a_visit_as_the_rounds_and_visits_lists_do(
+    surprise_round, inspector, member, unit_head, reviewer, unit_a, unit_b
+):
+    started_a = services.visit_start(inspection_round=surprise_round, unit=unit_a, actor=member)
+    started_b = services.visit_start(inspection_round=surprise_round, unit=unit_b, actor=member)
+    later = timezone.now() + datetime.timedelta(hours=1)
+    Visit.objects.filter(pk=started_b.pk).update(started_at=later)  # not started yet
+    users = [
+        inspector,
+        member,
+        unit_head,
+        reviewer,
+        make_user("other_inspector", role=Role.INSPECTOR),
+        make_user("head_b", role=Role.UNIT_HEAD, unit=unit_b),
+        make_user("head_without_unit", role=Role.UNIT_HEAD),
+        make_user("council_on_team", role=Role.COUNCIL),
+        make_user("nobody"),
+    ]
+    surprise_round.members.add(users[-2])
+
+    for user in users:
+        user = type(user).objects.get(pk=user.pk)  # roles read afresh
+        for visit in (started_a, started_b):
+            visit = Visit.objects.select_related("round", "unit").get(pk=visit.pk)
+            listed = selectors.rounds_for(user).filter(pk=surprise_round.pk).exists() and (
+                selectors.visits_of(user=user, inspection_round=surprise_round)
+                .filter(pk=visit.pk)
+                .exists()
+            )
+            assert selectors.sees_visit(user=user, visit=visit) == listed, (user, visit)
+
+
+def test_it_opens_a_visit_of_their_unit_to_its_head_reading_the_visit_once(
+    client, surprise_round, member, unit_head, unit_a, django_assert_num_queries
+):
+    visit = services.visit_start(inspection_round=surprise_round, unit=unit_a, actor=member)
+    client.force_login(unit_head)
+
+    # 1 session, 2 the user with their roles, 3 the visit with its round and unit, 4 whether
+    # the unit head is on the round's team (no: the started visit to their unit is theirs to
+    # see, decided from the visit as read), 5 and 6 the same for the page's team-only parts
+    # and for the phone's offline kit, 7 the checklist's answers, 8 the visit's records.
+    with django_assert_num_queries(8):
+        response = client.get(reverse("inspections:visit_detail", args=[visit.pk]))
+
+    assert response.status_code == 200

@@ -643,7 +643,7 @@
     return input;
   }
 
-  // A row drawn as the portal draws it (templates/inspections/_roll_call_person.html).
+  // A row drawn as the portal draws it (inspections.views._roll_call_rows_html).
   function showMark(row, mark) {
     const staff = row.dataset.staff;
     const name = row.querySelector(".roll-call__name");
