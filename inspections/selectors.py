@@ -85,30 +85,6 @@ def visits_of(*, user: User, inspection_round: InspectionRound) -> QuerySet[Visi
     return visits.filter(unit_id=user.unit_id, started_at__lte=timezone.now())
 
 
-def sees_visit(*, user: User, visit: Visit) -> bool:
-    """Whether `user` sees `visit`: its round is among rounds_for(user) and the visit among
-    visits_of(user, round). Decided from the visit and its round as read, asking the database
-    only whether a user outside the round's lead is on its team (and, for a team member who is
-    no inspector, whether rounds_for lists the round)."""
-    if sees_everything(user):
-        return True
-    inspection_round = visit.round
-    if is_team_member(user=user, inspection_round=inspection_round):
-        # The team sees each of the round's visits, once rounds_for lists the round.
-        return user.has_role(Role.INSPECTOR) or (
-            rounds_for(user).filter(pk=inspection_round.pk).exists()
-        )
-    # Anyone else: a unit head, the started visits to their unit (rounds_for lists the round
-    # for that very visit, and visits_of lists it).
-    return (
-        user.has_role(Role.UNIT_HEAD)
-        and user.unit_id is not None
-        and visit.unit_id == user.unit_id
-        and visit.started_at is not None
-        and visit.started_at <= timezone.now()
-    )
-
-
 def _team_rounds(user: User) -> QuerySet[InspectionRound]:
     return InspectionRound.objects.filter(Q(lead=user) | Q(members=user))
 

@@ -82,12 +82,21 @@ def _get_round_for_user(request, pk):
 
 
 def _get_visit_for_user(request, pk, *, write=False):
-    # The visit with its round and unit, read alone: whether the user sees it is decided from
-    # them (a query only for who is not the round's lead).
-    visit = get_object_or_404(Visit.objects.select_related("round", "unit"), pk=pk)
-    if not selectors.sees_visit(user=request.user, visit=visit):
+    # The visit of a round the user sees, in one query with its round and unit.
+    rounds = selectors.rounds_for(request.user).values("pk")
+    visit = get_object_or_404(
+        Visit.objects.select_related("round", "unit").filter(round__in=rounds), pk=pk
+    )
+    inspection_round = visit.round
+    # Whoever sees the whole round sees each of its visits; others, those visits_of lists.
+    if (
+        not selectors.sees_whole_round(user=request.user, inspection_round=inspection_round)
+        and not selectors.visits_of(user=request.user, inspection_round=inspection_round)
+        .filter(pk=visit.pk)
+        .exists()
+    ):
         raise Http404
-    if write and not selectors.is_team_member(user=request.user, inspection_round=visit.round):
+    if write and not selectors.is_team_member(user=request.user, inspection_round=inspection_round):
         raise PermissionDenied
     return visit
 
