@@ -75,6 +75,8 @@ from personnel.models import Posting, Role, Staff, Unit, User
 from personnel.search import staff_search_text
 from personnel.selectors import postings_covering, staff_posted_to
 from tests.excel_files import write_excel_style
+from tests.system.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
+from tests.system.browser.conftest import PHONE as PHONE_VIEWPORT
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -1956,16 +1958,6 @@ def case_http(
 
 # --- phone_first_load ------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE_VIEWPORT = {"width": 360, "height": 740}
 # gunicorn's access log, one line a request: what crossed the network, counted on the server
 # (the page's own requests, the service worker's and offline.js's alike, each once).
 ACCESS_MARK = "KC-ACCESS"
