@@ -2178,6 +2178,20 @@ GOALS = [
         2.0,
     ),
     (
+        "minutes_pdf: seconds, at most",
+        "minutes_pdf",
+        lambda result: result["seconds"],
+        "max",
+        0.5,
+    ),
+    (
+        "council_list_pdf: seconds, at most",
+        "council_list_pdf",
+        lambda result: result["seconds"],
+        "max",
+        3.0,
+    ),
+    (
         "import_staff_xlsx: seconds, at most",
         "import_staff_xlsx",
         lambda result: result["seconds"],

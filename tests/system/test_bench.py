@@ -96,6 +96,8 @@ def test_it_runs_every_case_at_a_tiny_scale_and_writes_the_documented_json(
     assert any(name.startswith("http_inspector: worker CPU") for name in goal_names)
     assert any(name.startswith("http_council: worker CPU") for name in goal_names)
     assert any(name.startswith("export_csv") for name in goal_names)
+    assert any(name.startswith("minutes_pdf: seconds") for name in goal_names)
+    assert any(name.startswith("council_list_pdf: seconds") for name in goal_names)
     for goal in written["goals"]:
         assert set(goal) == {"name", "figure", "limit", "holds"}
         assert isinstance(goal["holds"], bool)
