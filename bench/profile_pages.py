@@ -15,9 +15,7 @@ timed in CPU alone (this process's, without the profiler).
 
 import argparse
 import cProfile
-import os
 import pstats
-import secrets
 import sys
 import time
 import warnings
@@ -26,7 +24,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from bench.run import SCALE_NAMES, admin_connection, drop_database, scratch_url
+from bench.run import SCALE_NAMES, in_scratch_database
 
 # (what, file path ending, function name): cumulative time of each, per request.
 PARTS = [
@@ -108,25 +106,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--top", type=int, default=0, help="also print the N costliest functions")
     arguments = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    bench_url, scratch, _original = scratch_url(url, "profile")
-    from psycopg import sql
-
-    drop_database(url, scratch)
-    with admin_connection(url) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
-    os.environ.update(DATABASE_URL=bench_url, DEBUG="false", HTTPS="false")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    try:
-        run(arguments)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not arguments.keep:
-            drop_database(url, scratch)
+    in_scratch_database("profile", keep=arguments.keep, action=lambda: run(arguments))
 
 
 def run(arguments) -> None:

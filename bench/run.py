@@ -58,6 +58,33 @@ def drop_database(url: str, name: str) -> None:
         )
 
 
+def in_scratch_database(suffix: str, *, keep: bool, action) -> None:
+    """Run `action` with Django set to a fresh scratch database next to the one DATABASE_URL
+    names (name_bench_SUFFIX), with production settings; drop it afterwards unless `keep`."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
+    bench_url, scratch, original = scratch_url(url, suffix)
+    drop_database(url, scratch)
+    with admin_connection(url) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
+    print(f"scratch database {scratch} (next to {original})")
+    # Production settings: DEBUG would keep every statement in memory and skew the figures.
+    os.environ.update(DATABASE_URL=bench_url, DEBUG="false", HTTPS="false")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    try:
+        action()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not keep:
+            drop_database(url, scratch)
+            print(f"dropped {scratch}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=SCALE_NAMES, default="city")
@@ -80,29 +107,7 @@ def main() -> None:
         " eligibility_period)",
     )
     arguments = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
-    bench_url, scratch, original = scratch_url(url, arguments.scale)
-
-    drop_database(url, scratch)
-    with admin_connection(url) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
-    print(f"scratch database {scratch} (next to {original})")
-    # Production settings: DEBUG would keep every statement in memory and skew the figures.
-    os.environ.update(DATABASE_URL=bench_url, DEBUG="false", HTTPS="false")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    try:
-        run(arguments)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not arguments.keep:
-            drop_database(url, scratch)
-            print(f"dropped {scratch}")
+    in_scratch_database(arguments.scale, keep=arguments.keep, action=lambda: run(arguments))
 
 
 def run(arguments: argparse.Namespace) -> None:
