@@ -53,6 +53,7 @@ from inspections.models import (
     UNSENT_STATUSES,
     Attendance,
     Evidence,
+    FormSubmission,
     RecordStatus,
     SigningCapacity,
     ViolationRecord,
@@ -353,7 +354,7 @@ def checklist(request, pk):
                 visit=visit,
                 actor=request.user,
                 answers=answers,
-                form_token=request.POST.get("token", "")[:64],
+                form_token=_form_token(request),
             )
         except DomainError as error:
             if _from_queue(request):
@@ -386,6 +387,12 @@ def _unit_people(*, unit, day, query: str):
 
 def _finder_query(request) -> str:
     return request.GET.get("q", "").strip()
+
+
+def _form_token(request) -> str:
+    """The idempotency key a visit's form or tap carries; a longer one is cut to the stored
+    length, and a key the portal did not give is refused by the service."""
+    return request.POST.get("token", "")[: FormSubmission._meta.get_field("token").max_length]
 
 
 def _roll_call_address(request, pk, *, anchor: str = "", name: str = "roll_call") -> str:
@@ -559,7 +566,7 @@ def roll_call(request, pk):
                 actor=request.user,
                 staff=person,
                 attendance=attendance,
-                form_token=request.POST.get("token", "")[:64],
+                form_token=_form_token(request),
                 tapped_at=_tapped_at(request),
             )
         except DomainError as error:
@@ -612,7 +619,7 @@ def roll_call_rest_present(request, pk):
     error, notice = None, ""
     try:
         count = services.roll_call_rest_present(
-            visit=visit, actor=request.user, form_token=request.POST.get("token", "")[:64]
+            visit=visit, actor=request.user, form_token=_form_token(request)
         )
     except DomainError as refusal:
         if _from_queue(request):
@@ -652,7 +659,7 @@ def roll_call_undo(request, pk):
             visit=visit,
             actor=request.user,
             staff=person,
-            form_token=request.POST.get("token", "")[:64],
+            form_token=_form_token(request),
         )
     except DomainError as error:
         return _roll_call_answer(request, visit, person, error=error)
