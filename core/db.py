@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 
 from django.db import connection, models
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Subquery
 from django.db.models.lookups import Lookup
 
 
@@ -196,6 +196,34 @@ def _array_literal(values: Collection[int | str], sql_type: str) -> str:
 def values_in(field: str, values: Collection[int | str], *, sql_type: str) -> AmongValues:
     """A filter: `field` (a name, as in filter()) is one of `values`; see AmongValues."""
     return AmongValues(F(field), values, sql_type=sql_type)
+
+
+class AmongRows(Lookup):
+    """The left side is one of the rows of a one-column subquery, read once before the rest:
+    `= ANY(ARRAY(subquery))` on PostgreSQL, `IN (subquery)` on SQLite.
+
+    To PostgreSQL an `IN` is a join it may run either way round, and with an ORDER BY and a
+    LIMIT that an index holds it can walk that index over the whole table, looking each row
+    up in the subquery, until the page is full: a read of most of the table when the
+    subquery's rows are a small share of it. It does not see into an array, and takes it for a
+    handful of values: it reads the subquery's rows first, then each of them by its key, and
+    sorts them. For a list, not for checking one row (the whole subquery is read first).
+    """
+
+    lookup_name = "among_rows"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = compiler.compile(Subquery(self.rhs))
+        operator = "= ANY(ARRAY{})" if connection.vendor == "postgresql" else "IN {}"
+        return f"{lhs} {operator.format(rhs)}", [*lhs_params, *rhs_params]
+
+
+def rows_in(field: str, rows: QuerySet) -> AmongRows:
+    """A filter: `field` (a name, as in filter()) is one of `rows`, a values() queryset of one
+    column; see AmongRows."""
+    return AmongRows(F(field), rows.order_by())
 
 
 def insert_select(

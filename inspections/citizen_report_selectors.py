@@ -74,9 +74,7 @@ def staff_choices_for_report(*, report: CitizenReport) -> QuerySet[Staff]:
     named = staff_for_hint(hint=report.staff_hint)
     if named is None:
         return posted
-    return Staff.objects.filter(Q(pk__in=posted.values("pk")) | Q(pk=named.pk)).order_by(
-        "full_name", "code"
-    )
+    return (posted | Staff.objects.filter(pk=named.pk)).order_by("full_name", "code")
 
 
 def reports_awaiting_count() -> int:

@@ -24,7 +24,7 @@ from inspections.models import (
     Visit,
 )
 from personnel.models import Role, User
-from personnel.selectors import staff_count_posted_to, staff_posted_to
+from personnel.selectors import staff_count_posted_to, staff_ids_posted_to
 
 
 def legal_basis_missing(inspection_round: InspectionRound) -> bool:
@@ -108,9 +108,8 @@ def todays_rounds(*, user: User, today: datetime.date) -> QuerySet[InspectionRou
 
 def roll_call_progress(*, visit: Visit, day: datetime.date) -> tuple[int, int]:
     """(people marked, people posted to the unit on `day`): two counts."""
-    people = staff_posted_to(unit=visit.unit, day=day)
     return (
-        visit.roll_call.filter(staff__in=people.values("pk")).count(),
+        visit.roll_call.filter(staff__in=staff_ids_posted_to(unit=visit.unit, day=day)).count(),
         staff_count_posted_to(unit=visit.unit, day=day),
     )
 

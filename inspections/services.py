@@ -42,7 +42,7 @@ from inspections.models import (
 )
 from inspections.selectors import is_team_member
 from personnel.models import Role, Staff, Unit, User
-from personnel.selectors import staff_posted_to, unit_on
+from personnel.selectors import is_posted_to, staff_posted_to, unit_on
 
 NOT_POSTED = _("This person was not posted to this unit on that day.")
 IN_FUTURE = _("The time of the violation cannot be in the future.")
@@ -789,11 +789,7 @@ def roll_call_mark(
         now = timezone.now()
         if tapped_at is not None:
             now = min(max(tapped_at, visit.started_at), now)
-        if (
-            not staff_posted_to(unit=visit.unit, day=timezone.localdate(now))
-            .filter(pk=staff.pk)
-            .exists()
-        ):
+        if not is_posted_to(staff=staff, unit=visit.unit, day=timezone.localdate(now)):
             raise DomainError(NOT_IN_UNIT_TODAY)
         entry = RollCallEntry.objects.filter(visit=visit, staff=staff).first()
         if entry is not None and entry.record_id is not None:

@@ -61,8 +61,8 @@ from inspections.models import (
     WrittenExplanation,
 )
 from personnel.cards import MALFORMED_CARD, staff_by_card
-from personnel.models import Role
-from personnel.selectors import staff_posted_to, staff_search
+from personnel.models import Role, Staff
+from personnel.selectors import staff_ids_posted_to, staff_matching, staff_posted_to
 
 PAGE_SIZE = 50
 # A unit's people listed at once: a roll call page, the new record's choice of person. A larger
@@ -380,8 +380,7 @@ def _unit_people(*, unit, day, query: str):
     search finds (typed as it comes on site, without diacritics: "nguyen thi hang")."""
     people = staff_posted_to(unit=unit, day=day)
     if query:
-        found = staff_search(query=query, current_unit=unit, day=day)
-        people = people.filter(pk__in=found.values("pk"))
+        people = people.filter(staff_matching(query=query))
     return people
 
 
@@ -408,7 +407,8 @@ def _roll_call_person(request, visit):
     chosen = request.POST.get("staff", "")
     if not (chosen.isascii() and chosen.isdigit()):
         return None
-    return staff_posted_to(unit=visit.unit, day=timezone.localdate()).filter(pk=chosen).first()
+    posted = staff_ids_posted_to(unit=visit.unit, day=timezone.localdate())
+    return Staff.objects.filter(pk=chosen, pk__in=posted).first()
 
 
 def _roll_call_forms(request, visit) -> dict:

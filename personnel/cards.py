@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from personnel.models import Staff, Unit
-from personnel.selectors import staff_posted_to
+from personnel.selectors import is_posted_to
 
 # CB cán bộ, CC công chức, VC viên chức, XA and XA0 at commune level, HĐ under contract.
 CARD_TYPES = ("CB", "CC", "VC", "XA", "XA0", "HĐ")
@@ -38,6 +38,6 @@ def staff_by_card(*, text: str, unit: Unit, day: datetime.date) -> Staff:
     person = Staff.objects.filter(badge_number__iexact=number).order_by("pk").first()
     if person is None:
         raise DomainError(UNKNOWN_CARD)
-    if not staff_posted_to(unit=unit, day=day).filter(pk=person.pk).exists():
+    if not is_posted_to(staff=person, unit=unit, day=day):
         raise DomainError(CARD_OF_ANOTHER_UNIT, name=person.full_name, unit=unit.name)
     return person

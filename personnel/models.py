@@ -144,8 +144,9 @@ class Staff(models.Model):
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
         ordering = ["code"]
-        # A unit's people by name (staff_posted_to): the first page of a ward of thousands
-        # walks this index and stops, instead of sorting every one of them.
+        # The staff list by name, and a search that finds many people: a page walks this
+        # index and stops, instead of sorting everyone. A unit's people are not read this
+        # way (staff_posted_to).
         indexes = [models.Index(fields=["full_name", "code"], name="staff_name_code")]
 
     def __str__(self):
@@ -182,9 +183,10 @@ class Posting(models.Model):
         ordering = ["staff", models.F("starts_on").asc(nulls_first=True)]
         indexes = [
             models.Index(fields=["staff", "starts_on"], name="posting_staff_start"),
-            # Staff last: who is posted to a unit on a day is read from the index alone.
+            # Who is posted to a unit on a day is read from the index alone, in the order of
+            # their ids (counted without a sort); whether one person is, in one lookup.
             models.Index(
-                fields=["unit", "starts_on", "ends_on", "staff"], name="posting_unit_dates_staff"
+                fields=["unit", "staff", "starts_on", "ends_on"], name="posting_unit_staff_dates"
             ),
         ]
         constraints = [

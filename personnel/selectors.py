@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from core.db import BATCH_SIZE
+from core.db import BATCH_SIZE, AmongRows, rows_in
 from core.text import fold
 from personnel.models import (
     ROLE_SEPARATOR,
@@ -103,18 +103,29 @@ class PostingHistory:
         return posting.unit_id if posting else None
 
 
-def _posted_to(*, unit: Unit, day: datetime.date) -> Q:
-    """People with a posting to `unit` that covers `day`.
-
-    An uncorrelated `IN`: both databases read the unit's postings once, from the index on
-    (unit, start, end, staff) alone. A correlated EXISTS would have SQLite read them once per
-    person.
-    """
-    return Q(pk__in=_postings_to(unit=unit, day=day).values("staff_id"))
-
-
 def _postings_to(*, unit: Unit, day: datetime.date) -> QuerySet[Posting]:
-    return Posting.objects.filter(postings_covering(day), unit=unit)
+    return Posting.objects.filter(postings_covering(day), unit=unit).order_by()
+
+
+def staff_ids_posted_to(*, unit: Unit, day: datetime.date) -> QuerySet:
+    """The ids of the people with a posting to `unit` that covers `day` (a person may hold two),
+    read from the postings' index alone: to check a person or a few (`pk__in=`). To list the
+    unit's people, staff_posted_to."""
+    return _postings_to(unit=unit, day=day).values("staff_id")
+
+
+def is_posted_to(*, staff: Staff, unit: Unit, day: datetime.date) -> bool:
+    """Whether `staff` has a posting to `unit` that covers `day`: one lookup in the index."""
+    return _postings_to(unit=unit, day=day).filter(staff=staff).exists()
+
+
+def _posted_to(*, unit: Unit, day: datetime.date) -> AmongRows:
+    """A filter for lists of a unit's people: its postings are read first, then its people by
+    their ids, at a cost that follows the unit's size (see AmongRows). As a join, PostgreSQL
+    would walk the staff's name index, looking each person up in the unit until a page is
+    full: cheap while the unit is a large share of the staff, most of the staff read when it
+    is a ward among millions."""
+    return rows_in("pk", staff_ids_posted_to(unit=unit, day=day))
 
 
 def staff_posted_to(*, unit: Unit, day: datetime.date) -> QuerySet[Staff]:
@@ -124,7 +135,13 @@ def staff_posted_to(*, unit: Unit, day: datetime.date) -> QuerySet[Staff]:
 
 def staff_count_posted_to(*, unit: Unit, day: datetime.date) -> int:
     """How many people staff_posted_to lists, counted from the postings' index alone."""
-    return _postings_to(unit=unit, day=day).values("staff_id").distinct().count()
+    return staff_ids_posted_to(unit=unit, day=day).distinct().count()
+
+
+def staff_matching(*, query: str) -> Q:
+    """The filter of staff_search: every word of `query`, folded, is in the person's search
+    text."""
+    return Q(*(Q(search_text__contains=word) for word in fold(query).split()))
 
 
 def staff_search(*, query: str, current_unit: Unit | None = None, day: datetime.date) -> QuerySet:
@@ -134,15 +151,14 @@ def staff_search(*, query: str, current_unit: Unit | None = None, day: datetime.
     or a part of the badge number. Where the typed words carry diacritics, exact spellings
     come before the other foldings ('hùng' lists Hùng before Hưng).
     """
-    people = staff_with_current_unit(day=day)
-    for word in fold(query).split():
-        people = people.filter(search_text__contains=word)
+    people = staff_with_current_unit(day=day).filter(staff_matching(query=query))
     ordering = []
     if current_unit is not None:
+        # Asked of each person found: an IN, whose rows PostgreSQL hashes once (an array
+        # would be searched through for each person).
+        posted = Q(pk__in=staff_ids_posted_to(unit=current_unit, day=day))
         people = people.annotate(
-            in_current_unit=ExpressionWrapper(
-                _posted_to(unit=current_unit, day=day), output_field=BooleanField()
-            )
+            in_current_unit=ExpressionWrapper(posted, output_field=BooleanField())
         )
         ordering.append(F("in_current_unit").desc())
     typed = " ".join(query.split())
