@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     Case,
+    CharField,
     Exists,
     F,
     IntegerField,
@@ -33,6 +35,7 @@ from emulation.models import (
     RevocationCase,
     RevocationStatus,
     Title,
+    Verdict,
     VerdictReason,
     VerdictStatus,
     VerdictTally,
@@ -250,10 +253,15 @@ ROW_FIELDS = (
     "unit__name",
     "title__name",
     "rating",
-    "verdict__status",
-    "verdict__unchecked",
-    "verdict__id",
 )
+# The verdict's columns of a row: the exceptions' own, none for the plainly eligible.
+VERDICT_FIELDS = ("verdict__status", "verdict__unchecked", "verdict__id")
+NO_VERDICT = (
+    Value(None, output_field=CharField()),
+    Value(None, output_field=CharField()),
+    Value(None, output_field=BigIntegerField()),
+)
+VERDICT_NAMES = ("row_status", "row_unchecked", "row_verdict")
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,8 +403,10 @@ def nomination_page(
     `after` is the pk of the last row of the previous page (one query to read its key).
     """
     exceptions = Nomination.objects.filter(verdict__period=period, verdict__collective=collective)
-    eligible = Nomination.objects.filter(
-        period=period, staff__isnull=collective, verdict__isnull=True
+    # NOT EXISTS rather than an outer join's NULL: PostgreSQL then plans an anti-join and
+    # estimates it, reading the index in order until a page is found.
+    eligible = Nomination.objects.filter(period=period, staff__isnull=collective).filter(
+        ~Exists(Verdict.objects.filter(nomination=OuterRef("pk")))
     )
     if filters.unit is not None:
         exceptions = exceptions.filter(verdict__unit=filters.unit)
@@ -420,17 +430,10 @@ def nomination_page(
                 eligible = eligible.filter(TupleGreaterThan(Tuple(*ELIGIBLE_KEY), last[4:]))
     parts = []
     if exceptions is not None:
-        parts.append(_keyed(exceptions, EXCEPTION_KEY))
+        parts.append(_keyed(exceptions, VERDICT_FIELDS, EXCEPTION_KEY))
     if eligible is not None:
-        parts.append(
-            _keyed(
-                eligible,
-                (
-                    Value(ListGroup.ELIGIBLE, output_field=PositiveSmallIntegerField()),
-                    *ELIGIBLE_KEY,
-                ),
-            )
-        )
+        group = Value(ListGroup.ELIGIBLE, output_field=PositiveSmallIntegerField())
+        parts.append(_keyed(eligible, NO_VERDICT, (group, *ELIGIBLE_KEY)))
     if len(parts) == 1:
         rows = parts[0]
     elif connection.features.supports_slicing_ordering_in_compound:
@@ -455,15 +458,16 @@ def nomination_page(
     return Page(rows=rows, next_after=next_after, has_previous=after is not None)
 
 
-def _keyed(nominations: QuerySet[Nomination], key: tuple) -> QuerySet:
-    """A part of the page: the rows' values and their key (KEY_NAMES), in the key's order."""
-    names = dict(zip(KEY_NAMES, key, strict=True))
+def _keyed(nominations: QuerySet[Nomination], verdict: tuple, key: tuple) -> QuerySet:
+    """A part of the page: the rows' values, their verdict's (VERDICT_NAMES) and their key
+    (KEY_NAMES), in the key's order."""
+    names = dict(zip(VERDICT_NAMES + KEY_NAMES, verdict + key, strict=True))
     return (
         nominations.annotate(
             **{name: F(path) if isinstance(path, str) else path for name, path in names.items()}
         )
         .order_by(*KEY_NAMES)
-        .values_list(*ROW_FIELDS, *KEY_NAMES)
+        .values_list(*ROW_FIELDS, *VERDICT_NAMES, *KEY_NAMES)
     )
 
 
