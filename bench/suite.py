@@ -33,7 +33,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -413,23 +414,45 @@ def generate(scale: Scale) -> Period:
         of them without Lao động tiên tiến); then one unit in 5 for Tập thể lao động tiên
         tiến and 2 in 20 for Tập thể lao động xuất sắc."""
         for index in range(scale.staff):
-            staff_id, unit_id = staff_base + index, unit_of(index)
+            staff_id, unit_id, code = staff_base + index, unit_of(index), f"BS{index:07d}"
             if index % 20 < LDTT_OF_20:
                 rating = rng.choices(LDTT_RATINGS, LDTT_RATING_WEIGHTS)[0]
-                yield (titles[rule.LAO_DONG_TIEN_TIEN], staff_id, unit_id, rating, "")
+                yield (
+                    titles[rule.LAO_DONG_TIEN_TIEN],
+                    staff_id,
+                    unit_id,
+                    rating,
+                    "",
+                    code,
+                    rule.LAO_DONG_TIEN_TIEN,
+                )
             if index % 20 in CSTDCS_OF_20 or index % 40 == CSTDCS_ALONE_OF_40:
                 rating = rng.choices(CSTDCS_RATINGS, CSTDCS_RATING_WEIGHTS)[0]
                 initiative = f"Sáng kiến {index}: số hóa sổ theo dõi" if rng.random() < 0.5 else ""
-                yield (titles[rule.CHIEN_SI_THI_DUA_CO_SO], staff_id, unit_id, rating, initiative)
+                title = rule.CHIEN_SI_THI_DUA_CO_SO
+                yield (titles[title], staff_id, unit_id, rating, initiative, code, title)
         for index in range(scale.units):
+            unit_id, code = unit_ids[index], f"BU{index:06d}"
             if index % 5 == 0:
-                yield (titles[rule.TAP_THE_LAO_DONG_TIEN_TIEN], None, unit_ids[index], "", "")
+                title = rule.TAP_THE_LAO_DONG_TIEN_TIEN
+                yield (titles[title], None, unit_id, "", "", code, title)
             if index % 20 in TTLDXS_OF_20:
-                yield (titles[rule.TAP_THE_LAO_DONG_XUAT_SAC], None, unit_ids[index], "", "")
+                title = rule.TAP_THE_LAO_DONG_XUAT_SAC
+                yield (titles[title], None, unit_id, "", "", code, title)
 
     _copy(
         "emulation_nomination",
-        ["period_id", "title_id", "staff_id", "unit_id", "rating", "initiative", "created_at"],
+        [
+            "period_id",
+            "title_id",
+            "staff_id",
+            "unit_id",
+            "rating",
+            "initiative",
+            "list_code",
+            "list_title",
+            "created_at",
+        ],
         ((period.pk, *row, now) for row in nomination_rows()),
     )
     with connection.cursor() as cursor:
@@ -716,18 +739,22 @@ VERDICT_ROWS = """
     JOIN personnel_unit u ON u.id = n.unit_id
     LEFT JOIN personnel_staff s ON s.id = n.staff_id
 """
+# Only the exceptions are stored, as the rule service stores them: a nomination plainly
+# eligible (eligible, every criterion checked) has no row.
+EXCEPTIONS_ONLY = "WHERE v.status <> 'eligible' OR v.unchecked <> ''"
 
 
 def _baseline_sql(period: Period) -> tuple[str, dict]:
     """The rule as one hand-written statement (RULE_CTES) doing what the rule service stores:
-    every nomination's verdict with its place in the council's list (VERDICT_ROWS), the
+    the verdict of every nomination that is an exception (EXCEPTIONS_ONLY) with its place in
+    the council's list (VERDICT_ROWS), the
     deciding reasons in the contract's order (EXPECTED_REASONS, each verdict's by kind, then
     oldest first) and the council list's counts per unit and title."""
     sql = f"""
         {RULE_CTES}, {EXPECTED_REASONS},
         inserted AS (
             INSERT INTO {BASELINE_TABLE} ({STORED_COLUMNS}, evaluated_at)
-            {VERDICT_ROWS}
+            {VERDICT_ROWS} {EXCEPTIONS_ONLY}
             RETURNING id, nomination_id
         ),
         counted AS (
@@ -830,21 +857,43 @@ stored AS (
 
 
 def _same_verdicts(period: Period) -> bool:
-    """The service's verdicts (status and unchecked criteria, and the place in the council's
-    list stored with them) equal the hand-written statement's for every nomination, and its
-    reasons are exactly the deciding ones: the records, decisions and members' decisions, and
-    the failed criteria with their data."""
-    service = f"SELECT {STORED_COLUMNS} FROM emulation_verdict WHERE period_id = %(period)s"  # noqa: S608
-    differences = _execute(
+    """The service's verdicts (status and unchecked criteria; a nomination without a row
+    read as eligible, every criterion checked) equal the hand-written rule's for every
+    nomination; the rows it stores (the exceptions, with their place in the council's list)
+    are the baseline's; and its reasons are exactly the deciding ones: the records, decisions
+    and members' decisions, and the failed criteria with their data."""
+    every_nomination = _execute(
         f"""
+        {RULE_CTES},
+        service AS (
+            SELECT n.id, coalesce(s.status, 'eligible') AS status,
+                   coalesce(s.unchecked, '') AS unchecked
+            FROM emulation_nomination n
+            LEFT JOIN emulation_verdict s ON s.nomination_id = n.id
+            WHERE n.period_id = %(period)s
+        )
+        SELECT count(*) FROM (
+            (SELECT id, status, unchecked FROM verdict EXCEPT ALL SELECT * FROM service)
+            UNION ALL
+            (SELECT * FROM service EXCEPT ALL SELECT id, status, unchecked FROM verdict)
+        ) AS differing
+        """,  # noqa: S608
+        _rule_params(period),
+    )[0][0]
+    service = f"SELECT {STORED_COLUMNS} FROM emulation_verdict WHERE period_id = %(period)s"  # noqa: S608
+    differences = (
+        every_nomination
+        + _execute(
+            f"""
         SELECT count(*) FROM (
           ({service} EXCEPT SELECT {STORED_COLUMNS} FROM {BASELINE_TABLE})
           UNION ALL
           (SELECT {STORED_COLUMNS} FROM {BASELINE_TABLE} EXCEPT {service})
         ) AS differing
         """,  # noqa: S608
-        {"period": period.pk},
-    )[0][0]
+            {"period": period.pk},
+        )[0][0]
+    )
     reasons_wrong = _execute(
         f"""
         {RULE_CTES}, {EXPECTED_REASONS}
@@ -962,9 +1011,8 @@ def case_eligibility_person(period: Period, repeats: int) -> dict:
         " emulation_verdicttally"
     )
     eligible = list(
-        Staff.objects.filter(
-            nominations__period=period, nominations__verdict__status=VerdictStatus.ELIGIBLE
-        )
+        # Plainly eligible: a nomination without a verdict row.
+        Staff.objects.filter(nominations__period=period, nominations__verdict__isnull=True)
         .distinct()
         .order_by("pk")[:repeats]
     )
@@ -1004,6 +1052,10 @@ def case_eligibility_person(period: Period, repeats: int) -> dict:
     return _result(
         "eligibility_person", seconds, "person_without_nominations", baseline_seconds, same
     )
+
+
+# A nomination's verdict status as the lists read it: without a verdict row, eligible.
+PLAINLY_ELIGIBLE_STATUS = Coalesce("verdict__status", Value(VerdictStatus.ELIGIBLE.value))
 
 
 def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int, tuple]:
@@ -1046,12 +1098,12 @@ def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int
             held = None
             if title == rule.CHIEN_SI_THI_DUA_CO_SO:
                 held = (
-                    Verdict.objects.filter(
-                        nomination__period=period,
-                        nomination__staff_id=nomination.staff_id,
-                        nomination__title__code=rule.LAO_DONG_TIEN_TIEN,
+                    Nomination.objects.filter(
+                        period=period,
+                        staff_id=nomination.staff_id,
+                        title__code=rule.LAO_DONG_TIEN_TIEN,
                     )
-                    .values_list("status", flat=True)
+                    .values_list(PLAINLY_ELIGIBLE_STATUS, flat=True)
                     .first()
                 )
             judgement = rule.judge_individual(
@@ -1070,9 +1122,9 @@ def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int
                 postings_covering(period.ends_on), unit_id=nomination.unit_id
             ).values("staff_id")
             members = rule.Members(count=Staff.objects.filter(pk__in=member_ids).count())
-            for held_title, status in Verdict.objects.filter(
-                nomination__period=period, nomination__staff_id__in=member_ids
-            ).values_list("nomination__title__code", "status"):
+            for held_title, status in Nomination.objects.filter(
+                period=period, staff_id__in=member_ids
+            ).values_list("title__code", PLAINLY_ELIGIBLE_STATUS):
                 members.verdicts.setdefault(held_title, []).append(status)
             members.decisions = [
                 rule.Decision(*row)
@@ -1085,6 +1137,11 @@ def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int
             )
         unchecked = ",".join(judgement.unchecked)
         collective = nomination.staff_id is None
+        verdicts[nomination.pk] = (judgement.status, unchecked)
+        if judgement.status == VerdictStatus.ELIGIBLE and not unchecked:
+            # Plainly eligible: no row, as the service stores it.
+            Verdict.objects.filter(nomination=nomination).delete()
+            continue
         Verdict.objects.update_or_create(
             nomination=nomination,
             defaults={
@@ -1101,7 +1158,6 @@ def naive_evaluate(*, nominations: list[Nomination], period: Period) -> dict[int
                 "list_title": title,
             },
         )
-        verdicts[nomination.pk] = (judgement.status, unchecked)
     return verdicts
 
 
@@ -1113,12 +1169,14 @@ def case_eligibility_naive(period: Period, repeats: int, period_result: dict) ->
     sample = list(
         nominations.select_related("staff", "title", "unit").order_by("pk")[:NAIVE_SAMPLE]
     )
-    expected = {
-        nomination_id: (status, unchecked)
+    # The service's verdicts; a nomination without a row is eligible, every criterion checked.
+    expected = dict.fromkeys((n.pk for n in sample), (VerdictStatus.ELIGIBLE.value, ""))
+    expected.update(
+        (nomination_id, (status, unchecked))
         for nomination_id, status, unchecked in Verdict.objects.filter(
             nomination__in=[n.pk for n in sample]
         ).values_list("nomination_id", "status", "unchecked")
-    }
+    )
     results: list[dict[int, tuple]] = []
 
     def loop():
@@ -1156,7 +1214,8 @@ PLAIN_STATIC = {
 
 # The council's page lists people's nominations exceptions first: excluded, pending, eligible
 # with a criterion unchecked, eligible; within each group by staff code, title code and id
-# (emulation.selectors.nomination_page's key), written here by hand.
+# (emulation.selectors.nomination_page's key), written here by hand; a nomination without a
+# verdict row is eligible, every criterion checked.
 COUNCIL_ORDER = """
 SELECT n.id, s.code
 FROM emulation_nomination n
@@ -1166,7 +1225,7 @@ LEFT JOIN emulation_verdict v ON v.nomination_id = n.id
 WHERE n.period_id = %s
 ORDER BY CASE WHEN v.status = 'excluded' THEN 0
               WHEN v.status = 'pending' THEN 1
-              WHEN v.unchecked IS DISTINCT FROM '' THEN 2
+              WHEN coalesce(v.unchecked, '') <> '' THEN 2
               ELSE 3 END,
          s.code, t.code, n.id
 """
@@ -1366,8 +1425,9 @@ def _pdf_period(period: Period, code: str, rows: int) -> Period:
     for staff_null, count in ((False, rows - collective), (True, collective)):
         _execute(
             "INSERT INTO emulation_nomination (period_id, staff_id, title_id, unit_id, rating,"
-            " initiative, created_at) SELECT %s, staff_id, title_id, unit_id, rating,"
-            " initiative, created_at FROM emulation_nomination WHERE period_id = %s"
+            " initiative, list_code, list_title, created_at) SELECT %s, staff_id, title_id,"
+            " unit_id, rating, initiative, list_code, list_title, created_at"
+            " FROM emulation_nomination WHERE period_id = %s"
             " AND (staff_id IS NULL) = %s ORDER BY id LIMIT %s",
             [copy.pk, period.pk, staff_null, count],
         )

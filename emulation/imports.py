@@ -67,6 +67,8 @@ class _NominationWrite:
     unit_id: int
     rating: str
     initiative: str
+    list_code: str  # the nominee's code and the title's (Nomination.list_code, list_title)
+    list_title: str
     pk: int | None = None  # None: a new nomination
 
 
@@ -220,7 +222,7 @@ def _plan_nominations(
         if old is not None:
             rating = rating if given["rating"] else old[2]
             initiative = initiative if given["initiative"] else old[3]
-        write = _NominationWrite(staff_id, title[0], unit_id, rating, initiative)
+        write = _NominationWrite(staff_id, title[0], unit_id, rating, initiative, code, title_code)
         if old is None:
             plans.append(NominationPlan(row.number, code, name, Action.CREATED, title=title_code))
             writes.append(write)
@@ -256,6 +258,8 @@ def _write_nominations(
                 rating=write.rating,
                 initiative=write.initiative,
                 submitted_by=submitted_by,
+                list_code=write.list_code,
+                list_title=write.list_title,
             )
             for write in writes
             if write.pk is None

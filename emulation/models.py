@@ -265,6 +265,54 @@ def list_group_of(*, status: str, unchecked: str) -> int:
     return ListGroup.NOT_FULLY_CHECKED if unchecked else ListGroup.ELIGIBLE
 
 
+def list_codes(*, staff: Staff | None, unit: Unit, title: Title) -> tuple[str, str]:
+    """A nomination's Nomination.list_code and list_title: the nominee's code (the unit's for
+    a collective) and the title's."""
+    return (staff.code if staff is not None else unit.code), title.code
+
+
+def _eligible_order_index(name: str, *, collective: bool, by: tuple[str, ...] = ()):
+    """The council list's order of the plainly eligible (nominee's code, title's code, id)
+    within a period and a filter, people's and collectives' apart: the nominations without a
+    verdict row, read after the exceptions (Verdict's order indexes)."""
+    return models.Index(
+        fields=["period", *by, "list_code", "list_title", "id"],
+        condition=models.Q(staff__isnull=collective),
+        name=name,
+    )
+
+
+class NominationQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """As Django's, filling the list codes a writer left out (save() does the same)."""
+        objs = list(objs)
+        missing = [nomination for nomination in objs if not nomination.list_code]
+        if missing:
+            staff = dict(
+                Staff.objects.filter(
+                    pk__in={nomination.staff_id for nomination in missing}
+                ).values_list("pk", "code")
+            )
+            units = dict(
+                Unit.objects.filter(
+                    pk__in={nomination.unit_id for nomination in missing}
+                ).values_list("pk", "code")
+            )
+            titles = dict(
+                Title.objects.filter(
+                    pk__in={nomination.title_id for nomination in missing}
+                ).values_list("pk", "code")
+            )
+            for nomination in missing:
+                nomination.list_code = (
+                    staff[nomination.staff_id]
+                    if nomination.staff_id is not None
+                    else units[nomination.unit_id]
+                )
+                nomination.list_title = titles[nomination.title_id]
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Nomination(models.Model):
     """A person, or a unit for a collective title, proposed for a title in a period (đề nghị
     khen thưởng). A collective nomination has no person; its unit is the unit nominated."""
@@ -301,6 +349,12 @@ class Nomination(models.Model):
     rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices, blank=True)
     # The recognised initiative or research the nomination rests on (Chiến sĩ thi đua cơ sở).
     initiative = models.TextField(_("initiative"), blank=True)
+    objects = NominationQuerySet.as_manager()
+    # The nominee's code (the staff member's, or the unit's for a collective) and the title's:
+    # the council list's order for the nominations plainly eligible, which have no verdict row
+    # (Verdict). Written with the nomination (save, or the writer in bulk), never by the rule.
+    list_code = CodeField(max_length=32, blank=True, default="")
+    list_title = CodeField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("nomination")
@@ -319,10 +373,30 @@ class Nomination(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit", "period"], name="nomination_unit_period"),
+            _eligible_order_index("nomination_people_order", collective=False),
+            _eligible_order_index("nomination_people_unit_order", collective=False, by=("unit",)),
+            _eligible_order_index("nomination_people_title_order", collective=False, by=("title",)),
+            _eligible_order_index("nomination_units_order", collective=True),
+            _eligible_order_index("nomination_units_unit_order", collective=True, by=("unit",)),
+            _eligible_order_index("nomination_units_title_order", collective=True, by=("title",)),
         ]
 
     def __str__(self):
         return f"{self.staff or self.unit} — {self.title} ({self.period.code})"
+
+    def save(self, *args, **kwargs):
+        if not self.list_code:
+            self.list_code, self.list_title = list_codes(
+                staff=self.staff if self.staff_id else None, unit=self.unit, title=self.title
+            )
+        super().save(*args, **kwargs)
+
+    @property
+    def effective_verdict(self) -> "Verdict":
+        """The rule's verdict: the stored row, or, for a nomination without one, eligible with
+        every criterion checked (the rule service stores only the exceptions)."""
+        verdict = getattr(self, "verdict", None)
+        return verdict if verdict is not None else Verdict(status=VerdictStatus.ELIGIBLE)
 
     @property
     def is_collective(self) -> bool:
@@ -369,7 +443,11 @@ def _copy_of(model):
 
 
 class Verdict(models.Model):
-    """The rule's verdict on one nomination; its reasons are rows of VerdictReason."""
+    """The rule's verdict on one nomination that is an exception: excluded, pending, or
+    eligible with a criterion unchecked; its reasons are rows of VerdictReason. A nomination
+    without a verdict row is eligible with every criterion checked (Nomination.judged): at
+    national scale most are, and a row each would cost more than the whole evaluation may.
+    """
 
     nomination = models.OneToOneField(
         Nomination, verbose_name=_("nomination"), on_delete=models.CASCADE, related_name="verdict"

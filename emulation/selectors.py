@@ -4,12 +4,16 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     Case,
+    CharField,
     Exists,
     F,
     IntegerField,
     OuterRef,
+    PositiveSmallIntegerField,
     Prefetch,
     Q,
     QuerySet,
@@ -31,6 +35,7 @@ from emulation.models import (
     RevocationCase,
     RevocationStatus,
     Title,
+    Verdict,
     VerdictReason,
     VerdictStatus,
     VerdictTally,
@@ -84,27 +89,23 @@ def nomination_list(
     unit: Unit | None = None,
     title: Title | None = None,
     status: str | None = None,
-    judged: bool = False,
 ) -> QuerySet[Nomination]:
     """The period's nominations with their verdicts in the contract's order: people by staff
     code then title code, then the collectives by unit code then title code.
 
     `status` is a verdict status or NOT_FULLY_CHECKED (eligible with a criterion unchecked); a
-    nomination not yet judged stands with the eligible. `judged` (the council's page): only the
-    judged nominations, filtered on the copies of period, unit and title their verdicts carry,
-    which the council list's indexes hold (the rule service judges every nomination in the
-    transaction that writes it).
+    nomination without a verdict row (plainly eligible, or not yet judged) stands with the
+    eligible.
     """
-    on = "verdict__" if judged else ""
-    nominations = Nomination.objects.filter(**{f"{on}period": period})
+    nominations = Nomination.objects.filter(period=period)
     if unit is not None:
-        nominations = nominations.filter(**{f"{on}unit": unit})
+        nominations = nominations.filter(unit=unit)
     if title is not None:
-        nominations = nominations.filter(**{f"{on}title": title})
+        nominations = nominations.filter(title=title)
     # By the stored group (EXCEPTIONS_FIRST).
     if status:
         group = STATUS_GROUPS[status]
-        if status == VerdictStatus.ELIGIBLE and not judged:
+        if status == VerdictStatus.ELIGIBLE:
             group |= Q(verdict__isnull=True)
         nominations = nominations.filter(group)
     return (
@@ -130,10 +131,8 @@ class ListFilter:
         }
         return {key: value for key, value in given.items() if value}
 
-    def nominations(self, period: Period, *, judged: bool = False) -> QuerySet[Nomination]:
-        return nomination_list(
-            period=period, unit=self.unit, title=self.title, status=self.status, judged=judged
-        )
+    def nominations(self, period: Period) -> QuerySet[Nomination]:
+        return nomination_list(period=period, unit=self.unit, title=self.title, status=self.status)
 
 
 LIST_STATUSES = [*VerdictStatus.values, NOT_FULLY_CHECKED]
@@ -162,9 +161,7 @@ def group_of(*, status: str | None, unchecked: str) -> str:
 
 def list_group(nomination: Nomination) -> str:
     """Which part of the council's list a nomination is in (EXCEPTIONS_FIRST)."""
-    verdict = getattr(nomination, "verdict", None)
-    if verdict is None:
-        return VerdictStatus.ELIGIBLE
+    verdict = nomination.effective_verdict
     return group_of(status=verdict.status, unchecked=verdict.unchecked)
 
 
@@ -256,10 +253,15 @@ ROW_FIELDS = (
     "unit__name",
     "title__name",
     "rating",
-    "verdict__status",
-    "verdict__unchecked",
-    "verdict__id",
 )
+# The verdict's columns of a row: the exceptions' own, none for the plainly eligible.
+VERDICT_FIELDS = ("verdict__status", "verdict__unchecked", "verdict__id")
+NO_VERDICT = (
+    Value(None, output_field=CharField()),
+    Value(None, output_field=CharField()),
+    Value(None, output_field=BigIntegerField()),
+)
+VERDICT_NAMES = ("row_status", "row_unchecked", "row_verdict")
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,46 +375,100 @@ def _reasons_by_verdict(verdict_ids: list[int]) -> dict[int, list[ListReason]]:
     return reasons
 
 
+# A page's key, the exceptions' (Verdict's order indexes) and the plainly eligible's
+# (Nomination's, after them): group, nominee's code, title's code, nomination. The exceptions'
+# nomination is the id the verdict holds: the row comparison then names the index's own
+# columns and PostgreSQL starts the scan at the key.
+EXCEPTION_KEY = (
+    "verdict__list_group",
+    "verdict__list_code",
+    "verdict__list_title",
+    "verdict__nomination",
+)
+ELIGIBLE_KEY = ("list_code", "list_title", "pk")
+KEY_NAMES = ("key_group", "key_code", "key_title", "key_nomination")
+
+
 def nomination_page(
-    *, nominations: QuerySet[Nomination], after: int | None, collective: bool = False
+    *, period: Period, filters: ListFilter, after: int | None, collective: bool = False
 ) -> Page:
     """Keyset pagination, the exceptions first: people's nominations on (group, staff code,
-    title code, pk), or the collectives on (group, unit code, title code, pk), as stored with
-    the verdict (EXCEPTIONS_FIRST). An index per filter holds that order, so every page reads
-    its 51 rows from it, the first as the last.
+    title code, pk), or the collectives on (group, unit code, title code, pk)
+    (EXCEPTIONS_FIRST). The exceptions are read from their verdicts' order indexes (the group
+    and codes stored with the verdict), then the plainly eligible, which have no verdict row,
+    from the nomination's (its codes, group 3), in one query: a UNION ALL of the two, each
+    reading at most a page from its index, so every page costs the same, the first as the
+    last.
 
-    `nominations`: the judged ones (`ListFilter.nominations(period, judged=True)`), filtered
-    on the verdict's columns that the indexes hold. `after` is the pk of the last row of the
-    previous page (one query to read its key).
+    `after` is the pk of the last row of the previous page (one query to read its key).
     """
-    # The nomination's id as the verdict holds it: the row comparison then names the index's
-    # own columns and PostgreSQL starts the scan at the key.
-    key = (
-        "verdict__list_group",
-        "verdict__list_code",
-        "verdict__list_title",
-        "verdict__nomination",
+    exceptions = Nomination.objects.filter(verdict__period=period, verdict__collective=collective)
+    # NOT EXISTS rather than an outer join's NULL: PostgreSQL then plans an anti-join and
+    # estimates it, reading the index in order until a page is found.
+    eligible = Nomination.objects.filter(period=period, staff__isnull=collective).filter(
+        ~Exists(Verdict.objects.filter(nomination=OuterRef("pk")))
     )
-    nominations = nominations.filter(verdict__collective=collective).order_by(*key)
+    if filters.unit is not None:
+        exceptions = exceptions.filter(verdict__unit=filters.unit)
+        eligible = eligible.filter(unit=filters.unit)
+    if filters.title is not None:
+        exceptions = exceptions.filter(verdict__title=filters.title)
+        eligible = eligible.filter(title=filters.title)
+    if filters.status:
+        exceptions = exceptions.filter(STATUS_GROUPS[filters.status])
+        if filters.status != VerdictStatus.ELIGIBLE:
+            eligible = None
     if after is not None:
-        last = nominations.filter(pk=after).values_list(*key).order_by().first()
-        if last is not None:
-            nominations = nominations.filter(TupleGreaterThan(Tuple(*key), last))
-    # Plain values, then the rows' reasons in one query (no prefetch through each verdict).
-    values = list(nominations.prefetch_related(None).values_list(*ROW_FIELDS)[: PAGE_SIZE + 1])
+        last = (
+            Nomination.objects.filter(pk=after).values_list(*EXCEPTION_KEY, *ELIGIBLE_KEY).first()
+        )
+        if last is not None and last[0] is not None:  # an exception
+            exceptions = exceptions.filter(TupleGreaterThan(Tuple(*EXCEPTION_KEY), last[:4]))
+        elif last is not None:  # plainly eligible: past every exception
+            exceptions = None
+            if eligible is not None:
+                eligible = eligible.filter(TupleGreaterThan(Tuple(*ELIGIBLE_KEY), last[4:]))
+    parts = []
+    if exceptions is not None:
+        parts.append(_keyed(exceptions, VERDICT_FIELDS, EXCEPTION_KEY))
+    if eligible is not None:
+        group = Value(ListGroup.ELIGIBLE, output_field=PositiveSmallIntegerField())
+        parts.append(_keyed(eligible, NO_VERDICT, (group, *ELIGIBLE_KEY)))
+    if len(parts) == 1:
+        rows = parts[0]
+    elif connection.features.supports_slicing_ordering_in_compound:
+        rows = parts[0][: PAGE_SIZE + 1].union(
+            *(part[: PAGE_SIZE + 1] for part in parts[1:]), all=True
+        )
+    else:  # SQLite takes no ORDER BY or LIMIT in a part of a UNION: there the parts are whole.
+        rows = parts[0].order_by().union(*(part.order_by() for part in parts[1:]), all=True)
+    values = list(rows.order_by(*KEY_NAMES)[: PAGE_SIZE + 1])
     next_after = values[PAGE_SIZE - 1][0] if len(values) > PAGE_SIZE else None
     values = values[:PAGE_SIZE]
-    reasons = _reasons_by_verdict([row[-1] for row in values if row[-1] is not None])
+    reasons = _reasons_by_verdict([row[-5] for row in values if row[-5] is not None])
     rows = [
         ListRow(
-            *row[:-3],
-            status=row[-3],
-            unchecked=row[-2] or "",
-            reasons=reasons.get(row[-1], []),
+            *row[:-7],
+            status=row[-7],
+            unchecked=row[-6] or "",
+            reasons=reasons.get(row[-5], []),
         )
         for row in values
     ]
     return Page(rows=rows, next_after=next_after, has_previous=after is not None)
+
+
+def _keyed(nominations: QuerySet[Nomination], verdict: tuple, key: tuple) -> QuerySet:
+    """A part of the page: the rows' values, their verdict's (VERDICT_NAMES) and their key
+    (KEY_NAMES), in the key's order."""
+    names = dict(zip(VERDICT_NAMES + KEY_NAMES, verdict + key, strict=True))
+    return (
+        nominations.annotate(
+            **{name: F(path) if isinstance(path, str) else path for name, path in names.items()}
+        )
+        .order_by(*KEY_NAMES)
+        .values_list(*ROW_FIELDS, *VERDICT_NAMES, *KEY_NAMES)
+    )
 
 
 def open_revocation_cases(*, period: Period) -> QuerySet[RevocationCase]:
@@ -427,7 +483,7 @@ def open_revocation_cases(*, period: Period) -> QuerySet[RevocationCase]:
 
 def deciding_reasons(nomination: Nomination) -> list[VerdictReason]:
     """Every reason behind the verdict (records, decisions, failed criteria), in the
-    contract's order (prefetched)."""
+    contract's order (prefetched); none without a verdict row (plainly eligible)."""
     verdict = getattr(nomination, "verdict", None)
     if verdict is None:
         return []
@@ -539,8 +595,7 @@ def reason_texts(nomination: Nomination) -> list[str]:
 
 def unchecked_text(nomination: Nomination) -> str:
     """The criteria the rule could not check for want of data, in words; "" when none."""
-    verdict = getattr(nomination, "verdict", None)
-    return unchecked_words(verdict.unchecked if verdict is not None else "")
+    return unchecked_words(nomination.effective_verdict.unchecked)
 
 
 def unchecked_words(unchecked: str) -> str:
@@ -591,16 +646,16 @@ def eligibility_report(*, period: Period) -> dict:
     """The rule's verdict for every nomination, as EXCHANGE.md's `eligibility` documents it."""
     nominations = []
     for nomination in nomination_list(period=period):
-        verdict = getattr(nomination, "verdict", None)
+        verdict = nomination.effective_verdict
         nominations.append(
             {
                 "staff_code": nomination.nominee_code,
                 "full_name": nomination.nominee_name,
                 "agency_code": nomination.unit.code,
                 "title": nomination.title.code,
-                "status": verdict.status if verdict else VerdictStatus.ELIGIBLE.value,
+                "status": str(verdict.status),
                 "reasons": [_reason_object(reason) for reason in deciding_reasons(nomination)],
-                "unchecked": verdict.unchecked_criteria if verdict else [],
+                "unchecked": verdict.unchecked_criteria,
                 "rating": nomination.rating,
                 "initiative": nomination.initiative,
             }
@@ -704,7 +759,11 @@ def awarded_nominations(*, period: Period) -> list[Nomination]:
     )
     nominations = (
         Nomination.objects.filter(period=period)
-        .filter(Q(verdict__status=VerdictStatus.ELIGIBLE) | Q(pk__in=list(decided)))
+        .filter(
+            Q(verdict__status=VerdictStatus.ELIGIBLE)
+            | Q(verdict__isnull=True)  # plainly eligible
+            | Q(pk__in=list(decided))
+        )
         .select_related("staff", "title", "unit")
         .order_by(F("staff__code").asc(nulls_last=True), "unit__code", "title__code", "pk")
     )

@@ -27,7 +27,9 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -283,9 +285,10 @@ def _judge_collectives(
         members[unit_id].count += 1
     member_ids = postings.values("staff_id")
     if titles_held is None:
+        # A nomination without a verdict row is plainly eligible.
         held = Nomination.objects.filter(
             period=period, staff_id__in=member_ids, title__code__in=MEMBER_TITLES
-        ).values_list("staff_id", "title__code", "verdict__status")
+        ).values_list("staff_id", "title__code", Coalesce("verdict__status", Value(rule.ELIGIBLE)))
     else:
         held = (
             (staff_id, title, status)
@@ -356,9 +359,11 @@ def _reason_lines(judgement: rule.Judgement) -> list[str]:
 
 def _store(period: Period, judged: Judged, *, whole: bool) -> None:
     """Write the verdicts and reasons that differ from the stored ones, and only those:
-    running the rule again without news changes nothing. A new verdict is written with its
-    place in the council's list in the same row; a stored one whose nomination moved (another
-    unit, a new code) has its place written again.
+    running the rule again without news changes nothing. Only the exceptions have a row
+    (excluded, pending, or eligible with a criterion unchecked): a nomination plainly eligible
+    has none, and a stored verdict that becomes plainly eligible is deleted. A new verdict is
+    written with its place in the council's list in the same row; a stored one whose
+    nomination moved (another unit, a new code) has its place written again.
 
     New rows are written as lines of COPY's text format, each from the parts it shares with
     others (the judgement's columns; a judgement's reasons): most verdicts share one of a few
@@ -395,8 +400,14 @@ def _store(period: Period, judged: Judged, *, whole: bool) -> None:
         )
     )
     new, with_reasons, changed, moved, reasons_changed = [], [], {}, [], []
+    plainly_eligible = []  # stored verdicts that are no longer an exception: deleted
     for nomination_id, (judgement, place) in judged.items():
         old = stored.get(nomination_id)
+        if not judgement.unchecked and judgement.status == rule.ELIGIBLE:
+            # No row: "no verdict" reads as eligible with every criterion checked.
+            if old is not None:
+                plainly_eligible.append(old[0])
+            continue
         if old is None:
             key = (id(judgement), place.collective)
             if (columns := shared.get(key)) is None:
@@ -428,6 +439,8 @@ def _store(period: Period, judged: Judged, *, whole: bool) -> None:
                 status=status, unchecked=unchecked, list_group=group, evaluated_at=now
             )
     Verdict.objects.bulk_update(moved, PLACE_FIELDS, batch_size=BATCH_SIZE)
+    for batch in itertools.batched(plainly_eligible, BATCH_SIZE):
+        Verdict.objects.filter(pk__in=batch).delete()
     for batch in itertools.batched(reasons_changed, BATCH_SIZE):
         VerdictReason.objects.filter(verdict_id__in=batch).delete()
     insert_lines(Verdict, NEW_VERDICT_FIELDS, new)
@@ -514,8 +527,11 @@ def _recount(
             )
         )
     nominations = nominations.filter(unit_id__in=units)
+    # A nomination without a verdict row is plainly eligible.
+    status_of = {status: Q(verdict__status=status) for status in VerdictStatus.values}
+    status_of[VerdictStatus.ELIGIBLE] |= Q(verdict__isnull=True)
     counts = nominations.values("period", "unit", "title").annotate(
-        **{status: Count("pk", filter=Q(verdict__status=status)) for status in VerdictStatus.values}
+        **{status: Count("pk", filter=where) for status, where in status_of.items()}
     )
     insert_select(
         VerdictTally,
@@ -551,6 +567,7 @@ def _open_cases(*, period: Period, staff_ids: set[int] | None = None) -> None:
     scope = {"nomination__period": period}
     if staff_ids is not None:
         scope["nomination__staff_id__in"] = staff_ids
+    # A nomination without a verdict row was approved plainly eligible.
     frozen = dict(Verdict.objects.filter(**scope).values_list("nomination_id", "status"))
     frozen_findings: dict[int, list] = {}
     for nomination_id, record, decision in (
@@ -569,7 +586,7 @@ def _open_cases(*, period: Period, staff_ids: set[int] | None = None) -> None:
     now = timezone.now()
     new = []
     for nomination_id, judgement in judgements.items():
-        then = frozen.get(nomination_id)
+        then = frozen.get(nomination_id, VerdictStatus.ELIGIBLE)
         if then == VerdictStatus.ELIGIBLE and judgement.status == VerdictStatus.EXCLUDED:
             kind, findings = CaseKind.REVOCATION, _findings(judgement.reasons)
         elif then == VerdictStatus.EXCLUDED and judgement.status != VerdictStatus.EXCLUDED:

@@ -151,7 +151,7 @@ def period_detail(request, code):
     # People and collectives are listed apart, each paged: a period has hundreds of units.
     collective = request.GET.get("nominee") == "unit"
     page = selectors.nomination_page(
-        nominations=filters.nominations(period, judged=True), after=after, collective=collective
+        period=period, filters=filters, after=after, collective=collective
     )
     query = request.GET.copy()
     query.pop("after", None)

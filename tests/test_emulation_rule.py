@@ -20,6 +20,7 @@ from emulation.models import (
     Verdict,
     VerdictReason,
 )
+from emulation.selectors import eligibility_report, verdict_counts
 from emulation.services import (
     NOMINATION_DUPLICATE,
     PERIOD_APPROVED,
@@ -68,7 +69,10 @@ def nominate(period, staff, title="lao_dong_tien_tien", unit=None):
 
 
 def verdict_of(nomination) -> tuple[str, list[str]]:
-    verdict = Verdict.objects.get(nomination=nomination)
+    """The verdict as the lists read it: without a verdict row, eligible with no reason."""
+    verdict = Verdict.objects.filter(nomination=nomination).first()
+    if verdict is None:
+        return "eligible", []
     reasons = verdict.reasons.filter(kind="violation").values_list(
         "record__number", "record__status"
     )
@@ -269,6 +273,69 @@ def test_it_evaluates_the_whole_period_like_the_person(hung, unit_a, year_2019):
     ]
 
 
+def test_it_stores_a_verdict_row_only_for_the_exceptions(unit_a, year_2019):
+    people = {
+        code: make_staff(code, unit=unit_a)
+        for code in ["EXCLUDED", "PENDING", "UNCHECKED", "PLAIN"]
+    }
+    Staff.objects.update(hired_on=DAY(2010, 1, 1))
+    make_record(people["EXCLUDED"], local(2019, 6, 1, 8, 0), number="BB-X")
+    make_record(people["PENDING"], local(2019, 6, 1, 8, 0), RecordStatus.SUBMITTED)
+    for code, person in people.items():
+        nomination_create(
+            period_code="2019",
+            staff_code=person.code,
+            title_code="lao_dong_tien_tien",
+            unit=unit_a,
+            submitted_by=None,
+            rating="" if code == "UNCHECKED" else "tot",
+        )
+    stored_by_person = sorted(Verdict.objects.values_list("list_code", "status", "unchecked"))
+
+    evaluate_period(period=year_2019)
+
+    exceptions = [
+        ("EXCLUDED", "excluded", ""),
+        ("PENDING", "pending", ""),
+        ("UNCHECKED", "eligible", "rating"),
+    ]
+    assert stored_by_person == exceptions
+    assert sorted(Verdict.objects.values_list("list_code", "status", "unchecked")) == exceptions
+    # Read as eligible, every criterion checked, by the exchange's report.
+    report = {row["staff_code"]: row for row in eligibility_report(period=year_2019)["nominations"]}
+    assert (report["PLAIN"]["status"], report["PLAIN"]["unchecked"]) == ("eligible", [])
+    assert report["PLAIN"]["reasons"] == []
+    assert (report["UNCHECKED"]["status"], report["UNCHECKED"]["unchecked"]) == (
+        "eligible",
+        ["rating"],
+    )
+    assert verdict_counts(period=year_2019) == {"eligible": 2, "excluded": 1, "pending": 1}
+
+
+def test_it_deletes_the_verdict_of_an_exception_that_becomes_plainly_eligible(
+    hung, unit_a, year_2019
+):
+    Staff.objects.update(hired_on=DAY(2010, 1, 1))
+    record = make_record(hung, local(2019, 6, 1, 8, 0), number="BB-O")
+    nomination = nomination_create(
+        period_code="2019",
+        staff_code=hung.code,
+        title_code="lao_dong_tien_tien",
+        unit=unit_a,
+        submitted_by=None,
+        rating="tot",
+    )
+    assert VerdictReason.objects.filter(verdict__nomination=nomination, record=record).exists()
+
+    record.status = RecordStatus.OVERTURNED
+    record.save(update_fields=["status"])
+    evaluate_person(staff=hung)
+
+    assert not Verdict.objects.filter(nomination=nomination).exists()
+    assert not VerdictReason.objects.exists()
+    assert verdict_counts(period=year_2019) == {"eligible": 1, "excluded": 0, "pending": 0}
+
+
 # --- Whole-period evaluation cost ----------------------------------------------------------
 
 
@@ -303,6 +370,7 @@ def test_it_evaluates_a_period_in_a_fixed_number_of_queries(
     with django_assert_num_queries(14):
         evaluate_period(period=period)
 
+    # Every nomination is an exception here (the others lack a rating and a recruitment date).
     assert Verdict.objects.filter(nomination__period=period).count() == count
     assert Verdict.objects.filter(status="excluded").count() == len(range(0, count, 3))
     assert Verdict.objects.filter(status="pending").count() == len(range(1, count, 3))
@@ -352,12 +420,14 @@ def test_it_writes_lines_of_copy_text_as_the_values_they_stand_for(unit_a, count
     assert stored == [("tenure", None, None, data, position) for position in range(count)]
 
 
+@pytest.mark.parametrize("rows", [True, False])  # eligible verdict rows, or none (plainly)
 @pytest.mark.parametrize("count", [10, 1000])
 def test_it_checks_an_approved_period_in_a_fixed_number_of_queries(
-    unit_a, count, django_assert_num_queries
+    unit_a, count, rows, django_assert_num_queries
 ):
     period = build_period_with(count, unit_a)
     Period.objects.filter(pk=period.pk).update(status=PeriodStatus.APPROVED)
+    nominations = Nomination.objects.filter(period=period).select_related("staff", "title")
     verdicts = Verdict.objects.bulk_create(
         Verdict(
             nomination=n,
@@ -370,7 +440,7 @@ def test_it_checks_an_approved_period_in_a_fixed_number_of_queries(
             list_code=n.staff.code,
             list_title=n.title.code,
         )
-        for n in Nomination.objects.filter(period=period).select_related("staff", "title")
+        for n in (nominations if rows else [])
     )
 
     # 1 savepoint, 2 lock the period, 3 read the nominations with their people, 4-5 the
