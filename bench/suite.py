@@ -41,6 +41,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from bench.servers import start_gunicorn
+from core import page_cache
 from emulation import rule, services
 from emulation.documents import council_list
 from emulation.models import (
@@ -172,7 +173,9 @@ def _next_id(table: str) -> int:
 
 
 def _copy(table: str, columns: list[str], rows) -> None:
-    """COPY rows into table through psycopg, then move its identity past the new ids."""
+    """COPY rows into table through psycopg, then move its identity past the new ids. What
+    the pages kept in the shared cache is read afresh: no writer of the portal wrote these."""
+    page_cache.changed(page_cache.EVERYTHING)
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:

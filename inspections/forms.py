@@ -102,10 +102,12 @@ class RecordForm(forms.Form):
         """The choice of person lists only `people`, already read; anyone of the queryset is
         still accepted."""
         field = self.fields["staff"]
-        field.widget.choices = [
-            ("", field.empty_label),
-            *((person.pk, field.label_from_instance(person)) for person in people),
-        ]
+        self.show_choices([(person.pk, field.label_from_instance(person)) for person in people])
+
+    def show_choices(self, choices: list[tuple[int, str]]) -> None:
+        """As show_staff, from each person's pk and label."""
+        field = self.fields["staff"]
+        field.widget.choices = [("", field.empty_label), *choices]
 
 
 def _position_field() -> forms.CharField:

@@ -1,7 +1,9 @@
 """The council's period pages, the unit head's nominations, the XLSX export and their guards."""
 
 import datetime
+import html
 import importlib
+import re
 from io import BytesIO
 
 import pytest
@@ -24,6 +26,17 @@ from inspections.models import RecordStatus, ViolationRecord
 from inspections.services import record_confirm
 from personnel.models import Staff, StaffCategory
 from tests.factories import local, make_period, make_record, make_staff
+
+
+def listed(response) -> list[str]:
+    """The first column of the list's rows, as the page shows them: the staff codes, or the
+    units' codes on the collectives' tab."""
+    return [
+        html.unescape(code)
+        for code in re.findall(
+            r'<tr><td data-label="[^"]*">([^<]*)</td>', response.context["rows_html"]
+        )
+    ]
 
 
 @pytest.fixture
@@ -79,7 +92,7 @@ def test_it_shows_counts_verdicts_and_deciding_records(client, period_2019, coun
     html = response.content.decode()
     assert response.context["counts"] == {"eligible": 2, "excluded": 1, "pending": 1}
     # The exceptions first: excluded, pending, eligible but not fully checked, eligible.
-    assert [row.staff_code for row in response.context["page"].rows] == [
+    assert listed(response) == [
         "S001",
         "S002",
         "S003",
@@ -110,7 +123,7 @@ def test_it_filters_by_unit_title_and_verdict(client, period_2019, reviewer, que
 
     response = client.get(reverse("emulation:period", args=["2019"]), query)
 
-    assert [row.staff_code for row in response.context["page"].rows] == codes
+    assert listed(response) == codes
 
 
 def test_it_keeps_the_counts_in_step_with_each_review(client, period_2019, reviewer):
@@ -140,7 +153,7 @@ def test_it_filters_by_a_listed_unit_without_looking_it_up_again(client, period_
 
     # The unit comes from the filter's own list: no query more than the whole list's page.
     assert len(filtered) == len(unfiltered)
-    assert [row.staff_code for row in response.context["page"].rows] == ["S004"]
+    assert listed(response) == ["S004"]
 
 
 def test_it_filters_by_a_title_without_looking_it_up_again(client, period_2019, reviewer):
@@ -157,7 +170,7 @@ def test_it_filters_by_a_title_without_looking_it_up_again(client, period_2019, 
     assert len(filtered) == len(unfiltered)
     assert response.context["selected"]["title"].code == "lao_dong_tien_tien"
     assert '<option value="lao_dong_tien_tien" selected>' in response.content.decode()
-    assert response.context["page"].rows == everyone.context["page"].rows
+    assert response.context["rows_html"] == everyone.context["rows_html"]
 
 
 def test_it_takes_a_typed_unit_code_when_too_many_units_to_list(
@@ -174,10 +187,10 @@ def test_it_takes_a_typed_unit_code_when_too_many_units_to_list(
     assert '<select id="filter-unit"' not in html
     assert 'name="unit" value="X-B"' in html
     assert "Nhập mã đơn vị" in html
-    assert [row.staff_code for row in typed.context["page"].rows] == ["S004"]
+    assert listed(typed) == ["S004"]
     assert typed.context["counts"] == {"eligible": 1, "excluded": 0, "pending": 0}
     assert "Không có đơn vị nào có mã này đề nghị khen thưởng trong kỳ" in unknown.content.decode()
-    assert len(unknown.context["page"].rows) == 4
+    assert len(listed(unknown)) == 4
 
 
 def test_it_lets_the_council_open_the_records_its_list_cites_and_no_other(
@@ -249,10 +262,10 @@ def test_it_serves_first_and_last_pages_in_fixed_queries(
     with django_assert_num_queries(12):
         last = client.get(url, {"after": last_but_one})
 
-    assert len(first.context["page"].rows) == min(count, 50)
+    assert len(listed(first)) == min(count, 50)
     assert first.context["counts"]["excluded"] == len(range(0, count, 2))
     assert last.context["page"].next_after is None
-    assert last.context["page"].rows[-1].staff_code == f"L{count - 1:05}"
+    assert listed(last)[-1] == f"L{count - 1:05}"
 
 
 def test_it_walks_all_pages_without_gaps(client, unit_a, council_member):
@@ -261,8 +274,9 @@ def test_it_walks_all_pages_without_gaps(client, unit_a, council_member):
     url = reverse("emulation:period", args=[period.code])
     seen, after = [], None
     while True:
-        page = client.get(url, {"after": after} if after else {}).context["page"]
-        seen += [row.staff_code for row in page.rows]
+        response = client.get(url, {"after": after} if after else {})
+        seen += listed(response)
+        page = response.context["page"]
         if page.next_after is None:
             break
         after = page.next_after
@@ -312,14 +326,14 @@ def test_it_lists_a_period_stored_before_the_order_was_kept_in_the_same_order(
     period = build_large_period(60, unit_a)
     url = reverse("emulation:period", args=[period.code])
     client.force_login(council_member)
-    before = [row.staff_code for row in client.get(url).context["page"].rows]
+    before = listed(client.get(url))
     # As the verdicts stood before the migration: no group, no codes (the migration adds the
     # columns with these values, then copies the places).
     Verdict.objects.filter(period=period).update(list_group=3, list_code="", list_title="")
 
     backfill(apps, None)
 
-    after = [row.staff_code for row in client.get(url).context["page"].rows]
+    after = listed(client.get(url))
     assert after == before
     assert after[:30] == [f"L{i:05}" for i in range(0, 60, 2)]
 
@@ -561,14 +575,14 @@ def test_it_lists_the_collectives_apart_with_their_reasons(
     people = client.get(url)
     units = client.get(url, {"nominee": "unit"})
 
-    assert [row.staff_code for row in people.context["page"].rows] == [
+    assert listed(people) == [
         "S001",
         "S002",
         "S003",
         "S004",
     ]
     assert "?nominee=unit" in people.content.decode()
-    assert [row.unit_code for row in units.context["page"].rows] == ["P-A"]
+    assert listed(units) == ["P-A"]
     html = units.content.decode()
     assert "1/3 thành viên đủ điều kiện Lao động tiên tiến, chưa đạt 70%" in html
     assert '<input type="hidden" name="nominee" value="unit">' in html
