@@ -8,6 +8,7 @@ keeps them under the old version only, which the commit's new token never matche
 
 The versions:
 - "people": staff, their postings, units and users with their roles (personnel);
+- "visits": inspection visits and their rounds;
 - "titles": the emulation titles;
 - "period:ID": a period's nominations, verdicts, reasons, counts and history;
 - "all", read with every entry: after a restore, a migration, or rows written from outside.

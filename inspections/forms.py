@@ -140,6 +140,20 @@ class NewRecordForm(RecordForm, PhotoPositionForm):
     # One-time token: a form sent twice (double tap, network retry) makes one record.
     token = forms.CharField(widget=forms.HiddenInput)
 
+    # Blank, these are the same on every visit's page: written once a language
+    # (core/templatetags/form_fields.py). The person, the time and the token are not.
+    rendered_alike = (
+        "latitude",
+        "longitude",
+        "accuracy",
+        "type",
+        "description",
+        "explanation",
+        "witnesses",
+        "signature",
+        "photos",
+    )
+
 
 class PhotoForm(PhotoPositionForm):
     photos = PhotosField(label=_("Photos"))

@@ -84,7 +84,29 @@ def _get_round_for_user(request, pk):
     return get_object_or_404(selectors.rounds_for(request.user), pk=pk)
 
 
+def _visit_with_round_and_unit(pk) -> Visit | None:
+    return Visit.objects.select_related("round", "unit").filter(pk=pk).first()
+
+
 def _get_visit_for_user(request, pk, *, write=False):
+    if write:
+        # Its round's team of inspectors sees the visit (rounds_for lists the round to them):
+        # the visit with its round and unit by its key, without the rounds the user sees. A
+        # page only read keeps those rows in the shared cache (core.page_cache); whether the
+        # user is on the team is asked every time.
+        visit = (
+            page_cache.kept(
+                f"inspections:visit:{int(pk)}",
+                versions=["visits", "people"],
+                compute=lambda: _visit_with_round_and_unit(pk),
+            )
+            if request.method == "GET"
+            else _visit_with_round_and_unit(pk)
+        )
+        if visit is None:
+            raise Http404
+        if selectors.writes_on_round(user=request.user, inspection_round=visit.round):
+            return visit
     # The visit of a round the user sees, in one query with its round and unit.
     rounds = selectors.rounds_for(request.user).values("pk")
     visit = get_object_or_404(
@@ -134,11 +156,12 @@ def _queue_answer(*, sent_to: str = "", refused: list[str] = ()) -> JsonResponse
     return JsonResponse({"sent": True, "url": sent_to})
 
 
-def _offline(request, visit) -> dict:
+def _offline(request, visit, *, on_team: bool = False) -> dict:
     """What static/js/offline.js needs on a page of an open visit of the inspector's team: the
-    addresses to keep on the phone and its texts, in the page's language."""
-    if visit.finished_at is not None or not selectors.is_team_member(
-        user=request.user, inspection_round=visit.round
+    addresses to keep on the phone and its texts, in the page's language. `on_team`: known
+    already (a visit read to write on is of the user's team)."""
+    if visit.finished_at is not None or not (
+        on_team or selectors.is_team_member(user=request.user, inspection_round=visit.round)
     ):
         return {}
     return {
@@ -378,7 +401,7 @@ def checklist(request, pk):
         "forms_by_item": forms_by_item,
         # The idempotency key of this save: sent twice (or again from the queue), saved once.
         "token": secrets.token_urlsafe(32),
-        "offline": _offline(request, visit),
+        "offline": _offline(request, visit, on_team=True),
     }
     return render(request, "inspections/checklist.html", context)
 
@@ -615,7 +638,7 @@ def _roll_call_sheet(request, visit, *, error: DomainError | None = None, notice
         # Named apart from a row's own error and notice, which every row would show.
         "sheet_error": str(error) if error else "",
         "sheet_notice": notice,
-        "offline": _offline(request, visit),
+        "offline": _offline(request, visit, on_team=True),
     }
 
 
@@ -762,7 +785,7 @@ def record_new(request, pk):
         "found": found,
         "more": more,
         "shown_limit": PEOPLE_SHOWN,
-        "offline": _offline(request, visit),
+        "offline": _offline(request, visit, on_team=True),
     }
     return render(request, "inspections/record_form.html", context)
 

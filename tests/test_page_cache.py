@@ -439,13 +439,85 @@ def test_it_offers_a_person_renamed_by_the_staff_import(client, record_page, tmp
     assert "Nguyễn Văn Ân (S001)" in shown(client, record_page).content.decode()
 
 
-def test_it_serves_a_kept_new_record_page_in_three_queries(
+def test_it_serves_a_kept_new_record_page_in_two_queries(
     client, record_page, django_assert_num_queries
 ):
-    # 1 session, 2 the user with their roles, 3 the visit with its round and unit: the unit's
-    # people are kept.
+    # 1 session, 2 the user with their roles: the visit with its round and unit, and the
+    # unit's people, are kept; the lead of the round is on its team without a query.
+    with django_assert_num_queries(2):
+        client.get(record_page)
+
+
+def test_it_drops_the_offline_kit_once_the_visit_is_finished(
+    client, record_page, visit, inspector, written
+):
+    assert 'id="offline-data"' in shown(client, record_page).content.decode()
+    with written():
+        inspection_services.visit_finish(visit=visit, actor=inspector)
+
+    assert 'id="offline-data"' not in shown(client, record_page).content.decode()
+
+
+def test_it_shows_the_unit_renamed_on_a_visits_page(client, record_page, unit_a, written):
+    with written():
+        unit_a.name = "Phường Kinh Bắc"
+        unit_a.save()
+
+    assert ">Phường Kinh Bắc</a></p>" in shown(client, record_page).content.decode()
+
+
+def test_it_refuses_a_lead_replaced_since_the_page_was_kept(
+    client, record_page, visit, inspector, written
+):
+    with written():
+        visit.round.lead = make_user("truong-doan", role=Role.INSPECTOR)
+        visit.round.save()
+
+    assert client.get(record_page).status_code == 404
+
+
+def test_it_refuses_a_member_taken_off_the_team_since_the_page_was_kept(
+    client, record_page, visit, written
+):
+    member = make_user("thanh-vien", role=Role.INSPECTOR)
+    visit.round.members.add(member)
+    client.force_login(member)
+    assert client.get(record_page).status_code == 200
+
+    with written():
+        visit.round.members.remove(member)
+
+    assert client.get(record_page).status_code == 404
+
+
+def test_it_serves_a_team_members_new_record_page_in_three_queries(
+    client, record_page, visit, django_assert_num_queries
+):
+    member = make_user("thanh-vien", role=Role.INSPECTOR)
+    visit.round.members.add(member)
+    client.force_login(member)
+    client.get(record_page)
+
+    # 1 session, 2 the user with their roles, 3 whether they are on the team: the visit and
+    # the unit's people are kept.
     with django_assert_num_queries(3):
         client.get(record_page)
+
+
+def test_it_serves_a_team_members_new_record_page_in_five_queries_without_the_cache(
+    client, visit, unit_a, django_assert_num_queries
+):
+    member = make_user("thanh-vien", role=Role.INSPECTOR)
+    visit.round.members.add(member)
+    make_staff("S001", unit=unit_a)
+    client.force_login(member)
+    url = reverse("inspections:record_new", args=[visit.pk])
+    client.get(url)
+
+    # 1 session, 2 the user with their roles, 3 the visit with its round and unit, 4 whether
+    # they are on the team (asked once for the page and its offline kit), 5 the unit's people.
+    with django_assert_num_queries(5):
+        client.get(url)
 
 
 def test_it_keeps_nothing_for_a_search(client, record_page, written):
