@@ -1941,6 +1941,10 @@ def case_http(
                 if not answered:
                     log.seek(0)
                     raise RuntimeError(f"{address} failed for {name}:\n{log.read()}")
+                # Every worker, not only the one that answered: its first request compiles
+                # the templates, reads the translations and opens its connections, once a
+                # process, which is not what a request costs.
+                _wrk(wrk, url, cookies, clients=clients, seconds=1, think_ms=think_ms)
             figures = {}
             for order, address in enumerate((path, "/healthz")):
                 _drain(base_url, workers)

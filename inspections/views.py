@@ -63,7 +63,7 @@ from inspections.models import (
     WrittenExplanation,
 )
 from personnel.cards import MALFORMED_CARD, staff_by_card
-from personnel.models import Role
+from personnel.models import Role, Staff
 from personnel.selectors import staff_posted_to, staff_search
 
 PAGE_SIZE = 50
@@ -762,7 +762,11 @@ def record_new(request, pk):
             return _queue_answer(refused=_form_refusals(form))
     else:
         query = _finder_query(request)
-        people = _unit_people(unit=visit.unit, day=today, query=query)
+        # Without a search the choice of person is the kept one (_people_choices); the form
+        # this page writes is checked against the unit's people when sent, not here.
+        people = (
+            _unit_people(unit=visit.unit, day=today, query=query) if query else Staff.objects.none()
+        )
         form = NewRecordForm(staff_queryset=people, initial={"token": secrets.token_urlsafe(32)})
     if form.is_bound or query:
         # The choice shows a name and a code: the other columns of 200 people are not read.

@@ -38,19 +38,21 @@ def _hidden_field(field) -> str:
 
 
 def _written(form, write) -> list[str]:
-    """Each field of `form` that `write` writes (hidden or visible ones), a field the form
-    renders alike from the markup kept for it."""
+    """Each field of `form` that `write` writes (the hidden ones, or the visible ones, in the
+    form's order), a field the form renders alike from the markup kept for it."""
     alike = () if form.is_bound else getattr(form, "rendered_alike", ())
-    fields = form.hidden_fields() if write is _hidden_field else form.visible_fields()
+    hidden = write is _hidden_field
     html = []
-    for field in fields:
-        if field.name in alike and field.name not in form.initial and field.field.initial is None:
-            key = (type(form), form.prefix, form.auto_id, field.name, get_language())
+    for name, field in form.fields.items():
+        if field.widget.is_hidden != hidden:
+            continue
+        if name in alike and name not in form.initial and field.initial is None:
+            key = (type(form), form.prefix, form.auto_id, name, get_language())
             if (markup := _ALIKE.get(key)) is None:
-                markup = _ALIKE[key] = write(field)
+                markup = _ALIKE[key] = write(form[name])
             html.append(markup)
         else:
-            html.append(write(field))
+            html.append(write(form[name]))
     return html
 
 
