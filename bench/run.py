@@ -20,9 +20,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 import psycopg
+import redis
 from psycopg import sql
 
 SCALE_NAMES = ["tiny", "city", "province", "national"]
+# Database 6 of the local Redis: the tests' two servers use 7.
+BENCH_CACHE_URL = "redis://127.0.0.1:6379/6"
 
 
 def scratch_url(url: str, scale: str) -> tuple[str, str, str]:
@@ -58,12 +61,30 @@ def drop_database(url: str, name: str) -> None:
         )
 
 
+def need_cache() -> None:
+    """The pages keep what they read in Redis, as in production (docs/operations.md, "Several
+    servers"): CACHE_URL as given, else a database of the local Redis of the benchmark's own."""
+    url = os.environ.get("CACHE_URL", "").strip() or BENCH_CACHE_URL
+    os.environ["CACHE_URL"] = url
+    if url.startswith(("redis://", "rediss://")):
+        try:
+            redis.Redis.from_url(url, socket_timeout=5).ping()
+        except redis.RedisError as error:
+            sys.exit(
+                f"The benchmark measures the pages with the cache production uses: Redis at "
+                f"{url} does not answer ({error}). Start redis-server, or set CACHE_URL."
+            )
+    print(f"cache {url}")
+
+
 def in_scratch_database(suffix: str, *, keep: bool, action) -> None:
     """Run `action` with Django set to a fresh scratch database next to the one DATABASE_URL
-    names (name_bench_SUFFIX), with production settings; drop it afterwards unless `keep`."""
+    names (name_bench_SUFFIX), with production settings and the cache need_cache names; drop it
+    afterwards unless `keep`."""
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         sys.exit("The benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
+    need_cache()
     bench_url, scratch, original = scratch_url(url, suffix)
     drop_database(url, scratch)
     with admin_connection(url) as admin:

@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import page_cache
 from core.db import (
     BATCH_SIZE,
     COPY_NULL,
@@ -474,6 +475,7 @@ def _evaluate(
     units. A fixed number of statements whatever the number of nominations (batched writes
     aside): the individuals first, since a collective reads its members' verdicts."""
     whole = staff_ids is None and unit_ids is None
+    page_cache.changed(page_cache.period_version(period.pk))
     # The whole period's people are all judged here: the collectives take their members'
     # verdicts from memory instead of reading them back.
     titles_held = {} if whole else None
@@ -559,6 +561,8 @@ def _open_cases(*, period: Period, staff_ids: set[int] | None = None) -> None:
     No case while one of the same kind is open or was decided for the change; a case closed
     without change does not hide a later finding.
     """
+    # The records and decisions the frozen list's reasons cite may have changed.
+    page_cache.changed(page_cache.period_version(period.pk))
     judgements = {
         pk: judgement for pk, (judgement, _place) in _judge_people(period, staff_ids).items()
     }

@@ -1,3 +1,7 @@
+import datetime
+import functools
+import hashlib
+from dataclasses import dataclass
 from html import escape
 
 from django.contrib import messages
@@ -9,15 +13,17 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core import page_cache
 from core.access import role_required
 from core.confirm import asks_once_more
 from core.errors import DomainError
 from core.sheets import csv_download
 from core.signing import stored_checks
+from core.templatetags.form_fields import form_fields
 from emulation import selectors, services
 from emulation.documents import (
     DECISION,
@@ -113,45 +119,150 @@ def _choice(queryset, code: str):
     return queryset.filter(code=code).first() if code else None
 
 
-@role_required(*READERS)
-def period_detail(request, code):
-    period = _get_period_for_user(request, code)
+@dataclass(frozen=True)
+class Pager:
+    next_after: int | None
+    has_previous: bool
+
+
+@dataclass(frozen=True)
+class ListEvent:
+    """A step of the period's history as the page shows it."""
+
+    at: datetime.datetime
+    action_label: str
+    actor_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the period page reads of the list for one choice of filters and page: the same
+    for every reader, kept in the shared cache (core.page_cache)."""
+
+    units_html: str | None  # None: too many units to offer, the filter takes a typed code
+    unit: tuple[int, str, str] | None
+    titles_html: str
+    title: tuple[int, str, str] | None
+    counts: dict[str, int]
+    rows_html: str
+    next_after: int | None
+    has_collectives: bool
+    cap_warnings: list[dict]
+    events: list[ListEvent]
+    secretary_fields: str
+
+
+def _listing(
+    period: Period,
+    *,
+    unit_code: str,
+    title_code: str,
+    status: str,
+    after: int | None,
+    collective: bool,
+) -> Listing:
     nominating_units = selectors.nominating_units(period=period)
     # A national period has thousands of units: past a screenful the filter takes a typed code.
     listed = list(nominating_units.values_list("pk", "code", "name")[: UNIT_CHOICES_SHOWN + 1])
     # A handful of titles, read as tuples: the filter's options and the chosen one alike.
     titles = list(Title.objects.order_by("code").values_list("pk", "code", "name"))
-    unit_code = request.GET.get("unit", "").strip()
     # The listed units are already read; only a typed code needs its own lookup.
     if len(listed) > UNIT_CHOICES_SHOWN:
-        units = None
+        units_html = None
         unit = _choice(nominating_units, unit_code)
     else:
-        units = _options_html(((code, name) for _pk, code, name in listed), unit_code)
+        units_html = _options_html(((code, name) for _pk, code, name in listed), unit_code)
         unit = next(
             (Unit(pk=pk, code=code, name=name) for pk, code, name in listed if code == unit_code),
             None,
         )
-    unit_error = UNIT_NOT_NOMINATING if unit_code and unit is None else ""
-    title_code = request.GET.get("title", "")
     title = next(
         (Title(pk=pk, code=code, name=name) for pk, code, name in titles if code == title_code),
         None,
     )
+    filters = selectors.ListFilter(unit=unit, title=title, status=status)
+    page = selectors.nomination_page(
+        period=period, filters=filters, after=after, collective=collective
+    )
+    return Listing(
+        units_html=units_html,
+        unit=(unit.pk, unit.code, unit.name) if unit else None,
+        titles_html=_options_html(
+            ((code, name) for _pk, code, name in titles), title.code if title else ""
+        ),
+        title=(title.pk, title.code, title.name) if title else None,
+        counts=selectors.verdict_counts(period=period, unit=unit, title=title),
+        rows_html=_list_rows_html(page.rows, collective=collective),
+        next_after=page.next_after,
+        has_collectives=filters.nominations(period).filter(staff__isnull=True).exists(),
+        cap_warnings=selectors.cap_warnings(period=period),
+        events=[
+            ListEvent(
+                at=event.at,
+                action_label=event.get_action_display(),
+                actor_name=str(event.actor),
+                reason=event.reason,
+            )
+            for event in period.events.select_related("actor")
+        ],
+        # Shown to the council alone, the same for each of them: kept with the rest.
+        secretary_fields=form_fields(
+            SecretaryForm(
+                initial={"secretary": period.secretary_id}, members=selectors.council_members()
+            )
+        ),
+    )
+
+
+def _listing_key(period: Period, choice: tuple) -> str:
+    # The query's values hashed: a typed unit code may hold anything a cache key may not.
+    digest = hashlib.sha256(repr((get_language(), period.secretary_id, *choice)).encode())
+    return f"emulation:period:{period.pk}:{digest.hexdigest()}"
+
+
+@functools.lru_cache(maxsize=64)
+def _settings_fields(_language: str, settings: tuple) -> str:
+    """The settings form for these values, in that language: the same markup every time."""
+    return form_fields(PeriodSettingsForm(initial=dict(settings)))
+
+
+@role_required(*READERS)
+def period_detail(request, code):
+    period = _get_period_for_user(request, code)
+    unit_code = request.GET.get("unit", "").strip()
+    title_code = request.GET.get("title", "")
     status = request.GET.get("status", "")
     if status not in selectors.LIST_STATUSES:
         status = ""
-    filters = selectors.ListFilter(unit=unit, title=title, status=status)
-    filtered = filters.nominations(period)
-    counts = selectors.verdict_counts(period=period, unit=unit, title=title)
     try:
         after = int(request.GET["after"]) if request.GET.get("after") else None
     except ValueError:
         raise Http404 from None
     # People and collectives are listed apart, each paged: a period has hundreds of units.
     collective = request.GET.get("nominee") == "unit"
-    page = selectors.nomination_page(
-        period=period, filters=filters, after=after, collective=collective
+    choice = (unit_code, title_code, status, after, collective)
+    listing = page_cache.kept(
+        _listing_key(period, choice),
+        versions=[page_cache.period_version(period.pk), "people", "titles"],
+        compute=lambda: _listing(
+            period,
+            unit_code=unit_code,
+            title_code=title_code,
+            status=status,
+            after=after,
+            collective=collective,
+        ),
+    )
+    unit = (
+        Unit(pk=listing.unit[0], code=listing.unit[1], name=listing.unit[2])
+        if listing.unit
+        else None
+    )
+    title = (
+        Title(pk=listing.title[0], code=listing.title[1], name=listing.title[2])
+        if listing.title
+        else None
     )
     query = request.GET.copy()
     query.pop("after", None)
@@ -163,20 +274,18 @@ def period_detail(request, code):
         "emulation/period.html",
         {
             "period": period,
-            "counts": counts,
-            "page": page,
-            "rows_html": _list_rows_html(page.rows, collective=collective),
+            "counts": listing.counts,
+            "page": Pager(next_after=listing.next_after, has_previous=after is not None),
+            "rows_html": listing.rows_html,
             "collective": collective,
-            "has_collectives": filtered.filter(staff__isnull=True).exists(),
+            "has_collectives": listing.has_collectives,
             "people_query": people_query.urlencode(),
             "units_query": units_query.urlencode(),
-            "cap_warnings": selectors.cap_warnings(period=period),
-            "units": units,
+            "cap_warnings": listing.cap_warnings,
+            "units": listing.units_html,
             "unit_code": unit_code,
-            "unit_error": unit_error,
-            "titles": _options_html(
-                ((code, name) for _pk, code, name in titles), title.code if title else ""
-            ),
+            "unit_error": UNIT_NOT_NOMINATING if unit_code and unit is None else "",
+            "titles": listing.titles_html,
             "statuses": [
                 (VerdictStatus.EXCLUDED, VerdictStatus.EXCLUDED.label),
                 (VerdictStatus.PENDING, VerdictStatus.PENDING.label),
@@ -200,21 +309,20 @@ def period_detail(request, code):
             else None,
             "is_approved": period.status == PeriodStatus.APPROVED,
             "policy_text": POLICY_TEXT[period.policy],
-            "events": period.events.select_related("actor"),
-            "settings_form": PeriodSettingsForm(
-                initial={
-                    "policy": period.policy,
-                    "min_months": period.min_months,
-                    "collective_share": period.collective_share,
-                    "cstdcs_cap": period.cstdcs_cap,
-                    "review_opens_on": period.review_opens_on,
-                }
+            "events": listing.events,
+            "settings_fields": _settings_fields(
+                get_language(),
+                (
+                    ("policy", period.policy),
+                    ("min_months", period.min_months),
+                    ("collective_share", period.collective_share),
+                    ("cstdcs_cap", period.cstdcs_cap),
+                    ("review_opens_on", period.review_opens_on),
+                ),
             )
             if request.user.has_role(Role.COUNCIL) and period.status == PeriodStatus.COLLECTING
             else None,
-            "secretary_form": SecretaryForm(
-                initial={"secretary": period.secretary_id}, members=selectors.council_members()
-            )
+            "secretary_fields": listing.secretary_fields
             if request.user.has_role(Role.COUNCIL)
             else None,
             "meeting": getattr(period, "meeting", None),

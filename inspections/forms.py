@@ -102,10 +102,12 @@ class RecordForm(forms.Form):
         """The choice of person lists only `people`, already read; anyone of the queryset is
         still accepted."""
         field = self.fields["staff"]
-        field.widget.choices = [
-            ("", field.empty_label),
-            *((person.pk, field.label_from_instance(person)) for person in people),
-        ]
+        self.show_choices([(person.pk, field.label_from_instance(person)) for person in people])
+
+    def show_choices(self, choices: list[tuple[int, str]]) -> None:
+        """As show_staff, from each person's pk and label."""
+        field = self.fields["staff"]
+        field.widget.choices = [("", field.empty_label), *choices]
 
 
 def _position_field() -> forms.CharField:
@@ -137,6 +139,20 @@ class NewRecordForm(RecordForm, PhotoPositionForm):
     photos = PhotosField(label=_("Photos"))
     # One-time token: a form sent twice (double tap, network retry) makes one record.
     token = forms.CharField(widget=forms.HiddenInput)
+
+    # Blank, these are the same on every visit's page: written once a language
+    # (core/templatetags/form_fields.py). The person, the time and the token are not.
+    rendered_alike = (
+        "latitude",
+        "longitude",
+        "accuracy",
+        "type",
+        "description",
+        "explanation",
+        "witnesses",
+        "signature",
+        "photos",
+    )
 
 
 class PhotoForm(PhotoPositionForm):

@@ -65,6 +65,14 @@ def is_team_member(*, user: User, inspection_round: InspectionRound) -> bool:
     )
 
 
+def writes_on_round(*, user: User, inspection_round: InspectionRound) -> bool:
+    """An inspector of the round's team: rounds_for lists the round to them, they see each of
+    its visits (sees_whole_round) and may write on them."""
+    return user.has_role(Role.INSPECTOR) and is_team_member(
+        user=user, inspection_round=inspection_round
+    )
+
+
 def team_of(inspection_round: InspectionRound) -> QuerySet[User]:
     return (
         User.objects.filter(Q(pk=inspection_round.lead_id) | Q(rounds_joined=inspection_round))

@@ -2,6 +2,7 @@
 permission helper, validate the form, call one service, turn its refusal into a message."""
 
 import datetime
+import functools
 import secrets
 from urllib.parse import urlencode
 
@@ -16,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from core import page_cache
 from core.access import role_required
 from core.confirm import asks_once_more
 from core.errors import DomainError
@@ -82,7 +84,29 @@ def _get_round_for_user(request, pk):
     return get_object_or_404(selectors.rounds_for(request.user), pk=pk)
 
 
+def _visit_with_round_and_unit(pk) -> Visit | None:
+    return Visit.objects.select_related("round", "unit").filter(pk=pk).first()
+
+
 def _get_visit_for_user(request, pk, *, write=False):
+    if write:
+        # Its round's team of inspectors sees the visit (rounds_for lists the round to them):
+        # the visit with its round and unit by its key, without the rounds the user sees. A
+        # page only read keeps those rows in the shared cache (core.page_cache); whether the
+        # user is on the team is asked every time.
+        visit = (
+            page_cache.kept(
+                f"inspections:visit:{int(pk)}",
+                versions=["visits", "people"],
+                compute=lambda: _visit_with_round_and_unit(pk),
+            )
+            if request.method == "GET"
+            else _visit_with_round_and_unit(pk)
+        )
+        if visit is None:
+            raise Http404
+        if selectors.writes_on_round(user=request.user, inspection_round=visit.round):
+            return visit
     # The visit of a round the user sees, in one query with its round and unit.
     rounds = selectors.rounds_for(request.user).values("pk")
     visit = get_object_or_404(
@@ -132,11 +156,12 @@ def _queue_answer(*, sent_to: str = "", refused: list[str] = ()) -> JsonResponse
     return JsonResponse({"sent": True, "url": sent_to})
 
 
-def _offline(request, visit) -> dict:
+def _offline(request, visit, *, on_team: bool = False) -> dict:
     """What static/js/offline.js needs on a page of an open visit of the inspector's team: the
-    addresses to keep on the phone and its texts, in the page's language."""
-    if visit.finished_at is not None or not selectors.is_team_member(
-        user=request.user, inspection_round=visit.round
+    addresses to keep on the phone and its texts, in the page's language. `on_team`: known
+    already (a visit read to write on is of the user's team)."""
+    if visit.finished_at is not None or not (
+        on_team or selectors.is_team_member(user=request.user, inspection_round=visit.round)
     ):
         return {}
     return {
@@ -159,62 +184,68 @@ def _offline(request, visit) -> dict:
         "card": reverse("inspections:visit_card", args=[visit.pk]),
         "login": reverse("login"),
         "logout": reverse("logout"),
-        "texts": {
-            "waiting_one": ngettext(
-                "%(count)s item is waiting to be sent.",
-                "%(count)s items are waiting to be sent.",
-                1,
-            ),
-            "waiting_other": ngettext(
-                "%(count)s item is waiting to be sent.",
-                "%(count)s items are waiting to be sent.",
-                2,
-            ),
-            "saved": _("Saved on the phone. It will be sent when the network returns."),
-            "sent": _("Everything kept on the phone has been sent."),
-            "full": _(
-                "The phone's storage is full: this was not saved. Free some space (old photos, "
-                "other apps) and save again; what you typed is still in the form."
-            ),
-            "sign_in": _("Sign in again to send what is waiting on the phone."),
-            "refused": _("Not accepted by the portal:"),
-            "fix": _("Fix"),
-            "discard": _("Discard"),
-            "discard_confirm": _("Discard this item? It is deleted from the phone."),
-            "checklist": _("Unit checklist"),
-            "record": _("Record: %(name)s, %(time)s"),
-            "fixing": _("Fix the record refused by the portal, then save it to send it again."),
-            "drop_photos": _("Remove the photos taken"),
-            "photos_kept": _("%(count)s photos taken are kept; choose others to replace them."),
-            "sign_out": _(
-                "Items are waiting to be sent. Signing out deletes them from the phone. Sign out "
-                "anyway?"
-            ),
-            "matches_one": ngettext(
-                "%(count)s person of this unit matches “%(query)s”.",
-                "%(count)s people of this unit match “%(query)s”.",
-                1,
-            ),
-            "matches_other": ngettext(
-                "%(count)s person of this unit matches “%(query)s”.",
-                "%(count)s people of this unit match “%(query)s”.",
-                2,
-            ),
-            "no_qr": _("No QR code was found in the photo. Take it again, closer and sharper."),
-            "card_malformed": str(MALFORMED_CARD),
-            "card_not_here": _(
-                "No one of this unit has this card number: the card is of another unit, or unknown."
-            ),
-            "card_found": _("Card of %(name)s (%(code)s)."),
-            "mark": _("Roll call: %(name)s, %(attendance)s"),
-            "unmark": _("Roll call: undo the mark of %(name)s"),
-            "rest": _("Roll call: all the rest present"),
-            "undo": _("Undo the mark"),
-            "undo_back": _("Undo: back to “%(previous)s”"),
-            "open_record": _("Open the record"),
-            "draft_when_sent": _("A draft record will be opened when this mark is sent."),
-            "take_again": _("Mark again"),
-        },
+        "texts": _offline_texts(get_language()),
+    }
+
+
+@functools.cache
+def _offline_texts(_language: str) -> dict[str, str]:
+    """offline.js's texts in a language: the same on every page, translated once a process."""
+    return {
+        "waiting_one": ngettext(
+            "%(count)s item is waiting to be sent.",
+            "%(count)s items are waiting to be sent.",
+            1,
+        ),
+        "waiting_other": ngettext(
+            "%(count)s item is waiting to be sent.",
+            "%(count)s items are waiting to be sent.",
+            2,
+        ),
+        "saved": _("Saved on the phone. It will be sent when the network returns."),
+        "sent": _("Everything kept on the phone has been sent."),
+        "full": _(
+            "The phone's storage is full: this was not saved. Free some space (old photos, "
+            "other apps) and save again; what you typed is still in the form."
+        ),
+        "sign_in": _("Sign in again to send what is waiting on the phone."),
+        "refused": _("Not accepted by the portal:"),
+        "fix": _("Fix"),
+        "discard": _("Discard"),
+        "discard_confirm": _("Discard this item? It is deleted from the phone."),
+        "checklist": _("Unit checklist"),
+        "record": _("Record: %(name)s, %(time)s"),
+        "fixing": _("Fix the record refused by the portal, then save it to send it again."),
+        "drop_photos": _("Remove the photos taken"),
+        "photos_kept": _("%(count)s photos taken are kept; choose others to replace them."),
+        "sign_out": _(
+            "Items are waiting to be sent. Signing out deletes them from the phone. Sign out "
+            "anyway?"
+        ),
+        "matches_one": ngettext(
+            "%(count)s person of this unit matches “%(query)s”.",
+            "%(count)s people of this unit match “%(query)s”.",
+            1,
+        ),
+        "matches_other": ngettext(
+            "%(count)s person of this unit matches “%(query)s”.",
+            "%(count)s people of this unit match “%(query)s”.",
+            2,
+        ),
+        "no_qr": _("No QR code was found in the photo. Take it again, closer and sharper."),
+        "card_malformed": str(MALFORMED_CARD),
+        "card_not_here": _(
+            "No one of this unit has this card number: the card is of another unit, or unknown."
+        ),
+        "card_found": _("Card of %(name)s (%(code)s)."),
+        "mark": _("Roll call: %(name)s, %(attendance)s"),
+        "unmark": _("Roll call: undo the mark of %(name)s"),
+        "rest": _("Roll call: all the rest present"),
+        "undo": _("Undo the mark"),
+        "undo_back": _("Undo: back to “%(previous)s”"),
+        "open_record": _("Open the record"),
+        "draft_when_sent": _("A draft record will be opened when this mark is sent."),
+        "take_again": _("Mark again"),
     }
 
 
@@ -370,7 +401,7 @@ def checklist(request, pk):
         "forms_by_item": forms_by_item,
         # The idempotency key of this save: sent twice (or again from the queue), saved once.
         "token": secrets.token_urlsafe(32),
-        "offline": _offline(request, visit),
+        "offline": _offline(request, visit, on_team=True),
     }
     return render(request, "inspections/checklist.html", context)
 
@@ -607,7 +638,7 @@ def _roll_call_sheet(request, visit, *, error: DomainError | None = None, notice
         # Named apart from a row's own error and notice, which every row would show.
         "sheet_error": str(error) if error else "",
         "sheet_notice": notice,
-        "offline": _offline(request, visit),
+        "offline": _offline(request, visit, on_team=True),
     }
 
 
@@ -677,6 +708,21 @@ def _first_people(people) -> tuple[list, bool]:
     return first[:PEOPLE_SHOWN], len(first) > PEOPLE_SHOWN
 
 
+def _people_choices(*, unit, day) -> tuple[list[tuple[int, str]], bool]:
+    """The new record's choice of person as a visit opens the page, the same for every
+    inspector: the first PEOPLE_SHOWN people posted to `unit` on `day` as (pk, label), and
+    whether there are more. Kept in the shared cache until a person, a posting or a unit
+    changes (core.page_cache)."""
+
+    def read():
+        shown, more = _first_people(staff_posted_to(unit=unit, day=day).only("code", "full_name"))
+        return [(person.pk, str(person)) for person in shown], more
+
+    return page_cache.kept(
+        f"inspections:people:{unit.pk}:{day.isoformat()}", versions=["people"], compute=read
+    )
+
+
 @role_required(Role.INSPECTOR)
 def record_new(request, pk):
     visit = _get_visit_for_user(request, pk, write=True)
@@ -716,24 +762,34 @@ def record_new(request, pk):
             return _queue_answer(refused=_form_refusals(form))
     else:
         query = _finder_query(request)
-        people = _unit_people(unit=visit.unit, day=today, query=query)
+        # Without a search the choice of person is the kept one (_people_choices); the form
+        # this page writes is checked against the unit's people when sent, not here.
+        people = (
+            _unit_people(unit=visit.unit, day=today, query=query) if query else Staff.objects.none()
+        )
         form = NewRecordForm(staff_queryset=people, initial={"token": secrets.token_urlsafe(32)})
-    # The choice shows a name and a code: the other columns of 200 people are not read.
-    shown, more = _first_people(people.only("code", "full_name"))
-    chosen = form.cleaned_data.get("staff") if form.is_bound else None
-    if chosen is not None and chosen not in shown:
-        shown.insert(0, chosen)  # a large unit's person chosen after a search stays chosen
-    if query and len(shown) == 1:
-        form.initial["staff"] = shown[0].pk
-    form.show_staff(shown)
+    if form.is_bound or query:
+        # The choice shows a name and a code: the other columns of 200 people are not read.
+        shown, more = _first_people(people.only("code", "full_name"))
+        chosen = form.cleaned_data.get("staff") if form.is_bound else None
+        if chosen is not None and chosen not in shown:
+            shown.insert(0, chosen)  # a large unit's person chosen after a search stays chosen
+        if query and len(shown) == 1:
+            form.initial["staff"] = shown[0].pk
+        form.show_staff(shown)
+        found = len(shown)
+    else:
+        choices, more = _people_choices(unit=visit.unit, day=today)
+        form.show_choices(choices)
+        found = len(choices)
     context = {
         "form": form,
         "visit": visit,
         "query": query,
-        "found": len(shown),
+        "found": found,
         "more": more,
         "shown_limit": PEOPLE_SHOWN,
-        "offline": _offline(request, visit),
+        "offline": _offline(request, visit, on_team=True),
     }
     return render(request, "inspections/record_form.html", context)
 

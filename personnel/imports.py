@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import page_cache
 from core.db import BATCH_SIZE, bulk_insert, values_in
 from core.errors import DomainError
 from core.imports import (
@@ -250,6 +251,7 @@ def _write_agencies(
         ["official_name", "issuing_body"],
         batch_size=BATCH_SIZE,
     )
+    page_cache.changed("people")  # bulk writes send no signal
 
 
 # Staff
@@ -431,4 +433,5 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
         ["staff", "unit", "starts_on"],
         [(move.pk, move.unit_id, move.starts_on) for move in moves],
     )
+    page_cache.changed("people")  # bulk writes send no signal
     hooks.staff_changed(staff_ids=[write.pk for write in writes])

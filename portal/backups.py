@@ -30,6 +30,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import page_cache
 from core.errors import DomainError
 
 FORMAT = 1
@@ -278,6 +279,8 @@ def restore_backup(*, folder: Path, force: bool = False) -> Restored:
     connection.close()  # pg_restore --clean must not wait on this process's session
     arguments += [f"--dbname={settings.DATABASES['default']['NAME']}", str(folder / DUMP)]
     _run("pg_restore", arguments)
+    # Another database's rows: nothing the pages kept from the one it replaced holds.
+    page_cache.changed(page_cache.EVERYTHING)
     media_files = _unpack_media(folder / MEDIA, media_root, manifest.get("media", {}))
     return Restored(counts=_counts(), media_files=media_files)
 

@@ -1,5 +1,6 @@
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -8,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
@@ -82,6 +84,35 @@ def plain_static_files(settings):
 def empty_cache():
     """Counts kept in the cache (the tracking-code lookups) start from nothing in every test."""
     cache.clear()
+
+
+# Database 8 of the local Redis (the two-server test uses 7, the benchmark 6).
+SHARED_CACHE_URL = "redis://127.0.0.1:6379/8"
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """The cache as production shares it between workers: Redis, which must run on
+    127.0.0.1:6379 (.ci/run starts it). Each test's keys under a prefix of its own, deleted
+    afterwards: two test runs at once do not meet."""
+    client = redis.Redis.from_url(SHARED_CACHE_URL, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis must run on 127.0.0.1:6379 for this test (.ci/run starts it): {error}")
+    prefix = f"kc-test-{secrets.token_hex(6)}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": SHARED_CACHE_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield cache
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -6,6 +6,7 @@ import pytest
 from django import forms
 from django.template import Context, Template
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from emulation.forms import PeriodSettingsForm
 from inspections.forms import NewRecordForm
@@ -67,3 +68,37 @@ def test_it_writes_the_new_record_form_as_the_template_did(unit_a):
     assert render_to_string("_form_fields.html", {"form": form}) == Template(TEMPLATE).render(
         Context({"form": form})
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_it_writes_the_fields_a_form_renders_alike_from_kept_markup_as_the_template_did(
+    unit_a, language
+):
+    # The first writes the fields of `rendered_alike` and keeps them; the second reads them
+    # back, with its own token, time and people, in the same language.
+    with translation.override(language):
+        for token in ("first", "second"):
+            form = NewRecordForm(
+                staff_queryset=Staff.objects.all(),
+                initial={"token": token, "type": "no_badge"} if token == "second" else {},
+            )
+            form.show_choices([(1, f"Người {token}")])
+
+            assert render_to_string("_form_fields.html", {"form": form}) == Template(
+                TEMPLATE
+            ).render(Context({"form": form}))
+
+
+@pytest.mark.django_db
+def test_it_writes_a_sent_form_with_its_errors_not_from_kept_markup(unit_a):
+    render_to_string(
+        "_form_fields.html", {"form": NewRecordForm(staff_queryset=Staff.objects.all())}
+    )
+
+    sent = NewRecordForm({"type": "nope", "token": "t"}, staff_queryset=Staff.objects.all())
+    sent.is_valid()
+    html = render_to_string("_form_fields.html", {"form": sent})
+
+    assert html == Template(TEMPLATE).render(Context({"form": sent}))
+    assert 'name="type" aria-invalid="true"' in html

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from core import page_cache
 from personnel.models import Role, Unit, User
 from portal.demo.city import ROOT, build_city
 from portal.demo.history import build_history
@@ -93,5 +94,7 @@ def seed_demo(*, accounts_file: Path) -> list[DemoAccount]:
 
     if first_load:
         build_history(accounts=users)
+        # The city is written in bulk, without signals.
+        page_cache.changed(page_cache.EVERYTHING)
     write_accounts_file(accounts_file, accounts)
     return accounts
