@@ -9,7 +9,9 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
+import redis
 
+from tests.conftest import SHARED_CACHE_URL
 from tests.servers import (
     database_url,
     manage,
@@ -157,11 +159,14 @@ def test_it_restores_a_backup_into_an_empty_database_with_the_same_records_files
 @pytest.mark.postgresql
 def test_it_replaces_a_database_holding_other_records_with_force(backed_up, tmp_path):
     backup = backed_up.backup
+    # What the pages kept from the replaced database is read afresh (core.page_cache).
+    cache = redis.Redis.from_url(SHARED_CACHE_URL)
     with scratch_database("kc_replaced") as replaced:
         target = {
             **backed_up.env,
             "DATABASE_URL": database_url(replaced),
             "MEDIA_ROOT": str(tmp_path / "media"),
+            "CACHE_URL": SHARED_CACHE_URL,
         }
         migrated = manage("migrate", "--noinput", env=target)
         assert migrated.returncode == 0, migrated.stderr
@@ -169,10 +174,12 @@ def test_it_replaces_a_database_holding_other_records_with_force(backed_up, tmp_
         assert [row[3] for row in rows(replaced, RECORDS)] == ["S900", "S900"]
         own_files = files_under(tmp_path / "media")
         assert len(own_files) == 6
+        everything = cache.get(":1:version:all")
 
         done = manage("restore", "--force", "--input", str(backup), env=target)
 
         assert done.returncode == 0, done.stderr
+        assert cache.get(":1:version:all") not in (None, everything)
         assert "Đã khôi phục 2 biên bản vi phạm và 12 tệp tải lên" in done.stdout
         for query in (RECORDS, AUDIT, EVIDENCE):
             assert rows(replaced, query) == rows(backed_up.name, query)

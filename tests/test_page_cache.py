@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import page_cache
+from emulation.imports import nominations_import
 from emulation.models import Title
 from emulation.services import (
     nomination_create,
@@ -27,10 +28,12 @@ from emulation.services import (
 )
 from inspections import services as inspection_services
 from inspections.discipline_services import discipline_record
+from inspections.imports import violations_import
 from inspections.models import RecordStatus, ViolationRecord
 from personnel.imports import agencies_import, staff_import
 from personnel.models import Role, Staff
 from personnel.services import staff_transfer
+from portal.demo import seed_demo
 from tests.factories import (
     local,
     make_period,
@@ -100,6 +103,15 @@ def test_it_reads_everything_again_after_a_migration(db, shared_cache, written):
 
     with written():
         emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert page_cache.kept("k", versions=["x"], compute=lambda: "new") == "new"
+
+
+def test_it_reads_everything_again_after_the_demo_is_loaded(db, shared_cache, written, tmp_path):
+    page_cache.kept("k", versions=["x"], compute=lambda: "old")
+
+    with written():
+        seed_demo(accounts_file=tmp_path / "accounts.txt")  # written in bulk, without signals
 
     assert page_cache.kept("k", versions=["x"], compute=lambda: "new") == "new"
 
@@ -194,6 +206,72 @@ def test_it_shows_a_new_nomination_on_the_next_page(client, council_page, unit_b
 
     assert "S005" in listed(response)
     assert response.context["counts"]["eligible"] == 3
+
+
+def test_it_shows_nominations_imported(client, council_page, unit_b, tmp_path, written):
+    make_staff("S005", unit=unit_b, full_name="Vũ Minh Châu")
+    path = tmp_path / "nominations.csv"
+    path.write_text("staff_code,title,rating\nS005,lao_dong_tien_tien,tot\n")
+    with written():
+        nominations_import(path=path, period_code="2019")
+
+    assert "S005" in listed(shown(client, council_page))
+
+
+def test_it_shows_records_imported(client, council_page, tmp_path, written):
+    path = tmp_path / "violations.csv"
+    path.write_text(
+        "record_no,staff_code,occurred_at,type,status\nBB-09/2019,S004,2019-05-06,no_badge,confirmed\n"
+    )
+    with written():
+        violations_import(path=path)
+
+    response = shown(client, council_page)
+
+    assert response.context["counts"] == {"eligible": 1, "excluded": 2, "pending": 1}
+    assert "BB-09/2019" in response.content.decode()
+
+
+def test_it_shows_a_discipline_procedure_opened(client, council_page, written):
+    with written():
+        discipline_record(
+            number="02/QĐ-UBND",
+            staff=Staff.objects.get(code="S003"),
+            form="khien_trach",
+            status="under_review",
+            decided_on=None,
+            effective_until=None,
+            signer="",
+            records=None,
+            actor=None,
+        )
+
+    response = shown(client, council_page)
+
+    assert response.context["counts"] == {"eligible": 1, "excluded": 1, "pending": 2}
+
+
+def test_it_shows_a_collective_whose_members_moved(client, council_page, unit_a, unit_b, written):
+    with written():
+        nomination_create(
+            period_code="2019",
+            title_code="tap_the_lao_dong_tien_tien",
+            unit=unit_a,
+            submitted_by=None,
+        )
+    units_tab = {"nominee": "unit"}
+    before = shown(client, council_page, units_tab).content.decode()
+    with written():
+        # The excluded and the pending member leave unit A: the eligible one is all it has.
+        for code in ("S001", "S002"):
+            staff_transfer(
+                staff=Staff.objects.get(code=code), unit=unit_b, on=datetime.date(2019, 6, 1)
+            )
+
+    after = shown(client, council_page, units_tab).content.decode()
+
+    assert "1/3 thành viên" in before
+    assert "1/3 thành viên" not in after
 
 
 def test_it_shows_the_list_evaluated_again_under_new_settings(
