@@ -172,6 +172,32 @@ def test_it_shows_the_round_and_its_units_to_the_team_and_reviewers(
     assert selectors.sees_whole_round(user=user, inspection_round=surprise_round)
 
 
+@pytest.mark.parametrize(
+    ("persona", "writes"),
+    [
+        ("inspector", True),
+        ("member", True),
+        ("reviewer", False),
+        ("administrator", False),
+        ("unit_head", False),
+        ("outsider", False),
+        ("council_member", False),
+    ],
+)
+def test_only_the_team_writes_on_a_round_and_rounds_for_shows_it_to_them(
+    persona, writes, request, surprise_round, member, unit_a
+):
+    """The visit pages take writes_on_round as leave to read the visit without rounds_for:
+    only the round's team of inspectors, each of whom rounds_for lists the round to."""
+    user = request.getfixturevalue(persona)
+    services.visit_start(inspection_round=surprise_round, unit=unit_a, actor=member)
+
+    assert selectors.writes_on_round(user=user, inspection_round=surprise_round) is writes
+    if writes:
+        assert list(selectors.rounds_for(user)) == [surprise_round]
+        assert selectors.sees_whole_round(user=user, inspection_round=surprise_round)
+
+
 def test_it_hides_the_round_from_people_without_a_role(surprise_round, outsider, council_member):
     assert list(selectors.rounds_for(outsider)) == []
     assert list(selectors.rounds_for(council_member)) == []
