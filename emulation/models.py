@@ -445,8 +445,9 @@ def _copy_of(model):
 class Verdict(models.Model):
     """The rule's verdict on one nomination that is an exception: excluded, pending, or
     eligible with a criterion unchecked; its reasons are rows of VerdictReason. A nomination
-    without a verdict row is eligible with every criterion checked (Nomination.judged): at
-    national scale most are, and a row each would cost more than the whole evaluation may.
+    without a verdict row is eligible with every criterion checked
+    (Nomination.effective_verdict): at national scale most are, and a row each would cost more
+    than the whole evaluation may.
     """
 
     nomination = models.OneToOneField(
