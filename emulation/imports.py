@@ -27,7 +27,7 @@ from emulation.models import LOCAL_ZONE, Nomination, Period, Rating, Title, Titl
 from emulation.services import (
     STAFF_OUTSIDE_UNIT,
     UNKNOWN_PERIOD,
-    evaluate_period,
+    evaluate_nominations,
     nomination_refusal,
 )
 from personnel.imports import UNKNOWN_STAFF_CODE, UNKNOWN_UNIT
@@ -70,6 +70,7 @@ class _NominationWrite:
     list_code: str  # the nominee's code and the title's (Nomination.list_code, list_title)
     list_title: str
     pk: int | None = None  # None: a new nomination
+    was_in_unit: int | None = None  # the nominating unit before an update
 
 
 def nominations_import(
@@ -105,7 +106,18 @@ def nominations_import(
     def write(planned) -> None:
         period, writes = planned
         _write_nominations(writes, period=period, submitted_by=submitted_by)
-        evaluate_period(period=period)
+        if not writes:
+            return
+        evaluate_nominations(
+            period=period,
+            staff_ids={write.staff_id for write in writes if write.staff_id is not None},
+            unit_ids={write.unit_id for write in writes},
+            left_units={
+                write.was_in_unit
+                for write in writes
+                if write.was_in_unit not in (None, write.unit_id)
+            },
+        )
 
     return import_file(
         path=path, columns=NOMINATION_COLUMNS, plan=plan, write=write, dry_run=dry_run
@@ -239,7 +251,7 @@ def _plan_nominations(
         action = Action.UPDATED if changes else Action.UNCHANGED
         plans.append(NominationPlan(row.number, code, name, action, changes, title=title_code))
         if changes:
-            write.pk = old[0]
+            write.pk, write.was_in_unit = old[0], old[1]
             writes.append(write)
     problems.sort(key=lambda problem: problem.row or 0)
     return ImportSummary(plans=plans, problems=problems), writes

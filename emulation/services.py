@@ -613,28 +613,42 @@ def _open_cases(*, period: Period, staff_ids: set[int] | None = None) -> None:
     )
 
 
-def _evaluate_in(*, period: Period, staff_ids: set[int] | None = None) -> None:
+def _evaluate_in(
+    *, period: Period, staff_ids: set[int] | None = None, unit_ids: set[int] | None = None
+) -> None:
+    """Evaluate the nominations of the people `staff_ids` and the collectives of `unit_ids`
+    and of those people's units, or the whole period (both None). More than a batch of
+    either, the whole period: one read of it all costs less than that many batches."""
+    if max(len(staff_ids or ()), len(unit_ids or ())) > BATCH_SIZE:
+        staff_ids = unit_ids = None
     if period.is_approved:
+        if staff_ids is None and unit_ids is not None:
+            return  # a frozen list opens cases for people only
         _open_cases(period=period, staff_ids=staff_ids)
     else:
-        _evaluate(period=period, staff_ids=staff_ids)
+        _evaluate(period=period, staff_ids=staff_ids, unit_ids=unit_ids)
 
 
-def evaluate_periods_holding(*, days: list[datetime.date]) -> None:
-    """Evaluate, once each and set-based, every period in which one of `days` (sorted) lies.
+@transaction.atomic(savepoint=False)
+def evaluate_periods_holding(*, days: list[datetime.date], staff_ids: list[int]) -> None:
+    """Evaluate, once each, the nominations of the people `staff_ids` (and their units'
+    collectives) in every period in which one of `days` (sorted) lies: their imported records
+    count there and nowhere else.
 
     Periods still open get fresh verdicts; approved ones keep their list and may open
     revocation cases. Registered with inspections.hooks for imported records.
     """
-    if not days:
+    if not days or not staff_ids:
         return
-    candidates = Period.objects.filter(starts_on__lte=days[-1], ends_on__gte=days[0]).order_by(
-        "starts_on", "pk"
+    candidates = (
+        Period.objects.select_for_update()
+        .filter(starts_on__lte=days[-1], ends_on__gte=days[0])
+        .order_by("starts_on", "pk")
     )
     for period in candidates:
         first = bisect.bisect_left(days, period.starts_on)
         if first < len(days) and days[first] <= period.ends_on:
-            evaluate_period(period=period)
+            _evaluate_in(period=period, staff_ids=set(staff_ids))
 
 
 # The periods' locks need a transaction; the import and the transfer already hold theirs.
@@ -690,11 +704,11 @@ def evaluate_after_staff_changes(*, staff_ids: list[int]) -> None:
     for period in (
         Period.objects.select_for_update().filter(pk__in=affected).order_by("starts_on", "pk")
     ):
-        staff_scope, unit_scope = nominated.get(period.pk, set()), units.get(period.pk, set())
-        if len(staff_scope) > BATCH_SIZE or len(unit_scope) > BATCH_SIZE:
-            _evaluate(period=period)
-        else:
-            _evaluate(period=period, staff_ids=staff_scope, unit_ids=unit_scope)
+        _evaluate_in(
+            period=period,
+            staff_ids=nominated.get(period.pk, set()),
+            unit_ids=units.get(period.pk, set()),
+        )
 
 
 @transaction.atomic
@@ -705,6 +719,20 @@ def evaluate_period(*, period: Period) -> None:
     """
     period = Period.objects.select_for_update().get(pk=period.pk)
     _evaluate_in(period=period)
+
+
+def evaluate_nominations(
+    *, period: Period, staff_ids: set[int], unit_ids: set[int], left_units: set[int]
+) -> None:
+    """Evaluate the nominations just written: those of the people `staff_ids`, the collectives
+    of `unit_ids` and of those people's units, and the counts of `unit_ids` and of
+    `left_units`, the units some of them were moved out of. `period` is locked by the
+    caller."""
+    if left_units:
+        # Counted again below from the nominations still there; a unit left with none of a
+        # title would otherwise keep its old count.
+        VerdictTally.objects.filter(period=period, unit_id__in=left_units).delete()
+    _evaluate_in(period=period, staff_ids=staff_ids, unit_ids=unit_ids | left_units)
 
 
 @transaction.atomic

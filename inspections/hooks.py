@@ -26,7 +26,8 @@ def on_person_records_changed(handler: PersonHandler) -> None:
 
 
 def on_records_imported(handler: DaysHandler) -> None:
-    """`handler(days=[...])` runs after an import wrote records on those local days (sorted)."""
+    """`handler(days=[...], staff_ids=[...])` runs after an import wrote records of those
+    people on those local days (both sorted)."""
     if handler not in _days_handlers:
         _days_handlers.append(handler)
 
@@ -43,12 +44,12 @@ def person_records_changed(*, staff) -> None:
         handler(staff=staff)
 
 
-def records_imported(*, days: Iterable[datetime.date]) -> None:
-    days = sorted(set(days))
+def records_imported(*, days: Iterable[datetime.date], staff_ids: Iterable[int]) -> None:
+    days, staff_ids = sorted(set(days)), sorted(set(staff_ids))
     if not days:
         return
     for handler in _days_handlers:
-        handler(days=days)
+        handler(days=days, staff_ids=staff_ids)
 
 
 def cited_records() -> Q:

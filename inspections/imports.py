@@ -285,4 +285,9 @@ def _write_violations(writes: list[_RecordWrite]) -> None:
             if "occurred_at" in write.old
         }
     )
-    hooks.records_imported(days=days)
+    # A record counts against its person only (and, through them, their units' collectives):
+    # the person it names now and, where an update moved it, the one it named before.
+    people = {write.values["staff"] for write in writes} | {
+        write.old["staff"] for write in updated if "staff" in write.old
+    }
+    hooks.records_imported(days=days, staff_ids=people)

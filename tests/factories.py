@@ -137,6 +137,23 @@ def nominate_directly(period: Period, staff: Staff, title_code="lao_dong_tien_ti
     )
 
 
+def whole_period_reads(statements: list[dict]) -> list[str]:
+    """The captured statements that read the nominations or the verdicts without naming which
+    (no IN list or array): a read of the whole period, 1.96 million nominations at national
+    scale."""
+    return [
+        query["sql"]
+        for query in statements
+        if query["sql"].lstrip().startswith("SELECT")
+        and (
+            'FROM "emulation_nomination"' in query["sql"]
+            or 'FROM "emulation_verdict"' in query["sql"]
+        )
+        and " IN (" not in query["sql"]
+        and "= ANY(" not in query["sql"]
+    ]
+
+
 # --- A year for the report tests (2019), made with the services ----------------------------------
 
 

@@ -6,7 +6,9 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.tabular import MISSING_HEADER, UNKNOWN_CHOICE, Problem
@@ -32,7 +34,7 @@ from emulation.services import (
 from inspections.models import RecordStatus
 from personnel.imports import UNKNOWN_STAFF_CODE, UNKNOWN_UNIT
 from personnel.models import Posting, Staff, StaffCategory
-from tests.factories import local, make_period, make_record, make_staff
+from tests.factories import local, make_period, make_record, make_staff, whole_period_reads
 
 DAY = datetime.date
 TODAY = DAY(2020, 3, 1)
@@ -147,6 +149,36 @@ def test_the_council_list_follows_a_nomination_to_its_new_unit(people, period, t
 
     assert "S002" in listed(new_unit)
     assert "S002" not in listed(old_unit)
+
+
+def test_it_judges_again_only_the_nominations_it_writes(people, period, tmp_path):
+    """Judging the whole period again after each file took a minute at national scale: a
+    unit head's list of a few people costs what those people's nominations cost."""
+    nominations_import(path=write_csv(tmp_path, LIST), period_code="2019", today=TODAY)
+    make_record(people[2], local(2019, 6, 1), RecordStatus.CONFIRMED)
+
+    with CaptureQueriesContext(connection) as queries:
+        nominations_import(
+            path=write_csv(tmp_path, [HEADER, "S003,lao_dong_tien_tien,"]),
+            period_code="2019",
+            today=TODAY,
+        )
+
+    assert whole_period_reads(queries.captured_queries) == []
+    assert snapshot()[-1] == ("2019", "S003", "lao_dong_tien_tien", "P-A", VerdictStatus.EXCLUDED)
+
+
+def test_the_counts_follow_a_nomination_to_its_new_unit(people, period, tmp_path):
+    nominations_import(path=write_csv(tmp_path, LIST), period_code="2019", today=TODAY)
+
+    nominations_import(
+        path=write_csv(tmp_path, [HEADER, "S002,lao_dong_tien_tien,X-B"]),
+        period_code="2019",
+        today=TODAY,
+    )
+
+    counts = VerdictTally.objects.filter(period=period, title__code="lao_dong_tien_tien")
+    assert sorted(counts.values_list("unit__code", "eligible")) == [("X-B", 2)]
 
 
 @pytest.mark.parametrize(

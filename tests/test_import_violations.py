@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from core.imports import DUPLICATE_CODE
 from core.tabular import MISSING_HEADER, NOT_A_DATETIME, UNKNOWN_CHOICE, Problem
-from emulation.models import VerdictStatus
+from emulation.models import Nomination, VerdictStatus
 from emulation.selectors import eligibility_report
 from emulation.services import nomination_create
 from inspections.audit import verify_chain
@@ -25,7 +25,7 @@ from inspections.models import AuditAction, AuditEntry, RecordStatus, ViolationR
 from inspections.services import IN_FUTURE
 from personnel.imports import UNKNOWN_UNIT
 from personnel.models import Posting, Staff, StaffCategory
-from tests.factories import local, make_period, make_record, utc
+from tests.factories import local, make_period, make_record, utc, whole_period_reads
 
 DAY = datetime.date
 HEADER = "record_no,staff_code,occurred_at,type,status,source,agency_code,description"
@@ -277,6 +277,49 @@ def test_an_imported_confirmed_record_excludes_the_nomination(people, tmp_path):
             }
         ],
     )
+
+
+def nominate_both(period_code="2019"):
+    for code in ("S001", "S002"):
+        nomination_create(
+            period_code=period_code,
+            staff_code=code,
+            title_code="lao_dong_tien_tien",
+            unit=None,
+            submitted_by=None,
+        )
+
+
+def verdicts() -> dict:
+    # No verdict row reads as eligible.
+    return {
+        code: status or VerdictStatus.ELIGIBLE
+        for code, status in Nomination.objects.values_list("staff__code", "verdict__status")
+    }
+
+
+def test_it_judges_again_only_the_people_its_records_name(people, tmp_path):
+    """Judging the whole period again after each file took a minute at national scale."""
+    make_period("2019")
+    nominate_both()
+
+    with CaptureQueriesContext(connection) as queries:
+        violations_import(path=write_csv(tmp_path, RECORDS[:2]))
+
+    assert whole_period_reads(queries.captured_queries) == []
+    assert verdicts() == {"S001": VerdictStatus.EXCLUDED, "S002": VerdictStatus.ELIGIBLE}
+
+
+def test_a_record_moved_to_another_person_is_judged_for_both(people, tmp_path):
+    make_period("2019")
+    nominate_both()
+    violations_import(path=write_csv(tmp_path, [HEADER, RECORDS[2]]))
+    assert verdicts()["S001"] == VerdictStatus.PENDING  # BB-02 awaits review
+
+    moved = RECORDS[2].replace(",S001,", ",S002,")
+    violations_import(path=write_csv(tmp_path, [HEADER, moved]))
+
+    assert verdicts() == {"S001": VerdictStatus.ELIGIBLE, "S002": VerdictStatus.PENDING}
 
 
 def test_a_portal_number_is_a_separate_series(people, tmp_path):
