@@ -568,6 +568,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django-axes logs every successful login at INFO; lockouts still come through as WARNING.
-    # fontTools reports each subset of the signature stamp's font, glyph by glyph.
-    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "ERROR"}},
+    # fontTools reports each subset of the signature stamp's font, glyph by glyph, and
+    # WeasyPrint each step of every PDF it lays out; its stylesheet warnings still come through.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "fontTools": {"level": "ERROR"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
