@@ -173,6 +173,11 @@ def _next_id(table: str) -> int:
         return cursor.fetchone()[0]
 
 
+# A posting with its copy of the person's name and code, as the staff import writes them: the
+# database's trigger checks the copies and has nothing to write again.
+POSTING_COLUMNS = ["staff_id", "unit_id", "starts_on", "ends_on", "staff_full_name", "staff_code"]
+
+
 def _copy(table: str, columns: list[str], rows) -> None:
     """COPY rows into table through psycopg, then move its identity past the new ids. What
     the pages kept in the shared cache is read afresh: no writer of the portal wrote these."""
@@ -227,9 +232,12 @@ def generate(scale: Scale) -> Period:
             return cutoff + datetime.timedelta(days=rng.randrange(1, 185))
         return oldest_hire + datetime.timedelta(days=rng.randrange(hire_days))
 
+    names: list[str] = []
+
     def staff_rows():
         for index in range(scale.staff):
             name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+            names.append(name)
             if name not in search_texts:
                 search_texts[name] = staff_search_text(name)
             yield (
@@ -269,15 +277,16 @@ def generate(scale: Scale) -> Period:
         next unit on 1 July, and one in 100, gone on 31 October (no unit on the last day)."""
         for index in range(scale.staff):
             staff_id, unit_id = staff_base + index, unit_of(index)
+            person = (names[index], f"BS{index:07d}")
             if index % 50 == MOVED:
-                yield (staff_id, unit_of(index + 1), None, datetime.date(2025, 6, 30))
-                yield (staff_id, unit_id, datetime.date(2025, 7, 1), None)
+                yield (staff_id, unit_of(index + 1), None, datetime.date(2025, 6, 30), *person)
+                yield (staff_id, unit_id, datetime.date(2025, 7, 1), None, *person)
             elif index % 100 == GONE:
-                yield (staff_id, unit_id, None, datetime.date(2025, 10, 31))
+                yield (staff_id, unit_id, None, datetime.date(2025, 10, 31), *person)
             else:
-                yield (staff_id, unit_id, None, None)
+                yield (staff_id, unit_id, None, None, *person)
 
-    _copy("personnel_posting", ["staff_id", "unit_id", "starts_on", "ends_on"], posting_rows())
+    _copy("personnel_posting", POSTING_COLUMNS, posting_rows())
 
     # Records: first those in the period (confirmed, then submitted, dismissed, drafts), then
     # the other nine years (confirmed, dismissed, overturned). A person may have several.
@@ -1569,10 +1578,10 @@ def case_import_staff(scale: Scale, repeats: int) -> dict:
         )
         _copy(
             "personnel_posting",
-            ["staff_id", "unit_id", "starts_on"],
+            ["staff_id", "unit_id", "starts_on", "staff_full_name", "staff_code"],
             (
-                (first_id + index, unit_id, starts_on)
-                for index, (_fields, _text, unit_id, starts_on) in enumerate(prepared)
+                (first_id + index, unit_id, starts_on, fields[1], fields[0])
+                for index, (fields, _text, unit_id, starts_on) in enumerate(prepared)
             ),
         )
 
@@ -1659,15 +1668,16 @@ def _large_unit(people: int) -> Unit:
     def posting_rows():
         for index in range(people + gone):
             staff_id = first_id + index
+            person = (names[index], f"{LARGE_UNIT_PREFIX}{index:07d}")
             if index >= people:
-                yield (staff_id, ward.pk, None, last_year)
+                yield (staff_id, ward.pk, None, last_year, *person)
             elif index % 50 == MOVED:
-                yield (staff_id, elsewhere.pk, None, last_year)
-                yield (staff_id, ward.pk, this_year, None)
+                yield (staff_id, elsewhere.pk, None, last_year, *person)
+                yield (staff_id, ward.pk, this_year, None, *person)
             else:
-                yield (staff_id, ward.pk, None, None)
+                yield (staff_id, ward.pk, None, None, *person)
 
-    _copy("personnel_posting", ["staff_id", "unit_id", "starts_on", "ends_on"], posting_rows())
+    _copy("personnel_posting", POSTING_COLUMNS, posting_rows())
     # As autovacuum would after a load of this size: on the statistics of before, PostgreSQL
     # takes the ward for a unit of tens and sorts its 15,000 people for every page.
     _execute("ANALYZE personnel_staff, personnel_posting")

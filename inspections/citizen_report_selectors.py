@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from inspections.models import CitizenReport, ReportStatus
 from personnel.models import Staff, Unit
-from personnel.selectors import staff_posted_to
+from personnel.selectors import STAFF_BY_NAME, posted_to, staff_posted_to
 
 # No 0/O, 1/I/L: a code read out over the phone or copied by hand stays unambiguous.
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -70,11 +70,13 @@ def staff_for_hint(*, hint: str) -> Staff | None:
 
 def staff_choices_for_report(*, report: CitizenReport) -> QuerySet[Staff]:
     """Whom a reviewer may name: the unit's staff that day, plus the person the badge names."""
-    posted = staff_posted_to(unit=report.unit, day=report_local_day(report))
+    unit, day = report.unit, report_local_day(report)
     named = staff_for_hint(hint=report.staff_hint)
     if named is None:
-        return posted
-    return (posted | Staff.objects.filter(pk=named.pk)).order_by("full_name", "code")
+        return staff_posted_to(unit=unit, day=day)
+    return Staff.objects.filter(posted_to(unit=unit, day=day) | Q(pk=named.pk)).order_by(
+        *STAFF_BY_NAME
+    )
 
 
 def reports_awaiting_count() -> int:

@@ -266,6 +266,7 @@ class _StaffWrite:
     starts_on: datetime.date | None = None
     close_posting_id: int | None = None
     close_on: datetime.date | None = None
+    full_name: str = ""  # as stored once written: the new posting's copy of it
 
 
 def staff_import(
@@ -356,11 +357,15 @@ def _plan_staff(table: Table, *, today: datetime.date) -> tuple[ImportSummary, l
             fields["search_text"] = staff_search_text(fields["full_name"], fields["badge_number"])
             plans.append(RowPlan(row.number, code, fields["full_name"], Action.CREATED))
             starts_on = posted_on or values.get("hired_on")
-            writes.append(_StaffWrite(code, fields, unit_id=unit_id, starts_on=starts_on))
+            writes.append(
+                _StaffWrite(
+                    code, fields, unit_id=unit_id, starts_on=starts_on, full_name=new["full_name"]
+                )
+            )
             continue
 
         changes = diff_fields(Staff, [(name, old[name], value) for name, value in new.items()])
-        write = _StaffWrite(code, None, pk=old["pk"])
+        write = _StaffWrite(code, None, pk=old["pk"], full_name=new["full_name"])
         if changes:
             fields = {name: old[name] for name in _FILE_STAFF_FIELDS} | new
             fields["search_text"] = staff_search_text(fields["full_name"], fields["badge_number"])
@@ -428,10 +433,12 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
         ["ends_on"],
         batch_size=BATCH_SIZE,
     )
+    # With the person's name and code as the database's trigger would copy them: it checks
+    # them and has nothing to write again.
     bulk_insert(
         Posting,
-        ["staff", "unit", "starts_on"],
-        [(move.pk, move.unit_id, move.starts_on) for move in moves],
+        ["staff", "unit", "starts_on", "staff_full_name", "staff_code"],
+        [(move.pk, move.unit_id, move.starts_on, move.full_name, move.code) for move in moves],
     )
     page_cache.changed("people")  # bulk writes send no signal
     hooks.staff_changed(staff_ids=[write.pk for write in writes])

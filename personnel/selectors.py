@@ -40,10 +40,15 @@ def unit_list() -> QuerySet[Unit]:
     return Unit.objects.select_related("parent").order_by("code")
 
 
-def postings_covering(day: datetime.date) -> Q:
-    """Postings that include `day` (both ends included, empty ends open)."""
-    return (Q(starts_on__isnull=True) | Q(starts_on__lte=day)) & (
-        Q(ends_on__isnull=True) | Q(ends_on__gte=day)
+# Lists of people are read in this order: by name, then code (names repeat, codes do not).
+STAFF_BY_NAME = ("full_name", "code")
+
+
+def postings_covering(day: datetime.date, *, through: str = "") -> Q:
+    """Postings that include `day` (both ends included, empty ends open); with `through`
+    ("postings__"), the same of a person's postings."""
+    return (Q(**{f"{through}starts_on__isnull": True}) | Q(**{f"{through}starts_on__lte": day})) & (
+        Q(**{f"{through}ends_on__isnull": True}) | Q(**{f"{through}ends_on__gte": day})
     )
 
 
@@ -119,18 +124,33 @@ def is_posted_to(*, staff: Staff, unit: Unit, day: datetime.date) -> bool:
     return _postings_to(unit=unit, day=day).filter(staff=staff).exists()
 
 
-def _posted_to(*, unit: Unit, day: datetime.date) -> AmongRows:
-    """A filter for lists of a unit's people: its postings are read first, then its people by
-    their ids, at a cost that follows the unit's size (see AmongRows). As a join, PostgreSQL
-    would walk the staff's name index, looking each person up in the unit until a page is
-    full: cheap while the unit is a large share of the staff, most of the staff read when it
-    is a ward among millions."""
+def posted_to(*, unit: Unit, day: datetime.date) -> AmongRows:
+    """A filter of people for those posted to `unit` on `day`, for lists in another order or
+    with other people: the unit's postings are read first, then its people by their ids, at a
+    cost that follows the unit's size (see AmongRows). As a join, PostgreSQL would walk the
+    staff's name index, looking each person up in the unit until a page is full: cheap while
+    the unit is a large share of the staff, most of the staff read when it is a ward among
+    millions. The unit's own list by name is staff_posted_to."""
     return rows_in("pk", staff_ids_posted_to(unit=unit, day=day))
 
 
 def staff_posted_to(*, unit: Unit, day: datetime.date) -> QuerySet[Staff]:
-    """Everyone posted to `unit` on `day`, by name."""
-    return Staff.objects.filter(_posted_to(unit=unit, day=day)).order_by("full_name", "code")
+    """Everyone posted to `unit` on `day`, by name.
+
+    Read through the unit's postings in the order of their copy of the person's name and code
+    (index posting_unit_name_dates, the dates checked in it), each person then looked up by
+    id: a page stops after its last person, whatever the size of the unit or of the staff. A
+    person with two postings there that day is listed once, at the earlier written one.
+    """
+    postings = "postings__"
+    earlier_posting_of_the_same_person = _postings_to(unit=unit, day=day).filter(
+        staff=OuterRef("pk"), pk__lt=OuterRef(f"{postings}pk")
+    )
+    return Staff.objects.filter(
+        postings_covering(day, through=postings),
+        ~Exists(earlier_posting_of_the_same_person),
+        **{f"{postings}unit": unit},
+    ).order_by(*(f"{postings}staff_{field}" for field in STAFF_BY_NAME))
 
 
 def staff_count_posted_to(*, unit: Unit, day: datetime.date) -> int:
@@ -171,7 +191,7 @@ def staff_search(*, query: str, current_unit: Unit | None = None, day: datetime.
             )
         )
         ordering.append(F("spelled_exactly").desc())
-    return people.order_by(*ordering, "full_name", "code")
+    return people.order_by(*ordering, *STAFF_BY_NAME)
 
 
 def staff_with_current_unit(*, day: datetime.date) -> QuerySet[Staff]:
@@ -196,10 +216,10 @@ def staff_list(
     people = (
         staff_search(query=query, current_unit=unit, day=day)
         if query.strip()
-        else staff_with_current_unit(day=day).order_by("full_name", "code")
+        else staff_with_current_unit(day=day).order_by(*STAFF_BY_NAME)
     )
     if unit is not None:
-        people = people.filter(_posted_to(unit=unit, day=day))
+        people = people.filter(posted_to(unit=unit, day=day))
     if category:
         people = people.filter(category=category)
     if active is not None:

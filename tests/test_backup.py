@@ -156,6 +156,42 @@ def test_it_restores_a_backup_into_an_empty_database_with_the_same_records_files
         assert "Traceback" not in again.stderr
 
 
+# The unit's people by name, renamed after the restore: the copies of their names on their
+# postings came back with the rows, and the triggers that keep them with the schema.
+ROSTER_AFTER_A_RENAME = """
+from django.utils import timezone
+from personnel.models import Staff, Unit
+from personnel.selectors import staff_posted_to
+
+def roster():
+    people = staff_posted_to(unit=Unit.objects.get(code="P-A"), day=timezone.localdate())
+    return " ".join(person.code for person in people)
+
+print(roster())
+an = Staff.objects.get(code="S001")
+an.full_name = "Vũ Văn An"
+an.save()
+print(roster())
+"""
+
+
+@pytest.mark.postgresql
+def test_it_lists_a_units_people_by_name_after_a_restore_and_a_rename(backed_up, tmp_path):
+    with scratch_database("kc_restored") as restored:
+        target = {
+            **backed_up.env,
+            "DATABASE_URL": database_url(restored),
+            "MEDIA_ROOT": str(tmp_path / "restored-media"),
+        }
+        done = manage("restore", "--input", str(backed_up.backup), env=target)
+        assert done.returncode == 0, done.stderr
+
+        rosters = run_python(ROSTER_AFTER_A_RENAME, env=target)
+
+    # Nguyễn Văn An before Trần Thị Bình; renamed Vũ Văn An, after her.
+    assert rosters == "S001 S002\nS002 S001\n"
+
+
 @pytest.mark.postgresql
 def test_it_replaces_a_database_holding_other_records_with_force(backed_up, tmp_path):
     backup = backed_up.backup
