@@ -434,11 +434,15 @@ def _write_staff(writes: list[_StaffWrite]) -> None:
         batch_size=BATCH_SIZE,
     )
     # With the person's name and code as the database's trigger would copy them: it checks
-    # them and has nothing to write again.
+    # them and has nothing to write again. In the order of the unit-and-name index, whose
+    # entries then go into neighbouring pages rather than one page each.
     bulk_insert(
         Posting,
         ["staff", "unit", "starts_on", "staff_full_name", "staff_code"],
-        [(move.pk, move.unit_id, move.starts_on, move.full_name, move.code) for move in moves],
+        [
+            (move.pk, move.unit_id, move.starts_on, move.full_name, move.code)
+            for move in sorted(moves, key=lambda move: (move.unit_id, move.full_name, move.code))
+        ],
     )
     page_cache.changed("people")  # bulk writes send no signal
     hooks.staff_changed(staff_ids=[write.pk for write in writes])
