@@ -178,7 +178,8 @@ class Posting(models.Model):
     ends_on = models.DateField(_("until"), null=True, blank=True)
     # The person's name and code, copied so that one index knows the unit and the name (a
     # unit's people by name, read a page at a time). Triggers in the database keep them in
-    # step with the person's, whoever writes (migration 0009); nothing else writes them.
+    # step with the person's, whoever writes (migration 0009). A writer may give them (the
+    # staff import does, to spare the trigger a rewrite): the trigger corrects a wrong copy.
     staff_full_name = models.CharField(max_length=255, editable=False, db_default="")
     staff_code = models.CharField(max_length=32, editable=False, db_default="")
 
